@@ -1,0 +1,106 @@
+"""Charts for the crime and ASB sections, one style for all (see style.py).
+
+Each function returns a matplotlib Figure with a title, labelled axes with units, and values
+readable in greyscale print. Notebooks display them; nothing here saves files.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from .style import GSS_DARK_BLUE, GSS_MID_GREY, GSS_ORANGE, GSS_TURQUOISE, apply_style
+
+THOUSANDS = FuncFormatter(lambda x, _: f"{x:,.0f}")
+
+
+def _figure(height: float = 4.2) -> tuple[Figure, Axes]:
+    # A bare Figure, not pyplot: the notebook displays the returned figure once, and no
+    # global pyplot state keeps figures alive between cells.
+    apply_style()
+    fig = Figure(figsize=(8, height), layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def trend_chart(trend: pd.DataFrame, title: str, y_label: str) -> Figure:
+    """Bars per 12-month period; periods the data do not cover are marked, not drawn as zero."""
+    fig, ax = _figure()
+    values = trend["records"].astype("Float64").fillna(0).astype(float)
+    colours = [GSS_MID_GREY] * (len(trend) - 1) + [GSS_DARK_BLUE]
+    bars = ax.bar(trend["period"], values, color=colours)
+    for bar, value in zip(bars, trend["records"]):
+        label = "no data" if pd.isna(value) else f"{int(value):,}"
+        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
+                    fontsize=9, xytext=(0, 2), textcoords="offset points")
+    ax.set(title=title, xlabel="12-month period", ylabel=y_label)
+    ax.yaxis.set_major_formatter(THOUSANDS)
+    ax.margins(y=0.12)
+    return fig
+
+
+def seasonality_chart(season: pd.DataFrame, title: str, y_label: str, current_label: str, previous_label: str) -> Figure:
+    """Monthly counts in the assessment period, with the same months a year earlier for context."""
+    fig, ax = _figure()
+    x = range(len(season))
+    ax.plot(x, season["records"].astype("Float64").astype(float), marker="o", color=GSS_DARK_BLUE, linewidth=2,
+            label=current_label)
+    if season["previous_records"].notna().any():
+        ax.plot(x, season["previous_records"].astype("Float64").astype(float), marker="s", color=GSS_ORANGE,
+                linewidth=1.5, linestyle="--", label=previous_label)
+    ax.set_xticks(list(x), season["label"], rotation=0)
+    ax.set(title=title, xlabel="Month", ylabel=y_label)
+    ax.yaxis.set_major_formatter(THOUSANDS)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="lower right")
+    return fig
+
+
+def breakdown_chart(breakdown: pd.DataFrame, title: str, x_label: str) -> Figure:
+    """Horizontal bars per category, largest at the top, each labelled with count and share."""
+    fig, ax = _figure(height=max(3.0, 0.38 * len(breakdown) + 1.2))
+    data = breakdown[breakdown["records"] > 0]
+    sns.barplot(data=data, y="category", x="records", color=GSS_DARK_BLUE, ax=ax, orient="h")
+    for patch, (_, row) in zip(ax.patches, data.iterrows()):
+        ax.annotate(f"{int(row['records']):,} ({row['share_pct']:.1f}%)",
+                    (patch.get_width(), patch.get_y() + patch.get_height() / 2),
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=8.5)
+    ax.set(title=title, xlabel=x_label, ylabel="")
+    ax.xaxis.set_major_formatter(THOUSANDS)
+    ax.grid(axis="x", color="#DDDDDD")
+    ax.grid(axis="y", visible=False)
+    ax.margins(x=0.22)
+    return fig
+
+
+def hotspot_chart(top: pd.DataFrame, title: str, x_label: str) -> Figure:
+    fig, ax = _figure(height=max(2.6, 0.5 * len(top) + 1.2))
+    sns.barplot(data=top, y="ward_name", x="records", color=GSS_TURQUOISE, ax=ax, orient="h")
+    for patch, (_, row) in zip(ax.patches, top.iterrows()):
+        ax.annotate(f"{int(row['records']):,} ({row['share_pct']:.1f}% of area)",
+                    (patch.get_width(), patch.get_y() + patch.get_height() / 2),
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=8.5)
+    ax.set(title=title, xlabel=x_label, ylabel="Ward")
+    ax.xaxis.set_major_formatter(THOUSANDS)
+    ax.grid(axis="x", color="#DDDDDD")
+    ax.grid(axis="y", visible=False)
+    ax.margins(x=0.3)
+    return fig
+
+
+def peer_chart(peers: pd.DataFrame, title: str, x_label: str) -> Figure:
+    """Rate per 1,000 residents for each peer, the assessed area highlighted."""
+    data = peers.dropna(subset=["per_1000"]).sort_values("per_1000", ascending=False)
+    fig, ax = _figure(height=max(3.0, 0.34 * len(data) + 1.2))
+    colours = [GSS_DARK_BLUE if is_area else GSS_MID_GREY for is_area in data["is_area"]]
+    ax.barh(data["area"], data["per_1000"].astype(float), color=colours)
+    ax.invert_yaxis()
+    for y, value in enumerate(data["per_1000"].astype(float)):
+        ax.annotate(f"{value:.1f}", (value, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8.5)
+    ax.set(title=title, xlabel=x_label, ylabel="")
+    ax.grid(axis="x", color="#DDDDDD")
+    ax.grid(axis="y", visible=False)
+    ax.margins(x=0.12)
+    return fig

@@ -1,0 +1,221 @@
+"""Params files + command-line flags -> one validated :class:`RunConfig`.
+
+``params/defaults.yaml`` holds shared settings; ``params/<year>.yaml`` the year's area,
+assessment period and population year. Flags given on the command line (or as notebook
+parameters) override both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PARAMS_DIR = PROJECT_ROOT / "params"
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+AREA_CODE = re.compile(r"^[EW](06|07|08|09|22)\d{6}$")  # local authority (E06-E09, W06) or CSP (E22/W22)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A run of whole calendar months, inclusive at both ends."""
+
+    start: pd.Period
+    end: pd.Period
+
+    @classmethod
+    def parse(cls, start: str, end: str, what: str = "period") -> "Period":
+        for value, flag in ((start, "from"), (end, "to")):
+            if not MONTH.match(str(value)):
+                raise ConfigError(f"{what}: '{value}' is not a month; give --{flag} as YYYY-MM, e.g. 2016-04")
+        period = cls(pd.Period(str(start), "M"), pd.Period(str(end), "M"))
+        if period.end < period.start:
+            raise ConfigError(f"{what}: ends ({end}) before it starts ({start})")
+        return period
+
+    @property
+    def months(self) -> list[str]:
+        return [str(p) for p in pd.period_range(self.start, self.end, freq="M")]
+
+    @property
+    def n_months(self) -> int:
+        return len(self.months)
+
+    def shift(self, months: int) -> "Period":
+        return Period(self.start + months, self.end + months)
+
+    @property
+    def label(self) -> str:
+        """'Apr 16 – Mar 17', the style of the published assessments."""
+        if self.start == self.end:
+            return self.start.strftime("%b %y")
+        return f"{self.start.strftime('%b %y')} – {self.end.strftime('%b %y')}"
+
+    @property
+    def long_label(self) -> str:
+        """'April 2016 – March 2017' for prose."""
+        if self.start == self.end:
+            return self.start.strftime("%B %Y")
+        return f"{self.start.strftime('%B %Y')} – {self.end.strftime('%B %Y')}"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    year: int
+    title: str
+    area_name: str
+    area_codes: tuple[str, ...]
+    police_force: str
+    partnership: str
+    period: Period
+    comparison: Period
+    trend: tuple[Period, ...]  # oldest first, ending with the assessment period
+    population_year: int
+    peers: tuple[str, ...] | None
+    sections: tuple[str, ...]
+    top_wards: int
+    data_dir: Path
+    processed_dir: Path
+    out_dir: Path
+    introduction: str = ""
+    spc_rebase: tuple[str, ...] = ()
+    spc_fix_after: int | None = None
+    spc_screen_outliers: bool = True
+    area_from_params: bool = True  # False when --area replaced the params file's area
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def report_dir(self) -> Path:
+        return self.out_dir / str(self.year)
+
+
+def available_years(params_dir: Path = PARAMS_DIR) -> list[int]:
+    return sorted(int(p.stem) for p in params_dir.glob("*.yaml") if p.stem.isdigit())
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return data
+
+
+def _resolve_path(value: str | Path, base: Path) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+def load_config(
+    year: int | str,
+    *,
+    area: str | list[str] | None = None,
+    data_dir: str | Path | None = None,
+    period_from: str | None = None,
+    period_to: str | None = None,
+    out_dir: str | Path | None = None,
+    sections: list[str] | str | None = None,
+    processed_dir: str | Path | None = None,
+    params_dir: Path = PARAMS_DIR,
+    cwd: Path | None = None,
+) -> RunConfig:
+    """Read params for ``year`` and apply overrides. Relative flag paths are taken from ``cwd``
+    (the caller's working directory); relative paths in params files from the project root."""
+    from .sections import SECTIONS  # here, not at import time: sections imports config
+
+    cwd = Path.cwd() if cwd is None else cwd
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ConfigError(f"year '{year}' is not a year; params exist for: {available_years(params_dir)}") from None
+    year_file = params_dir / f"{year}.yaml"
+    if not year_file.exists():
+        raise ConfigError(
+            f"no params for {year}: {year_file} does not exist. Years with params: "
+            f"{', '.join(map(str, available_years(params_dir))) or 'none'}. "
+            f"Copy one of those files to params/{year}.yaml and edit it."
+        )
+    settings = _read_yaml(params_dir / "defaults.yaml") if (params_dir / "defaults.yaml").exists() else {}
+    year_settings = _read_yaml(year_file)
+    settings.update(year_settings)
+
+    area_settings = settings.get("area") or {}
+    area_from_params = area is None
+    if area is None:
+        codes = area_settings.get("codes") or []
+    else:
+        codes = [area] if isinstance(area, str) else list(area)
+        codes = [c.strip() for code in codes for c in str(code).split(",") if c.strip()]
+    codes = [str(c).upper() for c in codes]
+    if not codes:
+        raise ConfigError(f"{year_file}: no area codes; set area.codes or pass --area ONS_CODE")
+    for code in codes:
+        if not AREA_CODE.match(code):
+            raise ConfigError(
+                f"area '{code}' is not an ONS local authority code (E06/E07/E08/E09/W06 + 6 digits) "
+                "or Community Safety Partnership code (E22/W22 + 6 digits), e.g. E06000035 for Medway"
+            )
+
+    period_settings = settings.get("period") or {}
+    start = period_from or period_settings.get("from")
+    end = period_to or period_settings.get("to")
+    if not start or not end:
+        raise ConfigError(f"{year_file}: the assessment period needs period.from and period.to (YYYY-MM)")
+    period = Period.parse(str(start), str(end), "assessment period")
+    back = int(settings.get("comparison_months_back", 12))
+    comparison = period.shift(-back)
+    n_trend = int(settings.get("trend_periods", 5))
+    trend = tuple(period.shift(-12 * k) for k in reversed(range(n_trend)))
+
+    section_list = sections if sections is not None else settings.get("sections", [])
+    if isinstance(section_list, str):
+        section_list = [s.strip() for s in section_list.split(",") if s.strip()]
+    unknown = [s for s in section_list if s not in SECTIONS]
+    if unknown:
+        raise ConfigError(f"unknown section(s) {unknown}; sections that exist: {', '.join(SECTIONS)}")
+    if not section_list:
+        raise ConfigError("no sections to run")
+
+    peers = settings.get("peers")
+    spc = settings.get("spc") or {}
+    for month in spc.get("rebase") or []:
+        if not MONTH.match(str(month)):
+            raise ConfigError(f"spc.rebase: '{month}' is not a month; give months as \"YYYY-MM\"")
+    return RunConfig(
+        year=year,
+        title=str(settings.get("title", f"Community Safety Strategic Assessment {year}")),
+        area_name=str(area_settings.get("name", "")) if area_from_params else "",
+        area_codes=tuple(codes),
+        police_force=str(area_settings.get("police_force", "")),
+        partnership=str(area_settings.get("partnership", "")) if area_from_params else "",
+        period=period,
+        comparison=comparison,
+        trend=trend,
+        population_year=int(settings.get("population_year", period.end.year - 1)),
+        peers=tuple(str(p).upper() for p in peers) if peers else None,
+        sections=tuple(section_list),
+        top_wards=int(settings.get("top_wards", 5)),
+        data_dir=_resolve_path(data_dir, cwd) if data_dir else _resolve_path(settings.get("data_dir", "data/raw"), PROJECT_ROOT),
+        processed_dir=_resolve_path(processed_dir, cwd) if processed_dir
+        else _resolve_path(settings.get("processed_dir", "data/processed"), PROJECT_ROOT),
+        out_dir=_resolve_path(out_dir, cwd) if out_dir else _resolve_path(settings.get("out_dir", "reports"), PROJECT_ROOT),
+        introduction=str(settings.get("introduction", "")).strip(),
+        spc_rebase=tuple(str(m) for m in spc.get("rebase") or []),
+        spc_fix_after=spc.get("fix_after"),
+        spc_screen_outliers=bool(spc.get("screen_outliers", True)),
+        area_from_params=area_from_params,
+    )
+
+
+def with_area(config: RunConfig, name: str, partnership: str) -> RunConfig:
+    """The config with the area's names filled in from the lookups (used when --area was given)."""
+    return replace(config, area_name=config.area_name or name, partnership=config.partnership or partnership)

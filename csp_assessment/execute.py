@@ -1,0 +1,49 @@
+"""Run section notebooks with papermill."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import papermill
+from papermill.exceptions import PapermillExecutionError
+
+from .config import PROJECT_ROOT
+from .sections import SectionSpec
+
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+KERNEL = "python3"  # named explicitly: papermill otherwise takes the kernel from notebook metadata
+
+
+@dataclass
+class SectionFailed(Exception):
+    section: str
+    cell: int | None  # 1-based position of the failing cell in the notebook
+    error: str
+    notebook: Path  # the partly executed notebook, to open and read
+
+    def __str__(self) -> str:
+        where = f"cell {self.cell}" if self.cell else "before any cell ran"
+        return f"section '{self.section}' failed in {where}: {self.error}\n  partly executed notebook: {self.notebook}"
+
+
+def execute_section(spec: SectionSpec, output: Path, parameters: dict) -> Path:
+    """Execute ``spec``'s notebook into ``output`` with ``parameters``; raise SectionFailed on error."""
+    # An inherited MPLBACKEND=Agg makes the kernel draw charts nowhere, silently.
+    os.environ.pop("MPLBACKEND", None)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            str(NOTEBOOK_DIR / spec.notebook), str(output), parameters=parameters, kernel_name=KERNEL,
+            cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False, report_mode=False,
+            # The kernel's own start-up warnings (e.g. about local TCP transport) are noise in the
+            # run's one-line-per-step progress; cell errors still reach us through papermill.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
+    except PapermillExecutionError as exc:
+        # papermill counts cells from 0 and includes its injected-parameters cell
+        raise SectionFailed(spec.key, exc.cell_index + 1, f"{exc.ename}: {exc.evalue}", output) from None
+    except Exception as exc:  # kernel died, notebook missing, ...
+        raise SectionFailed(spec.key, None, f"{type(exc).__name__}: {exc}", output) from exc
+    return output

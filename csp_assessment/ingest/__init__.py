@@ -1,0 +1,1 @@
+"""Ingest: discover publishers' files in a data folder, validate them and write tidy tables."""

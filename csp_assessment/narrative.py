@@ -1,0 +1,122 @@
+"""Sentences from figures, and the one place numbers are formatted for readers.
+
+Style (GSS guidance): thousands separators, percentages to one decimal place, rates per
+1,000 to one decimal place, periods as "Apr 16 – Mar 17".
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .measures import Change
+
+NOT_AVAILABLE = "not available"
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_int(value) -> str:
+    return NOT_AVAILABLE if _missing(value) else f"{int(value):,}"
+
+
+def fmt_pct(value, signed: bool = False) -> str:
+    if _missing(value):
+        return NOT_AVAILABLE
+    return f"{value:+.1f}%" if signed else f"{value:.1f}%"
+
+
+def fmt_rate(value) -> str:
+    return NOT_AVAILABLE if _missing(value) else f"{value:,.1f}"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def change_phrase(change: Change, noun_plural: str) -> str:
+    """'a 14.0% increase: 2,840 more crimes' / 'a 21.2% decrease: 1,901 fewer incidents' / 'no change'."""
+    if change.difference == 0:
+        return "no change"
+    more = "more" if change.difference > 0 else "fewer"
+    word = "increase" if change.difference > 0 else "decrease"
+    if change.pct is None:
+        return f"{fmt_int(abs(change.difference))} {more} {noun_plural} (none were recorded before)"
+    return f"a {abs(change.pct):.1f}% {word}: {fmt_int(abs(change.difference))} {more} {noun_plural}"
+
+
+def level_sentence(*, count: int | None, noun_plural: str, area: str, period_label: str,
+                   rate: float | None, change: Change | None, comparison_label: str,
+                   missing_note: str = "") -> str:
+    """The section's headline, e.g. '23,125 crimes were recorded in Medway in Apr 16 – Mar 17,
+    83.0 per 1,000 residents; a 14.0% increase: 2,840 more crimes than Apr 15 – Mar 16.'"""
+    if count is None:
+        return (f"The number of {noun_plural} in {area} in {period_label} cannot be given: {missing_note}").strip()
+    sentence = f"{fmt_int(count)} {noun_plural} were recorded in {area} in {period_label}"
+    if rate is not None:
+        sentence += f", {fmt_rate(rate)} per 1,000 residents"
+    if change is None:
+        sentence += f". No comparison with {comparison_label} is possible: the data do not cover that whole period."
+    elif change.difference == 0:
+        sentence += f"; the same number as in {comparison_label}."
+    else:
+        sentence += f"; {change_phrase(change, noun_plural)} than in {comparison_label}."
+    return sentence
+
+
+def trend_sentence(trend: pd.DataFrame, noun_plural: str) -> str:
+    """Direction over the trend window, from the first and last complete periods."""
+    complete = trend.dropna(subset=["records"])
+    if len(complete) < 2:
+        return (f"A trend needs at least two complete 12-month periods of data; the data hold "
+                f"{len(complete)}, so no general trend can be described.")
+    first, last = complete.iloc[0], complete.iloc[-1]
+    change = Change(int(last["records"]), int(first["records"]))
+    if change.difference == 0:
+        return f"{noun_plural.capitalize()} were level between {first['period']} and {last['period']}."
+    direction = "risen" if change.difference > 0 else "fallen"
+    gaps = len(trend) - len(complete)
+    gap_note = f" ({gaps} of the {len(trend)} periods are not fully covered by the data and are left out)" if gaps else ""
+    return (f"{noun_plural.capitalize()} have {direction} from {fmt_int(first['records'])} in {first['period']} to "
+            f"{fmt_int(last['records'])} in {last['period']}, {change_phrase(change, noun_plural)}{gap_note}.")
+
+
+def trend_title(trend: pd.DataFrame, subject: str) -> str:
+    """A chart title that states the finding: 'Recorded crimes rose 44.5% over 5 years'."""
+    complete = trend.dropna(subset=["records"])
+    if len(complete) < 2:
+        return f"{subject}: too few complete 12-month periods for a trend"
+    change = Change(int(complete["records"].iloc[-1]), int(complete["records"].iloc[0]))
+    if change.difference == 0 or change.pct is None:
+        return f"{subject} per 12-month period"
+    verb = "rose" if change.difference > 0 else "fell"
+    return f"{subject} {verb} {abs(change.pct):.1f}% between {complete['period'].iloc[0]} and {complete['period'].iloc[-1]}"
+
+
+def hotspot_sentence(top: pd.DataFrame, noun_plural: str, area: str) -> str:
+    if top.empty:
+        return f"No {noun_plural} could be placed in a ward of {area}."
+    names = list(top["ward_name"])
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    share = fmt_pct(top["share_pct"].sum())
+    return f"The {len(names)} wards with the most {noun_plural} were {listed}; together they account for {share} of {area}'s {noun_plural}."
+
+
+def peer_sentence(peers: pd.DataFrame, noun_plural: str) -> str:
+    row = peers[peers["is_area"]].iloc[0]
+    n = len(peers)
+    if n < 2:
+        return "No peer areas are in the data, so no peer comparison can be made."
+    by_count = f"{rank_words(int(row['rank_by_count']))} number of {noun_plural} of {n} areas"
+    if _missing(row["rank_by_rate"]):
+        return f"{row['area']} had the {by_count}; rates cannot be ranked without population figures."
+    return f"{row['area']} had the {by_count}, and the {rank_words(int(row['rank_by_rate']))} rate per 1,000 residents."
+
+
+def rank_words(rank: int) -> str:
+    """The rank in words: highest, 2nd highest, 3rd highest, ..."""
+    return "highest" if rank == 1 else f"{ordinal(rank)} highest"

@@ -1,0 +1,407 @@
+"""What a crime or ASB section notebook calls: every figure, table, chart and sentence it shows.
+
+A notebook opens a section with the same settings the pipeline uses (year, area, data folder,
+period), then asks for one view per cell. All computation is in measures.py; this module
+only selects the area's records and turns measures into display objects.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown
+
+from . import charts, measures, narrative, spc, store
+from .config import Period, RunConfig, load_config
+from .findings import write_findings
+from .geography import Area, Geography
+from .ingest.folder import IngestSummary, prepare_data
+from .sections import SECTIONS, SectionSpec
+
+DEMO_NOTICE = ("**Synthetic demonstration data.** Every figure on this page comes from the project's "
+               "demo-data generator and describes no real place.")
+NOUNS = {"crime": ("crimes", "Recorded crimes"), "asb": ("ASB incidents", "ASB incidents")}
+
+
+def esc(text) -> str:
+    """Data strings (ward and area names) shown as text, never as HTML or code."""
+    return html.escape(str(text), quote=False)
+
+
+@dataclass
+class DataNote:
+    text: str
+    warning: bool = False
+
+
+class CrimeSection:
+    """The records of one kind (crime or ASB) for one area and assessment period."""
+
+    def __init__(self, spec: SectionSpec, config: RunConfig, ingest: IngestSummary):
+        self.spec, self.config, self.ingest = spec, config, ingest
+        self.noun, self.y_label = NOUNS[spec.record_kind]
+        self.geo = Geography(config.processed_dir)
+        counts = store.read_table(config.processed_dir, "police_counts")
+        files = store.read_table(config.processed_dir, "police_files")
+        self.available_months = set(files.loc[files["records"] > 0, "month"])
+        self.police_files = files
+        lookup = self.geo.lsoa_lookup[["lsoa_code", "ward_code", "ward_name", "lad_code"]]
+        kind = counts[counts["is_asb"] == (spec.record_kind == "asb")]
+        self.all_counts = kind.merge(lookup, on="lsoa_code", how="left")
+        self.present = measures.present_local_authorities(counts, self.geo.lsoa_lookup)
+        self.area: Area = self.geo.resolve(config.area_codes, self.present)
+        self.area_name = config.area_name or self.area.name
+        self.counts = self.all_counts[self.all_counts["lad_code"].isin(self.area.lad_codes)]
+
+    # ---- figures -------------------------------------------------------------------------
+    @cached_property
+    def population(self):
+        return self.geo.la_population(self.area.lad_codes, self.config.population_year)
+
+    @cached_property
+    def count(self) -> int | None:
+        return measures.total(self.counts, self.config.period, self.available_months)
+
+    @cached_property
+    def rate(self) -> float | None:
+        return measures.rate_per_1000(self.count, self.population.value)
+
+    @cached_property
+    def change(self):
+        return measures.annual_change(self.counts, self.config.period, self.config.comparison, self.available_months)
+
+    @cached_property
+    def trend(self) -> pd.DataFrame:
+        return measures.trend(self.counts, self.config.trend, self.available_months)
+
+    @cached_property
+    def season(self) -> pd.DataFrame:
+        return measures.seasonality(self.counts, self.config.period, self.config.comparison, self.available_months)
+
+    @cached_property
+    def breakdown(self) -> pd.DataFrame:
+        return measures.breakdown(self.counts, self.config.period, self.config.comparison, self.available_months)
+
+    @cached_property
+    def ward_population(self) -> tuple[pd.DataFrame, str]:
+        return self.geo.ward_population(self.area.lad_codes)
+
+    @cached_property
+    def top_wards(self) -> pd.DataFrame:
+        return measures.hotspots(self.counts.dropna(subset=["ward_code"]), self.ward_population[0],
+                                 self.config.period, self.config.top_wards)
+
+    @cached_property
+    def peers(self) -> pd.DataFrame:
+        peer_codes = set(self.config.peers) if self.config.peers else set(self.present)
+        codes = sorted(peer_codes | set(self.area.lad_codes))
+        populations = {c: self.geo.la_population((c,), self.config.population_year).value for c in codes}
+        la_counts = self.all_counts[self.all_counts["lad_code"].isin(codes)]
+        return measures.peer_comparison(la_counts, populations, self.geo.la_names, self.area.lad_codes,
+                                        self.area_name, self.config.period)
+
+    @cached_property
+    def spc_months(self) -> list[str]:
+        window = Period(self.config.trend[0].start, self.config.period.end)
+        return measures.consecutive_months(window, self.available_months)
+
+    @cached_property
+    def spc_results(self) -> dict[str, spc.SPCResult]:
+        """XmR results for the monthly series of all records and, for crime, each crime type.
+
+        For crime and ASB a decrease is an improvement. Series with fewer than two months, or
+        with no records at all, have no chart.
+        """
+        months = self.spc_months
+        if len(months) < 2:
+            return {}
+        rebase = [m for m in self.config.spc_rebase if m in months[1:]]
+        options = dict(improvement="decrease", fix_after=self.config.spc_fix_after, rebase=rebase or None,
+                       screen_outliers=self.config.spc_screen_outliers)
+        series = {self.all_label: measures.monthly_series(self.counts, months)[None]}
+        if self.spec.record_kind == "crime":
+            series.update(measures.monthly_series(self.counts, months, by="crime_type"))
+        return {name: spc.xmr(values, **options) for name, values in series.items() if values.sum() > 0}
+
+    @property
+    def all_label(self) -> str:
+        return "All crime" if self.spec.record_kind == "crime" else "Anti-social behaviour"
+
+    @property
+    def period_missing_note(self) -> str:
+        gaps = measures.missing_months(self.config.period, self.available_months)
+        if not gaps:
+            return ""
+        return (f"the data folder has no police.uk files for {len(gaps)} month(s) of the period "
+                f"({', '.join(pd.Period(m, 'M').strftime('%b %y') for m in gaps)}).")
+
+    # ---- sentences -----------------------------------------------------------------------
+    def headline(self) -> str:
+        return narrative.level_sentence(
+            count=self.count, noun_plural=self.noun, area=self.area_name, period_label=self.config.period.label,
+            rate=self.rate, change=self.change, comparison_label=self.config.comparison.label,
+            missing_note=self.period_missing_note)
+
+    def overview(self) -> pd.DataFrame:
+        """The published assessments' summary table: one plain-language finding per measure."""
+        cfg = self.config
+        level = (f"{narrative.fmt_int(self.count)} / {narrative.fmt_rate(self.rate)} per 1,000 residents"
+                 if self.rate is not None else narrative.fmt_int(self.count))
+        if self.population.available:
+            level += f" (population {narrative.fmt_int(self.population.value)}, mid-{self.population.year})"
+        change = (f"{narrative.change_phrase(self.change, self.noun)} compared with {cfg.comparison.label}"
+                  if self.change else f"not available: the data do not cover {cfg.comparison.label}")
+        peak = measures.peak_month(self.season)
+        seasonality = (f"busiest month {peak[0]} ({narrative.fmt_int(peak[1])}, {peak[2]:.1f}% above the monthly mean)"
+                       if peak else "not available for a partly covered period")
+        top3 = self.breakdown.head(3)
+        breakdown = "; ".join(f"{r.category} {r.share_pct:.1f}%" for r in top3.itertuples()) or "no records"
+        wards = ", ".join(self.top_wards["ward_name"])
+        hotspots = (f"{wards} ({narrative.fmt_pct(self.top_wards['share_pct'].sum())} of the area's total)"
+                    if len(self.top_wards) else "no records placed in wards")
+        return pd.DataFrame({
+            "Measure": ["Level", "Peer comparison", "Annual change", "General trend", "Seasonality",
+                        "Breakdown (largest three)", f"Hotspots (top {cfg.top_wards} wards)"],
+            "Finding": [level, narrative.peer_sentence(self.peers, self.noun), change,
+                        narrative.trend_sentence(self.trend, self.noun), seasonality, breakdown, hotspots],
+        })
+
+    # ---- display objects for the notebook -------------------------------------------------
+    def heading(self) -> Markdown:
+        """The period line under the report's title (the exported page prints the title itself)."""
+        cfg = self.config
+        lines = [f"**{esc(self.area_name)}** · assessment period {cfg.period.long_label} · "
+                 f"compared with {cfg.comparison.long_label}"]
+        if self.ingest.demo:
+            lines.append(f"> {DEMO_NOTICE}")
+        return Markdown("\n\n".join(lines))
+
+    def summary(self) -> Markdown:
+        return Markdown(esc(self.headline()))
+
+    def overview_table(self):
+        return _styled(self.overview(), {}, caption=f"{self.spec.title}: summary, {self.config.period.label}")
+
+    def level_table(self):
+        cfg = self.config
+        rows = [
+            ("Records in " + cfg.period.label, narrative.fmt_int(self.count)),
+            ("Residents (" + (f"ONS mid-{self.population.year}" if self.population.available else "no estimate") + ")",
+             narrative.fmt_int(self.population.value)),
+            ("Rate per 1,000 residents", narrative.fmt_rate(self.rate)),
+            ("Records in " + cfg.comparison.label,
+             narrative.fmt_int(self.change.previous if self.change else None)),
+            ("Change (number)", f"{self.change.difference:+,}" if self.change else narrative.NOT_AVAILABLE),
+            ("Change (%)", narrative.fmt_pct(self.change.pct, signed=True) if self.change else narrative.NOT_AVAILABLE),
+        ]
+        return _styled(pd.DataFrame(rows, columns=["Measure", "Value"]), {}, caption=f"Level and annual change: {self.noun}")
+
+    def peer_table(self):
+        table = self.peers.rename(columns={"area": "Area", "records": "Records", "population": "Residents",
+                                           "per_1000": "Per 1,000", "rank_by_count": "Rank (count)",
+                                           "rank_by_rate": "Rank (rate)"})
+        return _styled(table[["Area", "Records", "Residents", "Per 1,000", "Rank (count)", "Rank (rate)"]],
+                       {"Records": "{:,}", "Residents": "{:,}", "Per 1,000": "{:.1f}"},
+                       caption=f"{self.y_label} in {self.config.period.label} by area (rank 1 = highest)",
+                       highlight=list(self.peers["is_area"]))
+
+    def peer_chart(self):
+        area_row = self.peers[self.peers["is_area"]].iloc[0]
+        rank = area_row["rank_by_rate"]
+        title = (f"{self.area_name} has the {narrative.rank_words(int(rank))} rate of {len(self.peers)} areas"
+                 if pd.notna(rank) else f"{self.y_label} per 1,000 residents by area")
+        return charts.peer_chart(self.peers, title, f"{self.y_label} per 1,000 residents, {self.config.period.label}")
+
+    def trend_table(self):
+        table = self.trend[["period", "records"]].rename(columns={"period": "Period", "records": "Records"})
+        return _styled(table, {"Records": "{:,}"}, caption=f"{self.y_label} per 12-month period")
+
+    def trend_chart(self):
+        return charts.trend_chart(self.trend, narrative.trend_title(self.trend, self.y_label), f"{self.y_label} (count)")
+
+    def seasonality_chart(self):
+        peak = measures.peak_month(self.season)
+        title = (f"{self.y_label} peaked in {peak[0]}" if peak else f"{self.y_label} per month")
+        return charts.seasonality_chart(self.season, title, f"{self.y_label} per month (count)",
+                                        self.config.period.label, self.config.comparison.label)
+
+    def breakdown_table(self):
+        table = self.breakdown.rename(columns={"category": "Category", "records": "Records", "share_pct": "Share",
+                                               "previous": f"Records {self.config.comparison.label}",
+                                               "change": "Change", "change_pct": "Change %"})
+        return _styled(table, {"Records": "{:,}", "Share": "{:.1f}%", f"Records {self.config.comparison.label}": "{:,}",
+                               "Change": "{:+,}", "Change %": "{:+.1f}%"},
+                       caption=f"{self.y_label} by type, {self.config.period.label}")
+
+    def breakdown_chart(self):
+        first = self.breakdown.iloc[0] if len(self.breakdown) else None
+        title = (f"{first['category']} is the largest category ({first['share_pct']:.1f}%)" if first is not None
+                 else f"{self.y_label} by type")
+        return charts.breakdown_chart(self.breakdown, title, f"{self.y_label} in {self.config.period.label} (count)")
+
+    def breakdown_note(self) -> Markdown:
+        """data.police.uk gives one category for all ASB, so an ASB breakdown needs partner data."""
+        if self.spec.record_kind == "asb" and len(self.breakdown) <= 1:
+            return Markdown("data.police.uk publishes anti-social behaviour as a single category, so no breakdown "
+                            "by incident type (personal, nuisance, environmental) can be made from it.")
+        return Markdown("")
+
+    def hotspot_table(self):
+        table = self.top_wards.rename(columns={"rank": "Rank", "ward_name": "Ward", "records": "Records",
+                                               "per_1000": "Per 1,000 residents", "share_pct": "Share of area"})
+        return _styled(table[["Rank", "Ward", "Records", "Per 1,000 residents", "Share of area"]],
+                       {"Records": "{:,}", "Per 1,000 residents": "{:.1f}", "Share of area": "{:.1f}%"},
+                       caption=f"Top {self.config.top_wards} wards, {self.config.period.label}")
+
+    def hotspot_chart(self):
+        share = self.top_wards["share_pct"].sum()
+        title = f"{len(self.top_wards)} wards hold {share:.1f}% of the area's {self.noun}"
+        return charts.hotspot_chart(self.top_wards, title, f"{self.y_label} in {self.config.period.label} (count)")
+
+    def hotspot_summary(self) -> Markdown:
+        return Markdown(esc(narrative.hotspot_sentence(self.top_wards, self.noun, self.area_name)))
+
+    def spc_note(self) -> Markdown:
+        months = self.spc_months
+        if len(months) < 2:
+            return Markdown("SPC charts need at least two consecutive months of data; the data hold "
+                            f"{len(months)} in the trend window, so no SPC chart can be drawn.")
+        first, last = (pd.Period(m, "M").strftime("%b %y") for m in (months[0], months[-1]))
+        lines = [f"SPC charts cover {len(months)} consecutive months, {first} to {last}."]
+        main = self.spc_results.get(self.all_label)
+        if main is not None:
+            lines.append(f"{self.all_label}: the latest month shows **{main.variation}** variation.")
+            lines.extend(main.notes)
+        if self.config.spc_rebase:
+            lines.append(f"Limits are recalculated from: {', '.join(self.config.spc_rebase)} (set in params).")
+        return Markdown(" ".join(esc(line) for line in lines))
+
+    def spc_chart(self):
+        result = self.spc_results.get(self.all_label)
+        if result is None:
+            return Markdown("")
+        return spc.plot_spc(result, f"{self.all_label}: {result.variation}", f"{self.y_label} per month (count)")
+
+    @cached_property
+    def special_causes(self) -> pd.DataFrame:
+        return spc.special_cause_table(self.spc_results, self.config.period.start.to_timestamp(),
+                                       self.config.period.end.to_timestamp())
+
+    def spc_table(self):
+        table = self.special_causes
+        if table.empty:
+            return Markdown(f"No category shows special-cause variation in {esc(self.config.period.label)}: "
+                            "month-to-month changes are within what the history would lead one to expect.")
+        table = table.rename(columns={"category": "Category", "months_special_cause": "Months flagged",
+                                      "rules": "Rules", "direction": "Direction",
+                                      "latest_point_type": "Latest month", "variation": "Latest variation"})
+        table["Latest month"] = table["Latest month"].str.replace("_", " ").str.replace("special cause ", "")
+        return _styled(table, {}, caption=f"Categories showing special cause in {self.config.period.label}")
+
+    def spc_type_charts(self) -> list:
+        return [spc.plot_spc(result, f"{name}: {result.variation}", f"{name} per month (count)")
+                for name, result in self.spc_results.items() if name != self.all_label]
+
+    def data_notes(self) -> list[DataNote]:
+        """What the reader must know about the data behind the figures, warnings first."""
+        notes: list[DataNote] = []
+        if self.period_missing_note:
+            notes.append(DataNote("Incomplete period: " + self.period_missing_note, True))
+        comparison_gaps = measures.missing_months(self.config.comparison, self.available_months)
+        if comparison_gaps:
+            notes.append(DataNote(f"The comparison period {self.config.comparison.label} is not covered by the data "
+                                  f"({len(comparison_gaps)} month(s) missing), so annual change cannot be given.", True))
+        period_files = self.police_files[self.police_files["month"].isin(self.config.period.months)]
+        no_location = int(period_files["records_without_lsoa"].sum())
+        if no_location:
+            notes.append(DataNote(f"{no_location:,} records in the police force files for {self.config.period.label} "
+                                  "have no location, so they cannot be placed in any area; they are not in these "
+                                  "figures.", True))
+        unknown = self.all_counts[self.all_counts["lsoa_code"].notna() & self.all_counts["lad_code"].isna()]
+        if len(unknown):
+            examples = ", ".join(sorted(unknown["lsoa_code"].unique())[:3])
+            notes.append(DataNote(f"{int(unknown['records'].sum()):,} records carry LSOA codes that are not in the ONS "
+                                  f"lookup (e.g. {examples}) and cannot be placed in an area.", True))
+        if self.population.note:
+            notes.append(DataNote(self.population.note, not self.population.available))
+        if self.population.available:
+            notes.append(DataNote(f"Rates per 1,000 residents use {self.population.source}: "
+                                  f"{self.population.value:,} residents."))
+        notes.append(DataNote(self.ward_population[1]))
+        notes.extend(DataNote(w, True) for w in self.ingest.warnings)
+        return notes
+
+    def data_notes_markdown(self) -> Markdown:
+        lines = [f"- {'**Warning:** ' if n.warning else ''}{esc(n.text)}" for n in self.data_notes()]
+        return Markdown("\n".join(lines))
+
+    # ---- findings for the summary and the document ------------------------------------------
+    def findings(self) -> dict:
+        cfg = self.config
+        return {
+            "section": self.spec.key,
+            "title": self.spec.title,
+            "area": self.area_name,
+            "area_codes": list(self.area.lad_codes),
+            "period": cfg.period.label,
+            "comparison_period": cfg.comparison.label,
+            "count": self.count,
+            "population": self.population.value,
+            "population_year": self.population.year,
+            "rate_per_1000": None if self.rate is None else round(self.rate, 1),
+            "previous_count": self.change.previous if self.change else None,
+            "change": self.change.difference if self.change else None,
+            "change_pct": None if not self.change or self.change.pct is None else round(self.change.pct, 1),
+            "headline": self.headline(),
+            "overview": self.overview().to_dict(orient="records"),
+            "top_wards": self.top_wards[["ward_name", "records", "share_pct"]].round(1).to_dict(orient="records"),
+            "trend": [{"period": r.period, "records": None if pd.isna(r.records) else int(r.records)}
+                      for r in self.trend.itertuples()],
+            "spc_variation": (self.spc_results[self.all_label].variation
+                              if self.all_label in self.spc_results else None),
+            "special_causes": self.special_causes[["category", "direction"]].to_dict(orient="records"),
+            "data_notes": [n.text for n in self.data_notes()],
+            "demo": self.ingest.demo,
+        }
+
+    def save_findings(self, findings_dir: str | Path | None) -> Path | None:
+        return write_findings(findings_dir, self.spec.key, self.findings()) if findings_dir else None
+
+
+def _styled(frame: pd.DataFrame, formats: dict, caption: str, highlight: list[bool] | None = None):
+    """A table for readers: no index, escaped text, thousands separators, missing shown as 'not available'."""
+    styler = frame.style.hide(axis="index").format(formats, na_rep=narrative.NOT_AVAILABLE, escape="html")
+    styler = styler.set_caption(esc(caption))
+    # Numbers read best right-aligned (the report stylesheet's default); words left-aligned.
+    text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if text_columns:
+        styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
+    if highlight is not None:
+        styler = styler.apply(lambda row: ["font-weight: bold; background-color: #DCE6F0" if highlight[row.name] else ""
+                                           for _ in row], axis=1)
+    return styler
+
+
+def open_section(key: str, *, year: int = 2017, area=None, data_dir=None, period_from=None, period_to=None,
+                 processed_dir=None, out_dir=None) -> CrimeSection:
+    """Open a section as the pipeline would run it; ingests the data folder first if it changed."""
+    _use_vector_charts()
+    config = load_config(year, area=area, data_dir=data_dir, period_from=period_from, period_to=period_to,
+                         processed_dir=processed_dir, out_dir=out_dir)
+    ingest = prepare_data(config)
+    return CrimeSection(SECTIONS[key], config, ingest)
+
+
+def _use_vector_charts() -> None:
+    """SVG charts stay sharp in print and in the PDF; only meaningful inside a notebook kernel."""
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # pragma: no cover - IPython ships with the kernel
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("svg")

@@ -1,0 +1,49 @@
+#!/usr/bin/env python
+"""Run a Community Safety Strategic Assessment: python pipeline.py --year 2017
+
+Reads params/<year>.yaml (flags override it), ingests the data folder, executes the section
+notebooks with papermill and exports them to reports/<year>/ as HTML and PDF.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from csp_assessment.config import load_config
+from csp_assessment.errors import ConfigError, InputError
+from csp_assessment.execute import SectionFailed
+from csp_assessment.run import main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--year", required=True, help="assessment year; reads params/<year>.yaml")
+    parser.add_argument("--area", help="ONS local authority code (e.g. E06000035) or Community Safety "
+                                       "Partnership code (e.g. E22000352); default: the params file's area")
+    parser.add_argument("--data", help="folder holding the publishers' files (default: data/raw, where the "
+                                       "demo data are made on first run)")
+    parser.add_argument("--from", dest="period_from", metavar="YYYY-MM", help="first month of the assessment period")
+    parser.add_argument("--to", dest="period_to", metavar="YYYY-MM", help="last month of the assessment period")
+    parser.add_argument("--out", help="reports folder (default: reports/)")
+    parser.add_argument("--sections", help="comma-separated sections to run, in order (default: params)")
+    return parser.parse_args(argv)
+
+
+def cli(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        config = load_config(args.year, area=args.area, data_dir=args.data, period_from=args.period_from,
+                             period_to=args.period_to, out_dir=args.out, sections=args.sections)
+        main(config)
+    except (ConfigError, InputError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SectionFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -1,0 +1,34 @@
+"""Shared fixtures: where the real public files are, and small street-level files made in tests."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+STREET_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
+                 "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not (SHARED_DATA / "police-uk").is_dir():
+        pytest.skip(f"the real public files are not at {SHARED_DATA} (they sit beside the clone in CI)")
+    return SHARED_DATA
+
+
+def write_street_file(path: Path, month: str, rows: list[tuple], force: str = "Kent Police") -> Path:
+    """rows: (crime_id, lsoa_code, crime_type); month and force filled in as data.police.uk does."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(STREET_HEADER)
+        for crime_id, lsoa, crime_type in rows:
+            located = bool(lsoa)
+            writer.writerow([crime_id, month, force, force, "0.5" if located else "", "51.3" if located else "",
+                             "On or near High Street" if located else "No Location", lsoa,
+                             f"{lsoa} name" if located else "", crime_type, "" if not crime_id else "Under investigation", ""])
+    return path

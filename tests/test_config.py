@@ -1,0 +1,45 @@
+import pytest
+
+from csp_assessment.config import Period, load_config
+from csp_assessment.errors import ConfigError
+
+
+def test_2017_params_match_the_medway_document():
+    cfg = load_config(2017)
+    assert cfg.area_codes == ("E06000035",) and cfg.area_name == "Medway"
+    assert cfg.period.label == "Apr 16 – Mar 17" and cfg.period.n_months == 12
+    assert cfg.comparison.label == "Apr 15 – Mar 16"
+    assert [p.label for p in cfg.trend] == ["Apr 12 – Mar 13", "Apr 13 – Mar 14", "Apr 14 – Mar 15",
+                                            "Apr 15 – Mar 16", "Apr 16 – Mar 17"]
+    assert cfg.population_year == 2016
+    assert cfg.sections == ("all_crime", "asb")
+
+
+def test_flags_override_params(tmp_path):
+    cfg = load_config(2022, area="E22000352", data_dir="somewhere", period_from="2022-01", period_to="2022-11",
+                      out_dir=str(tmp_path), sections="asb", cwd=tmp_path)
+    assert cfg.area_codes == ("E22000352",) and cfg.area_name == ""  # names come from the lookups
+    assert cfg.period.label == "Jan 22 – Nov 22" and cfg.comparison.label == "Jan 21 – Nov 21"
+    assert cfg.data_dir == tmp_path / "somewhere" and cfg.report_dir == tmp_path / "2022"
+    assert cfg.sections == ("asb",)
+
+
+def test_unknown_year_lists_the_years_that_exist():
+    with pytest.raises(ConfigError, match=r"no params for 1999.*2017, 2022"):
+        load_config(1999)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"area": "Medway"}, "not an ONS local authority code"),
+    ({"period_from": "2016-13"}, "not a month"),
+    ({"period_from": "2017-05", "period_to": "2017-03"}, "before it starts"),
+    ({"sections": "all_crime,weather"}, r"unknown section\(s\) \['weather'\]"),
+])
+def test_bad_flags_are_clear_errors(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(2017, **kwargs)
+
+
+def test_period_labels():
+    p = Period.parse("2016-04", "2017-03")
+    assert p.long_label == "April 2016 – March 2017" and p.months[0] == "2016-04" and p.months[-1] == "2017-03"

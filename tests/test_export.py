@@ -1,0 +1,309 @@
+"""Export of executed section notebooks to reviewer HTML, analyst HTML, PDF, and the report index."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import re
+import shutil
+import subprocess
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from csp_assessment.export import DEMO_NOTICE, ExportError, export_section, html_to_pdf, write_index
+
+papermill = pytest.importorskip("papermill")
+
+MARKDOWN_SENTENCE = "Recorded crime fell by five per cent on the previous year."
+TABLE_CODE_MARKER = "summary_table_for_export_test"  # one identifier, so syntax highlighting cannot split it
+WARNING_TEXT = "coverage of March is incomplete for export test"
+STDERR_TEXT = "stderr line for export test"
+HIDDEN_CELL_TEXT = "output of a cell tagged remove_cell"
+INJECTED_AREA = "Testshire"
+TITLE = "All recorded crime"
+
+NEEDS_PDFTOTEXT = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (Debian package poppler-utils) is not installed"
+)
+
+
+def _section_notebook() -> nbformat.NotebookNode:
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        new_code_cell("area_name = 'Nowhere'\nyear = 2024", metadata={"tags": ["parameters"]}),
+        new_code_cell(
+            "import matplotlib.pyplot as plt\n"
+            "import matplotlib_inline.backend_inline\n"
+            "import pandas as pd\n"
+            "from IPython.display import display\n"
+            "matplotlib_inline.backend_inline.set_matplotlib_formats('svg')\n"
+            f"print('{HIDDEN_CELL_TEXT}')",
+            metadata={"tags": ["remove_cell"]},
+        ),
+        new_code_cell(
+            f"{TABLE_CODE_MARKER} = pd.DataFrame({{'Crime type': ['Burglary', 'Theft'], 'Offences': [12345, 6789]}})\n"
+            f"display({TABLE_CODE_MARKER}.style.format({{'Offences': '{{:,}}'}}).hide(axis='index'))"
+        ),
+        new_code_cell(
+            "import sys, warnings\n"
+            f"print('{STDERR_TEXT}', file=sys.stderr)\n"
+            f"warnings.warn('{WARNING_TEXT}')"
+        ),
+        new_markdown_cell(MARKDOWN_SENTENCE),
+        new_code_cell(
+            "fig, ax = plt.subplots()\nax.plot([1, 2, 3], [3, 1, 2])\nax.set_title('Monthly offences')\nplt.show()",
+            metadata={"tags": ["remove_input"]},
+        ),
+        new_code_cell(
+            "matplotlib_inline.backend_inline.set_matplotlib_formats('png')\n"
+            "fig, ax = plt.subplots()\nax.bar(['A', 'B'], [2, 3])\nplt.show()"
+        ),
+    ]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def executed_notebook(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("notebooks")
+    source = folder / "01_all_crime_template.ipynb"
+    executed = folder / "01_all_crime.ipynb"
+    nbformat.write(_section_notebook(), source)
+    with pytest.MonkeyPatch.context() as mp:
+        # An inherited MPLBACKEND=Agg would replace the inline backend and the charts would vanish.
+        mp.delenv("MPLBACKEND", raising=False)
+        papermill.execute_notebook(
+            str(source),
+            str(executed),
+            parameters={"area_name": INJECTED_AREA},
+            kernel_name="python3",
+            cwd=str(folder),
+            progress_bar=False,
+        )
+    return executed
+
+
+@pytest.fixture(scope="module")
+def exported(executed_notebook, tmp_path_factory) -> dict[str, Path]:
+    out_dir = tmp_path_factory.mktemp("html")
+    return export_section(executed_notebook, out_dir, title=TITLE, subtitle="Test CSP, 2024", demo_notice=True)
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def _squash(text: str) -> str:
+    """Collapse whitespace: pdftotext breaks lines wherever the PDF wraps them."""
+    return " ".join(text.split())
+
+
+def _external_loads(page: str) -> list[str]:
+    """Attributes and CSS that would make a browser fetch something from the network."""
+    url = r"""["']?\s*(?:https?:)?//[^"'\s>)]*"""
+    patterns = [rf"\bsrc\s*=\s*{url}", rf"<link\b[^>]*\bhref\s*=\s*{url}", rf"url\(\s*{url}", r"@import\b[^;]*"]
+    return [hit for pattern in patterns for hit in re.findall(pattern, page, flags=re.IGNORECASE)]
+
+
+def _embedded_svg_charts(page: str) -> list[str]:
+    encoded = re.findall(r'jp-RenderedSVG[^>]*>\s*<img\b[^>]*\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=\s]+)"', page)
+    return [base64.b64decode(data).decode("utf-8") for data in encoded]
+
+
+def test_writes_three_files(exported):
+    assert set(exported) == {"html_code", "html", "pdf"}
+    assert exported["html"].name == "01_all_crime.html"
+    assert exported["html_code"].name == "01_all_crime-analyst.html"
+    assert exported["pdf"].name == "01_all_crime.pdf"
+    for path in exported.values():
+        assert path.is_file() and path.stat().st_size > 0
+    assert not [p for p in exported["html"].parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_reviewer_html_shows_content_without_code_or_diagnostics(exported):
+    page = _read(exported["html"])
+    assert MARKDOWN_SENTENCE in page
+    assert "12,345" in page
+    assert TITLE in page
+    for absent in (TABLE_CODE_MARKER, "set_matplotlib_formats", WARNING_TEXT, "UserWarning", STDERR_TEXT):
+        assert absent not in page
+    content = re.sub(r"<style\b.*?</style>", "", page, flags=re.DOTALL)  # the lab CSS mentions "Out[]"
+    assert not re.search(r"In(?:\s|&nbsp;)\[|Out\[", content), "execution prompts in reviewer HTML"
+    # parameters cell, papermill's injected parameters and remove_cell cells go with their output
+    for absent in ("area_name", INJECTED_AREA, HIDDEN_CELL_TEXT):
+        assert absent not in page
+
+
+def test_analyst_html_has_code_and_diagnostics(exported):
+    page = _read(exported["html_code"])
+    assert TABLE_CODE_MARKER in page
+    assert WARNING_TEXT in page
+    assert INJECTED_AREA in page
+    assert MARKDOWN_SENTENCE in page
+
+
+@pytest.mark.parametrize("key", ["html", "html_code"])
+def test_html_embeds_both_charts(exported, key):
+    page = _read(exported[key])
+    svg_charts = _embedded_svg_charts(page)
+    assert len(svg_charts) == 1 and "<svg" in svg_charts[0]
+    assert re.search(r'jp-RenderedImage[^>]*>\s*<img\b[^>]*\bsrc="data:image/png;base64,', page)
+
+
+@pytest.mark.parametrize("key", ["html", "html_code"])
+def test_html_is_self_contained(exported, key):
+    page = _read(exported[key])
+    assert _external_loads(page) == []
+    assert "require.js" not in page and "mathjax" not in page.lower()
+
+
+def test_html_demo_banner_at_top(exported):
+    for key in ("html", "html_code"):
+        page = _read(exported[key])
+        body = page[page.index("<body") :]
+        assert DEMO_NOTICE in page
+        assert body.index(DEMO_NOTICE) < body.index(MARKDOWN_SENTENCE)
+
+
+def test_pdf_is_a_pdf(exported):
+    assert exported["pdf"].read_bytes().startswith(b"%PDF")
+
+
+@NEEDS_PDFTOTEXT
+def test_pdf_text_has_narrative_page_numbers_and_demo_notice_on_every_page(exported):
+    pages = [page for page in _pdf_text(exported["pdf"]).split("\f") if page.strip()]
+    assert len(pages) >= 1
+    assert MARKDOWN_SENTENCE in _squash(" ".join(pages))
+    for number, page in enumerate(pages, start=1):
+        text = _squash(page)
+        assert f"Page {number} of {len(pages)}" in text
+        assert DEMO_NOTICE in text
+        assert TITLE in text
+    assert WARNING_TEXT not in _squash(" ".join(pages))
+
+
+def test_no_demo_notice_unless_asked_and_title_escaped(executed_notebook, tmp_path):
+    title = "Crime <&> ASB"
+    paths = export_section(executed_notebook, tmp_path, title=title)
+    for key in ("html", "html_code"):
+        page = _read(paths[key])
+        assert "Synthetic demonstration data" not in page
+        assert "Crime &lt;&amp;&gt; ASB" in page and title not in page
+    if shutil.which("pdftotext"):
+        text = _squash(_pdf_text(paths["pdf"]))
+        assert "Synthetic demonstration data" not in text
+        assert title in text
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self):
+        self.requests.append(self.path)
+        self.send_error(404)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_html_to_pdf_fetches_nothing_over_http(tmp_path):
+    server = http.server.HTTPServer(("127.0.0.1", 0), _CountingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        page = tmp_path / "remote.html"
+        page.write_text(
+            f'<html><head><link rel="stylesheet" href="{base}/style.css"></head>'
+            f'<body><p>Offline</p><img src="{base}/chart.png"></body></html>',
+            encoding="utf-8",
+        )
+        pdf = html_to_pdf(page, tmp_path / "remote.pdf")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert _CountingHandler.requests == []
+
+
+def test_html_to_pdf_failure_names_file_and_leaves_nothing(tmp_path):
+    missing = tmp_path / "missing.html"
+    target = tmp_path / "missing.pdf"
+    with pytest.raises(ExportError, match=re.escape(str(missing))):
+        html_to_pdf(missing, target)
+    assert list(tmp_path.iterdir()) == []
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs.append(dict(attrs)["href"])
+
+
+def test_index_links_every_file_relatively_and_escapes_text(tmp_path):
+    out_dir = tmp_path / "2024"
+    files = {
+        "html": out_dir / "sections" / "02_asb.html",
+        "html_code": out_dir / "sections" / "02_asb-analyst.html",
+        "pdf": out_dir / "sections" / "02_asb.pdf",
+        "notebook": out_dir / "notebooks" / "02_asb.ipynb",
+    }
+    run_log = out_dir / "run.log"
+    for path in [*files.values(), run_log]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x", encoding="utf-8")
+
+    index = write_index(
+        out_dir,
+        year=2024,
+        area_name="Town & <Country>",
+        period_label="April 2023 to March 2024",
+        sections=[{"title": "Crime <&> ASB", "summary": "Up 5% & rising", **files}],
+        demo_notice=True,
+        run_log=run_log,
+        generated_at="2024-06-01 09:00",
+    )
+
+    assert index == out_dir / "index.html"
+    page = _read(index)
+    assert "Crime &lt;&amp;&gt; ASB" in page and "Crime <&> ASB" not in page
+    assert "Town &amp; &lt;Country&gt;" in page
+    assert "Up 5% &amp; rising" in page
+    assert "April 2023 to March 2024" in page
+    assert DEMO_NOTICE.replace("'", "&#x27;") in page
+
+    parser = _Links()
+    parser.feed(page)
+    expected = {path.relative_to(out_dir).as_posix() for path in [*files.values(), run_log]}
+    assert set(parser.hrefs) == expected
+    for href in parser.hrefs:
+        assert (out_dir / href).is_file()
+    assert str(tmp_path) not in page
+
+
+def test_index_without_demo_notice_or_run_log(tmp_path):
+    index = write_index(
+        tmp_path,
+        year="2024",
+        area_name="Town",
+        period_label="2023/24",
+        sections=[],
+        demo_notice=False,
+        generated_at="now",
+    )
+    page = _read(index)
+    assert "Synthetic demonstration data" not in page
+    assert "Run log" not in page

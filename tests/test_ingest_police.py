@@ -1,0 +1,107 @@
+"""data.police.uk street-level loader: small files made here, and the real Kent 2022 files."""
+
+import csv
+import zipfile
+from collections import Counter
+
+import pytest
+
+from conftest import write_street_file
+from csp_assessment.errors import InputError
+from csp_assessment.ingest import police_uk
+
+
+def _read(data_dir):
+    kept, skipped = police_uk.choose_one_per_month(police_uk.discover(data_dir))
+    counts, report = police_uk.read_street_files(kept)
+    return counts, report, skipped
+
+
+def test_counts_asb_apart_and_keeps_rows_without_location(tmp_path):
+    write_street_file(tmp_path / "2017-01" / "2017-01-kent-street.csv", "2017-01", [
+        ("a1", "E01000001", "Burglary"), ("a2", "E01000001", "Burglary"), ("a3", "E01000002", "Robbery"),
+        ("", "E01000001", "Anti-social behaviour"), ("a4", "", "Burglary"), ("", "", "Anti-social behaviour"),
+    ])
+    counts, report, _ = _read(tmp_path)
+    assert counts["records"].sum() == 6
+    crimes = counts[~counts["is_asb"]]
+    assert crimes["records"].sum() == 4 and counts[counts["is_asb"]]["records"].sum() == 2
+    burglary = crimes[(crimes["crime_type"] == "Burglary") & (crimes["lsoa_code"] == "E01000001")]
+    assert burglary["records"].item() == 2
+    assert counts["lsoa_code"].isna().sum() == 2  # one crime, one ASB without location, both still counted
+    row = report.iloc[0]
+    assert (row["records"], row["asb_records"], row["records_without_lsoa"], row["force"]) == (6, 2, 2, "kent")
+
+
+def test_zip_archive_and_same_month_twice_not_double_counted(tmp_path):
+    plain = write_street_file(tmp_path / "2017-01" / "2017-01-kent-street.csv", "2017-01", [("a1", "E01000001", "Burglary")])
+    inner = write_street_file(tmp_path / "build" / "2017-02-kent-street.csv", "2017-02",
+                              [("b1", "E01000001", "Drugs"), ("b2", "E01000002", "Drugs")])
+    with zipfile.ZipFile(tmp_path / "archive.zip", "w") as zf:
+        zf.write(plain, "2017-01/2017-01-kent-street.csv")  # the same month as the plain file
+        zf.write(inner, "2017-02/2017-02-kent-street.csv")
+        zf.writestr("2017-02/2017-02-kent-outcomes.csv", "Crime ID,Month\n")  # ignored: not a street file
+    inner.unlink()
+    counts, report, skipped = _read(tmp_path)
+    assert counts["records"].sum() == 3  # 1 (January once) + 2 (February from the zip)
+    assert len(skipped) == 1 and skipped[0][0].month == "2017-01"
+    assert sorted(report["month"]) == ["2017-01", "2017-02"]
+
+
+def test_several_forces(tmp_path):
+    write_street_file(tmp_path / "2017-01" / "2017-01-kent-street.csv", "2017-01", [("a", "E01000001", "Drugs")])
+    write_street_file(tmp_path / "2017-01" / "2017-01-essex-street.csv", "2017-01",
+                      [("b", "E01000009", "Drugs"), ("c", "E01000009", "Drugs")], force="Essex Police")
+    counts, _, _ = _read(tmp_path)
+    assert counts.groupby("force")["records"].sum().to_dict() == {"essex": 2, "kent": 1}
+
+
+def test_missing_column_names_file_and_column(tmp_path):
+    path = tmp_path / "2017-01" / "2017-01-kent-street.csv"
+    path.parent.mkdir()
+    path.write_text("Crime ID,Month,Falls within,Crime type\nx,2017-01,Kent Police,Drugs\n")
+    with pytest.raises(InputError) as err:
+        _read(tmp_path)
+    assert "2017-01-kent-street.csv" in str(err.value) and "'LSOA code'" in str(err.value)
+    assert err.value.column == "LSOA code" and err.value.row == 1
+
+
+def test_month_outside_file_month_names_row(tmp_path):
+    write_street_file(tmp_path / "2017-01" / "2017-01-kent-street.csv", "2017-01", [("a", "E01000001", "Drugs")])
+    path = tmp_path / "2017-01" / "2017-01-kent-street.csv"
+    with open(path, "a") as fh:
+        fh.write("b,2017-02,Kent Police,Kent Police,,,No Location,,,Drugs,,\n")
+    with pytest.raises(InputError) as err:
+        _read(tmp_path)
+    assert err.value.row == 3 and err.value.column == "Month" and "'2017-02'" in str(err.value)
+
+
+def test_malformed_month(tmp_path):
+    write_street_file(tmp_path / "2017-01" / "2017-01-kent-street.csv", "Jan-17", [("a", "E01000001", "Drugs")])
+    with pytest.raises(InputError, match="malformed month"):
+        _read(tmp_path)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "2017-01" / "2017-01-kent-street.csv"
+    path.parent.mkdir()
+    path.write_text("")
+    with pytest.raises(InputError, match="empty"):
+        _read(tmp_path)
+
+
+@pytest.mark.shared_data
+def test_real_kent_2022_counts_match_a_plain_csv_count(shared_data):
+    expected_rows, expected_asb, expected_no_lsoa = Counter(), Counter(), Counter()
+    for path in sorted((shared_data / "police-uk").glob("*/*-street.csv")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                expected_rows[row["Month"]] += 1
+                expected_asb[row["Month"]] += row["Crime type"] == "Anti-social behaviour"
+                expected_no_lsoa[row["Month"]] += row["LSOA code"] == ""
+    counts, report, skipped = _read(shared_data / "police-uk")
+    assert not skipped
+    assert counts.groupby("month")["records"].sum().to_dict() == dict(expected_rows)
+    assert counts[counts["is_asb"]].groupby("month")["records"].sum().to_dict() == dict(expected_asb)
+    assert report.set_index("month")["records_without_lsoa"].to_dict() == dict(expected_no_lsoa)
+    assert sum(expected_rows.values()) == 185_969  # as listed in ../shared/data/README.md: 11 months, ~15-18k each

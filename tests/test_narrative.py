@@ -1,0 +1,46 @@
+import pandas as pd
+
+from csp_assessment import narrative
+from csp_assessment.measures import Change
+
+
+def test_number_formats():
+    assert narrative.fmt_int(23125) == "23,125"
+    assert narrative.fmt_int(None) == "not available"
+    assert narrative.fmt_pct(14.0009) == "14.0%"
+    assert narrative.fmt_pct(-21.17, signed=True) == "-21.2%"
+    assert narrative.fmt_rate(83.0214) == "83.0"
+    assert [narrative.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22)] == \
+        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd"]
+
+
+def test_level_sentence_medway_2017():
+    text = narrative.level_sentence(count=23125, noun_plural="crimes", area="Medway", period_label="Apr 16 – Mar 17",
+                                    rate=23125 / 278542 * 1000, change=Change(23125, 20285),
+                                    comparison_label="Apr 15 – Mar 16")
+    assert text == ("23,125 crimes were recorded in Medway in Apr 16 – Mar 17, 83.0 per 1,000 residents; "
+                    "a 14.0% increase: 2,840 more crimes than in Apr 15 – Mar 16.")
+
+
+def test_level_sentence_decrease_and_no_comparison():
+    down = narrative.level_sentence(count=7077, noun_plural="ASB incidents", area="Medway", period_label="P",
+                                    rate=None, change=Change(7077, 8978), comparison_label="Q")
+    assert down == "7,077 ASB incidents were recorded in Medway in P; a 21.2% decrease: 1,901 fewer ASB incidents than in Q."
+    none = narrative.level_sentence(count=10, noun_plural="crimes", area="X", period_label="P", rate=None,
+                                    change=None, comparison_label="Q")
+    assert "No comparison with Q is possible" in none
+
+
+def test_trend_sentence():
+    trend = pd.DataFrame({"period": ["A", "B", "C"], "records": pd.array([pd.NA, 100, 150], dtype="Int64")})
+    text = narrative.trend_sentence(trend, "crimes")
+    assert text.startswith("Crimes have risen from 100 in B to 150 in C, a 50.0% increase: 50 more crimes")
+    assert "1 of the 3 periods" in text
+    one = pd.DataFrame({"period": ["A"], "records": pd.array([5], dtype="Int64")})
+    assert "no general trend" in narrative.trend_sentence(one, "crimes")
+
+
+def test_hotspot_sentence():
+    top = pd.DataFrame({"ward_name": ["River", "Hill"], "share_pct": [30.0, 12.04]})
+    assert narrative.hotspot_sentence(top, "crimes", "Medway") == (
+        "The 2 wards with the most crimes were River and Hill; together they account for 42.0% of Medway's crimes.")

@@ -1,0 +1,113 @@
+"""The whole yearly run, end to end: demo data -> notebooks -> HTML, PDF, index.
+
+Expected figures are the ones the demo data reproduce from the published Medway assessment
+2017 (23,125 crimes; 20,285 the year before; 7,077 ASB incidents, 8,978 before; 278,542
+residents), and, for the real Kent files, counts made here with the csv module.
+"""
+
+import csv
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import pipeline
+from conftest import PROJECT_ROOT
+from csp_assessment.config import load_config
+from csp_assessment.demo import generate_demo
+from csp_assessment.run import main
+
+pytestmark = pytest.mark.slow
+
+
+def pdf_text(path: Path) -> str:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo-run")
+    generate_demo(root / "raw")
+    config = load_config(2017, data_dir=root / "raw", processed_dir=root / "processed", out_dir=root / "reports")
+    report_dir = main(config)
+    return report_dir
+
+
+def test_demo_run_writes_every_output(demo_run):
+    assert demo_run.name == "2017"
+    for stem in ("01_all_crime", "02_asb"):
+        for name in (f"{stem}.html", f"{stem}-analyst.html", f"{stem}.pdf", f"notebooks/{stem}.ipynb"):
+            assert (demo_run / name).is_file(), name
+    index = (demo_run / "index.html").read_text()
+    for link in ("01_all_crime.html", "01_all_crime-analyst.html", "01_all_crime.pdf", "notebooks/02_asb.ipynb", "run.log"):
+        assert f'href="{link}"' in index
+    assert "Synthetic demonstration data" in index
+    assert not (demo_run.parent / ".2017-running").exists()
+
+
+def test_crime_section_headline_figures(demo_run):
+    findings = json.loads((demo_run / "findings" / "all_crime.json").read_text())
+    assert findings["count"] == 23125 and findings["previous_count"] == 20285
+    assert findings["change"] == 2840 and findings["change_pct"] == 14.0
+    assert findings["population"] == 278542 and findings["rate_per_1000"] == 83.0
+    assert [w["ward_name"] for w in findings["top_wards"]] == [
+        "River", "Gillingham South", "Gillingham North", "Luton and Wayfield", "Chatham Central"]
+    html = (demo_run / "01_all_crime.html").read_text()
+    assert ("23,125 crimes were recorded in Medway in Apr 16 – Mar 17, 83.0 per 1,000 residents; "
+            "a 14.0% increase: 2,840 more crimes than in Apr 15 – Mar 16.") in html
+    assert "Synthetic demonstration data" in html
+    assert "open_section" not in html  # reviewers see no code
+    assert "open_section" in (demo_run / "01_all_crime-analyst.html").read_text()
+    assert html.count("<svg") >= 8  # peer, trend, seasonality, breakdown, hotspot and SPC charts
+
+
+def test_asb_section_headline_figures(demo_run):
+    findings = json.loads((demo_run / "findings" / "asb.json").read_text())
+    assert (findings["count"], findings["previous_count"], findings["change"]) == (7077, 8978, -1901)
+    assert findings["change_pct"] == -21.2 and findings["rate_per_1000"] == 25.4
+    top = findings["top_wards"]
+    assert [w["ward_name"] for w in top] == [
+        "Gillingham North", "River", "Gillingham South", "Luton and Wayfield", "Chatham Central"]
+    assert 41.5 <= sum(w["share_pct"] for w in top) <= 42.5
+
+
+def test_pdf_holds_the_headline_figures(demo_run):
+    text = pdf_text(demo_run / "01_all_crime.pdf")
+    assert "23,125" in text and "Page 1 of" in text and "Synthetic demonstration data" in text
+
+
+def test_cli_errors_are_clear(capsys):
+    assert pipeline.cli(["--year", "1999"]) == 2
+    assert "Years with params: 2017, 2022" in capsys.readouterr().err
+    assert pipeline.cli(["--year", "2017", "--area", "nowhere"]) == 2
+
+
+@pytest.mark.shared_data
+def test_medway_2022_from_the_real_kent_files(shared_data, tmp_path):
+    medway_lsoas = set()
+    with open(shared_data / "ons" / "lsoa11-ward17-lad17-lookup.csv", newline="", encoding="utf-8-sig") as fh:
+        medway_lsoas = {r["LSOA11CD"] for r in csv.DictReader(fh) if r["LAD17CD"] == "E06000035"}
+    crimes = asb = 0
+    for path in sorted((shared_data / "police-uk").glob("*/*-street.csv")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if row["LSOA code"] in medway_lsoas:
+                    asb += row["Crime type"] == "Anti-social behaviour"
+                    crimes += row["Crime type"] != "Anti-social behaviour"
+    config = load_config(2022, area="E06000035", data_dir=shared_data, period_from="2022-01", period_to="2022-11",
+                         processed_dir=tmp_path / "processed", out_dir=tmp_path / "reports")
+    report_dir = main(config)
+    crime = json.loads((report_dir / "findings" / "all_crime.json").read_text())
+    assert crime["count"] == crimes
+    assert crime["change"] is None  # no 2021 files: said plainly, not computed
+    assert crime["population_year"] == 2020  # latest estimate in the folder is mid-2020
+    assert any("mid-2020" in note for note in crime["data_notes"])
+    assert json.loads((report_dir / "findings" / "asb.json").read_text())["count"] == asb
+    html = (report_dir / "01_all_crime.html").read_text()
+    assert f"{crimes:,} crimes were recorded in Medway in Jan 22 – Nov 22" in html
+    assert "No comparison with Jan 21 – Nov 21 is possible" in html
+    assert "Synthetic demonstration data" not in html
