@@ -112,7 +112,7 @@ def _read_yaml(path: Path) -> dict:
 
 def _resolve_path(value: str | Path, base: Path) -> Path:
     path = Path(value).expanduser()
-    return path if path.is_absolute() else (base / path)
+    return (path if path.is_absolute() else base / path).resolve()
 
 
 def load_config(

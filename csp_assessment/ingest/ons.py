@@ -1,0 +1,657 @@
+"""ONS inputs, read exactly as ONS publishes them and recognised by their headers.
+
+Kinds (``ONS_KINDS``), each with its loader:
+
+``lsoa_ward_lad_lookup`` -> :func:`read_lsoa_ward_lad_lookup`
+    ONS Open Geography lookup LSOA -> ward -> local authority (CSV), e.g.
+    ``LSOA11CD,LSOA11NM,WD17CD,WD17NM,WD17NMW,LAD17CD,LAD17NM,FID``. The digits in the column
+    names are the vintage and change between releases (LSOA21CD, WD22CD, LAD22CD, ...).
+``lad_csp_pfa_lookup`` -> :func:`read_lad_csp_pfa_lookup`
+    local authority -> Community Safety Partnership -> police force area (CSV),
+    ``LAD17CD,LAD17NM,CSP17CD,CSP17NM,PFA17CD,PFA17NM,FID``.
+``mid_year_estimates`` -> :func:`read_mid_year_estimates`
+    ONS mid-year population estimates for local authorities: the release workbooks (.xls/.xlsx)
+    or a plain CSV ``area_code,area_name,mid_year,population``.
+``small_area_population`` -> :func:`read_small_area_population`
+    population by LSOA: the Census 2011 LSOA population CSV, or ONS small area population
+    estimates (SAPE) workbooks.
+
+Every problem is an :class:`InputError` naming the file, the row (1-based line number in a CSV,
+header = line 1; the sheet row number in a workbook, with the sheet named in the message) and the
+column.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import xlrd
+from openpyxl.utils.exceptions import InvalidFileException
+from pandas.errors import Pandas4Warning
+
+from csp_assessment.errors import InputError
+
+ONS_KINDS = ("lsoa_ward_lad_lookup", "lad_csp_pfa_lookup", "mid_year_estimates", "small_area_population")
+
+_EXCEL_ENGINES = {".xls": "xlrd", ".xlsx": "openpyxl", ".xlsm": "openpyxl"}
+_EXCEL_READ_ERRORS = (
+    xlrd.XLRDError,
+    xlrd.compdoc.CompDocError,
+    zipfile.BadZipFile,
+    InvalidFileException,
+    ValueError,
+)
+# ONS puts 2 to 7 title, note and feedback-link rows above a table's header; 40 leaves room.
+_HEADER_SCAN_ROWS = 40
+
+_LSOA_CODE = r"[EW]01\d{6}"
+# Unitary authorities, non-metropolitan districts, metropolitan districts, London boroughs; Welsh UAs.
+_LAD_CODE = r"[EW]0[6-9]\d{6}"
+_MID_YEAR_HEADER = r"mid[-\s]?((?:19|20)\d{2})"
+_MID_YEAR_IN_TEXT = re.compile(rf"\b{_MID_YEAR_HEADER}\b", re.IGNORECASE)
+_YEAR_IN_FILE_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+# Sex-specific sheets of a release: "Males UK", "Females UK ", "MYE2 - M", "MYE2 - Females", and
+# titles such as "MYE2: Population estimates: Males by single year of age ..." or "FEMALES".
+_SEX_IN_SHEET_NAME = re.compile(r"\b(?:fe)?males?\b|(?:^|[\s_-])[mf]$", re.IGNORECASE)
+_SEX_IN_TITLE = re.compile(r"\b(?:fe)?males?\b", re.IGNORECASE)
+_PERSONS_IN_TITLE = re.compile(r"\bpersons\b", re.IGNORECASE)
+_SMALL_AREA_TITLE = re.compile(r"super output area|\blsoa", re.IGNORECASE)
+# The time series table of a release is MYE4 ("MYE4", "MYE4 ", "MYE 4"); MYE5 and MYE6 also have
+# Mid-YYYY columns but hold densities and median ages.
+_TIME_SERIES_TITLE = re.compile(r"^mye\s*4\b", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class _Col:
+    """A column recognised by its header: ``pattern`` is matched in full, ignoring case, against
+    the header cell with its spaces trimmed and collapsed."""
+
+    field: str
+    pattern: str
+    expected: str  # how the header is spelled, for error messages
+    label: str  # what the column holds, for error messages
+    required: bool = True
+    # "only": several matching columns is an error; "first"/"last": take that one.
+    pick: str = "only"
+
+    def hits(self, header: list[str]) -> list[int]:
+        return [i for i, cell in enumerate(header) if re.fullmatch(self.pattern, cell, re.IGNORECASE)]
+
+
+_LSOA_HEADER = r"lsoa\s*(?:\d\d\s*)?code|lsoa\d\dcd"
+# "Local authority code" (Census), "LA Code (2021 boundaries)" (SAPE), LAD21CD.
+_LA_CODE_HEADER = r"(?:la|lad|local\s*authority)\s*(?:\d\d\s*)?code\b.*|lad?\d\dcd"
+
+_LSOA_LOOKUP = (
+    _Col("lsoa_code", r"LSOA(\d\d)CD", "LSOA<yy>CD", "LSOA code"),
+    _Col("lsoa_name", r"LSOA(\d\d)NM", "LSOA<yy>NM", "LSOA name"),
+    _Col("ward_code", r"WD(\d\d)CD", "WD<yy>CD", "ward code"),
+    _Col("ward_name", r"WD(\d\d)NM", "WD<yy>NM", "ward name"),
+    _Col("lad_code", r"(?:LAD|LTLA)(\d\d)CD", "LAD<yy>CD", "local authority code"),
+    _Col("lad_name", r"(?:LAD|LTLA)(\d\d)NM", "LAD<yy>NM", "local authority name"),
+)
+_LAD_LOOKUP = (
+    _Col("lad_code", r"(?:LAD|LTLA)(\d\d)CD", "LAD<yy>CD", "local authority code"),
+    _Col("lad_name", r"(?:LAD|LTLA)(\d\d)NM", "LAD<yy>NM", "local authority name"),
+    _Col("csp_code", r"CSP(\d\d)CD", "CSP<yy>CD", "CSP code"),
+    _Col("csp_name", r"CSP(\d\d)NM", "CSP<yy>NM", "CSP name"),
+    _Col("pfa_code", r"PFA(\d\d)CD", "PFA<yy>CD", "police force area code"),
+    _Col("pfa_name", r"PFA(\d\d)NM", "PFA<yy>NM", "police force area name"),
+)
+_MYE_CSV = (
+    _Col("area_code", r"area_code", "area_code", "area code"),
+    _Col("area_name", r"area_name", "area_name", "area name"),
+    _Col("mid_year", r"mid_year", "mid_year", "mid-year"),
+    _Col("population", r"population", "population", "population"),
+    _Col("geography", r"geography", "geography", "geography", required=False),
+)
+_CENSUS_CSV = (
+    _Col("lsoa_code", _LSOA_HEADER, "LSOA Code", "LSOA code"),
+    _Col("lad_code", _LA_CODE_HEADER, "Local authority code", "local authority code", required=False),
+    # The Census extract has three "Persons" columns: all usual residents, those living in
+    # households, those in communal establishments. The first is the population.
+    _Col("population", r"persons", "Persons", "population", pick="first"),
+)
+# The all-ages table of a workbook: MYE2 ("Code", "Name", "Geography1", "All ages") or SAPE
+# ("Area Codes"/"LSOA Code", ..., "All Ages").
+_ALL_AGES_TABLE = (
+    _Col("area_code", rf"(?:area\s*)?codes?|{_LSOA_HEADER}", "Code", "area code", pick="first"),
+    _Col("area_name", r"(?:area\s*)?names?", "Name", "area name", required=False, pick="first"),
+    # "Geography1": the 1 is a footnote marker.
+    _Col("geography", r"geography\s*\d*", "Geography", "geography", required=False, pick="first"),
+    # Newer SAPE releases give the LA code for two boundary sets; the right-most is the latest.
+    _Col("lad_code", _LA_CODE_HEADER, "LA Code", "local authority code", required=False, pick="last"),
+    _Col("population", r"all\s*ages", "All ages", "population", pick="first"),
+)
+_TIME_SERIES_TABLE = (
+    _Col("area_code", r"(?:area\s*)?codes?", "Code", "area code", pick="first"),
+    _Col("area_name", r"(?:area\s*)?names?", "Name", "area name", required=False, pick="first"),
+    _Col("geography", r"geography\s*\d*", "Geography", "geography", required=False, pick="first"),
+    _Col("mid_year", _MID_YEAR_HEADER, "Mid-2020", "population", pick="first"),
+)
+_CSV_KINDS = (
+    ("lsoa_ward_lad_lookup", _LSOA_LOOKUP),
+    ("lad_csp_pfa_lookup", _LAD_LOOKUP),
+    ("mid_year_estimates", _MYE_CSV),
+    ("small_area_population", _CENSUS_CSV),
+)
+_MYE_COLUMNS = ["area_code", "area_name", "geography", "mid_year", "population", "source_file"]
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def sniff(path: Path) -> str | None:
+    """The kind of ONS file at ``path`` (one of ``ONS_KINDS``), or None if it is not one we know.
+
+    Reads only the header: the first line of a CSV; the sheet names and first rows of a workbook.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            header = [_clean(cell) for cell in next(csv.reader(handle), [])]
+        for kind, columns in _CSV_KINDS:
+            if not _resolve(header, columns)[1]:
+                return kind
+        return None
+    if suffix in _EXCEL_ENGINES:
+        try:
+            with _excel_file(path) as book:
+                heads = _workbook_heads(book)
+        except InputError:
+            return None
+        for sheet in _find_tables(heads, _ALL_AGES_TABLE):
+            return "small_area_population" if sheet.is_small_area else "mid_year_estimates"
+    return None
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def read_lsoa_ward_lad_lookup(path: Path) -> pd.DataFrame:
+    """LSOA -> ward -> local authority lookup, one row per LSOA.
+
+    Columns lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name (str). ``df.attrs``
+    holds the vintages read from the column names: lsoa_vintage, ward_vintage, lad_vintage
+    (e.g. "2011", "2017", "2017" for LSOA11CD, WD17CD, LAD17CD).
+    """
+    return _read_lookup(Path(path), _LSOA_LOOKUP, key="lsoa_code")
+
+
+def read_lad_csp_pfa_lookup(path: Path) -> pd.DataFrame:
+    """Local authority -> Community Safety Partnership -> police force area, one row per LAD.
+
+    Columns lad_code, lad_name, csp_code, csp_name, pfa_code, pfa_name (str); ``df.attrs`` holds
+    lad_vintage, csp_vintage, pfa_vintage.
+    """
+    return _read_lookup(Path(path), _LAD_LOOKUP, key="lad_code")
+
+
+def _read_lookup(path: Path, columns: tuple[_Col, ...], key: str) -> pd.DataFrame:
+    src, header, body = _read_csv(path)
+    found = _csv_columns(src, header, columns)
+    df = pd.DataFrame({field: body[i].str.strip() for field, i in found.items()})
+    for col in columns:
+        if col.field.endswith("_code"):
+            _require_text(src, df[col.field], header[found[col.field]], col.label)
+    key_col = next(col for col in columns if col.field == key)
+    _require_unique(src, df[key], header[found[key]], key_col.label)
+    out = df.reset_index(drop=True)
+    for col in columns:
+        if col.field.endswith("_code"):
+            yy = re.fullmatch(col.pattern, header[found[col.field]], re.IGNORECASE).group(1)
+            out.attrs[col.field.replace("_code", "_vintage")] = f"20{yy}"
+    return out
+
+
+# --------------------------------------------------------------------------- mid-year estimates
+
+
+def read_mid_year_estimates(path: Path) -> pd.DataFrame:
+    """ONS mid-year population estimates by area, one row per area and mid-year.
+
+    Columns area_code, area_name, geography ("Unitary Authority", "Country", ... as given, "" where
+    the release has no geography column), mid_year (int), population (int), source_file (the
+    file's name).
+
+    Accepts:
+
+    * an ONS release workbook (.xls as published, or .xlsx). The all-persons, all-ages table
+      (MYE2: sheet "MYE2 - All", "MYE2-All", "MYE2 - Persons", "Persons UK", ...) is found by its
+      header row ("Code"/"Area code" and "All ages") below any number of title rows; its year is
+      the "mid-YYYY" in the sheet name or title, else the single year in the file name. Where the
+      release also has the MYE4 time series by area (columns "Mid-2020", "Mid-2019", ...), every
+      year it holds is returned too; the MYE2 figure wins for the release year. The MYE4 of
+      releases before mid-2020 is a UK-countries summary rounded to the nearest hundred, not a
+      table by area, and is not used.
+    * a CSV with header ``area_code,area_name,mid_year,population`` (optionally ``geography``),
+      one row per area and mid-year.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return _read_mye_csv(path)
+    with _excel_file(path) as book:
+        heads = _workbook_heads(book)
+        candidates = [
+            sheet
+            for sheet in _find_tables(heads, _ALL_AGES_TABLE)
+            if not (sheet.is_small_area or sheet.is_sex_specific)
+        ]
+        if not candidates:
+            raise InputError(
+                path,
+                "no sheet holds an all-persons table of local authorities with a 'Code' and an 'All ages' "
+                f"column; sheets found: {', '.join(repr(name) for name in heads)}",
+            )
+        release = candidates[0]
+        src = _Source(path, release.name)
+        year = _table_year(src, release)
+        tables = [_area_rows(src, release, release.rows(book), {release.columns["population"]: year})]
+        for sheet in _find_tables(heads, _TIME_SERIES_TABLE):
+            if not _TIME_SERIES_TITLE.search(sheet.title):
+                continue
+            years = {
+                i: int(match.group(1))
+                for i, cell in enumerate(sheet.header)
+                if (match := re.fullmatch(_MID_YEAR_HEADER, cell, re.IGNORECASE))
+            }
+            tables.append(_area_rows(_Source(path, sheet.name), sheet, sheet.rows(book), years))
+    out = pd.concat(tables, ignore_index=True)
+    out = out.drop_duplicates(["area_code", "mid_year"], keep="first", ignore_index=True)
+    out["source_file"] = path.name
+    return _typed(out[_MYE_COLUMNS])
+
+
+def _area_rows(src: _Source, sheet: _Sheet, body: pd.DataFrame, years: dict[int, int]) -> pd.DataFrame:
+    """Long table (area, mid_year, population) from a table by area with one population column
+    per year (``years`` maps column position to mid-year)."""
+    codes = _texts(body, sheet.columns["area_code"])
+    _require_unique(src, codes, sheet.header[sheet.columns["area_code"]], "area code")
+    names = _texts(body, sheet.columns.get("area_name"))
+    geography = _texts(body, sheet.columns.get("geography"))
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "area_code": codes,
+                    "area_name": names,
+                    "geography": geography,
+                    "mid_year": year,
+                    "population": _whole_numbers(src, body[i], sheet.header[i], "population"),
+                }
+            )
+            for i, year in years.items()
+        ],
+        ignore_index=True,
+    )
+
+
+def _read_mye_csv(path: Path) -> pd.DataFrame:
+    src, header, body = _read_csv(path)
+    found = _csv_columns(src, header, _MYE_CSV)
+    year, population = found["mid_year"], found["population"]
+    df = pd.DataFrame(
+        {
+            "area_code": body[found["area_code"]].str.strip(),
+            "area_name": body[found["area_name"]].str.strip(),
+            "geography": _texts(body, found.get("geography")),
+            "mid_year": _whole_numbers(src, body[year], header[year], "mid-year"),
+            "population": _whole_numbers(src, body[population], header[population], "population"),
+        }
+    )
+    _require_text(src, df["area_code"], header[found["area_code"]], "area code")
+    keys = df["area_code"] + " mid-" + df["mid_year"].astype(str)
+    _require_unique(src, keys, header[found["area_code"]], "area and mid-year")
+    df["source_file"] = path.name
+    return _typed(df[_MYE_COLUMNS].reset_index(drop=True))
+
+
+# --------------------------------------------------------------------------- small-area population
+
+
+def read_small_area_population(path: Path) -> pd.DataFrame:
+    """Population by LSOA, one row per LSOA.
+
+    Columns lsoa_code, lad_code ("" where the file does not say), population (int), year (int),
+    source (e.g. "Census 2011 usual residents").
+
+    Accepts:
+
+    * the Census LSOA population CSV (``LSOA Code``, ``Local authority code``, ``Persons`` ...;
+      the first ``Persons`` column is all usual residents; numbers may have thousands separators).
+      The census year is taken from the file name (e.g. ``census2011-lsoa-population.csv``).
+    * ONS small area population estimates (SAPE) workbooks: the all-persons sheet (e.g.
+      "Mid-2016 Persons") whose header row, below title rows, has "Area Codes" or "LSOA Code" and
+      "All Ages". Rows for larger areas are skipped; the local authority comes from an LA code
+      column, else from the local authority row listed above each block of LSOAs. The year is the
+      "mid-YYYY" in the sheet name or title, else the single year in the file name.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return _read_census_csv(path)
+    with _excel_file(path) as book:
+        heads = _workbook_heads(book)
+        candidates = [
+            sheet
+            for sheet in _find_tables(heads, _ALL_AGES_TABLE)
+            if sheet.is_small_area and not sheet.is_sex_specific
+        ]
+        if not candidates:
+            raise InputError(
+                path,
+                "no sheet holds an all-persons LSOA table with an 'Area Codes'/'LSOA Code' and an 'All Ages' "
+                f"column; sheets found: {', '.join(repr(name) for name in heads)}",
+            )
+        sheet = candidates[0]
+        # SAPE tables list larger areas between LSOAs, so blank rows do not end the table here.
+        body = sheet.rows(book, to_first_blank=False)
+    src = _Source(path, sheet.name)
+    codes = _texts(body, sheet.columns["area_code"])
+    if "lad_code" in sheet.columns:
+        lad_codes = _texts(body, sheet.columns["lad_code"])
+    else:
+        lad_codes = codes.where(codes.str.fullmatch(_LAD_CODE)).ffill().fillna("")
+    is_lsoa = codes.str.fullmatch(_LSOA_CODE)
+    code_header = sheet.header[sheet.columns["area_code"]]
+    if not is_lsoa.any():
+        raise src.error("no LSOA codes (E01.../W01...) below the header", column=code_header)
+    _require_unique(src, codes[is_lsoa], code_header, "LSOA")
+    year = _table_year(src, sheet)
+    population = sheet.columns["population"]
+    counts = _whole_numbers(src, body.loc[is_lsoa, population], sheet.header[population], "population")
+    df = pd.DataFrame(
+        {
+            "lsoa_code": codes[is_lsoa],
+            "lad_code": lad_codes[is_lsoa],
+            "population": counts,
+            "year": year,
+            "source": f"ONS mid-{year} small area population estimates",
+        }
+    )
+    return _typed(df.reset_index(drop=True))
+
+
+def _read_census_csv(path: Path) -> pd.DataFrame:
+    src, header, body = _read_csv(path)
+    found = _csv_columns(src, header, _CENSUS_CSV)
+    year = _file_name_year(path)
+    if year is None:
+        raise src.error(
+            "cannot tell the census year: put it in the file name, e.g. census2011-lsoa-population.csv"
+        )
+    codes = body[found["lsoa_code"]].str.strip()
+    _require_text(src, codes, header[found["lsoa_code"]], "LSOA code")
+    _require_unique(src, codes, header[found["lsoa_code"]], "LSOA")
+    population = found["population"]
+    df = pd.DataFrame(
+        {
+            "lsoa_code": codes,
+            "lad_code": _texts(body, found.get("lad_code")),
+            "population": _whole_numbers(src, body[population], header[population], "population"),
+            "year": year,
+            "source": f"Census {year} usual residents",
+        }
+    )
+    return _typed(df.reset_index(drop=True))
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where values come from, to name in errors."""
+
+    path: Path
+    sheet: str | None = None
+
+    def error(self, message: str, *, row: int | None = None, column: str | None = None) -> InputError:
+        if self.sheet is not None:
+            message = f"{message} (sheet '{self.sheet}')"
+        return InputError(self.path, message, row=row, column=column)
+
+
+def _read_csv(path: Path) -> tuple[_Source, list[str], pd.DataFrame]:
+    """Header cells and data rows of a CSV, as text. The data rows are indexed by their line
+    number in the file (header = 1) and their columns by position, so repeated or empty header
+    cells (as in the Census extract) stay as published."""
+    src = _Source(path)
+    try:
+        raw = pd.read_csv(
+            path, header=None, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
+        )
+    except pd.errors.EmptyDataError:
+        raise src.error("the file is empty; expected a header row and data rows") from None
+    except UnicodeDecodeError as exc:
+        raise src.error(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV") from None
+    except pd.errors.ParserError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        row = int(line.group(1)) if line else None
+        raise src.error(f"not a well-formed CSV: {str(exc).strip()}", row=row) from None
+    # Blank lines are kept while numbering so that line numbers match the file, then dropped.
+    raw = raw.fillna("")
+    raw.index = range(1, len(raw) + 1)
+    header = [_clean(cell) for cell in raw.iloc[0]]
+    body = raw.iloc[1:]
+    body = body[(body != "").any(axis=1)]
+    if body.empty:
+        raise src.error("the file has a header row but no data rows", row=1)
+    return src, header, body
+
+
+def _csv_columns(src: _Source, header: list[str], columns: tuple[_Col, ...]) -> dict[str, int]:
+    found, missing, ambiguous = _resolve(header, columns)
+    if missing:
+        wanted = ", ".join(f"{col.expected} ({col.label})" for col in missing)
+        raise src.error(
+            f"missing column {wanted}; columns found: {', '.join(header)}; "
+            f"expected: {', '.join(col.expected for col in columns if col.required)}",
+            row=1,
+            column=missing[0].expected,
+        )
+    if ambiguous:
+        col, hits = ambiguous[0]
+        candidates = ", ".join(header[i] for i in hits)
+        raise src.error(
+            f"several columns could be the {col.label} ({candidates}); expected one {col.expected}",
+            row=1,
+            column=header[hits[1]],
+        )
+    return found
+
+
+def _resolve(
+    header: list[str], columns: tuple[_Col, ...]
+) -> tuple[dict[str, int], list[_Col], list[tuple[_Col, list[int]]]]:
+    """Positions of ``columns`` in ``header``, the required columns missing, and the columns with
+    several candidates where only one is allowed."""
+    found: dict[str, int] = {}
+    missing: list[_Col] = []
+    ambiguous: list[tuple[_Col, list[int]]] = []
+    for col in columns:
+        hits = col.hits(header)
+        if not hits:
+            if col.required:
+                missing.append(col)
+        elif len(hits) > 1 and col.pick == "only":
+            ambiguous.append((col, hits))
+        else:
+            found[col.field] = hits[-1] if col.pick == "last" else hits[0]
+    return found, missing, ambiguous
+
+
+@dataclass(frozen=True, eq=False)
+class _Sheet:
+    """A table found in a workbook sheet by its header row."""
+
+    name: str
+    header_row: int  # 0-based position of the header in the sheet
+    header: list[str]
+    columns: dict[str, int]
+    title: str  # sheet name and the text above the header, one per line
+    sample: pd.DataFrame  # the first rows below the header
+
+    @property
+    def is_sex_specific(self) -> bool:
+        if _SEX_IN_SHEET_NAME.search(self.name.strip()):
+            return True
+        # A persons title may still say "males and females".
+        return bool(_SEX_IN_TITLE.search(self.title)) and not _PERSONS_IN_TITLE.search(self.title)
+
+    @property
+    def is_small_area(self) -> bool:
+        """An LSOA table: says so in its code header or title, or lists LSOA codes."""
+        code_col = self.columns["area_code"]
+        return bool(
+            re.fullmatch(_LSOA_HEADER, self.header[code_col], re.IGNORECASE)
+            or _SMALL_AREA_TITLE.search(self.title)
+            or _texts(self.sample, code_col).str.fullmatch(_LSOA_CODE).any()
+        )
+
+    def rows(self, book: pd.ExcelFile, *, to_first_blank: bool = True) -> pd.DataFrame:
+        """The rows below the header, indexed by sheet row number (1-based). With
+        ``to_first_blank`` the table ends at the first row without a code: release tables are
+        followed by a blank row and footnotes."""
+        # keep_default_na=False: a cell reading "N/A" or "NA" is reported as such, not as empty.
+        frame = pd.read_excel(book, sheet_name=self.name, header=None, keep_default_na=False)
+        frame.index = frame.index + 1
+        body = frame.iloc[self.header_row + 1 :]
+        if to_first_blank:
+            blank = (_texts(body, self.columns["area_code"]) == "").to_numpy()
+            if blank.any():
+                body = body.iloc[: int(blank.argmax())]
+        return body
+
+
+def _excel_file(path: Path) -> pd.ExcelFile:
+    engine = _EXCEL_ENGINES.get(path.suffix.lower())
+    if engine is None:
+        expected = ", ".join(_EXCEL_ENGINES)
+        raise InputError(path, f"not a workbook or CSV we can read; expected {expected} or .csv")
+    try:
+        # pandas has deprecated its xlrd engine, but xlrd is what reads the Excel 97 .xls files ONS
+        # publishes; the warning is not actionable for the analyst running the pipeline.
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message="The xlrd engine is deprecated", category=Pandas4Warning
+            )
+            return pd.ExcelFile(path, engine=engine)
+    except _EXCEL_READ_ERRORS as exc:
+        raise InputError(path, f"cannot be read as an Excel workbook ({exc})") from None
+
+
+def _workbook_heads(book: pd.ExcelFile) -> dict[str, pd.DataFrame]:
+    """The first rows of every sheet, enough to find the header rows."""
+    return pd.read_excel(book, sheet_name=None, header=None, nrows=_HEADER_SCAN_ROWS, keep_default_na=False)
+
+
+def _find_tables(heads: dict[str, pd.DataFrame], columns: tuple[_Col, ...]) -> list[_Sheet]:
+    """Sheets with a header row holding all required ``columns``, in workbook order."""
+    tables = []
+    for name, frame in heads.items():
+        for pos in range(len(frame)):
+            header = [_cell_text(value) for value in frame.iloc[pos]]
+            found, missing, _ = _resolve(header, columns)
+            if not missing:
+                above = [_cell_text(value) for value in frame.iloc[:pos].to_numpy().ravel()]
+                title = "\n".join([name.strip(), *filter(None, above)])
+                tables.append(_Sheet(name, pos, header, found, title, frame.iloc[pos + 1 :]))
+                break
+    return tables
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _clean(cell: str) -> str:
+    return " ".join(cell.split())
+
+
+def _cell_text(value: object) -> str:
+    """A cell as text: "" for empty cells, whole-number floats without ".0" (Excel stores every
+    number as a float), spaces trimmed and collapsed (ONS headers have stray and doubled spaces)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return _clean(str(value))
+
+
+def _texts(body: pd.DataFrame, column: int | None) -> pd.Series:
+    """A column as text, or "" for every row where the file has no such column."""
+    if column is None:
+        return pd.Series("", index=body.index, dtype=object)
+    return body[column].map(_cell_text).astype(object)
+
+
+def _whole_numbers(src: _Source, values: pd.Series, column: str, label: str) -> pd.Series:
+    """Non-negative whole numbers, allowing thousands separators ("1,563")."""
+    text = values.map(_cell_text).astype(object)
+    valid = text.str.fullmatch(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)")
+    if not valid.all():
+        row = valid[~valid].index[0]
+        problem = "is empty" if text.loc[row] == "" else f"{values.loc[row]!r} is not a whole number"
+        raise src.error(f"{label} {problem}", row=int(row), column=column)
+    numbers = text.str.replace(",", "", regex=False).astype("int64")
+    negative = numbers[numbers < 0]
+    if len(negative):
+        raise src.error(f"{label} {negative.iloc[0]} is negative", row=int(negative.index[0]), column=column)
+    return numbers
+
+
+def _require_text(src: _Source, values: pd.Series, column: str, label: str) -> None:
+    blank = values[values == ""]
+    if len(blank):
+        raise src.error(f"{label} is empty", row=int(blank.index[0]), column=column)
+
+
+def _require_unique(src: _Source, keys: pd.Series, column: str, label: str) -> None:
+    repeated = keys[keys.duplicated(keep=False)]
+    if len(repeated):
+        first = repeated.iloc[0]
+        rows = [int(row) for row in repeated.index[repeated == first]]
+        others = repeated.nunique() - 1
+        more = f" ({others} more repeated)" if others else ""
+        on_rows = ", ".join(map(str, rows))
+        raise src.error(
+            f"{label} {first} appears more than once, on rows {on_rows}{more}; each must appear once",
+            row=rows[1],
+            column=column,
+        )
+
+
+def _table_year(src: _Source, sheet: _Sheet) -> int:
+    """The mid-year a table is for: the "mid-YYYY" in its sheet name or title, else the single
+    year in the file name (e.g. "..._UK_2015.xls")."""
+    years = sorted({int(year) for year in _MID_YEAR_IN_TEXT.findall(sheet.title)})
+    if len(years) > 1:
+        mentioned = ", ".join(map(str, years))
+        raise src.error(f"the title mentions several years ({mentioned}); cannot tell which the table is for")
+    if years:
+        return years[0]
+    year = _file_name_year(src.path)
+    if year is None:
+        raise src.error(
+            "cannot tell the year: no 'mid-YYYY' in the sheet name or title, "
+            "and no single year in the file name"
+        )
+    return year
+
+
+def _file_name_year(path: Path) -> int | None:
+    years = set(_YEAR_IN_FILE_NAME.findall(path.stem))
+    return int(years.pop()) if len(years) == 1 else None
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Counts and years as int64, everything else as str."""
+    numeric = {"mid_year", "population", "year"}
+    return df.astype({col: "int64" if col in numeric else "str" for col in df.columns})
