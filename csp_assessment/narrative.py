@@ -33,6 +33,11 @@ def fmt_rate(value) -> str:
     return NOT_AVAILABLE if _missing(value) else f"{value:,.1f}"
 
 
+def sentence_case(text: str) -> str:
+    """First letter up, the rest as written ('ASB incidents' stays 'ASB incidents')."""
+    return text[:1].upper() + text[1:]
+
+
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
@@ -77,11 +82,11 @@ def trend_sentence(trend: pd.DataFrame, noun_plural: str) -> str:
     first, last = complete.iloc[0], complete.iloc[-1]
     change = Change(int(last["records"]), int(first["records"]))
     if change.difference == 0:
-        return f"{noun_plural.capitalize()} were level between {first['period']} and {last['period']}."
+        return f"{sentence_case(noun_plural)} were level between {first['period']} and {last['period']}."
     direction = "risen" if change.difference > 0 else "fallen"
     gaps = len(trend) - len(complete)
     gap_note = f" ({gaps} of the {len(trend)} periods are not fully covered by the data and are left out)" if gaps else ""
-    return (f"{noun_plural.capitalize()} have {direction} from {fmt_int(first['records'])} in {first['period']} to "
+    return (f"{sentence_case(noun_plural)} have {direction} from {fmt_int(first['records'])} in {first['period']} to "
             f"{fmt_int(last['records'])} in {last['period']}, {change_phrase(change, noun_plural)}{gap_note}.")
 
 

@@ -22,8 +22,8 @@ from .geography import Area, Geography
 from .ingest.folder import IngestSummary, prepare_data
 from .sections import SECTIONS, SectionSpec
 
-DEMO_NOTICE = ("**Synthetic demonstration data.** Every figure on this page comes from the project's "
-               "demo-data generator and describes no real place.")
+DEMO_NOTE = ("Synthetic demonstration data: every figure here comes from the project's demo-data generator "
+             "and describes no real place.")
 NOUNS = {"crime": ("crimes", "Recorded crimes"), "asb": ("ASB incidents", "ASB incidents")}
 
 
@@ -48,7 +48,6 @@ class CrimeSection:
         counts = store.read_table(config.processed_dir, "police_counts")
         files = store.read_table(config.processed_dir, "police_files")
         self.available_months = set(files.loc[files["records"] > 0, "month"])
-        self.police_files = files
         lookup = self.geo.lsoa_lookup[["lsoa_code", "ward_code", "ward_name", "lad_code"]]
         kind = counts[counts["is_asb"] == (spec.record_kind == "asb")]
         self.all_counts = kind.merge(lookup, on="lsoa_code", how="left")
@@ -176,8 +175,6 @@ class CrimeSection:
         cfg = self.config
         lines = [f"**{esc(self.area_name)}** · assessment period {cfg.period.long_label} · "
                  f"compared with {cfg.comparison.long_label}"]
-        if self.ingest.demo:
-            lines.append(f"> {DEMO_NOTICE}")
         return Markdown("\n\n".join(lines))
 
     def summary(self) -> Markdown:
@@ -308,17 +305,17 @@ class CrimeSection:
 
     def data_notes(self) -> list[DataNote]:
         """What the reader must know about the data behind the figures, warnings first."""
-        notes: list[DataNote] = []
+        notes: list[DataNote] = [DataNote(DEMO_NOTE, True)] if self.ingest.demo else []
         if self.period_missing_note:
             notes.append(DataNote("Incomplete period: " + self.period_missing_note, True))
         comparison_gaps = measures.missing_months(self.config.comparison, self.available_months)
         if comparison_gaps:
             notes.append(DataNote(f"The comparison period {self.config.comparison.label} is not covered by the data "
                                   f"({len(comparison_gaps)} month(s) missing), so annual change cannot be given.", True))
-        period_files = self.police_files[self.police_files["month"].isin(self.config.period.months)]
-        no_location = int(period_files["records_without_lsoa"].sum())
+        in_period = self.all_counts[self.all_counts["month"].isin(self.config.period.months)]
+        no_location = int(in_period.loc[in_period["lsoa_code"].isna(), "records"].sum())
         if no_location:
-            notes.append(DataNote(f"{no_location:,} records in the police force files for {self.config.period.label} "
+            notes.append(DataNote(f"{no_location:,} {self.noun} in the police force files for {self.config.period.label} "
                                   "have no location, so they cannot be placed in any area; they are not in these "
                                   "figures.", True))
         unknown = self.all_counts[self.all_counts["lsoa_code"].notna() & self.all_counts["lad_code"].isna()]

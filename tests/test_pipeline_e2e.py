@@ -7,6 +7,7 @@ residents), and, for the real Kent files, counts made here with the csv module.
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -62,7 +63,8 @@ def test_crime_section_headline_figures(demo_run):
     assert "Synthetic demonstration data" in html
     assert "open_section" not in html  # reviewers see no code
     assert "open_section" in (demo_run / "01_all_crime-analyst.html").read_text()
-    assert html.count("<svg") >= 8  # peer, trend, seasonality, breakdown, hotspot and SPC charts
+    # peer, trend, seasonality, breakdown, hotspot, SPC and 13 SPC-by-type charts, embedded as SVG
+    assert len(re.findall(r'<img[^>]*src="data:image/svg\+xml;base64,', html)) == 19
 
 
 def test_asb_section_headline_figures(demo_run):
@@ -111,3 +113,21 @@ def test_medway_2022_from_the_real_kent_files(shared_data, tmp_path):
     assert f"{crimes:,} crimes were recorded in Medway in Jan 22 – Nov 22" in html
     assert "No comparison with Jan 21 – Nov 21 is possible" in html
     assert "Synthetic demonstration data" not in html
+
+
+def test_notebook_runs_as_it_is_with_its_default_parameters(tmp_path):
+    """What an analyst does in JupyterLab: open the notebook and run every cell, changing nothing.
+
+    The defaults use data/raw, where the demo data are generated if it is empty (git-ignored).
+    """
+    import os
+
+    import papermill
+
+    os.environ.pop("MPLBACKEND", None)
+    output = tmp_path / "asb.ipynb"
+    papermill.execute_notebook(str(PROJECT_ROOT / "notebooks" / "02_asb.ipynb"), str(output),
+                               kernel_name="python3", cwd=str(PROJECT_ROOT / "notebooks"), progress_bar=False)
+    text = output.read_text()
+    assert "7,077 ASB incidents were recorded in Medway in Apr 16 – Mar 17" in text
+    assert "image/svg+xml" in text
