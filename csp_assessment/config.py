@@ -87,6 +87,7 @@ class RunConfig:
     spc_rebase: tuple[str, ...] = ()
     spc_fix_after: int | None = None
     spc_screen_outliers: bool = True
+    spc_targets: dict = field(default_factory=dict)  # series name -> monthly target
     area_from_params: bool = True  # False when --area replaced the params file's area
     extra: dict = field(default_factory=dict, compare=False)
 
@@ -212,6 +213,7 @@ def load_config(
         spc_rebase=tuple(str(m) for m in spc.get("rebase") or []),
         spc_fix_after=spc.get("fix_after"),
         spc_screen_outliers=bool(spc.get("screen_outliers", True)),
+        spc_targets={str(k): float(v) for k, v in (spc.get("targets") or {}).items()},
         area_from_params=area_from_params,
     )
 

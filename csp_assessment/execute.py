@@ -28,14 +28,14 @@ class SectionFailed(Exception):
         return f"section '{self.section}' failed in {where}: {self.error}\n  partly executed notebook: {self.notebook}"
 
 
-def execute_section(spec: SectionSpec, output: Path, parameters: dict) -> Path:
+def execute_section(spec: SectionSpec, output: Path, parameters: dict, notebook_dir: Path = NOTEBOOK_DIR) -> Path:
     """Execute ``spec``'s notebook into ``output`` with ``parameters``; raise SectionFailed on error."""
     # An inherited MPLBACKEND=Agg makes the kernel draw charts nowhere, silently.
     os.environ.pop("MPLBACKEND", None)
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         papermill.execute_notebook(
-            str(NOTEBOOK_DIR / spec.notebook), str(output), parameters=parameters, kernel_name=KERNEL,
+            str(Path(notebook_dir) / spec.notebook), str(output), parameters=parameters, kernel_name=KERNEL,
             cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False, report_mode=False,
             # The kernel's own start-up warnings (e.g. about local TCP transport) are noise in the
             # run's one-line-per-step progress; cell errors still reach us through papermill.

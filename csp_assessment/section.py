@@ -124,7 +124,8 @@ class CrimeSection:
         series = {self.all_label: measures.monthly_series(self.counts, months)[None]}
         if self.spec.record_kind == "crime":
             series.update(measures.monthly_series(self.counts, months, by="crime_type"))
-        return {name: spc.xmr(values, **options) for name, values in series.items() if values.sum() > 0}
+        return {name: spc.xmr(values, target=self.config.spc_targets.get(name), **options)
+                for name, values in series.items() if values.sum() > 0}
 
     @property
     def all_label(self) -> str:
@@ -272,6 +273,8 @@ class CrimeSection:
         main = self.spc_results.get(self.all_label)
         if main is not None:
             lines.append(f"{self.all_label}: the latest month shows **{main.variation}** variation.")
+            if main.assurance:
+                lines.append(f"Against the monthly target of {main.target:,.0f}: **{main.assurance}**.")
             lines.extend(main.notes)
         if self.config.spc_rebase:
             lines.append(f"Limits are recalculated from: {', '.join(self.config.spc_rebase)} (set in params).")

@@ -43,3 +43,16 @@ def test_bad_flags_are_clear_errors(kwargs, message):
 def test_period_labels():
     p = Period.parse("2016-04", "2017-03")
     assert p.long_label == "April 2016 – March 2017" and p.months[0] == "2016-04" and p.months[-1] == "2017-03"
+
+
+def test_spc_settings_from_params(tmp_path):
+    (tmp_path / "defaults.yaml").write_text("sections: [all_crime]\n")
+    (tmp_path / "2017.yaml").write_text(
+        "area: {name: Medway, codes: [E06000035]}\nperiod: {from: '2016-04', to: '2017-03'}\n"
+        "spc: {rebase: ['2014-04'], fix_after: 24, targets: {All crime: 1900}}\n")
+    cfg = load_config(2017, params_dir=tmp_path)
+    assert (cfg.spc_rebase, cfg.spc_fix_after, cfg.spc_targets) == (("2014-04",), 24, {"All crime": 1900.0})
+    (tmp_path / "2017.yaml").write_text(
+        "area: {codes: [E06000035]}\nperiod: {from: '2016-04', to: '2017-03'}\nspc: {rebase: [April 2014]}\n")
+    with pytest.raises(ConfigError, match="spc.rebase: 'April 2014' is not a month"):
+        load_config(2017, params_dir=tmp_path)

@@ -61,6 +61,10 @@ def test_crime_section_headline_figures(demo_run):
     assert ("23,125 crimes were recorded in Medway in Apr 16 – Mar 17, 83.0 per 1,000 residents; "
             "a 14.0% increase: 2,840 more crimes than in Apr 15 – Mar 16.") in html
     assert "Synthetic demonstration data" in html
+    # crime rose 45% over the 60 months: the latest months sit on a run above the mean
+    assert findings["spc_variation"] == "special cause concerning"
+    assert {"category": "All crime", "direction": "concern"} in findings["special_causes"]
+    assert "Categories showing special cause in Apr 16 – Mar 17" in html
     assert "open_section" not in html  # reviewers see no code
     assert "open_section" in (demo_run / "01_all_crime-analyst.html").read_text()
     # peer, trend, seasonality, breakdown, hotspot, SPC and 13 SPC-by-type charts, embedded as SVG
@@ -75,6 +79,7 @@ def test_asb_section_headline_figures(demo_run):
     assert [w["ward_name"] for w in top] == [
         "Gillingham North", "River", "Gillingham South", "Luton and Wayfield", "Chatham Central"]
     assert 41.5 <= sum(w["share_pct"] for w in top) <= 42.5
+    assert findings["spc_variation"] == "special cause improving"  # ASB fell
 
 
 def test_pdf_holds_the_headline_figures(demo_run):
@@ -113,6 +118,7 @@ def test_medway_2022_from_the_real_kent_files(shared_data, tmp_path):
     assert f"{crimes:,} crimes were recorded in Medway in Jan 22 – Nov 22" in html
     assert "No comparison with Jan 21 – Nov 21 is possible" in html
     assert "Synthetic demonstration data" not in html
+    assert crime["spc_variation"] is not None and "trial limits" in html  # 11 months: fewer than 12
 
 
 def test_notebook_runs_as_it_is_with_its_default_parameters(tmp_path):

@@ -1,0 +1,52 @@
+"""A failing section stops the run clearly and leaves the previous report untouched."""
+
+import nbformat
+import pytest
+
+from csp_assessment import run
+from csp_assessment.config import load_config
+from csp_assessment.demo import generate_demo
+from csp_assessment.execute import SectionFailed, execute_section
+from csp_assessment.sections import SectionSpec
+
+
+def test_failing_cell_is_named_with_the_partial_notebook(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("raise ValueError('ward lookup is empty')"),
+        nbformat.v4.new_code_cell("print('never reached')"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "broken.ipynb")
+    spec = SectionSpec("broken", "broken.ipynb", "Broken", "crime")
+    with pytest.raises(SectionFailed) as failure:
+        execute_section(spec, tmp_path / "out" / "broken.ipynb", {"x": 2}, notebook_dir=tmp_path)
+    err = failure.value
+    # cells: injected parameters (1), parameters (2), the raise (3)
+    assert (err.section, err.cell) == ("broken", 3)
+    assert err.error == "ValueError: ward lookup is empty"
+    assert err.notebook.exists() and "ward lookup is empty" in err.notebook.read_text()
+    assert "section 'broken' failed in cell 3" in str(err)
+
+
+def test_failed_run_keeps_the_previous_report(tmp_path, monkeypatch):
+    generate_demo(tmp_path / "raw")
+    config = load_config(2017, data_dir=tmp_path / "raw", processed_dir=tmp_path / "processed",
+                         out_dir=tmp_path / "reports", sections="asb")
+    previous = tmp_path / "reports" / "2017"
+    previous.mkdir(parents=True)
+    (previous / "index.html").write_text("the previous good report")
+
+    def fail(spec, output, parameters):
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text("{}")
+        raise SectionFailed(spec.key, 4, "KeyError: 'ward_code'", output)
+
+    monkeypatch.setattr(run, "execute_section", fail)
+    with pytest.raises(SectionFailed) as failure:
+        run.main(config, run.Progress())
+    assert (previous / "index.html").read_text() == "the previous good report"
+    failed = tmp_path / "reports" / "2017-failed"
+    assert failure.value.notebook == failed / "notebooks" / "02_asb.ipynb" and failure.value.notebook.exists()
+    assert "FAILED   asb: KeyError: 'ward_code'" in (failed / "run.log").read_text()
+    assert not (tmp_path / "reports" / ".2017-running").exists()
