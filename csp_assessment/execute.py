@@ -37,9 +37,9 @@ def execute_section(spec: SectionSpec, output: Path, parameters: dict, notebook_
         papermill.execute_notebook(
             str(Path(notebook_dir) / spec.notebook), str(output), parameters=parameters, kernel_name=KERNEL,
             cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False, report_mode=False,
-            # The kernel's own start-up warnings (e.g. about local TCP transport) are noise in the
+            # The kernel's own log (start-up warnings about local TCP transport, shutdown notices) is noise in the
             # run's one-line-per-step progress; cell errors still reach us through papermill.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         # papermill counts cells from 0 and includes its injected-parameters cell

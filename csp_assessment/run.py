@@ -1,27 +1,36 @@
-"""The yearly run: ingest -> section notebooks (papermill) -> exports -> index.
+"""The yearly run: ingest -> section notebooks (papermill) -> exports -> index and manifest.
 
-Reports are assembled in a staging folder beside ``reports/<year>/`` and moved into place only
-when every section has run and exported, so a failed run never leaves a half-written report
-over a good one. A failed run's partial output is kept in ``reports/<year>-failed/``.
+- Sections run in parallel (one worker per core by default), each executed then exported by the
+  same worker; the report keeps the params' section order.
+- A section whose notebook, parameters, input data, package code and params files are all
+  unchanged since the last successful run is not executed again: its outputs are carried over
+  (``force=True`` reruns everything). An unchanged rerun executes nothing.
+- Reports are assembled in a staging folder and swapped into ``reports/<year>/`` only when every
+  section has run and exported, so a failed or killed run never leaves a half-written report over
+  a good one. A failed run's partial output is kept in ``reports/<year>-failed/``.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import __version__
+from . import provenance, store
 from .config import RunConfig, with_area
-from .execute import SectionFailed, execute_section
+from .execute import NOTEBOOK_DIR, SectionFailed, execute_section
 from .export import export_section, write_index
 from .geography import Geography
 from .ingest.folder import prepare_data
 from .measures import present_local_authorities
-from .sections import SECTIONS
-from .store import read_table
+from .sections import SECTIONS, SectionSpec
+
+MANIFEST = "manifest.json"
 
 
 class Progress:
@@ -54,16 +63,38 @@ def _notebook_parameters(config: RunConfig, findings_dir: Path) -> dict:
 def resolve_area(config: RunConfig) -> RunConfig:
     """Fill the area's names from the ONS lookups; an unknown code stops the run here, listing what exists."""
     geo = Geography(config.processed_dir)
-    present = present_local_authorities(read_table(config.processed_dir, "police_counts"), geo.lsoa_lookup)
+    present = present_local_authorities(store.read_table(config.processed_dir, "police_counts"), geo.lsoa_lookup)
     area = geo.resolve(config.area_codes, present)
     return with_area(config, area.name, area.partnership_name)
 
 
-def main(config: RunConfig, progress: Progress | None = None) -> Path:
+def _section_outputs(spec: SectionSpec, report_dir: Path) -> dict[str, Path]:
+    stem = Path(spec.notebook).stem
+    return {"notebook": report_dir / "notebooks" / spec.notebook, "html": report_dir / f"{stem}.html",
+            "html_code": report_dir / f"{stem}-analyst.html", "pdf": report_dir / f"{stem}.pdf",
+            "findings": report_dir / "findings" / f"{spec.key}.json"}
+
+
+def _previous_keys(report_dir: Path) -> dict[str, str]:
+    path = report_dir / MANIFEST
+    if not path.exists():
+        return {}
+    try:
+        sections = json.loads(path.read_text(encoding="utf-8")).get("sections", {})
+    except (OSError, ValueError):
+        return {}  # an unreadable manifest only means everything runs again
+    return {key: entry.get("key", "") for key, entry in sections.items()}
+
+
+def main(config: RunConfig, progress: Progress | None = None, *, force: bool = False,
+         workers: int | None = None) -> Path:
     """Run the assessment described by ``config``; return the report folder."""
     progress = progress or Progress()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
     progress(f"ingest   {config.data_dir}")
     ingest = prepare_data(config)
+    timings["ingest"] = time.perf_counter() - started
     n_files = len(ingest.sources.get("police_uk", []))
     progress(f"ingest   done: {n_files} police.uk files{' (unchanged, reused)' if ingest.reused else ''}"
              f"{' — synthetic demo data' if ingest.demo else ''}")
@@ -75,44 +106,94 @@ def main(config: RunConfig, progress: Progress | None = None) -> Path:
     final_dir = config.report_dir
     staging = final_dir.parent / f".{final_dir.name}-running"
     failed_dir = final_dir.parent / f"{final_dir.name}-failed"
+    findings_dir = staging / "findings"
+    # Keys are computed with the final folder's paths, so they do not change from run to run.
+    parameters = _notebook_parameters(config, final_dir / "findings")
+    data_fingerprint = store.read_manifest(config.processed_dir)["fingerprint"]
+    code = provenance.code_fingerprint()
+    specs = [SECTIONS[key] for key in config.sections]
+    keys = {spec.key: provenance.section_key(NOTEBOOK_DIR / spec.notebook, parameters, data_fingerprint, code)
+            for spec in specs}
+    previous = {} if force else _previous_keys(final_dir)
+    reusable = {spec.key for spec in specs if previous.get(spec.key) == keys[spec.key]
+                and all(p.exists() for p in _section_outputs(spec, final_dir).values())}
+    if reusable == {spec.key for spec in specs} and set(previous) == reusable:
+        progress(f"done     nothing changed since the last run: {final_dir / 'index.html'} is up to date")
+        return final_dir
+
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    findings_dir = staging / "findings"
-    parameters = _notebook_parameters(config, findings_dir)
+    for spec in specs:
+        if spec.key in reusable:
+            for name, old in _section_outputs(spec, final_dir).items():
+                new = _section_outputs(spec, staging)[name]
+                new.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(old, new)
+            progress(f"section  {spec.title}: unchanged since the last run, not executed again")
 
-    sections = []
-    try:
-        for key in config.sections:
-            spec = SECTIONS[key]
-            executed = execute_section(spec, staging / "notebooks" / spec.notebook, parameters)
-            progress(f"section  {spec.title}: executed")
-            paths = export_section(executed, staging, title=f"{spec.title} — {config.area_name}",
-                                   subtitle=f"{config.title} · {config.period.long_label}", demo_notice=ingest.demo)
-            progress(f"export   {spec.title}: HTML (reviewers), HTML with code (analysts), PDF")
-            sections.append({"title": spec.title, "notebook": executed, **paths})
-    except SectionFailed as failure:
+    run_parameters = {**parameters, "findings_dir": str(findings_dir)}
+
+    def run_section(spec: SectionSpec) -> tuple[float, float]:
+        t0 = time.perf_counter()
+        executed = execute_section(spec, _section_outputs(spec, staging)["notebook"], run_parameters)
+        t1 = time.perf_counter()
+        progress(f"section  {spec.title}: executed in {t1 - t0:.1f}s")
+        export_section(executed, staging, title=f"{spec.title} — {config.area_name}",
+                       subtitle=f"{config.title} · {config.period.long_label}", demo_notice=ingest.demo)
+        t2 = time.perf_counter()
+        progress(f"export   {spec.title}: HTML (reviewers), HTML with code (analysts), PDF in {t2 - t1:.1f}s")
+        return t1 - t0, t2 - t1
+
+    to_run = [spec for spec in specs if spec.key not in reusable]
+    workers = workers or os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(to_run) or 1))) as pool:
+        futures = {spec.key: pool.submit(run_section, spec) for spec in to_run}
+        failure: SectionFailed | None = None
+        for spec in to_run:  # report order: the first failing section in params order is the one named
+            try:
+                timings[f"notebook {spec.key}"], timings[f"export {spec.key}"] = futures[spec.key].result()
+            except SectionFailed as exc:
+                failure = failure or exc
+    if failure:
         progress(f"FAILED   {failure.section}: {failure.error}")
         shutil.rmtree(failed_dir, ignore_errors=True)
         staging.rename(failed_dir)
         failure.notebook = failed_dir / failure.notebook.relative_to(staging)
         (failed_dir / "run.log").write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
-        raise
+        raise failure
 
+    progress("index    writing index.html and manifest.json")
+    generated_at = datetime.now(timezone.utc)
+    sections = [{"title": spec.title, **_section_outputs(spec, staging)} for spec in specs]
     log_path = staging / "run.log"
-    generated_at = datetime.now(timezone.utc).strftime("%d %B %Y %H:%M UTC")
-    progress("index    writing index.html")
-    log_path.write_text("\n".join(progress.lines + [f"csp_assessment {__version__}"]) + "\n", encoding="utf-8")
+    log_path.write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
     write_index(staging, year=config.year, area_name=config.area_name, period_label=config.period.long_label,
-                sections=sections, demo_notice=ingest.demo, run_log=log_path, generated_at=generated_at)
+                sections=sections, demo_notice=ingest.demo, run_log=log_path,
+                generated_at=generated_at.strftime("%d %B %Y %H:%M UTC"))
+    store.write_json(staging / MANIFEST, {
+        "generated_at": generated_at.isoformat(timespec="seconds"),
+        "area": {"name": config.area_name, "codes": list(config.area_codes)},
+        "params": {**parameters, "findings_dir": "findings", "title": config.title, "sections": list(config.sections),
+                   "comparison": config.comparison.label, "trend": [p.label for p in config.trend],
+                   "population_year": config.population_year, "peers": config.peers,
+                   "spc": {"rebase": list(config.spc_rebase), "fix_after": config.spc_fix_after,
+                           "screen_outliers": config.spc_screen_outliers, "targets": config.spc_targets}},
+        "demo_data": ingest.demo,
+        "inputs": provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files")),
+        "ingest_warnings": ingest.warnings,
+        "sections": {spec.key: {"key": keys[spec.key], "executed": spec.key not in reusable} for spec in specs},
+        "stage_seconds": {stage: round(seconds, 2) for stage, seconds in timings.items()},
+        "versions": provenance.package_versions(),
+        "git_commit": provenance.git_commit(),
+    })
 
     # Swap the finished report into place; the previous one is removed only after the swap.
-    previous = final_dir.parent / f".{final_dir.name}-previous"
-    shutil.rmtree(previous, ignore_errors=True)
+    previous_dir = final_dir.parent / f".{final_dir.name}-previous"
+    shutil.rmtree(previous_dir, ignore_errors=True)
     if final_dir.exists():
-        final_dir.rename(previous)
+        final_dir.rename(previous_dir)
     staging.rename(final_dir)
-    shutil.rmtree(previous, ignore_errors=True)
+    shutil.rmtree(previous_dir, ignore_errors=True)
     shutil.rmtree(failed_dir, ignore_errors=True)
     progress(f"done     reports in {final_dir} — open {final_dir / 'index.html'}")
     return final_dir
-

@@ -50,3 +50,29 @@ def test_failed_run_keeps_the_previous_report(tmp_path, monkeypatch):
     assert failure.value.notebook == failed / "notebooks" / "02_asb.ipynb" and failure.value.notebook.exists()
     assert "FAILED   asb: KeyError: 'ward_code'" in (failed / "run.log").read_text()
     assert not (tmp_path / "reports" / ".2017-running").exists()
+
+
+def test_unchanged_rerun_executes_nothing_and_force_reruns(tmp_path, monkeypatch):
+    generate_demo(tmp_path / "raw")
+    config = load_config(2017, data_dir=tmp_path / "raw", processed_dir=tmp_path / "processed",
+                         out_dir=tmp_path / "reports", sections="asb")
+    report = run.main(config, run.Progress())
+    manifest = (report / "manifest.json").read_text()
+    assert '"executed": true' in manifest
+
+    executed = []
+    real_execute = run.execute_section
+    monkeypatch.setattr(run, "execute_section", lambda *args: executed.append(args[0].key) or real_execute(*args))
+    progress = run.Progress()
+    assert run.main(config, progress) == report
+    assert executed == [] and "nothing changed since the last run" in progress.lines[-1]
+    assert (report / "manifest.json").read_text() == manifest
+
+    run.main(config, run.Progress(), force=True)
+    assert executed == ["asb"]
+
+    # another assessment period is another set of figures: the section runs again
+    later = load_config(2017, data_dir=tmp_path / "raw", processed_dir=tmp_path / "processed",
+                        out_dir=tmp_path / "reports", sections="asb", period_from="2016-03", period_to="2017-02")
+    run.main(later, run.Progress())
+    assert executed == ["asb", "asb"]
