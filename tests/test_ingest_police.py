@@ -59,7 +59,7 @@ def test_several_forces(tmp_path):
 def test_missing_column_names_file_and_column(tmp_path):
     path = tmp_path / "2017-01" / "2017-01-kent-street.csv"
     path.parent.mkdir()
-    path.write_text("Crime ID,Month,Falls within,Crime type\nx,2017-01,Kent Police,Drugs\n")
+    path.write_text("Crime ID,Month,Falls within,Longitude,Latitude,Crime type\nx,2017-01,Kent Police,,,Drugs\n")
     with pytest.raises(InputError) as err:
         _read(tmp_path)
     assert "2017-01-kent-street.csv" in str(err.value) and "'LSOA code'" in str(err.value)
@@ -105,3 +105,71 @@ def test_real_kent_2022_counts_match_a_plain_csv_count(shared_data):
     assert counts[counts["is_asb"]].groupby("month")["records"].sum().to_dict() == dict(expected_asb)
     assert report.set_index("month")["records_without_lsoa"].to_dict() == dict(expected_no_lsoa)
     assert sum(expected_rows.values()) == 185_969  # as listed in ../shared/data/README.md: 11 months, ~15-18k each
+
+
+def _one_month(tmp_path, mutate=None):
+    path = write_street_file(tmp_path / "2017-01" / "2017-01-kent-street.csv", "2017-01", [
+        ("a1", "E01000001", "Burglary"), ("a2", "E01000002", "Drugs"), ("", "E01000001", "Anti-social behaviour")])
+    if mutate:
+        mutate(path)
+    return path
+
+
+def test_truncated_last_line(tmp_path):
+    _one_month(tmp_path, lambda p: p.write_bytes(p.read_bytes()[:-40]))
+    with pytest.raises(InputError, match=r"row 4: expected 12 fields, found \d+ — the last line is cut short"):
+        _read(tmp_path)
+
+
+def test_wrong_encoding_names_the_line(tmp_path):
+    _one_month(tmp_path, lambda p: p.write_bytes(p.read_bytes().replace(b"a2,", b"\xe92,")))
+    with pytest.raises(InputError, match="row 3: the file is not UTF-8"):
+        _read(tmp_path)
+
+
+def test_byte_order_mark_and_extra_column_are_accepted(tmp_path):
+    def bom_and_extra(p):
+        lines = p.read_text().splitlines()
+        lines = [lines[0] + ",Extra"] + [line + ",x" for line in lines[1:]]
+        p.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode())
+    _one_month(tmp_path, bom_and_extra)
+    counts, _, _ = _read(tmp_path)
+    assert counts["records"].sum() == 3
+
+
+def test_semicolon_delimited(tmp_path):
+    _one_month(tmp_path, lambda p: p.write_text(p.read_text().replace(",", ";")))
+    with pytest.raises(InputError, match="semicolon-delimited"):
+        _read(tmp_path)
+
+
+@pytest.mark.parametrize("value, column", [("abc", "Longitude"), ("95.1", "Latitude")])
+def test_bad_coordinates_name_row_and_column(tmp_path, value, column):
+    bad = f"{value},51.3" if column == "Longitude" else f"0.5,{value}"
+    _one_month(tmp_path, lambda p: p.write_text(p.read_text().replace("0.5,51.3", bad, 1)))
+    with pytest.raises(InputError) as err:
+        _read(tmp_path)
+    assert (err.value.row, err.value.column) == (2, column) and repr(value) in str(err.value)
+
+
+def test_header_only_duplicate_ids_and_small_months_are_warnings(tmp_path):
+    for month, n in (("2017-01", 10), ("2017-02", 10), ("2017-03", 3)):
+        rows = [(f"{month}-{i}", "E01000001", "Drugs") for i in range(n)]
+        if month == "2017-02":
+            rows[1] = rows[0]  # the same Crime ID twice
+        write_street_file(tmp_path / month / f"{month}-kent-street.csv", month, rows)
+    write_street_file(tmp_path / "2017-04" / "2017-04-kent-street.csv", "2017-04", [])
+    _, report, _ = _read(tmp_path)
+    warnings = police_uk.quality_warnings(report)
+    assert any("2017-04-kent-street.csv has a header but no records" in w for w in warnings)
+    assert any("2017-02-kent-street.csv repeats 1 Crime ID(s)" in w for w in warnings)
+    assert any("kent 2017-03 has unusually few records (3, against a median of 10" in w for w in warnings)
+
+
+def test_zip_with_unexpected_contents(tmp_path):
+    with zipfile.ZipFile(tmp_path / "download.zip", "w") as zf:
+        zf.writestr("readme.txt", "not police data")
+    assert police_uk.discover(tmp_path) == []
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(InputError, match="broken.zip: not a readable zip archive"):
+        police_uk.discover(tmp_path)

@@ -32,9 +32,15 @@ STREET_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street
 MONTH_VALUE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 ASB_CRIME_TYPE = "Anti-social behaviour"
 
-# Columns the measures need; the publisher's other columns (coordinates, outcome, context)
-# are not read. The site has used these names since the street-level files began.
-REQUIRED_COLUMNS = ("Crime ID", "Month", "Falls within", "LSOA code", "Crime type")
+# Columns the measures need or validate; the publisher's other columns (outcome, context) are
+# not read. The site has used these names since the street-level files began.
+REQUIRED_COLUMNS = ("Crime ID", "Month", "Falls within", "Longitude", "Latitude", "LSOA code", "Crime type")
+# data.police.uk covers England, Wales and Northern Ireland; a point outside this box is a
+# corrupted row (swapped or shifted columns), not a real location.
+LONGITUDE_RANGE = (-8.7, 1.8)
+LATITUDE_RANGE = (49.8, 60.9)
+# A month with fewer records than this share of the force's median month is flagged for a reader.
+LOW_MONTH_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -147,13 +153,64 @@ def _materialise(files: list[StreetFile], workdir: Path) -> dict[str, StreetFile
     return paths
 
 
-def _first_bad_month_row(path: str, label: str, expected: str) -> tuple[int, str]:
-    """Line number and value of the first row whose Month is not the file's month (slow path, errors only)."""
+def _first_row(path: str, label: str, bad) -> tuple[int, dict]:
+    """Line number and content of the first row for which ``bad(row)`` is true (slow path, errors only)."""
     with open(path, newline="", encoding="utf-8-sig") as fh:
         for line_no, row in enumerate(csv.DictReader(fh), start=2):
-            if row.get("Month") != expected:
-                return line_no, row.get("Month") or ""
-    raise AssertionError(f"{label}: no bad month found on re-read")  # pragma: no cover
+            if bad(row):
+                return line_no, row
+    raise AssertionError(f"{label}: the bad row was not found on re-reading the file")  # pragma: no cover
+
+
+def _diagnose_unreadable(path: str, label: str, reason: str) -> InputError:
+    """Find the line DuckDB could not parse and say what is wrong with it, in the analyst's terms."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        with open(path, "rb") as fh:
+            line_no = fh.read(exc.start + 3).count(b"\n") + 1  # +3: the BOM utf-8-sig skipped
+        return InputError(label, "the file is not UTF-8 text (data.police.uk files are UTF-8; was it re-saved "
+                                 "in another encoding?)", row=line_no)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    for row in reader:
+        if len(row) != len(header):
+            last = reader.line_num >= len(text.rstrip("\r\n").splitlines())
+            hint = " — the last line is cut short: the file looks truncated, download it again" if last else ""
+            return InputError(label, f"expected {len(header)} fields, found {len(row)}{hint}", row=reader.line_num)
+    return InputError(label, f"could not be read as CSV: {reason}")
+
+
+def _in_range(value: str | None, bounds: tuple[float, float]) -> bool:
+    if value is None or not value.strip():
+        return True  # no location is allowed: counted and reported, not an error
+    try:
+        return bounds[0] <= float(value) <= bounds[1]
+    except ValueError:
+        return False
+
+
+def _plausible_point(row: dict) -> bool:
+    return _in_range(row.get("Longitude"), LONGITUDE_RANGE) and _in_range(row.get("Latitude"), LATITUDE_RANGE)
+
+
+def quality_warnings(report: pd.DataFrame) -> list[str]:
+    """Things a reader should know that do not stop the run: empty files, unusually small months,
+    duplicate Crime IDs (the real Kent file for November 2022 has one)."""
+    warnings = []
+    for row in report.itertuples():
+        if row.records == 0:
+            warnings.append(f"{row.source} has a header but no records.")
+        if row.duplicate_crime_ids:
+            warnings.append(f"{row.source} repeats {row.duplicate_crime_ids} Crime ID(s); every row is counted, "
+                            "as data.police.uk publishes them.")
+    for force, months in report[report["records"] > 0].groupby("force"):
+        median = months["records"].median()
+        for row in months[months["records"] < LOW_MONTH_SHARE * median].itertuples():
+            warnings.append(f"{force} {row.month} has unusually few records ({row.records:,}, against a median of "
+                            f"{median:,.0f} a month): check the file is complete.")
+    return warnings
 
 
 def read_street_files(files: list[StreetFile]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -188,6 +245,7 @@ def read_street_files(files: list[StreetFile]) -> tuple[pd.DataFrame, pd.DataFra
                     CREATE TEMP TABLE rows AS
                     SELECT r.filename, fm.file_month, fm.force,
                            r."Month" AS month, r."Falls within" AS falls_within,
+                           NULLIF(TRIM(r."Longitude"), '') AS longitude, NULLIF(TRIM(r."Latitude"), '') AS latitude,
                            NULLIF(TRIM(r."LSOA code"), '') AS lsoa_code, r."Crime type" AS crime_type,
                            NULLIF(TRIM(r."Crime ID"), '') AS crime_id
                     FROM read_csv(?, header = true, all_varchar = true, union_by_name = true,
@@ -197,8 +255,13 @@ def read_street_files(files: list[StreetFile]) -> tuple[pd.DataFrame, pd.DataFra
                     [list(paths)],
                 )
             except duckdb.Error as exc:
-                bad = next((f.label for p, f in paths.items() if p in str(exc)), "one of the street-level files")
-                raise InputError(bad, f"could not be read as CSV: {str(exc).splitlines()[0]}") from exc
+                reason = str(exc).splitlines()[0]
+                named = [p for p in paths if p in str(exc)] or list(paths)
+                for path in named:  # find the file DuckDB choked on, and the line
+                    error = _diagnose_unreadable(path, paths[path].label, reason)
+                    if error.row is not None or len(named) == 1:
+                        raise error from exc
+                raise InputError("the street-level files", f"could not be read as CSV: {reason}") from exc
 
             bad_months = con.execute(
                 "SELECT filename, file_month, any_value(month) FROM rows "
@@ -206,11 +269,31 @@ def read_street_files(files: list[StreetFile]) -> tuple[pd.DataFrame, pd.DataFra
             ).fetchall()
             if bad_months:
                 path, expected, _ = bad_months[0]
-                line_no, value = _first_bad_month_row(path, paths[path].label, expected)
+                line_no, row = _first_row(path, paths[path].label, lambda r: r.get("Month") != expected)
+                value = row.get("Month") or ""
                 kind = "malformed month" if not MONTH_VALUE.match(value) else "month outside the file's own month"
                 raise InputError(paths[path].label, f"{kind}: found {value!r}, expected {expected!r} "
                                  "(every row of a monthly file must carry the file's month, YYYY-MM)",
                                  row=line_no, column="Month")
+
+            (lon_lo, lon_hi), (lat_lo, lat_hi) = LONGITUDE_RANGE, LATITUDE_RANGE
+            bad_place = con.execute(
+                f"""
+                SELECT filename FROM rows
+                WHERE (longitude IS NOT NULL AND (TRY_CAST(longitude AS DOUBLE) IS NULL
+                       OR TRY_CAST(longitude AS DOUBLE) NOT BETWEEN {lon_lo} AND {lon_hi}))
+                   OR (latitude IS NOT NULL AND (TRY_CAST(latitude AS DOUBLE) IS NULL
+                       OR TRY_CAST(latitude AS DOUBLE) NOT BETWEEN {lat_lo} AND {lat_hi}))
+                ORDER BY filename LIMIT 1
+                """
+            ).fetchall()
+            if bad_place:
+                path = bad_place[0][0]
+                line_no, row = _first_row(path, paths[path].label, lambda r: not _plausible_point(r))
+                column = "Longitude" if not _in_range(row.get("Longitude"), LONGITUDE_RANGE) else "Latitude"
+                raise InputError(paths[path].label, f"coordinate {row.get(column)!r} is not a number within the UK "
+                                 f"(longitude {lon_lo} to {lon_hi}, latitude {lat_lo} to {lat_hi})",
+                                 row=line_no, column=column)
 
             missing_type = con.execute(
                 "SELECT filename FROM rows WHERE crime_type IS NULL OR TRIM(crime_type) = '' LIMIT 1"
