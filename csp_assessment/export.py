@@ -102,10 +102,14 @@ def export_section(
     title: str,
     subtitle: str = "",
     demo_notice: bool = False,
+    with_header: bool = True,
+    with_code: bool = True,
 ) -> dict[str, Path]:
     """Write the analyst HTML, reviewer HTML and PDF of one executed section notebook into out_dir.
 
-    Returns {"html_code": analyst HTML, "html": reviewer HTML, "pdf": PDF}.
+    Returns {"html_code": analyst HTML, "html": reviewer HTML, "pdf": PDF}; without ``with_code``
+    no analyst HTML is written (nor returned). ``with_header=False`` leaves out the title block
+    for a notebook that opens with its own cover.
     """
     executed_notebook = Path(executed_notebook)
     out_dir = Path(out_dir)
@@ -119,8 +123,13 @@ def export_section(
 
     nb = nbformat.read(executed_notebook, as_version=4)
     nb.metadata["title"] = title  # becomes the page's <title>; changes the in-memory copy only
-    csp = {"title": title, "subtitle": subtitle, "demo_notice": DEMO_NOTICE if demo_notice else None}
+    if not with_code:
+        del paths["html_code"]
+    csp = {"title": title, "subtitle": subtitle, "demo_notice": DEMO_NOTICE if demo_notice else None,
+           "header": with_header}
     for key, reviewer in (("html_code", False), ("html", True)):
+        if key not in paths:
+            continue
         try:
             _render_html(nb, _exporter(reviewer=reviewer), paths[key], notebook_path=executed_notebook, csp=csp)
         except Exception as exc:
@@ -165,7 +174,7 @@ def write_index(
 ) -> Path:
     """Write out_dir/index.html: one entry per section linking its reviewer HTML, analyst HTML, PDF and notebook.
 
-    sections: [{"title", "html", "html_code", "pdf", "notebook", optional "summary"}]. Links are relative
+    sections: [{"title", "html", "pdf", "notebook", optional "html_code" and "summary"}]. Links are relative
     to out_dir so the folder can be moved or zipped as a whole.
     """
     out_dir = Path(out_dir)
@@ -180,14 +189,9 @@ def write_index(
     items = []
     for section in sections:
         summary = section.get("summary")
-        links = " · ".join(
-            [
-                link(section["html"], "Report"),
-                link(section["pdf"], "PDF"),
-                link(section["html_code"], "Report with code"),
-                link(section["notebook"], "Notebook"),
-            ]
-        )
+        # The combined document has no analyst version: analysts use the section notebooks.
+        formats = [("html", "Report"), ("pdf", "PDF"), ("html_code", "Report with code"), ("notebook", "Notebook")]
+        links = " · ".join(link(section[key], label) for key, label in formats if section.get(key))
         items.append(
             "<li>"
             f'<h2>{html.escape(section["title"])}</h2>'

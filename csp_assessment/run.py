@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import provenance, store
 from .config import RunConfig, with_area
+from .document import build_document
 from .execute import NOTEBOOK_DIR, SectionFailed, execute_section
 from .export import export_section, write_index
 from .geography import Geography
@@ -162,9 +163,18 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
         (failed_dir / "run.log").write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
         raise failure
 
-    progress("index    writing index.html and manifest.json")
     generated_at = datetime.now(timezone.utc)
-    sections = [{"title": spec.title, **_section_outputs(spec, staging)} for spec in specs]
+    inputs = provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files"))
+    t0 = time.perf_counter()
+    document = build_document(staging, config, specs, {s.key: _section_outputs(s, staging)["notebook"] for s in specs},
+                              inputs, demo=ingest.demo, generated_at=generated_at.strftime("%d %B %Y"))
+    timings["document"] = time.perf_counter() - t0
+    progress(f"document {document['html'].name} and {document['pdf'].name} in {timings['document']:.1f}s")
+
+    progress("index    writing index.html and manifest.json")
+    sections = [{"title": f"{config.title} (the whole document)", "html": document["html"], "pdf": document["pdf"],
+                 "notebook": document["notebook"]}]
+    sections += [{"title": spec.title, **_section_outputs(spec, staging)} for spec in specs]
     log_path = staging / "run.log"
     log_path.write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
     write_index(staging, year=config.year, area_name=config.area_name, period_label=config.period.long_label,
@@ -179,7 +189,7 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
                    "spc": {"rebase": list(config.spc_rebase), "fix_after": config.spc_fix_after,
                            "screen_outliers": config.spc_screen_outliers, "targets": config.spc_targets}},
         "demo_data": ingest.demo,
-        "inputs": provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files")),
+        "inputs": inputs,
         "ingest_warnings": ingest.warnings,
         "sections": {spec.key: {"key": keys[spec.key], "executed": spec.key not in reusable} for spec in specs},
         "stage_seconds": {stage: round(seconds, 2) for stage, seconds in timings.items()},

@@ -40,7 +40,7 @@ def demo_run(tmp_path_factory):
 
 def test_demo_run_writes_every_output(demo_run):
     assert demo_run.name == "2017"
-    for stem in ("01_all_crime", "02_asb"):
+    for stem in ("01_all_crime", "02_asb", "03_substance_misuse", "04_reoffending", "05_mental_health"):
         for name in (f"{stem}.html", f"{stem}-analyst.html", f"{stem}.pdf", f"notebooks/{stem}.ipynb"):
             assert (demo_run / name).is_file(), name
     index = (demo_run / "index.html").read_text()
@@ -137,3 +137,21 @@ def test_notebook_runs_as_it_is_with_its_default_parameters(tmp_path):
     text = output.read_text()
     assert "7,077 ASB incidents were recorded in Medway in Apr 16 – Mar 17" in text
     assert "image/svg+xml" in text
+
+
+def test_the_whole_document(demo_run):
+    html = (demo_run / "strategic-assessment-2017.html").read_text()
+    assert 'href="strategic-assessment-2017.pdf"' in (demo_run / "index.html").read_text()
+    # the overview tables hold the same kinds of entries as Medway's published table, computed
+    for entry in ("Level", "Peer comparison", "Annual change", "General trend", "Seasonality",
+                  "Breakdown (largest three)", "Hotspots (top 5 wards)"):
+        assert f'<th scope="row">{entry}</th>' in html
+    assert "23,125 / 83.0 per 1,000 residents (population 278,542, mid-2016)" in html
+    assert "open_section" not in html and "Traceback" not in html
+    text = pdf_text(demo_run / "strategic-assessment-2017.pdf")
+    for expected in ("Contents", "Executive summary", "23,125 crimes were recorded", "7,077 ASB incidents",
+                     "Background and data sources", "Glossary", "Synthetic demonstration data"):
+        assert expected in text, expected
+    pages = subprocess.run(["pdfinfo", str(demo_run / "strategic-assessment-2017.pdf")], capture_output=True,
+                           text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 20
