@@ -248,6 +248,11 @@ def generate_demo(out_dir: Path, seed: int = 2017) -> list[Path]:
     written.append(_write_census(out_dir, rng, lsoas))
     written += _write_mid_year_estimates(out_dir, rng)
     written += _write_notes(out_dir, seed)
+    # Imported here: demo_health builds on this module's areas and populations. Called last, with
+    # the same generator, so the files above are the same with or without it.
+    from .demo_health import write_health_demo
+
+    written += write_health_demo(out_dir, rng)
     return sorted(written)
 
 

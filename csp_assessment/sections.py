@@ -10,7 +10,9 @@ class SectionSpec:
     key: str
     notebook: str  # file name in notebooks/
     title: str
-    record_kind: str  # which police.uk records the section measures: "crime" or "asb"
+    # Which records the section measures: police.uk "crime" or "asb"; the indicator sections
+    # (indicators.py) name themselves, as their figures come from several publishers.
+    record_kind: str
 
 
 SECTIONS: dict[str, SectionSpec] = {
@@ -18,5 +20,8 @@ SECTIONS: dict[str, SectionSpec] = {
     for spec in (
         SectionSpec("all_crime", "01_all_crime.ipynb", "All recorded crime", "crime"),
         SectionSpec("asb", "02_asb.ipynb", "Anti-social behaviour", "asb"),
+        SectionSpec("substance_misuse", "03_substance_misuse.ipynb", "Substance misuse", "substance_misuse"),
+        SectionSpec("reoffending", "04_reoffending.ipynb", "Re-offending", "reoffending"),
+        SectionSpec("mental_health", "05_mental_health.ipynb", "Mental health", "mental_health"),
     )
 }

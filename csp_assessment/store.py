@@ -24,6 +24,12 @@ TABLES = {
     "area_lookup": "ONS local authority -> Community Safety Partnership -> police force area lookup",
     "population_la": "ONS mid-year population estimates by area and year",
     "population_lsoa": "small-area (LSOA) population, with its source and year",
+    "fingertips": "OHID Fingertips indicators (whole population, main sex and age), one row per indicator, area "
+                  "and period, with 95% limits, count and denominator",
+    "reoffending": "MoJ proven re-offending by local authority, cohort and age group; is_national marks "
+                   "England and Wales",
+    "partner_returns": "partners' figures from the partner-return template: section, measure, period, value, "
+                       "unit, target, which direction is better, source",
 }
 MANIFEST = "ingest.json"
 

@@ -3,6 +3,9 @@
 import csv
 import zipfile
 from collections import Counter
+from pathlib import Path
+
+import pandas as pd
 
 import pytest
 
@@ -11,10 +14,12 @@ from csp_assessment.errors import InputError
 from csp_assessment.ingest import police_uk
 
 
-def _read(data_dir):
+def _read(data_dir, out_dir=None):
+    """Ingest ``data_dir``'s street files; the counts Parquet goes beside it (or into ``out_dir``)."""
     kept, skipped = police_uk.choose_one_per_month(police_uk.discover(data_dir))
-    counts, report = police_uk.read_street_files(kept)
-    return counts, report, skipped
+    counts_path = Path(out_dir or data_dir.parent) / f"{data_dir.name}-counts.parquet"
+    report = police_uk.write_street_counts(kept, counts_path)
+    return pd.read_parquet(counts_path), report, skipped
 
 
 def test_counts_asb_apart_and_keeps_rows_without_location(tmp_path):
@@ -91,7 +96,7 @@ def test_empty_file(tmp_path):
 
 
 @pytest.mark.shared_data
-def test_real_kent_2022_counts_match_a_plain_csv_count(shared_data):
+def test_real_kent_2022_counts_match_a_plain_csv_count(shared_data, tmp_path):
     expected_rows, expected_asb, expected_no_lsoa = Counter(), Counter(), Counter()
     for path in sorted((shared_data / "police-uk").glob("*/*-street.csv")):
         with open(path, newline="", encoding="utf-8") as fh:
@@ -99,11 +104,12 @@ def test_real_kent_2022_counts_match_a_plain_csv_count(shared_data):
                 expected_rows[row["Month"]] += 1
                 expected_asb[row["Month"]] += row["Crime type"] == "Anti-social behaviour"
                 expected_no_lsoa[row["Month"]] += row["LSOA code"] == ""
-    counts, report, skipped = _read(shared_data / "police-uk")
+    counts, report, skipped = _read(shared_data / "police-uk", tmp_path)
     assert not skipped
     assert counts.groupby("month")["records"].sum().to_dict() == dict(expected_rows)
     assert counts[counts["is_asb"]].groupby("month")["records"].sum().to_dict() == dict(expected_asb)
     assert report.set_index("month")["records_without_lsoa"].to_dict() == dict(expected_no_lsoa)
+    assert report["duplicate_crime_ids"].sum() == 1  # one Crime ID appears twice in November
     assert sum(expected_rows.values()) == 185_969  # as listed in ../shared/data/README.md: 11 months, ~15-18k each
 
 

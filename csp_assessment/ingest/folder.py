@@ -12,15 +12,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from .. import store
 from ..demo import DEMO_MARKER
 from ..errors import InputError
-from . import ons, police_uk
+from . import fingertips, moj, ons, partners, police_uk
 
 # Bump when the processed tables change shape, so an old store is rebuilt rather than misread.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip"}
+# Inputs of the substance misuse, re-offending and mental health sections: processed table ->
+# loader module (sniff, read, KEY: the columns identifying a row, the later file winning).
+INDICATOR_INPUTS = {"fingertips": fingertips, "reoffending": moj, "partner_returns": partners}
 
 
 @dataclass
@@ -92,15 +96,17 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False) -
     kept, skipped = police_uk.choose_one_per_month(street_files)
     for dup, used in skipped:
         warnings.append(f"{dup.label} repeats {dup.force} {dup.month}; only {used.label} was counted.")
-    counts, file_report = police_uk.read_street_files(kept)
+    # The counts table can hold millions of rows at national scale: DuckDB writes it directly.
+    file_report = police_uk.write_street_counts(kept, processed_dir / "police_counts.parquet")
+    warnings.extend(police_uk.quality_warnings(file_report))
 
-    tables = {"police_counts": counts, "police_files": file_report}
+    tables = {"police_files": file_report}
     sources: dict[str, list[str]] = {"police_uk": [f.label for f in kept]}
     by_kind: dict[str, list[Path]] = {}
     for path in files:
         if path.suffix.lower() == ".zip" or police_uk.STREET_FILE.match(path.name):
             continue
-        kind = ons.sniff(path)
+        kind = ons.sniff(path) or next((name for name, loader in INDICATOR_INPUTS.items() if loader.sniff(path)), None)
         if kind:
             by_kind.setdefault(kind, []).append(path)
 
@@ -137,23 +143,30 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False) -
         )
         sources["small_area_population"] = [str(p) for p in by_kind["small_area_population"]]
 
+    for name, loader in INDICATOR_INPUTS.items():
+        if by_kind.get(name):
+            frames = [loader.read(p) for p in by_kind[name]]
+            tables[name] = pd.concat(frames, ignore_index=True).drop_duplicates(loader.KEY, keep="last")
+            sources[name] = [str(p) for p in by_kind[name]]
+
     for name, frame in tables.items():
         store.write_table(processed_dir, name, frame)
     demo = bool(demo_roots) and all(_is_under(f.source, demo_roots) for f in kept)
     store.write_json(processed_dir / store.MANIFEST, {
         "data_dir": str(data_dir), "fingerprint": fingerprint, "schema_version": SCHEMA_VERSION,
-        "tables": sorted(tables), "sources": sources, "warnings": warnings, "demo": demo,
+        "tables": sorted([*tables, "police_counts"]), "sources": sources, "warnings": warnings, "demo": demo,
     })
-    _write_readme(processed_dir, tables)
+    _write_readme(processed_dir, sorted([*tables, "police_counts"]))
     return IngestSummary(data_dir, processed_dir, False, demo, sources, warnings)
 
 
-def _write_readme(processed_dir: Path, tables: dict[str, pd.DataFrame]) -> None:
+def _write_readme(processed_dir: Path, tables: list[str]) -> None:
     lines = ["# Processed tables", "", "Written by the ingest step from the files in the data folder "
              "(see ingest.json for which). Do not edit: rerun the pipeline.", ""]
-    for name, frame in tables.items():
-        lines.append(f"- `{name}.parquet` ({len(frame):,} rows): {store.TABLES[name]}. "
-                     f"Columns: {', '.join(frame.columns)}.")
+    for name in tables:
+        meta = pq.read_metadata(processed_dir / f"{name}.parquet")  # rows and columns without loading the table
+        lines.append(f"- `{name}.parquet` ({meta.num_rows:,} rows): {store.TABLES[name]}. "
+                     f"Columns: {', '.join(meta.schema.names)}.")
     store.write_text(processed_dir / "README.md", "\n".join(lines) + "\n")
 
 

@@ -1,0 +1,126 @@
+"""Ministry of Justice proven re-offending statistics by local authority, as the quarterly
+release's geographical data tool exports them to CSV.
+
+One row per local authority, offender cohort and age group, with columns like ``Local Authority
+Code, Local Authority Name, Cohort, Age group, Number of offenders in cohort, Number of
+reoffenders, Number of reoffences, Proportion of offenders who reoffend (%), Average number of
+reoffences per reoffender``. Cohorts are periods such as "Jan 2015 to Dec 2015" (annual) or
+"Oct 2015 to Dec 2015" (the quarterly cohorts used since 2017); age groups are Adult and
+Juvenile (and sometimes All). The national benchmark is in the same file, as England and Wales
+(K04000001, E92000001 or the name alone). Figures MoJ withholds are "*"; counts may carry
+thousands separators.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .ons import _Col, _csv_columns, _read_csv
+from .values import has_columns, numbers
+
+NATIONAL_CODES = {"K04000001", "E92000001"}
+NATIONAL_NAMES = {"england and wales", "england & wales"}
+KEY = ["area_code", "cohort_start", "cohort_end", "age_group"]
+AGE_GROUPS = {"adult": "Adult", "adults": "Adult", "juvenile": "Juvenile", "juveniles": "Juvenile",
+              "all": "All", "all offenders": "All", "total": "All"}
+
+COLUMNS = (
+    _Col("area_code", r"(?:local authority|la|lad|area)\s*code|lad\d\dcd", "Local Authority Code",
+         "local authority code"),
+    _Col("area_name", r"(?:local authority|la|lad|area)(?:\s*name)?|lad\d\dnm", "Local Authority Name",
+         "local authority name"),
+    _Col("cohort", r"(?:offender\s*)?cohort(?:\s*(?:period|year))?", "Cohort", "cohort period"),
+    _Col("age_group", r"age(?:\s*group)?|adult\s*/\s*juvenile", "Age group", "age group (Adult/Juvenile)"),
+    _Col("offenders", r"(?:number of )?offenders(?: in (?:the )?cohort)?", "Number of offenders in cohort",
+         "number of offenders"),
+    _Col("reoffenders", r"(?:number of )?re-?offenders", "Number of reoffenders", "number of reoffenders"),
+    _Col("reoffences", r"(?:number of )?re-?offences", "Number of reoffences", "number of reoffences"),
+    _Col("proportion", r"proportion of offenders who re-?offend(?:ed)?(?:\s*\(%\))?",
+         "Proportion of offenders who reoffend (%)", "proportion who reoffend", required=False),
+    _Col("reoffences_per_reoffender", r"average (?:number of )?re-?offences per re-?offender(?:\s*\(.*\))?",
+         "Average number of reoffences per reoffender", "reoffences per reoffender", required=False),
+)
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                        "nov", "dec"), start=1)}
+_MONTH_RANGE = re.compile(r"([a-z]{3})[a-z]*\.?\s+(\d{4})\s*(?:to|-|–)\s*([a-z]{3})[a-z]*\.?\s+(\d{4})", re.IGNORECASE)
+_YEAR = re.compile(r"(\d{4})")
+_FINANCIAL_YEAR = re.compile(r"(\d{4})\s*/\s*(\d{2})")
+
+
+def sniff(path: Path) -> bool:
+    """True for a CSV whose header has a cohort, offenders, reoffenders and reoffences."""
+    return has_columns(path, COLUMNS)
+
+
+def cohort_months(text: str) -> tuple[pd.Period, pd.Period] | None:
+    """First and last month of a cohort: "Jan 2015 to Dec 2015", "2015" (calendar year),
+    "2014/15" (April to March); None when the text is none of these."""
+    text = text.strip()
+    if match := _MONTH_RANGE.fullmatch(text):
+        first, first_year, last, last_year = match.groups()
+        if first.lower() in _MONTHS and last.lower() in _MONTHS:
+            return (pd.Period(year=int(first_year), month=_MONTHS[first.lower()], freq="M"),
+                    pd.Period(year=int(last_year), month=_MONTHS[last.lower()], freq="M"))
+        return None
+    if match := _FINANCIAL_YEAR.fullmatch(text):
+        start = int(match.group(1))
+        return pd.Period(f"{start}-04", "M"), pd.Period(f"{start + 1}-03", "M")
+    if match := _YEAR.fullmatch(text):
+        return pd.Period(f"{match.group(1)}-01", "M"), pd.Period(f"{match.group(1)}-12", "M")
+    return None
+
+
+def read(path: Path) -> pd.DataFrame:
+    """One row per area, cohort and age group.
+
+    Columns: area_code, area_name, cohort (as published), age_group ("Adult", "Juvenile" or
+    "All"), cohort_start and cohort_end ("YYYY-MM"), source_file (str); is_national (bool: the
+    England and Wales benchmark); cohort_months, end_year (int); offenders, reoffenders,
+    reoffences, proportion (% who reoffend: the published figure, else computed from the counts),
+    reoffences_per_reoffender (float, NaN where withheld).
+    """
+    path = Path(path)
+    src, header, body = _read_csv(path)
+    cols = _csv_columns(src, header, COLUMNS)
+    frame = pd.DataFrame(index=body.index)
+    for field in ("area_code", "area_name", "cohort", "age_group"):
+        frame[field] = body[cols[field]].str.strip()
+    frame["area_code"] = frame["area_code"].str.upper()
+    frame["is_national"] = (frame["area_code"].isin(NATIONAL_CODES)
+                            | frame["area_name"].str.lower().isin(NATIONAL_NAMES))
+    blank = (frame["area_code"] == "") & ~frame["is_national"]
+    if blank.any():
+        raise src.error("local authority code is empty", row=int(blank[blank].index[0]),
+                        column=header[cols["area_code"]])
+    frame.loc[frame["is_national"] & (frame["area_code"] == ""), "area_code"] = "K04000001"
+
+    ages = frame["age_group"].str.lower().map(AGE_GROUPS)
+    if ages.isna().any():
+        row = ages[ages.isna()].index[0]
+        raise src.error(f"age group {frame.loc[row, 'age_group']!r} is not Adult, Juvenile or All",
+                        row=int(row), column=header[cols["age_group"]])
+    frame["age_group"] = ages
+
+    months = frame["cohort"].map(cohort_months)
+    if months.isna().any():
+        row = months[months.isna()].index[0]
+        raise src.error(f"cohort {frame.loc[row, 'cohort']!r} is not a period like 'Jan 2015 to Dec 2015'",
+                        row=int(row), column=header[cols["cohort"]])
+    frame["cohort_start"] = months.map(lambda m: str(m[0]))
+    frame["cohort_end"] = months.map(lambda m: str(m[1]))
+    frame["cohort_months"] = months.map(lambda m: (m[1] - m[0]).n + 1).astype("int64")
+    frame["end_year"] = months.map(lambda m: m[1].year).astype("int64")
+
+    for field in ("offenders", "reoffenders", "reoffences", "proportion", "reoffences_per_reoffender"):
+        if field in cols:
+            frame[field] = numbers(src, body[cols[field]], header[cols[field]], field.replace("_", " "),
+                                   suppressible=True)
+        else:
+            frame[field] = float("nan")
+    computed = 100 * frame["reoffenders"] / frame["offenders"].where(frame["offenders"] > 0)
+    frame["proportion"] = frame["proportion"].fillna(computed)
+    frame["source_file"] = path.name
+    return frame.drop_duplicates(KEY, keep="last").reset_index(drop=True)
