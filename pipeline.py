@@ -26,6 +26,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--from", dest="period_from", metavar="YYYY-MM", help="first month of the assessment period")
     parser.add_argument("--to", dest="period_to", metavar="YYYY-MM", help="last month of the assessment period")
     parser.add_argument("--out", help="reports folder (default: reports/)")
+    parser.add_argument("--processed", help="folder for the tidy tables the ingest writes (default: data/processed)")
     parser.add_argument("--sections", help="comma-separated sections to run, in order (default: params)")
     parser.add_argument("--force", action="store_true",
                         help="rerun every section, even those whose inputs, notebook and params are unchanged")
@@ -37,7 +38,8 @@ def cli(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = load_config(args.year, area=args.area, data_dir=args.data, period_from=args.period_from,
-                             period_to=args.period_to, out_dir=args.out, sections=args.sections)
+                             period_to=args.period_to, out_dir=args.out, sections=args.sections,
+                             processed_dir=args.processed)
         main(config, force=args.force, workers=args.workers)
     except (ConfigError, InputError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -59,6 +59,8 @@ import pandas as pd
 from openpyxl.xml.functions import tostring
 
 DEMO_MARKER = "SYNTHETIC-DEMONSTRATION-DATA.txt"
+# Bump when the generator writes different files, so an old demo folder is made again.
+DEMO_VERSION = 2
 
 FORCE = "Kent Police"
 FIRST_YEAR = 2012  # financial years 2012/13 .. 2016/17
@@ -653,6 +655,16 @@ def _save_reproducibly(wb: openpyxl.Workbook, path: Path) -> None:
 # Notes saying what the data are
 
 
+def demo_version_line() -> str:
+    return f"Generator version: {DEMO_VERSION}"
+
+
+def is_current_demo(folder: Path) -> bool:
+    """True when ``folder`` holds demo data from this version of the generator."""
+    marker = Path(folder) / DEMO_MARKER
+    return marker.exists() and demo_version_line() in marker.read_text(encoding="utf-8")
+
+
 def _write_notes(out_dir: Path, seed: int) -> list[Path]:
     marker = out_dir / DEMO_MARKER
     marker.write_text(
@@ -661,7 +673,8 @@ def _write_notes(out_dir: Path, seed: int) -> list[Path]:
         f"seed {seed}) to demonstrate and test the CSP strategic assessment pipeline. They are not "
         "real police or ONS data. Only the local authorities and their codes, Medway's ward names "
         "and the population totals are real; every incident, street, LSOA and other ward is "
-        "invented. Do not use them for any decision about a real place.\n",
+        "invented. Do not use them for any decision about a real place.\n\n"
+        f"{demo_version_line()}\n",
         encoding="utf-8", newline="\n")
     readme = out_dir / "README.md"
     readme.write_text(f"""# Synthetic demonstration data (seed {seed})

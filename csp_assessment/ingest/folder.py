@@ -8,6 +8,7 @@ wherever they sit below the folder.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,14 +174,19 @@ def _write_readme(processed_dir: Path, tables: list[str]) -> None:
 def prepare_data(config) -> IngestSummary:
     """Make sure the processed tables reflect ``config.data_dir``; on a fresh clone, make the demo data.
 
-    The demo data are generated only into the default data folder, and only when it holds no
-    police.uk files, so a user's own downloads are never mixed with them.
+    The demo data are generated only into ``data/raw/demo`` of the default data folder: when the
+    folder holds no police.uk files, or when the demo there was made by an older generator (it is
+    the project's own output, so it is replaced). A user's own downloads are never touched.
     """
     from ..config import PROJECT_ROOT
-    from ..demo import generate_demo
+    from ..demo import generate_demo, is_current_demo
 
     data_dir = Path(config.data_dir)
     default_dir = (PROJECT_ROOT / "data" / "raw").resolve()
-    if data_dir.resolve() == default_dir and not police_uk.discover(data_dir):
-        generate_demo(default_dir / "demo")
+    demo_dir = default_dir / "demo"
+    if data_dir.resolve() == default_dir:
+        if (demo_dir / DEMO_MARKER).exists() and not is_current_demo(demo_dir):
+            shutil.rmtree(demo_dir)
+        if not police_uk.discover(data_dir):
+            generate_demo(demo_dir)
     return ingest_folder(data_dir, config.processed_dir)
