@@ -97,8 +97,8 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
     ingest = prepare_data(config)
     timings["ingest"] = time.perf_counter() - started
     n_files = len(ingest.sources.get("police_uk", []))
-    progress(f"ingest   done: {n_files} police.uk files{' (unchanged, reused)' if ingest.reused else ''}"
-             f"{' — synthetic demo data' if ingest.demo else ''}")
+    changed = "unchanged, tables reused" if ingest.reused else f"read: {', '.join(ingest.rebuilt) or 'nothing new'}"
+    progress(f"ingest   done: {n_files} police.uk files ({changed}){' — synthetic demo data' if ingest.demo else ''}")
     for warning in ingest.warnings:
         progress(f"warning  {warning}")
     config = resolve_area(config)

@@ -21,7 +21,7 @@ from ..errors import InputError
 from . import fingertips, moj, ons, partners, police_uk
 
 # Bump when the processed tables change shape, so an old store is rebuilt rather than misread.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip"}
 # Inputs of the substance misuse, re-offending and mental health sections: processed table ->
 # loader module (sniff, read, KEY: the columns identifying a row, the later file winning).
@@ -36,6 +36,7 @@ class IngestSummary:
     demo: bool  # True when every police file comes from the synthetic demo data
     sources: dict = field(default_factory=dict)  # kind -> list of files used
     warnings: list[str] = field(default_factory=list)
+    rebuilt: list[str] = field(default_factory=list)  # kinds of input read again (the rest were unchanged)
 
 
 def _candidate_files(data_dir: Path) -> list[Path]:
@@ -62,103 +63,130 @@ def _is_under(path: Path, roots: list[Path]) -> bool:
     return any(root == path or root in path.parents for root in roots)
 
 
+# Which processed tables each kind of input makes: a changed file rebuilds only its kind's tables.
+TABLES_BY_KIND = {
+    "police_uk": ("police_counts", "police_files"),
+    "lsoa_ward_lad_lookup": ("lsoa_lookup",),
+    "lad_csp_pfa_lookup": ("area_lookup",),
+    "mid_year_estimates": ("population_la",),
+    "small_area_population": ("population_lsoa",),
+    **{kind: (kind,) for kind in INDICATOR_INPUTS},
+}
+
+
 def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False) -> IngestSummary:
     """Read every recognised file under ``data_dir`` and write the processed tables.
 
     Skipped (``reused=True``) when nothing under ``data_dir`` changed since the last ingest
-    into ``processed_dir`` and ``force`` is False.
+    into ``processed_dir`` and ``force`` is False. Otherwise only the kinds of input whose files
+    changed (police files, a lookup, population estimates, ...) are read again.
     """
     data_dir, processed_dir = Path(data_dir).resolve(), Path(processed_dir)
     if not data_dir.is_dir():
         raise InputError(data_dir, "the data folder does not exist")
     files = _candidate_files(data_dir)
     demo_roots = _demo_roots(data_dir)
-    warnings: list[str] = []
+    notices: list[str] = []
 
     # Demo data sitting beside a user's own downloads must not be mixed into their figures.
     real_police = [f for f in police_uk.discover(data_dir) if not _is_under(f.source, demo_roots)]
     if demo_roots and real_police:
         files = [f for f in files if not _is_under(f, demo_roots)]
-        warnings.append(f"The synthetic demo data in {', '.join(map(str, demo_roots))} were ignored "
-                        "because the data folder also holds real data.police.uk files.")
+        notices.append(f"The synthetic demo data in {', '.join(map(str, demo_roots))} were ignored "
+                       "because the data folder also holds real data.police.uk files.")
         demo_roots = []
 
     fingerprint = _fingerprint(files, data_dir)
-    previous = store.read_manifest(processed_dir)
-    if (not force and previous and previous.get("fingerprint") == fingerprint
-            and previous.get("data_dir") == str(data_dir)
+    previous = store.read_manifest(processed_dir) or {}
+    if previous.get("data_dir") != str(data_dir) or previous.get("schema_version") != SCHEMA_VERSION:
+        previous = {}  # another folder's or an older layout's tables: nothing to keep
+    if (not force and previous.get("fingerprint") == fingerprint
             and all(store.has_table(processed_dir, t) for t in previous.get("tables", []))):
-        return IngestSummary(data_dir, processed_dir, True, previous["demo"], previous["sources"], previous["warnings"])
+        return IngestSummary(data_dir, processed_dir, True, previous["demo"], previous["sources"],
+                             previous["warnings"])
 
     street_files = [f for f in police_uk.discover(data_dir) if f.source in set(files)]
     if not street_files:
         raise InputError(data_dir, "no data.police.uk street-level files found (expected files named "
                                    "YYYY-MM-<force>-street.csv, in monthly folders or in the site's zip archive)")
-    kept, skipped = police_uk.choose_one_per_month(street_files)
-    for dup, used in skipped:
-        warnings.append(f"{dup.label} repeats {dup.force} {dup.month}; only {used.label} was counted.")
-    # The counts table can hold millions of rows at national scale: DuckDB writes it directly.
-    file_report = police_uk.write_street_counts(kept, processed_dir / "police_counts.parquet")
-    warnings.extend(police_uk.quality_warnings(file_report))
-
-    tables = {"police_files": file_report}
-    sources: dict[str, list[str]] = {"police_uk": [f.label for f in kept]}
-    by_kind: dict[str, list[Path]] = {}
+    by_kind: dict[str, list[Path]] = {"police_uk": sorted({f.source for f in street_files})}
     for path in files:
         if path.suffix.lower() == ".zip" or police_uk.STREET_FILE.match(path.name):
             continue
         kind = ons.sniff(path) or next((name for name, loader in INDICATOR_INPUTS.items() if loader.sniff(path)), None)
         if kind:
             by_kind.setdefault(kind, []).append(path)
-
-    lookups = by_kind.get("lsoa_ward_lad_lookup", [])
-    if not lookups:
+    if not by_kind.get("lsoa_ward_lad_lookup"):
         raise InputError(data_dir, "no ONS LSOA -> ward -> local authority lookup found (a CSV with columns "
                                    "like LSOA11CD, WD17CD, WD17NM, LAD17CD, LAD17NM)")
-    if len(lookups) > 1:
-        warnings.append(f"Several LSOA -> ward lookups found; used {lookups[-1].name}, ignored "
-                        f"{', '.join(p.name for p in lookups[:-1])}.")
-    tables["lsoa_lookup"] = ons.read_lsoa_ward_lad_lookup(lookups[-1])
-    sources["lsoa_ward_lad_lookup"] = [str(lookups[-1])]
 
-    if by_kind.get("lad_csp_pfa_lookup"):
-        area_files = by_kind["lad_csp_pfa_lookup"]
-        tables["area_lookup"] = ons.read_lad_csp_pfa_lookup(area_files[-1])
-        sources["lad_csp_pfa_lookup"] = [str(area_files[-1])]
+    kind_prints = {kind: _fingerprint(paths, data_dir) for kind, paths in by_kind.items()}
+    old = previous.get("kinds", {})
+    sources: dict[str, list[str]] = {}
+    warnings_by_kind: dict[str, list[str]] = {}
+    rebuilt = []
+    for kind, paths in by_kind.items():
+        kept = old.get(kind)
+        if (not force and kept and kept["fingerprint"] == kind_prints[kind]
+                and all(store.has_table(processed_dir, t) for t in TABLES_BY_KIND[kind])):
+            sources[kind], warnings_by_kind[kind] = kept["sources"], kept["warnings"]
+            continue
+        sources[kind], warnings_by_kind[kind] = _build_kind(kind, paths, processed_dir)
+        rebuilt.append(kind)
+    for kind in set(old) - set(by_kind):  # inputs removed from the folder take their tables with them
+        for table in TABLES_BY_KIND.get(kind, ()):
+            (processed_dir / f"{table}.parquet").unlink(missing_ok=True)
 
-    if by_kind.get("mid_year_estimates"):
-        estimates = [ons.read_mid_year_estimates(p) for p in by_kind["mid_year_estimates"]]
-        # Later releases revise earlier years: keep each area-year from the newest release.
-        population = (pd.concat(estimates, ignore_index=True)
-                      .assign(_order=lambda d: d["source_file"].map({p.name: i for i, p in
-                                                                     enumerate(by_kind["mid_year_estimates"])}))
-                      .sort_values(["area_code", "mid_year", "_order"])
-                      .drop_duplicates(["area_code", "mid_year"], keep="last")
-                      .drop(columns="_order").reset_index(drop=True))
-        tables["population_la"] = population
-        sources["mid_year_estimates"] = [str(p) for p in by_kind["mid_year_estimates"]]
-
-    if by_kind.get("small_area_population"):
-        tables["population_lsoa"] = pd.concat(
-            [ons.read_small_area_population(p) for p in by_kind["small_area_population"]], ignore_index=True
-        )
-        sources["small_area_population"] = [str(p) for p in by_kind["small_area_population"]]
-
-    for name, loader in INDICATOR_INPUTS.items():
-        if by_kind.get(name):
-            frames = [loader.read(p) for p in by_kind[name]]
-            tables[name] = pd.concat(frames, ignore_index=True).drop_duplicates(loader.KEY, keep="last")
-            sources[name] = [str(p) for p in by_kind[name]]
-
-    for name, frame in tables.items():
-        store.write_table(processed_dir, name, frame)
-    demo = bool(demo_roots) and all(_is_under(f.source, demo_roots) for f in kept)
+    tables = sorted(t for kind in by_kind for t in TABLES_BY_KIND[kind])
+    demo = bool(demo_roots) and all(_is_under(Path(label.split("!", 1)[0]), demo_roots)
+                                    for label in sources["police_uk"])
+    warnings = notices + [w for kind in by_kind for w in warnings_by_kind[kind]]
     store.write_json(processed_dir / store.MANIFEST, {
         "data_dir": str(data_dir), "fingerprint": fingerprint, "schema_version": SCHEMA_VERSION,
-        "tables": sorted([*tables, "police_counts"]), "sources": sources, "warnings": warnings, "demo": demo,
+        "tables": tables, "sources": sources, "warnings": warnings, "demo": demo,
+        "kinds": {kind: {"fingerprint": kind_prints[kind], "sources": sources[kind],
+                         "warnings": warnings_by_kind[kind]} for kind in by_kind},
     })
-    _write_readme(processed_dir, sorted([*tables, "police_counts"]))
-    return IngestSummary(data_dir, processed_dir, False, demo, sources, warnings)
+    _write_readme(processed_dir, tables)
+    return IngestSummary(data_dir, processed_dir, False, demo, sources, warnings, rebuilt)
+
+
+def _build_kind(kind: str, paths: list[Path], processed_dir: Path) -> tuple[list[str], list[str]]:
+    """Read one kind of input and write its tables; returns (sources used, warnings)."""
+    warnings: list[str] = []
+    if kind == "police_uk":
+        street_files = [f for path in paths for f in police_uk.discover_file(path)]
+        kept, skipped = police_uk.choose_one_per_month(street_files)
+        warnings += [f"{dup.label} repeats {dup.force} {dup.month}; only {used.label} was counted."
+                     for dup, used in skipped]
+        # The counts table can hold millions of rows at national scale: DuckDB writes it directly.
+        file_report = police_uk.write_street_counts(kept, processed_dir / "police_counts.parquet")
+        store.write_table(processed_dir, "police_files", file_report)
+        return [f.label for f in kept], warnings + police_uk.quality_warnings(file_report)
+
+    if kind in ("lsoa_ward_lad_lookup", "lad_csp_pfa_lookup"):
+        if len(paths) > 1:
+            warnings.append(f"Several {kind.replace('_', ' ')} files found; used {paths[-1].name}, ignored "
+                            f"{', '.join(p.name for p in paths[:-1])}.")
+        reader = ons.read_lsoa_ward_lad_lookup if kind == "lsoa_ward_lad_lookup" else ons.read_lad_csp_pfa_lookup
+        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], reader(paths[-1]))
+        return [str(paths[-1])], warnings
+
+    if kind == "mid_year_estimates":
+        order = {p.name: i for i, p in enumerate(paths)}
+        # Later releases revise earlier years: keep each area-year from the newest release.
+        table = (pd.concat([ons.read_mid_year_estimates(p) for p in paths], ignore_index=True)
+                 .assign(_order=lambda d: d["source_file"].map(order))
+                 .sort_values(["area_code", "mid_year", "_order"])
+                 .drop_duplicates(["area_code", "mid_year"], keep="last")
+                 .drop(columns="_order").reset_index(drop=True))
+    elif kind == "small_area_population":
+        table = pd.concat([ons.read_small_area_population(p) for p in paths], ignore_index=True)
+    else:
+        loader = INDICATOR_INPUTS[kind]
+        table = pd.concat([loader.read(p) for p in paths], ignore_index=True).drop_duplicates(loader.KEY, keep="last")
+    store.write_table(processed_dir, TABLES_BY_KIND[kind][0], table)
+    return [str(p) for p in paths], warnings
 
 
 def _write_readme(processed_dir: Path, tables: list[str]) -> None:

@@ -60,16 +60,17 @@ class StreetFile:
 
 def discover(data_dir: Path) -> list[StreetFile]:
     """Every street-level file under ``data_dir``, plain or zipped, in a stable order."""
-    found: list[StreetFile] = []
-    for path in sorted(Path(data_dir).rglob("*")):
-        if not path.is_file():
-            continue
-        match = STREET_FILE.match(path.name)
-        if match:
-            found.append(StreetFile(path, None, match["month"], match["force"].lower()))
-        elif path.suffix.lower() == ".zip":
-            found.extend(_street_members(path))
-    return found
+    return [f for path in sorted(Path(data_dir).rglob("*")) if path.is_file() for f in discover_file(path)]
+
+
+def discover_file(path: Path) -> list[StreetFile]:
+    """The street-level file ``path`` is, or those a zip archive at ``path`` holds; else none."""
+    match = STREET_FILE.match(path.name)
+    if match:
+        return [StreetFile(path, None, match["month"], match["force"].lower())]
+    if path.suffix.lower() == ".zip":
+        return _street_members(path)
+    return []
 
 
 def _street_members(archive: Path) -> list[StreetFile]:

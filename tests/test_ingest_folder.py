@@ -1,0 +1,52 @@
+"""Ingesting a whole data folder: a changed raw file re-ingests only what it affects."""
+
+import os
+
+import pytest
+
+from csp_assessment import store
+from csp_assessment.demo import generate_demo
+from csp_assessment.ingest.folder import ingest_folder
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("folder") / "raw"
+    generate_demo(folder)
+    return folder
+
+
+def _mtimes(processed):
+    return {p.name: p.stat().st_mtime_ns for p in processed.glob("*.parquet")}
+
+
+def test_changed_file_reingests_only_its_kind(demo_dir, tmp_path):
+    first = ingest_folder(demo_dir, tmp_path)
+    assert not first.reused and first.demo
+    assert set(first.rebuilt) >= {"police_uk", "lsoa_ward_lad_lookup", "mid_year_estimates", "fingertips"}
+    before = _mtimes(tmp_path)
+
+    assert ingest_folder(demo_dir, tmp_path).reused  # nothing changed: nothing read
+
+    census = demo_dir / "ons" / "census2011-lsoa-population.csv"
+    os.utime(census, ns=(census.stat().st_atime_ns, census.stat().st_mtime_ns + 10**9))
+    second = ingest_folder(demo_dir, tmp_path)
+    assert second.rebuilt == ["small_area_population"]
+    after = _mtimes(tmp_path)
+    assert after["population_lsoa.parquet"] != before["population_lsoa.parquet"]
+    assert {k: v for k, v in after.items() if k != "population_lsoa.parquet"} == \
+        {k: v for k, v in before.items() if k != "population_lsoa.parquet"}
+    assert second.sources == first.sources and second.demo
+
+
+def test_removed_input_takes_its_table_with_it(demo_dir, tmp_path):
+    ingest_folder(demo_dir, tmp_path)
+    fingertips = sorted(p for p in demo_dir.rglob("*") if "fingertips" in p.name.lower() and p.is_file())
+    assert fingertips, "the demo data should hold a Fingertips export"
+    moved = [p.rename(tmp_path / p.name) for p in fingertips]
+    try:
+        summary = ingest_folder(demo_dir, tmp_path)
+        assert "fingertips" not in summary.sources and not store.has_table(tmp_path, "fingertips")
+    finally:
+        for original, now in zip(fingertips, moved):
+            now.rename(original)
