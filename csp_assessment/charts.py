@@ -6,6 +6,9 @@ readable in greyscale print. Notebooks display them; nothing here saves files.
 
 from __future__ import annotations
 
+import io
+
+import matplotlib as mpl
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
@@ -104,3 +107,45 @@ def peer_chart(peers: pd.DataFrame, title: str, x_label: str) -> Figure:
     ax.grid(axis="y", visible=False)
     ax.margins(x=0.12)
     return fig
+
+
+def alt_text(fig: Figure) -> str:
+    """A text description of a chart for screen readers: its title, axes and the values drawn."""
+    parts = []
+    for ax in fig.axes:
+        title = ax.get_title(loc="left") or ax.get_title()
+        if not title and not ax.has_data():
+            continue
+        bars = [p for p in ax.patches if p.get_width() > 0 and p.get_height() > 0]
+        horizontal = _horizontal(bars)
+        value_label, category_label = ((ax.get_xlabel(), ax.get_ylabel()) if horizontal
+                                       else (ax.get_ylabel(), ax.get_xlabel()))
+        parts.append(f"Chart: {title}." if title else "Chart.")
+        if value_label or category_label:
+            parts.append(f"{value_label or 'Values'} by {category_label or 'category'}.")
+        ticks = [t.get_text() for t in (ax.get_yticklabels() if horizontal else ax.get_xticklabels()) if t.get_text()]
+        if bars and len(ticks) == len(bars):
+            values = [p.get_width() if horizontal else p.get_height() for p in bars]
+            parts.append("Values: " + "; ".join(f"{t} {v:,.1f}".replace(".0 ", " ").removesuffix(".0")
+                                                for t, v in list(zip(ticks, values))[:15]) + ".")
+        for line in ([] if bars else ax.get_lines()[:1]):  # a bar chart's lines are error bars or guides
+            ys = [y for y in line.get_ydata() if y == y]  # drop NaN
+            if len(ys) > 1:
+                parts.append(f"{len(ys)} points, from {ys[0]:,.0f} to {ys[-1]:,.0f}; "
+                             f"lowest {min(ys):,.0f}, highest {max(ys):,.0f}.")
+    return " ".join(parts) or "Chart."
+
+
+def _horizontal(bars) -> bool:
+    return bool(bars) and all(abs(p.get_x()) < 1e-9 for p in bars) and not all(abs(p.get_y()) < 1e-9 for p in bars)
+
+
+def svg_with_alt(fig: Figure) -> tuple[str, dict]:
+    """IPython formatter: the chart as SVG, with alt text in the output's metadata for the exporter.
+
+    Fixed hash salt and no date keep the SVG bytes the same for the same figure on every run.
+    """
+    buffer = io.StringIO()
+    with mpl.rc_context({"svg.hashsalt": "csp-assessment"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return buffer.getvalue(), {"alt": alt_text(fig)}

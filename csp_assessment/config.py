@@ -80,6 +80,7 @@ class RunConfig:
     peers: tuple[str, ...] | None
     sections: tuple[str, ...]
     top_wards: int
+    suppression_threshold: int
     data_dir: Path
     processed_dir: Path
     out_dir: Path
@@ -205,6 +206,7 @@ def load_config(
         peers=tuple(str(p).upper() for p in peers) if peers else None,
         sections=tuple(section_list),
         top_wards=int(settings.get("top_wards", 5)),
+        suppression_threshold=int(settings.get("suppression_threshold", 5)),
         data_dir=_resolve_path(data_dir, cwd) if data_dir else _resolve_path(settings.get("data_dir", "data/raw"), PROJECT_ROOT),
         processed_dir=_resolve_path(processed_dir, cwd) if processed_dir
         else _resolve_path(settings.get("processed_dir", "data/processed"), PROJECT_ROOT),

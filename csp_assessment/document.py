@@ -83,7 +83,7 @@ def _executive_summary(specs: list[SectionSpec], findings: dict[str, dict]) -> s
             continue
         # crime/ASB findings carry a one-sentence headline; indicator sections a narrative paragraph
         points = [found.get("headline") or found.get("narrative", "")]
-        if found.get("top_wards"):
+        if found.get("top_wards") and not found.get("top_wards_suppressed"):
             share = sum(w["share_pct"] for w in found["top_wards"])
             points.append(f"The top {len(found['top_wards'])} wards ({', '.join(w['ward_name'] for w in found['top_wards'])}) "
                           f"account for {share:.1f}% of the total.")

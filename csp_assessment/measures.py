@@ -143,6 +143,12 @@ def hotspots(ward_counts: pd.DataFrame, ward_population: pd.DataFrame, period: P
     return top
 
 
+def small_counts(records: pd.Series, threshold: int) -> pd.Series:
+    """True where a count is from 1 to ``threshold`` - 1: too few to publish for a small area
+    (a reader might identify the people involved). Zero is not disclosive and is shown."""
+    return (records >= 1) & (records < threshold)
+
+
 def peer_comparison(la_counts: pd.DataFrame, populations: dict[str, int | None], names: dict[str, str],
                     area_codes: tuple[str, ...], area_name: str, period: Period) -> pd.DataFrame:
     """The area beside its peers: records, rate per 1,000, rank by count and by rate (1 = highest).

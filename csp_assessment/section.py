@@ -160,9 +160,9 @@ class CrimeSection:
                        if peak else "not available for a partly covered period")
         top3 = self.breakdown.head(3)
         breakdown = "; ".join(f"{r.category} {r.share_pct:.1f}%" for r in top3.itertuples()) or "no records"
-        wards = ", ".join(self.top_wards["ward_name"])
-        hotspots = (f"{wards} ({narrative.fmt_pct(self.top_wards['share_pct'].sum())} of the area's total)"
-                    if len(self.top_wards) else "no records placed in wards")
+        hotspots = ", ".join(self.top_wards["ward_name"]) or "no records placed in wards"
+        if len(self.top_wards) and not self.suppressed_wards.any():  # a share would give small counts back
+            hotspots += f" ({narrative.fmt_pct(self.top_wards['share_pct'].sum())} of the area's total)"
         return pd.DataFrame({
             "Measure": ["Level", "Peer comparison", "Annual change", "General trend", "Seasonality",
                         "Breakdown (largest three)", f"Hotspots (top {cfg.top_wards} wards)"],
@@ -248,19 +248,37 @@ class CrimeSection:
                             "by incident type (personal, nuisance, environmental) can be made from it.")
         return Markdown("")
 
-    def hotspot_table(self):
-        table = self.top_wards.rename(columns={"rank": "Rank", "ward_name": "Ward", "records": "Records",
-                                               "per_1000": "Per 1,000 residents", "share_pct": "Share of area"})
-        return _styled(table[["Rank", "Ward", "Records", "Per 1,000 residents", "Share of area"]],
-                       {"Records": "{:,}", "Per 1,000 residents": "{:.1f}", "Share of area": "{:.1f}%"},
-                       caption=f"Top {self.config.top_wards} wards, {self.config.period.label}")
+    @property
+    def suppressed_wards(self) -> pd.Series:
+        return measures.small_counts(self.top_wards["records"], self.config.suppression_threshold)
+
+    def hotspot_table(self, exact: bool = False):
+        """Top wards; for reviewers, counts from 1 to threshold - 1 show as "<5" and their rate and
+        share are withheld too, as either would give the count back."""
+        top, hidden = self.top_wards, self.suppressed_wards & (not exact)
+        table = pd.DataFrame({
+            "Rank": top["rank"], "Ward": top["ward_name"],
+            "Records": top["records"].map(narrative.fmt_int).where(~hidden, f"<{self.config.suppression_threshold}"),
+            "Per 1,000 residents": top["per_1000"].map(narrative.fmt_rate).where(~hidden, "suppressed"),
+            "Share of area": top["share_pct"].map(narrative.fmt_pct).where(~hidden, "suppressed"),
+        })
+        caption = f"Top {self.config.top_wards} wards, {self.config.period.label}"
+        if exact:
+            caption += " — exact counts, for analysts only: not for publication"
+        return _styled(table, {}, caption=caption, text_columns=["Ward"])
 
     def hotspot_chart(self):
-        share = self.top_wards["share_pct"].sum()
-        title = f"{len(self.top_wards)} wards hold {share:.1f}% of the area's {self.noun}"
-        return charts.hotspot_chart(self.top_wards, title, f"{self.y_label} in {self.config.period.label} (count)")
+        shown = self.top_wards[~self.suppressed_wards]
+        share = shown["share_pct"].sum()
+        title = (f"{len(shown)} wards hold {share:.1f}% of the area's {self.noun}" if not self.suppressed_wards.any()
+                 else f"Wards with the most {self.noun} (wards with fewer than "
+                      f"{self.config.suppression_threshold} are not drawn)")
+        return charts.hotspot_chart(shown, title, f"{self.y_label} in {self.config.period.label} (count)")
 
     def hotspot_summary(self) -> Markdown:
+        if self.suppressed_wards.any():  # the combined share would give a suppressed count back
+            return Markdown(esc(f"The wards with the most {self.noun} are listed below; some counts are too small "
+                                f"to publish (fewer than {self.config.suppression_threshold})."))
         return Markdown(esc(narrative.hotspot_sentence(self.top_wards, self.noun, self.area_name)))
 
     def spc_note(self) -> Markdown:
@@ -359,6 +377,7 @@ class CrimeSection:
             "headline": self.headline(),
             "overview": self.overview().to_dict(orient="records"),
             "top_wards": self.top_wards[["ward_name", "records", "share_pct"]].round(1).to_dict(orient="records"),
+            "top_wards_suppressed": bool(self.suppressed_wards.any()),
             "trend": [{"period": r.period, "records": None if pd.isna(r.records) else int(r.records)}
                       for r in self.trend.itertuples()],
             "spc_variation": (self.spc_results[self.all_label].variation
@@ -372,12 +391,17 @@ class CrimeSection:
         return write_findings(findings_dir, self.spec.key, self.findings()) if findings_dir else None
 
 
-def _styled(frame: pd.DataFrame, formats: dict, caption: str, highlight: list[bool] | None = None):
-    """A table for readers: no index, escaped text, thousands separators, missing shown as 'not available'."""
+def _styled(frame: pd.DataFrame, formats: dict, caption: str, highlight: list[bool] | None = None,
+            text_columns: list[str] | None = None):
+    """A table for readers: no index, escaped text, thousands separators, missing shown as 'not available'.
+
+    ``text_columns`` are left-aligned (default: every non-numeric column); the rest, numbers
+    even when already formatted as text, stay right-aligned."""
     styler = frame.style.hide(axis="index").format(formats, na_rep=narrative.NOT_AVAILABLE, escape="html")
     styler = styler.set_caption(esc(caption))
     # Numbers read best right-aligned (the report stylesheet's default); words left-aligned.
-    text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if text_columns is None:
+        text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     if text_columns:
         styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
     if highlight is not None:
@@ -397,11 +421,15 @@ def open_section(key: str, *, year: int = 2017, area=None, data_dir=None, period
 
 
 def _use_vector_charts() -> None:
-    """SVG charts stay sharp in print and in the PDF; only meaningful inside a notebook kernel."""
+    """Charts display as SVG (sharp in print and in the PDF) with alt text generated from the
+    chart; only meaningful inside a notebook kernel."""
     try:
         from IPython import get_ipython
+        from matplotlib.figure import Figure
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # pragma: no cover - IPython ships with the kernel
         return
-    if get_ipython() is not None:
+    shell = get_ipython()
+    if shell is not None:
         set_matplotlib_formats("svg")
+        shell.display_formatter.formatters["image/svg+xml"].for_type(Figure, charts.svg_with_alt)

@@ -66,9 +66,14 @@ def test_crime_section_headline_figures(demo_run):
     assert {"category": "All crime", "direction": "concern"} in findings["special_causes"]
     assert "Categories showing special cause in Apr 16 – Mar 17" in html
     assert "open_section" not in html  # reviewers see no code
-    assert "open_section" in (demo_run / "01_all_crime-analyst.html").read_text()
+    analyst = (demo_run / "01_all_crime-analyst.html").read_text()
+    assert "open_section" in analyst
+    # exact ward counts are for analysts only
+    assert "not for publication" in analyst and "not for publication" not in html
     # peer, trend, seasonality, breakdown, hotspot, SPC and 13 SPC-by-type charts, embedded as SVG
-    assert len(re.findall(r'<img[^>]*src="data:image/svg\+xml;base64,', html)) == 19
+    assert len(re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg\+xml;base64,', html)) == 19
+    assert ('alt="Chart: Recorded crimes rose 45.3% between Apr 12 – Mar 13 and Apr 16 – Mar 17. Recorded crimes '
+            '(count) by 12-month period. Values: Apr 12 – Mar 13 15,912;') in html
 
 
 def test_asb_section_headline_figures(demo_run):
