@@ -10,17 +10,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from csp_assessment.config import load_config
+from csp_assessment.config import AREA_CODE, load_config
 from csp_assessment.errors import ConfigError, InputError
 from csp_assessment.execute import SectionFailed
-from csp_assessment.run import main
+from csp_assessment.run import main, main_many
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--year", required=True, help="assessment year; reads params/<year>.yaml")
     parser.add_argument("--area", help="ONS local authority code (e.g. E06000035) or Community Safety "
-                                       "Partnership code (e.g. E22000352); default: the params file's area")
+                                       "Partnership code (e.g. E22000352); several, comma-separated, or a police "
+                                       "force name (e.g. Kent: all its partnerships) give one report each; "
+                                       "default: the params file's area")
     parser.add_argument("--data", help="folder holding the publishers' files (default: data/raw, where the "
                                        "demo data are made on first run)")
     parser.add_argument("--from", dest="period_from", metavar="YYYY-MM", help="first month of the assessment period")
@@ -36,11 +38,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def cli(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    areas = [a.strip() for a in (args.area or "").split(",") if a.strip()]
+    options = dict(data_dir=args.data, period_from=args.period_from, period_to=args.period_to, out_dir=args.out,
+                   sections=args.sections, processed_dir=args.processed)
     try:
-        config = load_config(args.year, area=args.area, data_dir=args.data, period_from=args.period_from,
-                             period_to=args.period_to, out_dir=args.out, sections=args.sections,
-                             processed_dir=args.processed)
-        main(config, force=args.force, workers=args.workers)
+        if len(areas) > 1 or (areas and not AREA_CODE.match(areas[0].upper())):
+            main_many(args.year, areas, force=args.force, workers=args.workers, **options)
+        else:
+            main(load_config(args.year, area=areas[0] if areas else None, **options),
+                 force=args.force, workers=args.workers)
     except (ConfigError, InputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

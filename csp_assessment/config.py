@@ -90,11 +90,13 @@ class RunConfig:
     spc_screen_outliers: bool = True
     spc_targets: dict = field(default_factory=dict)  # series name -> monthly target
     area_from_params: bool = True  # False when --area replaced the params file's area
+    report_subdir: str = ""  # set in a multi-area run: each area reports into reports/<year>/<area code>/
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def report_dir(self) -> Path:
-        return self.out_dir / str(self.year)
+        year_dir = self.out_dir / str(self.year)
+        return year_dir / self.report_subdir if self.report_subdir else year_dir
 
 
 def available_years(params_dir: Path = PARAMS_DIR) -> list[int]:

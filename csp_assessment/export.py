@@ -172,16 +172,18 @@ def write_index(
     demo_notice: bool,
     run_log: Path | None = None,
     generated_at: str,
+    heading: str | None = None,
 ) -> Path:
     """Write out_dir/index.html: one entry per section linking its reviewer HTML, analyst HTML, PDF and notebook.
 
-    sections: [{"title", "html", "pdf", "notebook", optional "html_code" and "summary"}]. Links are relative
+    sections: [{"title", "html", "pdf", "notebook", optional "html_code" and "summary"}], or entries with
+    "links": [(label, path), ...] naming their own links (an area of a multi-area run). Links are relative
     to out_dir so the folder can be moved or zipped as a whole.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
-    heading = f"{area_name} Community Safety Partnership strategic assessment {year}"
+    heading = heading or f"{area_name} Community Safety Partnership strategic assessment {year}"
 
     def link(path: Path, label: str) -> str:
         href = Path(os.path.relpath(Path(path), out_dir)).as_posix()
@@ -192,7 +194,8 @@ def write_index(
         summary = section.get("summary")
         # The combined document has no analyst version: analysts use the section notebooks.
         formats = [("html", "Report"), ("pdf", "PDF"), ("html_code", "Report with code"), ("notebook", "Notebook")]
-        links = " · ".join(link(section[key], label) for key, label in formats if section.get(key))
+        pairs = section.get("links") or [(label, section[key]) for key, label in formats if section.get(key)]
+        links = " · ".join(link(path, label) for label, path in pairs)
         items.append(
             "<li>"
             f'<h2>{html.escape(section["title"])}</h2>'

@@ -18,16 +18,18 @@ import shutil
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import provenance, store
-from .config import RunConfig, with_area
+from .config import AREA_CODE, RunConfig, load_config, with_area
+from .errors import ConfigError
 from .document import build_document
 from .execute import NOTEBOOK_DIR, SectionFailed, execute_section
 from .export import export_section, write_index
 from .geography import Geography
-from .ingest.folder import prepare_data
+from .ingest.folder import IngestSummary, prepare_data
 from .measures import present_local_authorities
 from .sections import SECTIONS, SectionSpec
 
@@ -87,20 +89,26 @@ def _previous_keys(report_dir: Path) -> dict[str, str]:
     return {key: entry.get("key", "") for key, entry in sections.items()}
 
 
+def _ingest(config: RunConfig, progress: Progress) -> IngestSummary:
+    progress(f"ingest   {config.data_dir}")
+    ingest = prepare_data(config)
+    n_files = len(ingest.sources.get("police_uk", []))
+    changed = "unchanged, tables reused" if ingest.reused else f"read: {', '.join(ingest.rebuilt) or 'nothing new'}"
+    progress(f"ingest   done: {n_files} police.uk files ({changed}){' — synthetic demo data' if ingest.demo else ''}")
+    if not ingest.reused:  # warnings were shown when the tables were made
+        for warning in ingest.warnings:
+            progress(f"warning  {warning}")
+    return ingest
+
+
 def main(config: RunConfig, progress: Progress | None = None, *, force: bool = False,
          workers: int | None = None) -> Path:
     """Run the assessment described by ``config``; return the report folder."""
     progress = progress or Progress()
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    progress(f"ingest   {config.data_dir}")
-    ingest = prepare_data(config)
+    ingest = _ingest(config, progress)
     timings["ingest"] = time.perf_counter() - started
-    n_files = len(ingest.sources.get("police_uk", []))
-    changed = "unchanged, tables reused" if ingest.reused else f"read: {', '.join(ingest.rebuilt) or 'nothing new'}"
-    progress(f"ingest   done: {n_files} police.uk files ({changed}){' — synthetic demo data' if ingest.demo else ''}")
-    for warning in ingest.warnings:
-        progress(f"warning  {warning}")
     config = resolve_area(config)
     progress(f"area     {config.area_name} ({', '.join(config.area_codes)}), {config.period.long_label}")
 
@@ -207,3 +215,55 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
     shutil.rmtree(failed_dir, ignore_errors=True)
     progress(f"done     reports in {final_dir} — open {final_dir / 'index.html'}")
     return final_dir
+
+
+def partnerships_of_force(processed_dir: Path, force: str) -> list[str]:
+    """The Community Safety Partnership codes of a police force area, named as people name it
+    ('Kent', 'Kent Police', 'kent'), from the ONS local authority -> CSP -> force lookup."""
+    if not store.has_table(processed_dir, "area_lookup"):
+        raise ConfigError(f"'{force}' is not an ONS code, and no local authority -> CSP -> police force lookup is "
+                          "in the data folder to read it as a police force name")
+    lookup = store.read_table(processed_dir, "area_lookup")
+
+    def plain(name: str) -> str:
+        name = name.lower().strip()
+        for suffix in (" police service", " constabulary", " police"):
+            name = name.removesuffix(suffix)
+        return name
+
+    members = lookup[lookup["pfa_name"].map(plain) == plain(force)]
+    if members.empty:
+        raise ConfigError(f"'{force}' is neither an ONS area code nor a police force area in the lookup; forces: "
+                          f"{', '.join(sorted(lookup['pfa_name'].unique()))}")
+    return sorted(members["csp_code"].unique())
+
+
+def main_many(year: int, areas: list[str], progress: Progress | None = None, *, force: bool = False,
+              workers: int | None = None, **options) -> Path:
+    """Several areas in one invocation: ``areas`` are ONS codes or police force names (meaning all
+    the force's partnerships). The ingest runs once; each area reports into
+    ``reports/<year>/<area code>/``; ``reports/<year>/index.html`` lists them."""
+    progress = progress or Progress()
+    base = load_config(year, **options)
+    _ingest(base, progress)
+    codes: list[str] = []
+    for area in areas:
+        found = [area.upper()] if AREA_CODE.match(area.upper()) else partnerships_of_force(base.processed_dir, area)
+        codes += [code for code in found if code not in codes]
+    progress(f"areas    {len(codes)}: {', '.join(codes)}")
+    reports = []
+    for code in codes:
+        config = replace(load_config(year, area=code, **options), report_subdir=code)
+        report_dir = main(config, progress, force=force, workers=workers)
+        manifest = json.loads((report_dir / MANIFEST).read_text(encoding="utf-8"))
+        reports.append((manifest["area"]["name"], code, report_dir, manifest["demo_data"]))
+    year_dir = base.out_dir / str(year)
+    write_index(year_dir, year=year, area_name="", period_label=base.period.long_label, demo_notice=reports[0][3],
+                generated_at=datetime.now(timezone.utc).strftime("%d %B %Y %H:%M UTC"),
+                heading=f"Community Safety Strategic Assessments {year}",
+                sections=[{"title": f"{name} ({code})", "links": [
+                    ("Assessment", folder / f"strategic-assessment-{year}.html"),
+                    ("PDF", folder / f"strategic-assessment-{year}.pdf"),
+                    ("All reports", folder / "index.html")]} for name, code, folder, _ in reports])
+    progress(f"done     {len(reports)} areas — open {year_dir / 'index.html'}")
+    return year_dir

@@ -242,7 +242,7 @@ def write_street_counts(files: list[StreetFile], counts_path: Path, memory_limit
     """Count records per (month, force, LSOA, crime type) across ``files`` into ``counts_path`` (Parquet).
 
     Returns the file report: one row per file with records, ASB records, records without LSOA
-    and duplicate Crime IDs. One pass over the CSVs streams into DuckDB's grouped aggregate,
+    and duplicate Crime IDs. One pass over the CSVs streams into DuckDB's grouped aggregates,
     which spills to disk beyond ``memory_limit``, so national-scale folders fit in ordinary
     memory; the counts are written by DuckDB straight to Parquet, never held in pandas.
 
@@ -263,33 +263,39 @@ def write_street_counts(files: list[StreetFile], counts_path: Path, memory_limit
                 "filename": list(paths), "file_month": [f.month for f in paths.values()],
                 "force": [f.force for f in paths.values()]}))
             (lon_lo, lon_hi), (lat_lo, lat_hi) = LONGITUDE_RANGE, LATITUDE_RANGE
-            bad_point = (f"(TRY_CAST(NULLIF(TRIM(\"Longitude\"), '') AS DOUBLE) NOT BETWEEN {lon_lo} AND {lon_hi} "
-                         f"OR TRY_CAST(NULLIF(TRIM(\"Latitude\"), '') AS DOUBLE) NOT BETWEEN {lat_lo} AND {lat_hi} "
-                         "OR (TRY_CAST(\"Longitude\" AS DOUBLE) IS NULL AND NULLIF(TRIM(\"Longitude\"), '') IS NOT NULL) "
-                         "OR (TRY_CAST(\"Latitude\" AS DOUBLE) IS NULL AND NULLIF(TRIM(\"Latitude\"), '') IS NOT NULL))")
+            # A coordinate is fine when it is a number in range, or absent (no location is allowed):
+            # one cast per column, as this runs on every row.
+            bad_point = (f"NOT (coalesce(TRY_CAST(\"Longitude\" AS DOUBLE) BETWEEN {lon_lo} AND {lon_hi}, "
+                         f"\"Longitude\" IS NULL) AND coalesce(TRY_CAST(\"Latitude\" AS DOUBLE) BETWEEN {lat_lo} "
+                         f"AND {lat_hi}, \"Latitude\" IS NULL))")
             source, parameters = _scan(headers)
+            # One pass, two groupings: counts per LSOA and crime type, and rows per Crime ID (to find
+            # IDs given twice). Reading the CSVs is most of the cost, so they are read once.
             _scan_or_explain(con, f"""
-                CREATE TEMP TABLE counted AS
-                SELECT g.*, fm.file_month, fm.force FROM (
-                    SELECT filename, "Month" AS month, "Falls within" AS falls_within,
-                           NULLIF(TRIM("LSOA code"), '') AS lsoa_code, "Crime type" AS crime_type,
-                           count(*) AS records, count(*) FILTER (WHERE {bad_point}) AS bad_points
-                    FROM {source} GROUP BY ALL
-                ) g JOIN file_months fm USING (filename)
+                CREATE TEMP TABLE grouped AS
+                SELECT filename, "Month" AS month, "Falls within" AS falls_within,
+                       NULLIF(TRIM("LSOA code"), '') AS lsoa_code, "Crime type" AS crime_type,
+                       -- DuckDB hashes NULL to a value too: ASB rows (no Crime ID) must stay NULL
+                       CASE WHEN NULLIF(TRIM("Crime ID"), '') IS NOT NULL THEN hash(TRIM("Crime ID")) END
+                           AS crime_id_hash,
+                       count(*) AS records, count(*) FILTER (WHERE {bad_point}) AS bad_points,
+                       GROUPING(crime_id_hash) AS is_count_row
+                FROM {source}
+                GROUP BY GROUPING SETS ((filename, month, falls_within, lsoa_code, crime_type),
+                                        (filename, crime_id_hash))
                 """, parameters, paths)
+            con.execute("CREATE TEMP VIEW counted AS SELECT g.*, fm.file_month, fm.force FROM grouped g "
+                        "JOIN file_months fm USING (filename) WHERE is_count_row = 1")
             _check_counted(con, paths)
-            # A second pass reads only the Crime IDs: measured faster than one pass with two
-            # groupings. A 64-bit hash stands in for the 64-character ID to keep the table small.
-            duplicates = _scan_or_explain(con, f"""
-                SELECT filename, sum(n - 1) AS duplicates FROM (
-                    SELECT filename, hash(TRIM("Crime ID")) AS id_hash, count(*) AS n FROM {source}
-                    WHERE NULLIF(TRIM("Crime ID"), '') IS NOT NULL GROUP BY ALL HAVING count(*) > 1
-                ) GROUP BY filename
-                """, parameters, paths).df()
+            duplicates = con.execute(
+                "SELECT filename, sum(records - 1) AS duplicates FROM grouped "
+                "WHERE is_count_row = 0 AND crime_id_hash IS NOT NULL AND records > 1 GROUP BY filename").df()
             con.register("duplicates", duplicates)
+            # Each counted row is already one output group (one file per force and month, and every
+            # row's month checked against its file's), so no regrouping: only a stable order.
             copy = (f"""COPY (SELECT file_month AS month, force, falls_within, lsoa_code, crime_type,
-                                    crime_type = '{ASB_CRIME_TYPE}' AS is_asb, sum(records)::BIGINT AS records
-                             FROM counted GROUP BY ALL
+                                    crime_type = '{ASB_CRIME_TYPE}' AS is_asb, records::BIGINT AS records
+                             FROM counted
                              ORDER BY month, force, falls_within, lsoa_code NULLS FIRST, crime_type)
                         TO ? (FORMAT parquet, COMPRESSION zstd)""")
             atomic_write(counts_path, lambda tmp_path: con.execute(copy, [str(tmp_path)]))
