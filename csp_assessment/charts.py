@@ -20,7 +20,7 @@ from .style import GSS_DARK_BLUE, GSS_MID_GREY, GSS_ORANGE, GSS_TURQUOISE, apply
 THOUSANDS = FuncFormatter(lambda x, _: f"{x:,.0f}")
 
 
-def _figure(height: float = 4.2) -> tuple[Figure, Axes]:
+def new_figure(height: float = 4.2) -> tuple[Figure, Axes]:
     # A bare Figure, not pyplot: the notebook displays the returned figure once, and no
     # global pyplot state keeps figures alive between cells.
     apply_style()
@@ -30,7 +30,7 @@ def _figure(height: float = 4.2) -> tuple[Figure, Axes]:
 
 def trend_chart(trend: pd.DataFrame, title: str, y_label: str) -> Figure:
     """Bars per 12-month period; periods the data do not cover are marked, not drawn as zero."""
-    fig, ax = _figure()
+    fig, ax = new_figure()
     values = trend["records"].astype("Float64").fillna(0).astype(float)
     colours = [GSS_MID_GREY] * (len(trend) - 1) + [GSS_DARK_BLUE]
     bars = ax.bar(trend["period"], values, color=colours)
@@ -46,7 +46,7 @@ def trend_chart(trend: pd.DataFrame, title: str, y_label: str) -> Figure:
 
 def seasonality_chart(season: pd.DataFrame, title: str, y_label: str, current_label: str, previous_label: str) -> Figure:
     """Monthly counts in the assessment period, with the same months a year earlier for context."""
-    fig, ax = _figure()
+    fig, ax = new_figure()
     x = range(len(season))
     ax.plot(x, season["records"].astype("Float64").astype(float), marker="o", color=GSS_DARK_BLUE, linewidth=2,
             label=current_label)
@@ -61,42 +61,40 @@ def seasonality_chart(season: pd.DataFrame, title: str, y_label: str, current_la
     return fig
 
 
-def breakdown_chart(breakdown: pd.DataFrame, title: str, x_label: str) -> Figure:
-    """Horizontal bars per category, largest at the top, each labelled with count and share."""
-    fig, ax = _figure(height=max(3.0, 0.38 * len(breakdown) + 1.2))
-    data = breakdown[breakdown["records"] > 0]
-    sns.barplot(data=data, y="category", x="records", color=GSS_DARK_BLUE, ax=ax, orient="h")
-    for patch, (_, row) in zip(ax.patches, data.iterrows()):
-        ax.annotate(f"{int(row['records']):,} ({row['share_pct']:.1f}%)",
-                    (patch.get_width(), patch.get_y() + patch.get_height() / 2),
+def _labelled_bars(data: pd.DataFrame, category: str, labels: pd.Series, colour: str, title: str,
+                   x_label: str, y_label: str, height: float, label_room: float) -> Figure:
+    """Horizontal bars of ``records`` per ``category``, in the frame's order, each bar labelled."""
+    fig, ax = new_figure(height=height)
+    sns.barplot(data=data, y=category, x="records", color=colour, ax=ax, orient="h")
+    for patch, label in zip(ax.patches, labels):
+        ax.annotate(label, (patch.get_width(), patch.get_y() + patch.get_height() / 2),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=8.5)
-    ax.set(title=title, xlabel=x_label, ylabel="")
+    ax.set(title=title, xlabel=x_label, ylabel=y_label)
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.grid(axis="x", color="#DDDDDD")
     ax.grid(axis="y", visible=False)
-    ax.margins(x=0.22)
+    ax.margins(x=label_room)
     return fig
+
+
+def breakdown_chart(breakdown: pd.DataFrame, title: str, x_label: str) -> Figure:
+    """Horizontal bars per category, largest at the top, each labelled with count and share."""
+    data = breakdown[breakdown["records"] > 0]
+    labels = [f"{int(r.records):,} ({r.share_pct:.1f}%)" for r in data.itertuples()]
+    return _labelled_bars(data, "category", labels, GSS_DARK_BLUE, title, x_label, "",
+                          height=max(3.0, 0.38 * len(breakdown) + 1.2), label_room=0.22)
 
 
 def hotspot_chart(top: pd.DataFrame, title: str, x_label: str) -> Figure:
-    fig, ax = _figure(height=max(2.6, 0.5 * len(top) + 1.2))
-    sns.barplot(data=top, y="ward_name", x="records", color=GSS_TURQUOISE, ax=ax, orient="h")
-    for patch, (_, row) in zip(ax.patches, top.iterrows()):
-        ax.annotate(f"{int(row['records']):,} ({row['share_pct']:.1f}% of area)",
-                    (patch.get_width(), patch.get_y() + patch.get_height() / 2),
-                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=8.5)
-    ax.set(title=title, xlabel=x_label, ylabel="Ward")
-    ax.xaxis.set_major_formatter(THOUSANDS)
-    ax.grid(axis="x", color="#DDDDDD")
-    ax.grid(axis="y", visible=False)
-    ax.margins(x=0.3)
-    return fig
+    labels = [f"{int(r.records):,} ({r.share_pct:.1f}% of area)" for r in top.itertuples()]
+    return _labelled_bars(top, "ward_name", labels, GSS_TURQUOISE, title, x_label, "Ward",
+                          height=max(2.6, 0.5 * len(top) + 1.2), label_room=0.3)
 
 
 def peer_chart(peers: pd.DataFrame, title: str, x_label: str) -> Figure:
     """Rate per 1,000 residents for each peer, the assessed area highlighted."""
     data = peers.dropna(subset=["per_1000"]).sort_values("per_1000", ascending=False)
-    fig, ax = _figure(height=max(3.0, 0.34 * len(data) + 1.2))
+    fig, ax = new_figure(height=max(3.0, 0.34 * len(data) + 1.2))
     colours = [GSS_DARK_BLUE if is_area else GSS_MID_GREY for is_area in data["is_area"]]
     ax.barh(data["area"], data["per_1000"].astype(float), color=colours)
     ax.invert_yaxis()

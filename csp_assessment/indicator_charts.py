@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .charts import THOUSANDS, _figure
+from .charts import THOUSANDS, new_figure
 from .intervals import HIGHER, LOWER
 from .style import GSS_DARK_BLUE, GSS_DARK_GREY, GSS_MID_GREY, GSS_ORANGE
 
@@ -31,7 +31,7 @@ def significance_chart(table: pd.DataFrame, title: str, benchmark_name: str) -> 
     ``table``: label, value, lower, upper, benchmark, comparison, note (text printed beside).
     """
     n = len(table)
-    fig, ax = _figure(height=max(2.6, 0.62 * n + 1.5))
+    fig, ax = new_figure(height=max(2.6, 0.62 * n + 1.5))
     index = 100 * table[["value", "lower", "upper"]].div(table["benchmark"], axis=0)
     for y, (row, point) in enumerate(zip(table.itertuples(), index.itertuples())):
         colour, marker = _COMPARISON_MARKS.get(row.comparison, _SIMILAR_MARK)
@@ -56,7 +56,7 @@ def measure_trend_chart(series: pd.DataFrame, *, title: str, y_label: str, area_
 
     ``series``: period, value, lower, upper, benchmark (NaN where none), oldest first.
     """
-    fig, ax = _figure()
+    fig, ax = new_figure()
     x = np.arange(len(series))
     value = series["value"].to_numpy(dtype=float)
     lower, upper = (series[c].to_numpy(dtype=float) for c in ("lower", "upper"))

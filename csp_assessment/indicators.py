@@ -31,8 +31,8 @@ from .ingest.folder import IngestSummary, prepare_data
 from .ingest.partners import SECTIONS as INDICATOR_SECTIONS
 from .ingest.partners import TEMPLATE_NAME
 from .intervals import NOT_COMPARED, byar_rate_interval, compare_with_benchmark, wilson_interval
-from .narrative import _missing
-from .section import DEMO_NOTE, CrimeSection, DataNote, _styled, _use_vector_charts, esc
+from .narrative import is_missing
+from .section import DEMO_NOTE, CrimeSection, DataNote, styled_table, use_vector_charts, esc, notes_markdown
 from .sections import SECTIONS, SectionSpec
 
 
@@ -128,7 +128,7 @@ def indicator_spec(indicator_id: int, name: str, rows: pd.DataFrame) -> Indicato
 
 def fmt_number(value, unit: str) -> str:
     """The number alone, as precise as the unit needs: 8.9, 0.67 (small percentages), 1,234."""
-    if _missing(value):
+    if is_missing(value):
         return narrative.NOT_AVAILABLE
     if unit == "count":
         return narrative.fmt_int(round(value))
@@ -140,7 +140,7 @@ def fmt_number(value, unit: str) -> str:
 def fmt_value(value, unit: str) -> str:
     """'8.9%', '11.7 per 100,000', '1,234'."""
     text = fmt_number(value, unit)
-    if _missing(value) or unit in ("count", ""):
+    if is_missing(value) or unit in ("count", ""):
         return text
     return f"{text}%" if unit == "%" else f"{text} {unit}"
 
@@ -186,14 +186,14 @@ class Measure:
     def status(self) -> str:
         """'Met' / 'Not met' against the target, '' without one."""
         value = self.latest["value"]
-        if self.target is None or _missing(value):
+        if self.target is None or is_missing(value):
             return ""
         met = value >= self.target if self.better == "higher" else value <= self.target
         return "Met" if met else "Not met"
 
 
 def _float(value) -> float | None:
-    return None if _missing(value) else float(value)
+    return None if is_missing(value) else float(value)
 
 
 def _series(period, end_year, value, **columns) -> pd.DataFrame:
@@ -208,9 +208,9 @@ def _with_intervals(series: pd.DataFrame, method: str, per: float) -> pd.DataFra
     rates) from the count and denominator; none for standardised rates."""
     lower, upper, how = [], [], []
     for row in series.itertuples():
-        if not (_missing(row.lower) or _missing(row.upper)):
+        if not (is_missing(row.lower) or is_missing(row.upper)):
             bounds, name = (row.lower, row.upper), "published"
-        elif _missing(row.value) or _missing(row.count) or _missing(row.denominator) or row.denominator <= 0:
+        elif is_missing(row.value) or is_missing(row.count) or is_missing(row.denominator) or row.denominator <= 0:
             bounds, name = (math.nan, math.nan), ""
         elif method == "wilson" and 0 <= row.count <= row.denominator:
             bounds, name = tuple(per * b for b in wilson_interval(row.count, row.denominator)), "Wilson score"
@@ -416,19 +416,19 @@ class IndicatorSection:
         row = m.latest
         if m.key.startswith("police:"):
             crime_type = m.key.removeprefix("police:")
-            count = None if _missing(row["value"]) else int(row["value"])
+            count = None if is_missing(row["value"]) else int(row["value"])
             return narrative.level_sentence(count=count, noun_plural=POLICE_TYPES[crime_type], area=self.area_name,
                                             period_label=self.config.period.label, rate=None,
                                             change=self.police_changes[crime_type],
                                             comparison_label=self.config.comparison.label,
                                             missing_note=self.crime.period_missing_note)
-        if _missing(row["value"]):
+        if is_missing(row["value"]):
             return f"{m.label}: the {row['period']} figure is not published (suppressed or withheld by the source)."
         if m.key.startswith("partner:"):
             sentence = f"{m.label}: {fmt_value(row['value'], m.unit)} in {row['period']}"
         else:
             sentence = f"{m.label} is {fmt_value(row['value'], m.unit)} ({row['period']})"
-        if m.benchmark_name and not _missing(row["benchmark"]):
+        if m.benchmark_name and not is_missing(row["benchmark"]):
             national = f"{m.benchmark_name} ({fmt_value(row['benchmark'], m.unit)})"
             sentence += {
                 "higher": f", significantly higher than {national}.",
@@ -480,9 +480,9 @@ class IndicatorSection:
         for m in self.measures:
             row = m.latest
             interval = numbers = benchmark = comparison = ""
-            if not _missing(row["lower"]):
+            if not is_missing(row["lower"]):
                 interval = f"{fmt_number(row['lower'], m.unit)} – {fmt_number(row['upper'], m.unit)}"
-            if not (_missing(row["count"]) or _missing(row["denominator"])):
+            if not (is_missing(row["count"]) or is_missing(row["denominator"])):
                 numbers = f"{narrative.fmt_int(row['count'])} / {narrative.fmt_int(row['denominator'])}"
             if m.benchmark_name:
                 benchmark, comparison = fmt_value(row["benchmark"], m.unit), m.comparison
@@ -494,11 +494,11 @@ class IndicatorSection:
     def headline_table(self):
         if not self.measures:
             return Markdown(f"No figures for {esc(self.area_name)}: see the missing inputs above.")
-        return _styled(self.headline(), {}, caption=f"{self.spec.title}: latest figures, {self.area_name}")
+        return styled_table(self.headline(), {}, caption=f"{self.spec.title}: latest figures, {self.area_name}")
 
     def significance_chart(self):
-        rows = [m for m in self.benchmarked if not _missing(m.latest["value"]) and not _missing(m.latest["lower"])
-                and not _missing(m.latest["benchmark"])]
+        rows = [m for m in self.benchmarked if not is_missing(m.latest["value"]) and not is_missing(m.latest["lower"])
+                and not is_missing(m.latest["benchmark"])]
         if not rows:
             return Markdown(f"No measure has both a confidence interval and a {esc(self.benchmark_name)} figure, "
                             "so none can be tested for a significant difference.")
@@ -547,7 +547,7 @@ class IndicatorSection:
             verb = "rose" if last["value"] > first["value"] else "fell"
         title = (f"{m.label} {verb} from {fmt_value(first['value'], m.unit)} ({first['period']}) to "
                  f"{fmt_value(last['value'], m.unit)} ({last['period']})")
-        if m.benchmark_name and not _missing(last["benchmark"]):
+        if m.benchmark_name and not is_missing(last["benchmark"]):
             title += f"; {m.benchmark_name} {fmt_value(last['benchmark'], m.unit)}"
         return title
 
@@ -560,7 +560,7 @@ class IndicatorSection:
                          cfg.comparison.label: narrative.fmt_int(change.previous if change else None),
                          "Change": f"{change.difference:+,}" if change else narrative.NOT_AVAILABLE,
                          "Change %": narrative.fmt_pct(change.pct, signed=True) if change else narrative.NOT_AVAILABLE})
-        return _styled(pd.DataFrame(rows), {}, caption=f"Drug and weapons offences recorded by the police, "
+        return styled_table(pd.DataFrame(rows), {}, caption=f"Drug and weapons offences recorded by the police, "
                                                         f"{self.area_name} (data.police.uk)")
 
     def police_trend_charts(self) -> list:
@@ -582,7 +582,7 @@ class IndicatorSection:
                             f"in the target and better columns of the partner-return template.")
         table = self.targets()
         table["Status"] = table["Status"].map({"Met": "✓ Met", "Not met": "✗ Not met"}).fillna(table["Status"])
-        return _styled(table, {}, caption=f"Progress against targets, {self.area_name}")
+        return styled_table(table, {}, caption=f"Progress against targets, {self.area_name}")
 
     def data_notes(self) -> list[DataNote]:
         notes: list[DataNote] = [DataNote(DEMO_NOTE, True)] if self.ingest.demo else []
@@ -626,13 +626,12 @@ class IndicatorSection:
         return notes
 
     def data_notes_markdown(self) -> Markdown:
-        lines = [f"- {'**Warning:** ' if n.warning else ''}{esc(n.text)}" for n in self.data_notes()]
-        return Markdown("\n".join(lines))
+        return notes_markdown(self.data_notes())
 
     # ---- findings ------------------------------------------------------------------------------
     def findings(self) -> dict:
         def number(value, digits: int = 3):
-            return None if _missing(value) else round(float(value), digits)
+            return None if is_missing(value) else round(float(value), digits)
 
         return {
             "section": self.key,
@@ -691,7 +690,7 @@ def open_indicator_section(key: str, *, year: int = 2017, area=None, data_dir=No
                            processed_dir=None, out_dir=None) -> IndicatorSection:
     """Open a substance misuse, re-offending or mental health section as the pipeline would run
     it; ingests the data folder first if it changed."""
-    _use_vector_charts()
+    use_vector_charts()
     config = load_config(year, area=area, data_dir=data_dir, period_from=period_from, period_to=period_to,
                          processed_dir=processed_dir, out_dir=out_dir)
     return IndicatorSection(SECTIONS[key], config, prepare_data(config))

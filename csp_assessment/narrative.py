@@ -15,22 +15,22 @@ from .measures import Change
 NOT_AVAILABLE = "not available"
 
 
-def _missing(value) -> bool:
+def is_missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def fmt_int(value) -> str:
-    return NOT_AVAILABLE if _missing(value) else f"{int(value):,}"
+    return NOT_AVAILABLE if is_missing(value) else f"{int(value):,}"
 
 
 def fmt_pct(value, signed: bool = False) -> str:
-    if _missing(value):
+    if is_missing(value):
         return NOT_AVAILABLE
     return f"{value:+.1f}%" if signed else f"{value:.1f}%"
 
 
 def fmt_rate(value) -> str:
-    return NOT_AVAILABLE if _missing(value) else f"{value:,.1f}"
+    return NOT_AVAILABLE if is_missing(value) else f"{value:,.1f}"
 
 
 def sentence_case(text: str) -> str:
@@ -117,7 +117,7 @@ def peer_sentence(peers: pd.DataFrame, noun_plural: str) -> str:
     if n < 2:
         return "No peer areas are in the data, so no peer comparison can be made."
     by_count = f"{rank_words(int(row['rank_by_count']))} number of {noun_plural} of {n} areas"
-    if _missing(row["rank_by_rate"]):
+    if is_missing(row["rank_by_rate"]):
         return f"{row['area']} had the {by_count}; rates cannot be ranked without population figures."
     return f"{row['area']} had the {by_count}, and the {rank_words(int(row['rank_by_rate']))} rate per 1,000 residents."
 

@@ -38,6 +38,11 @@ class DataNote:
     warning: bool = False
 
 
+def notes_markdown(notes: list[DataNote]) -> Markdown:
+    """Data notes as a list for readers, each warning marked as one."""
+    return Markdown("\n".join(f"- {'**Warning:** ' if n.warning else ''}{esc(n.text)}" for n in notes))
+
+
 class CrimeSection:
     """The records of one kind (crime or ASB) for one area and assessment period."""
 
@@ -182,7 +187,7 @@ class CrimeSection:
         return Markdown(esc(self.headline()))
 
     def overview_table(self):
-        return _styled(self.overview(), {}, caption=f"{self.spec.title}: summary, {self.config.period.label}")
+        return styled_table(self.overview(), {}, caption=f"{self.spec.title}: summary, {self.config.period.label}")
 
     def level_table(self):
         cfg = self.config
@@ -196,13 +201,13 @@ class CrimeSection:
             ("Change (number)", f"{self.change.difference:+,}" if self.change else narrative.NOT_AVAILABLE),
             ("Change (%)", narrative.fmt_pct(self.change.pct, signed=True) if self.change else narrative.NOT_AVAILABLE),
         ]
-        return _styled(pd.DataFrame(rows, columns=["Measure", "Value"]), {}, caption=f"Level and annual change: {self.noun}")
+        return styled_table(pd.DataFrame(rows, columns=["Measure", "Value"]), {}, caption=f"Level and annual change: {self.noun}")
 
     def peer_table(self):
         table = self.peers.rename(columns={"area": "Area", "records": "Records", "population": "Residents",
                                            "per_1000": "Per 1,000", "rank_by_count": "Rank (count)",
                                            "rank_by_rate": "Rank (rate)"})
-        return _styled(table[["Area", "Records", "Residents", "Per 1,000", "Rank (count)", "Rank (rate)"]],
+        return styled_table(table[["Area", "Records", "Residents", "Per 1,000", "Rank (count)", "Rank (rate)"]],
                        {"Records": "{:,}", "Residents": "{:,}", "Per 1,000": "{:.1f}"},
                        caption=f"{self.y_label} in {self.config.period.label} by area (rank 1 = highest)",
                        highlight=list(self.peers["is_area"]))
@@ -216,7 +221,7 @@ class CrimeSection:
 
     def trend_table(self):
         table = self.trend[["period", "records"]].rename(columns={"period": "Period", "records": "Records"})
-        return _styled(table, {"Records": "{:,}"}, caption=f"{self.y_label} per 12-month period")
+        return styled_table(table, {"Records": "{:,}"}, caption=f"{self.y_label} per 12-month period")
 
     def trend_chart(self):
         return charts.trend_chart(self.trend, narrative.trend_title(self.trend, self.y_label), f"{self.y_label} (count)")
@@ -231,7 +236,7 @@ class CrimeSection:
         table = self.breakdown.rename(columns={"category": "Category", "records": "Records", "share_pct": "Share",
                                                "previous": f"Records {self.config.comparison.label}",
                                                "change": "Change", "change_pct": "Change %"})
-        return _styled(table, {"Records": "{:,}", "Share": "{:.1f}%", f"Records {self.config.comparison.label}": "{:,}",
+        return styled_table(table, {"Records": "{:,}", "Share": "{:.1f}%", f"Records {self.config.comparison.label}": "{:,}",
                                "Change": "{:+,}", "Change %": "{:+.1f}%"},
                        caption=f"{self.y_label} by type, {self.config.period.label}")
 
@@ -265,7 +270,7 @@ class CrimeSection:
         caption = f"Top {self.config.top_wards} wards, {self.config.period.label}"
         if exact:
             caption += " — exact counts, for analysts only: not for publication"
-        return _styled(table, {}, caption=caption, text_columns=["Ward"])
+        return styled_table(table, {}, caption=caption, text_columns=["Ward"])
 
     def hotspot_chart(self):
         shown = self.top_wards[~self.suppressed_wards]
@@ -318,7 +323,7 @@ class CrimeSection:
                                       "rules": "Rules", "direction": "Direction",
                                       "latest_point_type": "Latest month", "variation": "Latest variation"})
         table["Latest month"] = table["Latest month"].str.replace("_", " ").str.replace("special cause ", "")
-        return _styled(table, {}, caption=f"Categories showing special cause in {self.config.period.label}")
+        return styled_table(table, {}, caption=f"Categories showing special cause in {self.config.period.label}")
 
     def spc_type_charts(self) -> list:
         return [spc.plot_spc(result, f"{name}: {result.variation}", f"{name} per month (count)")
@@ -354,8 +359,7 @@ class CrimeSection:
         return notes
 
     def data_notes_markdown(self) -> Markdown:
-        lines = [f"- {'**Warning:** ' if n.warning else ''}{esc(n.text)}" for n in self.data_notes()]
-        return Markdown("\n".join(lines))
+        return notes_markdown(self.data_notes())
 
     # ---- findings for the summary and the document ------------------------------------------
     def findings(self) -> dict:
@@ -391,7 +395,7 @@ class CrimeSection:
         return write_findings(findings_dir, self.spec.key, self.findings()) if findings_dir else None
 
 
-def _styled(frame: pd.DataFrame, formats: dict, caption: str, highlight: list[bool] | None = None,
+def styled_table(frame: pd.DataFrame, formats: dict, caption: str, highlight: list[bool] | None = None,
             text_columns: list[str] | None = None):
     """A table for readers: no index, escaped text, thousands separators, missing shown as 'not available'.
 
@@ -413,14 +417,14 @@ def _styled(frame: pd.DataFrame, formats: dict, caption: str, highlight: list[bo
 def open_section(key: str, *, year: int = 2017, area=None, data_dir=None, period_from=None, period_to=None,
                  processed_dir=None, out_dir=None) -> CrimeSection:
     """Open a section as the pipeline would run it; ingests the data folder first if it changed."""
-    _use_vector_charts()
+    use_vector_charts()
     config = load_config(year, area=area, data_dir=data_dir, period_from=period_from, period_to=period_to,
                          processed_dir=processed_dir, out_dir=out_dir)
     ingest = prepare_data(config)
     return CrimeSection(SECTIONS[key], config, ingest)
 
 
-def _use_vector_charts() -> None:
+def use_vector_charts() -> None:
     """Charts display as SVG (sharp in print and in the PDF) with alt text generated from the
     chart; only meaningful inside a notebook kernel."""
     try:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .ons import _Col, _csv_columns, _read_csv
+from .ons import Column, csv_columns, read_csv_table
 from .values import has_columns, numbers, period_end_year
 
 ENGLAND = "E92000001"
@@ -34,24 +34,24 @@ ENGLAND = "E92000001"
 KEY = ["indicator_id", "area_code", "period"]
 
 COLUMNS = (
-    _Col("indicator_id", r"indicator id", "Indicator ID", "indicator ID"),
-    _Col("indicator_name", r"indicator name", "Indicator Name", "indicator name"),
-    _Col("parent_code", r"parent code", "Parent Code", "parent area code", required=False),
-    _Col("parent_name", r"parent name", "Parent Name", "parent area name", required=False),
-    _Col("area_code", r"area code", "Area Code", "area code"),
-    _Col("area_name", r"area name", "Area Name", "area name"),
-    _Col("area_type", r"area type", "Area Type", "area type"),
-    _Col("sex", r"sex", "Sex", "sex"),
-    _Col("age", r"age", "Age", "age"),
-    _Col("category_type", r"category type", "Category Type", "category type", required=False),
-    _Col("period", r"time period", "Time period", "time period"),
-    _Col("value", r"value", "Value", "value"),
-    _Col("lower_ci", r"lower ci 95(?:\.0)? limit", "Lower CI 95.0 limit", "lower 95% confidence limit"),
-    _Col("upper_ci", r"upper ci 95(?:\.0)? limit", "Upper CI 95.0 limit", "upper 95% confidence limit"),
-    _Col("count", r"count", "Count", "count"),
-    _Col("denominator", r"denominator", "Denominator", "denominator"),
-    _Col("value_note", r"value note", "Value note", "value note", required=False),
-    _Col("period_sortable", r"time period sortable", "Time period Sortable", "sortable period", required=False),
+    Column("indicator_id", r"indicator id", "Indicator ID", "indicator ID"),
+    Column("indicator_name", r"indicator name", "Indicator Name", "indicator name"),
+    Column("parent_code", r"parent code", "Parent Code", "parent area code", required=False),
+    Column("parent_name", r"parent name", "Parent Name", "parent area name", required=False),
+    Column("area_code", r"area code", "Area Code", "area code"),
+    Column("area_name", r"area name", "Area Name", "area name"),
+    Column("area_type", r"area type", "Area Type", "area type"),
+    Column("sex", r"sex", "Sex", "sex"),
+    Column("age", r"age", "Age", "age"),
+    Column("category_type", r"category type", "Category Type", "category type", required=False),
+    Column("period", r"time period", "Time period", "time period"),
+    Column("value", r"value", "Value", "value"),
+    Column("lower_ci", r"lower ci 95(?:\.0)? limit", "Lower CI 95.0 limit", "lower 95% confidence limit"),
+    Column("upper_ci", r"upper ci 95(?:\.0)? limit", "Upper CI 95.0 limit", "upper 95% confidence limit"),
+    Column("count", r"count", "Count", "count"),
+    Column("denominator", r"denominator", "Denominator", "denominator"),
+    Column("value_note", r"value note", "Value note", "value note", required=False),
+    Column("period_sortable", r"time period sortable", "Time period Sortable", "sortable period", required=False),
 )
 _TEXT = ("indicator_name", "parent_code", "parent_name", "area_code", "area_name", "area_type", "sex", "age",
          "category_type", "period", "value_note")
@@ -74,8 +74,8 @@ def read(path: Path) -> pd.DataFrame:
     (float, NaN where suppressed or not published).
     """
     path = Path(path)
-    src, header, body = _read_csv(path)
-    cols = _csv_columns(src, header, COLUMNS)
+    src, header, body = read_csv_table(path)
+    cols = csv_columns(src, header, COLUMNS)
     frame = pd.DataFrame(index=body.index)
     for field in _TEXT:
         frame[field] = body[cols[field]].str.strip() if field in cols else ""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .ons import _Col, _csv_columns, _read_csv
+from .ons import Column, csv_columns, read_csv_table
 from .values import has_columns, numbers
 
 NATIONAL_CODES = {"K04000001", "E92000001"}
@@ -28,19 +28,19 @@ AGE_GROUPS = {"adult": "Adult", "adults": "Adult", "juvenile": "Juvenile", "juve
               "all": "All", "all offenders": "All", "total": "All"}
 
 COLUMNS = (
-    _Col("area_code", r"(?:local authority|la|lad|area)\s*code|lad\d\dcd", "Local Authority Code",
+    Column("area_code", r"(?:local authority|la|lad|area)\s*code|lad\d\dcd", "Local Authority Code",
          "local authority code"),
-    _Col("area_name", r"(?:local authority|la|lad|area)(?:\s*name)?|lad\d\dnm", "Local Authority Name",
+    Column("area_name", r"(?:local authority|la|lad|area)(?:\s*name)?|lad\d\dnm", "Local Authority Name",
          "local authority name"),
-    _Col("cohort", r"(?:offender\s*)?cohort(?:\s*(?:period|year))?", "Cohort", "cohort period"),
-    _Col("age_group", r"age(?:\s*group)?|adult\s*/\s*juvenile", "Age group", "age group (Adult/Juvenile)"),
-    _Col("offenders", r"(?:number of )?offenders(?: in (?:the )?cohort)?", "Number of offenders in cohort",
+    Column("cohort", r"(?:offender\s*)?cohort(?:\s*(?:period|year))?", "Cohort", "cohort period"),
+    Column("age_group", r"age(?:\s*group)?|adult\s*/\s*juvenile", "Age group", "age group (Adult/Juvenile)"),
+    Column("offenders", r"(?:number of )?offenders(?: in (?:the )?cohort)?", "Number of offenders in cohort",
          "number of offenders"),
-    _Col("reoffenders", r"(?:number of )?re-?offenders", "Number of reoffenders", "number of reoffenders"),
-    _Col("reoffences", r"(?:number of )?re-?offences", "Number of reoffences", "number of reoffences"),
-    _Col("proportion", r"proportion of offenders who re-?offend(?:ed)?(?:\s*\(%\))?",
+    Column("reoffenders", r"(?:number of )?re-?offenders", "Number of reoffenders", "number of reoffenders"),
+    Column("reoffences", r"(?:number of )?re-?offences", "Number of reoffences", "number of reoffences"),
+    Column("proportion", r"proportion of offenders who re-?offend(?:ed)?(?:\s*\(%\))?",
          "Proportion of offenders who reoffend (%)", "proportion who reoffend", required=False),
-    _Col("reoffences_per_reoffender", r"average (?:number of )?re-?offences per re-?offender(?:\s*\(.*\))?",
+    Column("reoffences_per_reoffender", r"average (?:number of )?re-?offences per re-?offender(?:\s*\(.*\))?",
          "Average number of reoffences per reoffender", "reoffences per reoffender", required=False),
 )
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
@@ -83,8 +83,8 @@ def read(path: Path) -> pd.DataFrame:
     reoffences_per_reoffender (float, NaN where withheld).
     """
     path = Path(path)
-    src, header, body = _read_csv(path)
-    cols = _csv_columns(src, header, COLUMNS)
+    src, header, body = read_csv_table(path)
+    cols = csv_columns(src, header, COLUMNS)
     frame = pd.DataFrame(index=body.index)
     for field in ("area_code", "area_name", "cohort", "age_group"):
         frame[field] = body[cols[field]].str.strip()

@@ -69,7 +69,7 @@ _TIME_SERIES_TITLE = re.compile(r"^mye\s*4\b", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
-class _Col:
+class Column:
     """A column recognised by its header: ``pattern`` is matched in full, ignoring case, against
     the header cell with its spaces trimmed and collapsed."""
 
@@ -90,51 +90,51 @@ _LSOA_HEADER = r"lsoa\s*(?:\d\d\s*)?code|lsoa\d\dcd"
 _LA_CODE_HEADER = r"(?:la|lad|local\s*authority)\s*(?:\d\d\s*)?code\b.*|lad?\d\dcd"
 
 _LSOA_LOOKUP = (
-    _Col("lsoa_code", r"LSOA(\d\d)CD", "LSOA<yy>CD", "LSOA code"),
-    _Col("lsoa_name", r"LSOA(\d\d)NM", "LSOA<yy>NM", "LSOA name"),
-    _Col("ward_code", r"WD(\d\d)CD", "WD<yy>CD", "ward code"),
-    _Col("ward_name", r"WD(\d\d)NM", "WD<yy>NM", "ward name"),
-    _Col("lad_code", r"(?:LAD|LTLA)(\d\d)CD", "LAD<yy>CD", "local authority code"),
-    _Col("lad_name", r"(?:LAD|LTLA)(\d\d)NM", "LAD<yy>NM", "local authority name"),
+    Column("lsoa_code", r"LSOA(\d\d)CD", "LSOA<yy>CD", "LSOA code"),
+    Column("lsoa_name", r"LSOA(\d\d)NM", "LSOA<yy>NM", "LSOA name"),
+    Column("ward_code", r"WD(\d\d)CD", "WD<yy>CD", "ward code"),
+    Column("ward_name", r"WD(\d\d)NM", "WD<yy>NM", "ward name"),
+    Column("lad_code", r"(?:LAD|LTLA)(\d\d)CD", "LAD<yy>CD", "local authority code"),
+    Column("lad_name", r"(?:LAD|LTLA)(\d\d)NM", "LAD<yy>NM", "local authority name"),
 )
 _LAD_LOOKUP = (
-    _Col("lad_code", r"(?:LAD|LTLA)(\d\d)CD", "LAD<yy>CD", "local authority code"),
-    _Col("lad_name", r"(?:LAD|LTLA)(\d\d)NM", "LAD<yy>NM", "local authority name"),
-    _Col("csp_code", r"CSP(\d\d)CD", "CSP<yy>CD", "CSP code"),
-    _Col("csp_name", r"CSP(\d\d)NM", "CSP<yy>NM", "CSP name"),
-    _Col("pfa_code", r"PFA(\d\d)CD", "PFA<yy>CD", "police force area code"),
-    _Col("pfa_name", r"PFA(\d\d)NM", "PFA<yy>NM", "police force area name"),
+    Column("lad_code", r"(?:LAD|LTLA)(\d\d)CD", "LAD<yy>CD", "local authority code"),
+    Column("lad_name", r"(?:LAD|LTLA)(\d\d)NM", "LAD<yy>NM", "local authority name"),
+    Column("csp_code", r"CSP(\d\d)CD", "CSP<yy>CD", "CSP code"),
+    Column("csp_name", r"CSP(\d\d)NM", "CSP<yy>NM", "CSP name"),
+    Column("pfa_code", r"PFA(\d\d)CD", "PFA<yy>CD", "police force area code"),
+    Column("pfa_name", r"PFA(\d\d)NM", "PFA<yy>NM", "police force area name"),
 )
 _MYE_CSV = (
-    _Col("area_code", r"area_code", "area_code", "area code"),
-    _Col("area_name", r"area_name", "area_name", "area name"),
-    _Col("mid_year", r"mid_year", "mid_year", "mid-year"),
-    _Col("population", r"population", "population", "population"),
-    _Col("geography", r"geography", "geography", "geography", required=False),
+    Column("area_code", r"area_code", "area_code", "area code"),
+    Column("area_name", r"area_name", "area_name", "area name"),
+    Column("mid_year", r"mid_year", "mid_year", "mid-year"),
+    Column("population", r"population", "population", "population"),
+    Column("geography", r"geography", "geography", "geography", required=False),
 )
 _CENSUS_CSV = (
-    _Col("lsoa_code", _LSOA_HEADER, "LSOA Code", "LSOA code"),
-    _Col("lad_code", _LA_CODE_HEADER, "Local authority code", "local authority code", required=False),
+    Column("lsoa_code", _LSOA_HEADER, "LSOA Code", "LSOA code"),
+    Column("lad_code", _LA_CODE_HEADER, "Local authority code", "local authority code", required=False),
     # The Census extract has three "Persons" columns: all usual residents, those living in
     # households, those in communal establishments. The first is the population.
-    _Col("population", r"persons", "Persons", "population", pick="first"),
+    Column("population", r"persons", "Persons", "population", pick="first"),
 )
 # The all-ages table of a workbook: MYE2 ("Code", "Name", "Geography1", "All ages") or SAPE
 # ("Area Codes"/"LSOA Code", ..., "All Ages").
 _ALL_AGES_TABLE = (
-    _Col("area_code", rf"(?:area\s*)?codes?|{_LSOA_HEADER}", "Code", "area code", pick="first"),
-    _Col("area_name", r"(?:area\s*)?names?", "Name", "area name", required=False, pick="first"),
+    Column("area_code", rf"(?:area\s*)?codes?|{_LSOA_HEADER}", "Code", "area code", pick="first"),
+    Column("area_name", r"(?:area\s*)?names?", "Name", "area name", required=False, pick="first"),
     # "Geography1": the 1 is a footnote marker.
-    _Col("geography", r"geography\s*\d*", "Geography", "geography", required=False, pick="first"),
+    Column("geography", r"geography\s*\d*", "Geography", "geography", required=False, pick="first"),
     # Newer SAPE releases give the LA code for two boundary sets; the right-most is the latest.
-    _Col("lad_code", _LA_CODE_HEADER, "LA Code", "local authority code", required=False, pick="last"),
-    _Col("population", r"all\s*ages", "All ages", "population", pick="first"),
+    Column("lad_code", _LA_CODE_HEADER, "LA Code", "local authority code", required=False, pick="last"),
+    Column("population", r"all\s*ages", "All ages", "population", pick="first"),
 )
 _TIME_SERIES_TABLE = (
-    _Col("area_code", r"(?:area\s*)?codes?", "Code", "area code", pick="first"),
-    _Col("area_name", r"(?:area\s*)?names?", "Name", "area name", required=False, pick="first"),
-    _Col("geography", r"geography\s*\d*", "Geography", "geography", required=False, pick="first"),
-    _Col("mid_year", _MID_YEAR_HEADER, "Mid-2020", "population", pick="first"),
+    Column("area_code", r"(?:area\s*)?codes?", "Code", "area code", pick="first"),
+    Column("area_name", r"(?:area\s*)?names?", "Name", "area name", required=False, pick="first"),
+    Column("geography", r"geography\s*\d*", "Geography", "geography", required=False, pick="first"),
+    Column("mid_year", _MID_YEAR_HEADER, "Mid-2020", "population", pick="first"),
 )
 _CSV_KINDS = (
     ("lsoa_ward_lad_lookup", _LSOA_LOOKUP),
@@ -159,7 +159,7 @@ def sniff(path: Path) -> str | None:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
             header = [_clean(cell) for cell in next(csv.reader(handle), [])]
         for kind, columns in _CSV_KINDS:
-            if not _resolve(header, columns)[1]:
+            if not resolve_columns(header, columns)[1]:
                 return kind
         return None
     if suffix in _EXCEL_ENGINES:
@@ -195,9 +195,9 @@ def read_lad_csp_pfa_lookup(path: Path) -> pd.DataFrame:
     return _read_lookup(Path(path), _LAD_LOOKUP, key="lad_code")
 
 
-def _read_lookup(path: Path, columns: tuple[_Col, ...], key: str) -> pd.DataFrame:
-    src, header, body = _read_csv(path)
-    found = _csv_columns(src, header, columns)
+def _read_lookup(path: Path, columns: tuple[Column, ...], key: str) -> pd.DataFrame:
+    src, header, body = read_csv_table(path)
+    found = csv_columns(src, header, columns)
     df = pd.DataFrame({field: body[i].str.strip() for field, i in found.items()})
     for col in columns:
         if col.field.endswith("_code"):
@@ -295,8 +295,8 @@ def _area_rows(src: _Source, sheet: _Sheet, body: pd.DataFrame, years: dict[int,
 
 
 def _read_mye_csv(path: Path) -> pd.DataFrame:
-    src, header, body = _read_csv(path)
-    found = _csv_columns(src, header, _MYE_CSV)
+    src, header, body = read_csv_table(path)
+    found = csv_columns(src, header, _MYE_CSV)
     year, population = found["mid_year"], found["population"]
     df = pd.DataFrame(
         {
@@ -380,8 +380,8 @@ def read_small_area_population(path: Path) -> pd.DataFrame:
 
 
 def _read_census_csv(path: Path) -> pd.DataFrame:
-    src, header, body = _read_csv(path)
-    found = _csv_columns(src, header, _CENSUS_CSV)
+    src, header, body = read_csv_table(path)
+    found = csv_columns(src, header, _CENSUS_CSV)
     year = _file_name_year(path)
     if year is None:
         raise src.error(
@@ -419,7 +419,7 @@ class _Source:
         return InputError(self.path, message, row=row, column=column)
 
 
-def _read_csv(path: Path) -> tuple[_Source, list[str], pd.DataFrame]:
+def read_csv_table(path: Path) -> tuple[_Source, list[str], pd.DataFrame]:
     """Header cells and data rows of a CSV, as text. The data rows are indexed by their line
     number in the file (header = 1) and their columns by position, so repeated or empty header
     cells (as in the Census extract) stay as published."""
@@ -447,8 +447,8 @@ def _read_csv(path: Path) -> tuple[_Source, list[str], pd.DataFrame]:
     return src, header, body
 
 
-def _csv_columns(src: _Source, header: list[str], columns: tuple[_Col, ...]) -> dict[str, int]:
-    found, missing, ambiguous = _resolve(header, columns)
+def csv_columns(src: _Source, header: list[str], columns: tuple[Column, ...]) -> dict[str, int]:
+    found, missing, ambiguous = resolve_columns(header, columns)
     if missing:
         wanted = ", ".join(f"{col.expected} ({col.label})" for col in missing)
         raise src.error(
@@ -468,14 +468,14 @@ def _csv_columns(src: _Source, header: list[str], columns: tuple[_Col, ...]) -> 
     return found
 
 
-def _resolve(
-    header: list[str], columns: tuple[_Col, ...]
-) -> tuple[dict[str, int], list[_Col], list[tuple[_Col, list[int]]]]:
+def resolve_columns(
+    header: list[str], columns: tuple[Column, ...]
+) -> tuple[dict[str, int], list[Column], list[tuple[Column, list[int]]]]:
     """Positions of ``columns`` in ``header``, the required columns missing, and the columns with
     several candidates where only one is allowed."""
     found: dict[str, int] = {}
-    missing: list[_Col] = []
-    ambiguous: list[tuple[_Col, list[int]]] = []
+    missing: list[Column] = []
+    ambiguous: list[tuple[Column, list[int]]] = []
     for col in columns:
         hits = col.hits(header)
         if not hits:
@@ -553,13 +553,13 @@ def _workbook_heads(book: pd.ExcelFile) -> dict[str, pd.DataFrame]:
     return pd.read_excel(book, sheet_name=None, header=None, nrows=_HEADER_SCAN_ROWS, keep_default_na=False)
 
 
-def _find_tables(heads: dict[str, pd.DataFrame], columns: tuple[_Col, ...]) -> list[_Sheet]:
+def _find_tables(heads: dict[str, pd.DataFrame], columns: tuple[Column, ...]) -> list[_Sheet]:
     """Sheets with a header row holding all required ``columns``, in workbook order."""
     tables = []
     for name, frame in heads.items():
         for pos in range(len(frame)):
             header = [_cell_text(value) for value in frame.iloc[pos]]
-            found, missing, _ = _resolve(header, columns)
+            found, missing, _ = resolve_columns(header, columns)
             if not missing:
                 above = [_cell_text(value) for value in frame.iloc[:pos].to_numpy().ravel()]
                 title = "\n".join([name.strip(), *filter(None, above)])

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .ons import _Col, _csv_columns, _read_csv
+from .ons import Column, csv_columns, read_csv_table
 from .values import has_columns, numbers, period_end_year
 
 SECTIONS = ("substance_misuse", "reoffending", "mental_health")
@@ -27,14 +27,14 @@ TEMPLATE_NAME = "partner-returns-template.csv"
 KEY = ["section", "measure", "period"]
 
 COLUMNS = (
-    _Col("section", r"section", "section", "section"),
-    _Col("measure", r"measure", "measure", "measure"),
-    _Col("period", r"period", "period", "period"),
-    _Col("value", r"value", "value", "value"),
-    _Col("unit", r"unit", "unit", "unit"),
-    _Col("target", r"target", "target", "target", required=False),
-    _Col("better", r"better", "better", "which direction is better", required=False),
-    _Col("source", r"source", "source", "source", required=False),
+    Column("section", r"section", "section", "section"),
+    Column("measure", r"measure", "measure", "measure"),
+    Column("period", r"period", "period", "period"),
+    Column("value", r"value", "value", "value"),
+    Column("unit", r"unit", "unit", "unit"),
+    Column("target", r"target", "target", "target", required=False),
+    Column("better", r"better", "better", "which direction is better", required=False),
+    Column("source", r"source", "source", "source", required=False),
 )
 
 
@@ -51,8 +51,8 @@ def read(path: Path) -> pd.DataFrame:
     value, target (float; target NaN when none).
     """
     path = Path(path)
-    src, header, body = _read_csv(path)
-    cols = _csv_columns(src, header, COLUMNS)
+    src, header, body = read_csv_table(path)
+    cols = csv_columns(src, header, COLUMNS)
     frame = pd.DataFrame(index=body.index)
     for field in ("section", "measure", "period", "unit", "better", "source"):
         frame[field] = body[cols[field]].str.strip() if field in cols else ""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .ons import _Col, _resolve
+from .ons import Column, resolve_columns
 
 # How publishers mark a figure they withhold (small counts, disclosure control): Fingertips
 # leaves the cell empty, MoJ and ONS tables use "*", ":", "..", "x", "c" or "-".
@@ -34,12 +34,12 @@ def csv_header(path: Path) -> list[str]:
         return []
 
 
-def has_columns(path: Path, columns: tuple[_Col, ...]) -> bool:
+def has_columns(path: Path, columns: tuple[Column, ...]) -> bool:
     """True when the CSV header holds every required column (the loaders' sniff test)."""
     if Path(path).suffix.lower() != ".csv":
         return False
     header = csv_header(path)
-    return bool(header) and not _resolve(header, columns)[1]
+    return bool(header) and not resolve_columns(header, columns)[1]
 
 
 def numbers(src, values: pd.Series, column: str, label: str, *, suppressible: bool) -> pd.Series:
