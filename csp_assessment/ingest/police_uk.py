@@ -42,6 +42,9 @@ LONGITUDE_RANGE = (-8.7, 1.8)
 LATITUDE_RANGE = (49.8, 60.9)
 # A month with fewer records than this share of the force's median month is flagged for a reader.
 LOW_MONTH_SHARE = 0.5
+# Street files read per DuckDB pass: about a million rows at a large force's monthly size, which
+# keeps a batch's Crime IDs in memory (see write_street_counts).
+FILES_PER_BATCH = 48
 
 
 @dataclass(frozen=True)
@@ -268,22 +271,29 @@ def write_street_counts(files: list[StreetFile], counts_path: Path, memory_limit
             bad_point = (f"NOT (coalesce(TRY_CAST(\"Longitude\" AS DOUBLE) BETWEEN {lon_lo} AND {lon_hi}, "
                          f"\"Longitude\" IS NULL) AND coalesce(TRY_CAST(\"Latitude\" AS DOUBLE) BETWEEN {lat_lo} "
                          f"AND {lat_hi}, \"Latitude\" IS NULL))")
-            source, parameters = _scan(headers)
             # One pass, two groupings: counts per LSOA and crime type, and rows per Crime ID (to find
-            # IDs given twice). Reading the CSVs is most of the cost, so they are read once.
-            _scan_or_explain(con, f"""
-                CREATE TEMP TABLE grouped AS
-                SELECT filename, "Month" AS month, "Falls within" AS falls_within,
-                       NULLIF(TRIM("LSOA code"), '') AS lsoa_code, "Crime type" AS crime_type,
-                       -- DuckDB hashes NULL to a value too: ASB rows (no Crime ID) must stay NULL
-                       CASE WHEN NULLIF(TRIM("Crime ID"), '') IS NOT NULL THEN hash(TRIM("Crime ID")) END
-                           AS crime_id_hash,
-                       count(*) AS records, count(*) FILTER (WHERE {bad_point}) AS bad_points,
-                       GROUPING(crime_id_hash) AS is_count_row
-                FROM {source}
-                GROUP BY GROUPING SETS ((filename, month, falls_within, lsoa_code, crime_type),
-                                        (filename, crime_id_hash))
-                """, parameters, paths)
+            # IDs given twice). Reading the CSVs is most of the cost, so they are read once. Files go
+            # in batches so each batch's Crime IDs fit in memory: a national folder would otherwise
+            # spill to disk and cost more per row as it grows (duplicates are per file, so exact).
+            batch_paths = list(paths)
+            for start in range(0, len(batch_paths), FILES_PER_BATCH):
+                source, parameters = _scan({p: headers[p] for p in batch_paths[start:start + FILES_PER_BATCH]})
+                into = "CREATE TEMP TABLE grouped AS" if start == 0 else "INSERT INTO grouped"
+                # Only Crime IDs seen more than once are kept from the second grouping.
+                _scan_or_explain(con, f"""
+                    {into} SELECT * FROM (
+                    SELECT filename, "Month" AS month, "Falls within" AS falls_within,
+                           NULLIF(TRIM("LSOA code"), '') AS lsoa_code, "Crime type" AS crime_type,
+                           -- DuckDB hashes NULL to a value too: ASB rows (no Crime ID) must stay NULL
+                           CASE WHEN NULLIF(TRIM("Crime ID"), '') IS NOT NULL THEN hash(TRIM("Crime ID")) END
+                               AS crime_id_hash,
+                           count(*) AS records, count(*) FILTER (WHERE {bad_point}) AS bad_points,
+                           GROUPING(crime_id_hash) AS is_count_row
+                    FROM {source}
+                    GROUP BY GROUPING SETS ((filename, month, falls_within, lsoa_code, crime_type),
+                                            (filename, crime_id_hash))
+                    ) WHERE is_count_row = 1 OR records > 1
+                    """, parameters, paths)
             con.execute("CREATE TEMP VIEW counted AS SELECT g.*, fm.file_month, fm.force FROM grouped g "
                         "JOIN file_months fm USING (filename) WHERE is_count_row = 1")
             _check_counted(con, paths)
