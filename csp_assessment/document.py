@@ -13,6 +13,7 @@ import html
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 
 from .config import RunConfig
 from .export import export_section
@@ -109,12 +110,14 @@ def _data_sources(inputs: list[dict]) -> str:
     for entry in inputs:
         used = f"{entry['rows_used']:,}" if "rows_used" in entry else "all"
         aside = "; ".join(f"{n:,} ({why})" for why, n in entry.get("rows_set_aside", {}).items() if n) or "none"
+        period = pd.Period(entry["period"], "M").strftime("%b %y") if "period" in entry else "as published"
         rows.append(f'<tr><td class="csp-text">{_e(PUBLISHERS.get(entry["kind"], entry["kind"]))}</td>'
                     f'<td class="csp-text">{_e(Path(entry["file"].replace("!", "/")).name)}</td>'
+                    f'<td class="csp-text">{_e(period)}</td>'
                     f"<td>{_e(used)}</td><td class=\"csp-text\">{_e(aside)}</td></tr>")
     return ('<table class="csp-sources"><caption>Files read by this run (full paths, sizes and SHA-256 in '
-            "manifest.json)</caption><thead><tr><th>Publisher and data</th><th>File</th><th>Rows used</th>"
-            f"<th>Rows set aside (why)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+            "manifest.json)</caption><thead><tr><th>Publisher and data</th><th>File</th><th>Period covered</th>"
+            f"<th>Rows used</th><th>Rows set aside (why)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def build_document(report_dir: Path, config: RunConfig, specs: list[SectionSpec], executed: dict[str, Path],

@@ -83,6 +83,7 @@ def input_files(sources: dict[str, list[str]], police_files) -> list[dict]:
             entry = {"kind": kind, "file": label, "bytes": path.stat().st_size, "sha256": hashes[path]}
             if kind == "police_uk" and per_file is not None and label in per_file.index:
                 row = per_file.loc[label]
+                entry["period"] = row["month"]
                 entry["rows_used"] = int(row["records"] - row["records_without_lsoa"])
                 entry["rows_set_aside"] = {"no location (no LSOA)": int(row["records_without_lsoa"])}
             records.append(entry)

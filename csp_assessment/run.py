@@ -169,6 +169,11 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
         staging.rename(failed_dir)
         failure.notebook = failed_dir / failure.notebook.relative_to(staging)
         (failed_dir / "run.log").write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
+        (failed_dir / "FAILED.txt").write_text(
+            f"The run of {config.title} for {config.area_name} failed; the previous report in {final_dir} is "
+            f"untouched.\n\nSection: {failure.section}\nCell: {failure.cell or 'none (before any cell ran)'}\n"
+            f"Error: {failure.error}\nPartly executed notebook: {failure.notebook}\nRun log: {failed_dir / 'run.log'}\n",
+            encoding="utf-8")
         raise failure
 
     generated_at = datetime.now(timezone.utc)

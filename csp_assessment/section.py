@@ -344,6 +344,11 @@ class CrimeSection:
             notes.append(DataNote(f"{no_location:,} {self.noun} in the police force files for {self.config.period.label} "
                                   "have no location, so they cannot be placed in any area; they are not in these "
                                   "figures.", True))
+        elsewhere = in_period[in_period["lad_code"].notna() & ~in_period["lad_code"].isin(self.area.lad_codes)]
+        if len(elsewhere):
+            notes.append(DataNote(f"{int(elsewhere['records'].sum()):,} {self.noun} in the same files fall in other local "
+                                  f"authorities' LSOAs ({elsewhere['lad_code'].nunique()} authorities) and are counted "
+                                  "there, not here."))
         unknown = self.all_counts[self.all_counts["lsoa_code"].notna() & self.all_counts["lad_code"].isna()]
         if len(unknown):
             examples = ", ".join(sorted(unknown["lsoa_code"].unique())[:3])

@@ -50,3 +50,12 @@ def test_removed_input_takes_its_table_with_it(demo_dir, tmp_path):
     finally:
         for original, now in zip(fingertips, moved):
             now.rename(original)
+
+
+def test_only_the_months_a_run_needs_are_read(demo_dir, tmp_path):
+    year = ingest_folder(demo_dir, tmp_path, months=("2016-04", "2017-03"))
+    files = store.read_table(tmp_path, "police_files")
+    assert sorted(files["month"]) == [f"2016-{m:02d}" for m in range(4, 13)] + ["2017-01", "2017-02", "2017-03"]
+    assert len(year.sources["police_uk"]) == 12
+    everything = ingest_folder(demo_dir, tmp_path)  # another window: only the police files are read again
+    assert everything.rebuilt == ["police_uk"] and len(everything.sources["police_uk"]) == 60

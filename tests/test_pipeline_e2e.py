@@ -153,6 +153,9 @@ def test_the_whole_document(demo_run):
         assert f'<th scope="row">{entry}</th>' in html
     assert "23,125 / 83.0 per 1,000 residents (population 278,542, mid-2016)" in html
     assert "open_section" not in html and "Traceback" not in html
+    # data sources from the manifest: publisher, file, period covered, rows used and set aside
+    assert "2016-04-kent-street.csv</td><td class=\"csp-text\">Apr 16</td>" in html
+    assert "(no location (no LSOA))" in html
     text = pdf_text(demo_run / "strategic-assessment-2017.pdf")
     for expected in ("Contents", "Executive summary", "23,125 crimes were recorded", "7,077 ASB incidents",
                      "Background and data sources", "Glossary", "Synthetic demonstration data"):

@@ -49,6 +49,8 @@ def test_failed_run_keeps_the_previous_report(tmp_path, monkeypatch):
     failed = tmp_path / "reports" / "2017-failed"
     assert failure.value.notebook == failed / "notebooks" / "02_asb.ipynb" and failure.value.notebook.exists()
     assert "FAILED   asb: KeyError: 'ward_code'" in (failed / "run.log").read_text()
+    summary = (failed / "FAILED.txt").read_text()
+    assert "Section: asb\nCell: 4\nError: KeyError: 'ward_code'" in summary and "untouched" in summary
     assert not (tmp_path / "reports" / ".2017-running").exists()
 
 

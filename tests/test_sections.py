@@ -38,3 +38,21 @@ def test_small_ward_counts_are_suppressed_for_reviewers(asb_with_threshold):
     assert section.findings()["top_wards_suppressed"] is True
     hotspots = section.overview().set_index("Measure").loc["Hotspots (top 5 wards)", "Finding"]
     assert "%" not in hotspots
+
+
+def test_a_month_missing_and_an_unknown_lsoa_are_said_plainly(tmp_path):
+    """A gap in the monthly files leaves the period's figures out, saying why; records with an LSOA
+    the lookup does not know are counted and reported, never silently dropped."""
+    generate_demo(tmp_path / "raw")
+    (tmp_path / "raw" / "police-uk" / "2016-11" / "2016-11-kent-street.csv").unlink()
+    december = tmp_path / "raw" / "police-uk" / "2016-12" / "2016-12-kent-street.csv"
+    with open(december, "a", newline="") as fh:
+        fh.write(",2016-12,Kent Police,Kent Police,0.5,51.4,On or near Nowhere,E01999999,Nowhere 001A,"
+                 "Anti-social behaviour,,\r\n")
+    config = load_config(2017, data_dir=tmp_path / "raw", processed_dir=tmp_path / "processed")
+    section = CrimeSection(SECTIONS["asb"], config, ingest_folder(config.data_dir, config.processed_dir))
+    assert section.count is None and section.change is None
+    notes = " ".join(n.text for n in section.data_notes())
+    assert "Incomplete period" in notes and "(Nov 16)" in notes
+    assert "1 records carry LSOA codes that are not in the ONS lookup (e.g. E01999999)" in notes
+    assert "cannot be given" in section.headline()

@@ -46,9 +46,9 @@ def _candidate_files(data_dir: Path) -> list[Path]:
     )
 
 
-def _fingerprint(files: list[Path], data_dir: Path) -> str:
-    """Changes when any input file is added, removed, resized or touched."""
-    digest = hashlib.sha256(f"schema={SCHEMA_VERSION}".encode())
+def _fingerprint(files: list[Path], data_dir: Path, extra: str = "") -> str:
+    """Changes when any input file is added, removed, resized or touched (or ``extra`` changes)."""
+    digest = hashlib.sha256(f"schema={SCHEMA_VERSION}|{extra}".encode())
     for path in files:
         stat = path.stat()
         digest.update(f"{path.relative_to(data_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
@@ -74,12 +74,15 @@ TABLES_BY_KIND = {
 }
 
 
-def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False) -> IngestSummary:
+def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
+                  months: tuple[str, str] | None = None) -> IngestSummary:
     """Read every recognised file under ``data_dir`` and write the processed tables.
 
-    Skipped (``reused=True``) when nothing under ``data_dir`` changed since the last ingest
-    into ``processed_dir`` and ``force`` is False. Otherwise only the kinds of input whose files
-    changed (police files, a lookup, population estimates, ...) are read again.
+    ``months`` (first, last as YYYY-MM) limits the police.uk files read to the months a run
+    needs; None reads them all. Skipped (``reused=True``) when nothing under ``data_dir`` changed
+    since the last ingest into ``processed_dir``, for the same months, and ``force`` is False.
+    Otherwise only the kinds of input whose files changed (police files, a lookup, population
+    estimates, ...) are read again.
     """
     data_dir, processed_dir = Path(data_dir).resolve(), Path(processed_dir)
     if not data_dir.is_dir():
@@ -96,7 +99,8 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False) -
                        "because the data folder also holds real data.police.uk files.")
         demo_roots = []
 
-    fingerprint = _fingerprint(files, data_dir)
+    window = f"months={months[0]}..{months[1]}" if months else "months=all"
+    fingerprint = _fingerprint(files, data_dir, window)
     previous = store.read_manifest(processed_dir) or {}
     if previous.get("data_dir") != str(data_dir) or previous.get("schema_version") != SCHEMA_VERSION:
         previous = {}  # another folder's or an older layout's tables: nothing to keep
@@ -109,6 +113,11 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False) -
     if not street_files:
         raise InputError(data_dir, "no data.police.uk street-level files found (expected files named "
                                    "YYYY-MM-<force>-street.csv, in monthly folders or in the site's zip archive)")
+    if months:
+        street_files = [f for f in street_files if months[0] <= f.month <= months[1]]
+        if not street_files:
+            raise InputError(data_dir, f"no data.police.uk street-level files for {months[0]} to {months[1]}, "
+                                       "the months this assessment needs")
     by_kind: dict[str, list[Path]] = {"police_uk": sorted({f.source for f in street_files})}
     for path in files:
         if path.suffix.lower() == ".zip" or police_uk.STREET_FILE.match(path.name):
@@ -120,7 +129,8 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False) -
         raise InputError(data_dir, "no ONS LSOA -> ward -> local authority lookup found (a CSV with columns "
                                    "like LSOA11CD, WD17CD, WD17NM, LAD17CD, LAD17NM)")
 
-    kind_prints = {kind: _fingerprint(paths, data_dir) for kind, paths in by_kind.items()}
+    kind_prints = {kind: _fingerprint(paths, data_dir, window if kind == "police_uk" else "")
+                   for kind, paths in by_kind.items()}
     old = previous.get("kinds", {})
     sources: dict[str, list[str]] = {}
     warnings_by_kind: dict[str, list[str]] = {}
@@ -131,7 +141,7 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False) -
                 and all(store.has_table(processed_dir, t) for t in TABLES_BY_KIND[kind])):
             sources[kind], warnings_by_kind[kind] = kept["sources"], kept["warnings"]
             continue
-        sources[kind], warnings_by_kind[kind] = _build_kind(kind, paths, processed_dir)
+        sources[kind], warnings_by_kind[kind] = _build_kind(kind, paths, processed_dir, months)
         rebuilt.append(kind)
     for kind in set(old) - set(by_kind):  # inputs removed from the folder take their tables with them
         for table in TABLES_BY_KIND.get(kind, ()):
@@ -151,11 +161,13 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False) -
     return IngestSummary(data_dir, processed_dir, False, demo, sources, warnings, rebuilt)
 
 
-def _build_kind(kind: str, paths: list[Path], processed_dir: Path) -> tuple[list[str], list[str]]:
+def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
+                months: tuple[str, str] | None) -> tuple[list[str], list[str]]:
     """Read one kind of input and write its tables; returns (sources used, warnings)."""
     warnings: list[str] = []
     if kind == "police_uk":
-        street_files = [f for path in paths for f in police_uk.discover_file(path)]
+        street_files = [f for path in paths for f in police_uk.discover_file(path)
+                        if not months or months[0] <= f.month <= months[1]]
         kept, skipped = police_uk.choose_one_per_month(street_files)
         warnings += [f"{dup.label} repeats {dup.force} {dup.month}; only {used.label} was counted."
                      for dup, used in skipped]
@@ -217,4 +229,5 @@ def prepare_data(config) -> IngestSummary:
             shutil.rmtree(demo_dir)
         if not police_uk.discover(data_dir):
             generate_demo(demo_dir)
-    return ingest_folder(data_dir, config.processed_dir)
+    # Only the months the run uses: the trend window, which holds the comparison period too.
+    return ingest_folder(data_dir, config.processed_dir, months=(str(config.trend[0].start), str(config.period.end)))
