@@ -1,0 +1,76 @@
+"""Many areas in one invocation: every Community Safety Partnership of the Kent police force area.
+
+Runs ``python pipeline.py --year 2022 --area Kent --data ../shared/data --from 2022-01 --to 2022-11``
+(the real Kent Police files: 12 partnerships, 13 local authorities, Dartford and Gravesham sharing
+one) into temporary folders, as ``csp_assessment.run.main_many`` does, and prints the time of the
+one ingest, of each area (its sections, exports and document) and in total. A second, unchanged
+invocation measures what a rerun of all areas costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import SHARED_DATA, machine_line, markdown_table, write_result
+
+from csp_assessment.run import Progress, main_many
+
+
+def per_area(progress: Progress) -> tuple[float, list[tuple[str, float]]]:
+    """(ingest seconds, [(area code, seconds)]) from the run's own progress lines ("[  12.3s] message")."""
+    times = [(float(t), message) for t, message in
+             (re.match(r"\[\s*([\d.]+)s\] (.*)", line).groups() for line in progress.lines)]
+    ingest = next(t for t, m in times if m.startswith("ingest   done"))
+    areas, started = [], next(t for t, m in times if m.startswith("areas"))
+    for t, message in times:
+        found = re.match(r"done     reports in .*[/\\](E\d{8})", message)
+        if found:
+            areas.append((found.group(1), t - started))
+            started = t
+    return ingest, areas
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sections", default="all_crime,asb", help="sections per area (default: all_crime,asb, "
+                                                                    "the ones the police files feed)")
+    parser.add_argument("--workers", type=int, help="sections run at once (default: one per core)")
+    args = parser.parse_args()
+    if not (SHARED_DATA / "police-uk").is_dir():
+        sys.exit(f"The real Kent files are not at {SHARED_DATA}: this benchmark needs ../shared/data.")
+
+    with tempfile.TemporaryDirectory(prefix="csp-bench-areas-") as tmp:
+        options = dict(data_dir=SHARED_DATA, period_from="2022-01", period_to="2022-11", sections=args.sections,
+                       out_dir=Path(tmp) / "reports", processed_dir=Path(tmp) / "processed")
+        runs = {}
+        for name in ("cold run", "unchanged rerun"):
+            progress = Progress(stream=open(os.devnull, "w"))
+            start = time.perf_counter()
+            main_many(2022, ["Kent"], progress, workers=args.workers, **options)
+            runs[name] = (time.perf_counter() - start, *per_area(progress))
+
+    cold_total, cold_ingest, cold_areas = runs["cold run"]
+    rerun_total, rerun_ingest, rerun_areas = runs["unchanged rerun"]
+    rows = [["ingest (once)", f"{cold_ingest:.1f}", f"{rerun_ingest:.1f}"]]
+    rows += [[f"area {code}", f"{seconds:.1f}", f"{again:.1f}"]
+             for (code, seconds), (_, again) in zip(cold_areas, rerun_areas)]
+    rows.append(["**total**", f"**{cold_total:.1f}**", f"**{rerun_total:.1f}**"])
+    text = "\n\n".join([
+        f"# Many areas: the {len(cold_areas)} Kent partnerships in one invocation (real Kent Police files, "
+        f"Jan–Nov 2022; sections: {args.sections})",
+        machine_line(),
+        markdown_table(["stage", "cold run (s)", "unchanged rerun (s)"], rows, right={1, 2}),
+        f"- {cold_total / len(cold_areas):.1f} s an area on the cold run, each with its sections, exports and "
+        "document; the ingest runs once for all of them.",
+    ])
+    write_result("areas", text)
+
+
+if __name__ == "__main__":
+    main()
