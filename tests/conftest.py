@@ -13,6 +13,17 @@ STREET_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude"
                  "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]
 
 
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """The synthetic demo data, generated once for the whole test session. Tests may touch file
+    times or move a file and put it back, but must not change any file's contents."""
+    from csp_assessment.demo import generate_demo
+
+    folder = tmp_path_factory.mktemp("demo") / "raw"
+    generate_demo(folder)
+    return folder
+
+
 @pytest.fixture
 def shared_data() -> Path:
     if not (SHARED_DATA / "police-uk").is_dir():

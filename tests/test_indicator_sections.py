@@ -20,7 +20,6 @@ import papermill
 import pytest
 
 from conftest import PROJECT_ROOT
-from csp_assessment.demo import generate_demo
 from csp_assessment.demo_health import FOLDER
 from csp_assessment.indicators import indicator_spec, open_indicator_section
 from test_ingest_health import FINGERTIPS_HEADER, fingertips_row, write_csv
@@ -28,9 +27,8 @@ from test_ingest_health import FINGERTIPS_HEADER, fingertips_row, write_csv
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("indicator-sections")
-    generate_demo(root / "raw")
-    return root
+    """This module's working folder (processed tables, executed notebooks, findings)."""
+    return tmp_path_factory.mktemp("indicator-sections")
 
 
 def execute(stem: str, data_dir: Path, root: Path) -> tuple[dict, str]:
@@ -52,18 +50,18 @@ def by_measure(findings: dict) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def mental_health(demo):
-    return execute("05_mental_health", demo / "raw", demo)
+def mental_health(demo, demo_dir):
+    return execute("05_mental_health", demo_dir, demo)
 
 
 @pytest.fixture(scope="module")
-def reoffending(demo):
-    return execute("04_reoffending", demo / "raw", demo)
+def reoffending(demo, demo_dir):
+    return execute("04_reoffending", demo_dir, demo)
 
 
 @pytest.fixture(scope="module")
-def substance_misuse(demo):
-    return execute("03_substance_misuse", demo / "raw", demo)
+def substance_misuse(demo, demo_dir):
+    return execute("03_substance_misuse", demo_dir, demo)
 
 
 def test_mental_health_against_england(mental_health):
@@ -132,10 +130,10 @@ def test_substance_misuse_with_police_records(substance_misuse):
 
 
 @pytest.fixture(scope="module")
-def without_health_inputs(demo) -> Path:
+def without_health_inputs(demo, demo_dir) -> Path:
     """The demo data as a user with only police and ONS files has them (tests add a file of their own)."""
     raw = demo / "without-health" / "raw"
-    shutil.copytree(demo / "raw", raw, ignore=shutil.ignore_patterns(FOLDER))
+    shutil.copytree(demo_dir, raw, ignore=shutil.ignore_patterns(FOLDER))
     return raw
 
 

@@ -5,15 +5,9 @@ import os
 import pytest
 
 from csp_assessment import store
-from csp_assessment.demo import generate_demo
 from csp_assessment.ingest.folder import ingest_folder
 
 
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("folder") / "raw"
-    generate_demo(folder)
-    return folder
 
 
 def _mtimes(processed):

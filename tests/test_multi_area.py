@@ -5,7 +5,6 @@ import json
 import pytest
 
 from csp_assessment import store
-from csp_assessment.demo import generate_demo
 from csp_assessment.errors import ConfigError
 from csp_assessment.ingest.folder import ingest_folder
 from csp_assessment.run import Progress, main_many, partnerships_of_force
@@ -13,11 +12,6 @@ from csp_assessment.run import Progress, main_many, partnerships_of_force
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("areas") / "raw"
-    generate_demo(folder)
-    return folder
 
 
 def test_force_name_means_all_its_partnerships(demo_dir, tmp_path):

@@ -17,7 +17,6 @@ import pytest
 import pipeline
 from conftest import PROJECT_ROOT
 from csp_assessment.config import load_config
-from csp_assessment.demo import generate_demo
 from csp_assessment.run import main
 
 pytestmark = pytest.mark.slow
@@ -30,10 +29,9 @@ def pdf_text(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
+def demo_run(tmp_path_factory, demo_dir):
     root = tmp_path_factory.mktemp("demo-run")
-    generate_demo(root / "raw")
-    config = load_config(2017, data_dir=root / "raw", processed_dir=root / "processed", out_dir=root / "reports")
+    config = load_config(2017, data_dir=demo_dir, processed_dir=root / "processed", out_dir=root / "reports")
     report_dir = main(config)
     return report_dir
 

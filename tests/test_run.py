@@ -5,7 +5,6 @@ import pytest
 
 from csp_assessment import run
 from csp_assessment.config import load_config
-from csp_assessment.demo import generate_demo
 from csp_assessment.execute import SectionFailed, execute_section
 from csp_assessment.sections import SectionSpec
 
@@ -29,9 +28,8 @@ def test_failing_cell_is_named_with_the_partial_notebook(tmp_path):
     assert "section 'broken' failed in cell 3" in str(err)
 
 
-def test_failed_run_keeps_the_previous_report(tmp_path, monkeypatch):
-    generate_demo(tmp_path / "raw")
-    config = load_config(2017, data_dir=tmp_path / "raw", processed_dir=tmp_path / "processed",
+def test_failed_run_keeps_the_previous_report(tmp_path, monkeypatch, demo_dir):
+    config = load_config(2017, data_dir=demo_dir, processed_dir=tmp_path / "processed",
                          out_dir=tmp_path / "reports", sections="asb")
     previous = tmp_path / "reports" / "2017"
     previous.mkdir(parents=True)
@@ -54,9 +52,8 @@ def test_failed_run_keeps_the_previous_report(tmp_path, monkeypatch):
     assert not (tmp_path / "reports" / ".2017-running").exists()
 
 
-def test_unchanged_rerun_executes_nothing_and_force_reruns(tmp_path, monkeypatch):
-    generate_demo(tmp_path / "raw")
-    config = load_config(2017, data_dir=tmp_path / "raw", processed_dir=tmp_path / "processed",
+def test_unchanged_rerun_executes_nothing_and_force_reruns(tmp_path, monkeypatch, demo_dir):
+    config = load_config(2017, data_dir=demo_dir, processed_dir=tmp_path / "processed",
                          out_dir=tmp_path / "reports", sections="asb")
     report = run.main(config, run.Progress())
     manifest = (report / "manifest.json").read_text()
@@ -74,7 +71,7 @@ def test_unchanged_rerun_executes_nothing_and_force_reruns(tmp_path, monkeypatch
     assert executed == ["asb"]
 
     # another assessment period is another set of figures: the section runs again
-    later = load_config(2017, data_dir=tmp_path / "raw", processed_dir=tmp_path / "processed",
+    later = load_config(2017, data_dir=demo_dir, processed_dir=tmp_path / "processed",
                         out_dir=tmp_path / "reports", sections="asb", period_from="2016-03", period_to="2017-02")
     run.main(later, run.Progress())
     assert executed == ["asb", "asb"]

@@ -13,16 +13,15 @@ from csp_assessment.sections import SECTIONS
 
 
 @pytest.fixture(scope="module")
-def asb_with_threshold(tmp_path_factory):
+def asb_with_threshold(tmp_path_factory, demo_dir):
     """ASB for Medway 2017 with the suppression threshold at 700: of the top wards (743, 672, 587,
     510, 460 incidents) only the first can be published."""
     root = tmp_path_factory.mktemp("sections")
-    generate_demo(root / "raw")
     params = root / "params"
     shutil.copytree(PROJECT_ROOT / "params", params)
     with open(params / "2017.yaml", "a") as fh:
         fh.write("suppression_threshold: 700\n")
-    config = load_config(2017, data_dir=root / "raw", processed_dir=root / "processed", params_dir=params)
+    config = load_config(2017, data_dir=demo_dir, processed_dir=root / "processed", params_dir=params)
     return CrimeSection(SECTIONS["asb"], config, ingest_folder(config.data_dir, config.processed_dir))
 
 

@@ -14,18 +14,12 @@ import pytest
 
 from conftest import PROJECT_ROOT
 from csp_assessment.config import load_config
-from csp_assessment.demo import generate_demo
 from csp_assessment.ingest.folder import ingest_folder
 from csp_assessment.run import Progress, main
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("trust") / "raw"
-    generate_demo(folder)
-    return folder
 
 
 def _digests(folder: Path, pattern: str) -> dict[str, str]:
