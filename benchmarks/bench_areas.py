@@ -29,7 +29,8 @@ def per_area(progress: Progress) -> tuple[float, list[tuple[str, float]]]:
     ingest = next(t for t, m in times if m.startswith("ingest   done"))
     areas, started = [], next(t for t, m in times if m.startswith("areas"))
     for t, message in times:
-        found = re.match(r"done     reports in .*[/\\](E\d{8})", message)
+        # a run that did its work, or an unchanged rerun that had none to do
+        found = re.match(r"done     (?:reports in|nothing changed since the last run:) .*?[/\\](E\d{8})", message)
         if found:
             areas.append((found.group(1), t - started))
             started = t
@@ -58,8 +59,9 @@ def main() -> None:
     cold_total, cold_ingest, cold_areas = runs["cold run"]
     rerun_total, rerun_ingest, rerun_areas = runs["unchanged rerun"]
     rows = [["ingest (once)", f"{cold_ingest:.1f}", f"{rerun_ingest:.1f}"]]
-    rows += [[f"area {code}", f"{seconds:.1f}", f"{again:.1f}"]
-             for (code, seconds), (_, again) in zip(cold_areas, rerun_areas)]
+    again = dict(rerun_areas)
+    rows += [[f"area {code}", f"{seconds:.1f}", f"{again[code]:.1f}" if code in again else "–"]
+             for code, seconds in cold_areas]
     rows.append(["**total**", f"**{cold_total:.1f}**", f"**{rerun_total:.1f}**"])
     text = "\n\n".join([
         f"# Many areas: the {len(cold_areas)} Kent partnerships in one invocation (real Kent Police files, "

@@ -120,11 +120,11 @@ def _data_sources(inputs: list[dict]) -> str:
             f"<th>Rows used</th><th>Rows set aside (why)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def build_document(report_dir: Path, config: RunConfig, specs: list[SectionSpec], executed: dict[str, Path],
-                   inputs: list[dict], *, demo: bool, generated_at: str) -> dict[str, Path]:
-    """Assemble and export ``strategic-assessment-<year>.html`` and ``.pdf`` into ``report_dir``.
+def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[SectionSpec],
+                            executed: dict[str, Path], inputs: list[dict], *, demo: bool, generated_at: str) -> Path:
+    """Assemble the document as ``notebooks/strategic-assessment-<year>.ipynb`` in ``report_dir``.
 
-    ``executed``: section key -> executed notebook. Returns {"html", "pdf", "notebook"}.
+    ``executed``: section key -> executed notebook. Export it with :func:`export_document`.
     """
     findings = read_findings(report_dir / "findings")
     chapters = [("introduction", "Introduction"), ("executive-summary", "Executive summary"),
@@ -163,7 +163,11 @@ def build_document(report_dir: Path, config: RunConfig, specs: list[SectionSpec]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = report_dir / "notebooks" / f"strategic-assessment-{config.year}.ipynb"
     nbformat.write(notebook, path)
+    return path
+
+
+def export_document(notebook: Path, report_dir: Path, title: str, demo: bool) -> dict[str, Path]:
+    """``strategic-assessment-<year>.html`` and ``.pdf``: returns {"html", "pdf", "notebook"}."""
     # The cover replaces the page header; the document is for reviewers (analysts have the sections).
-    paths = export_section(path, report_dir, title=f"{config.title} — {config.area_name}", demo_notice=demo,
-                           with_header=False, with_code=False)
-    return {**paths, "notebook": path}
+    paths = export_section(notebook, report_dir, title=title, demo_notice=demo, with_header=False, with_code=False)
+    return {**paths, "notebook": notebook}

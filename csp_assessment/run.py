@@ -17,7 +17,8 @@ import os
 import shutil
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +26,7 @@ from pathlib import Path
 from . import provenance, store
 from .config import AREA_CODE, RunConfig, load_config, with_area
 from .errors import ConfigError
-from .document import build_document
+from .document import export_document, write_document_notebook
 from .execute import NOTEBOOK_DIR, SectionFailed, execute_section
 from .export import export_section, write_index
 from .geography import Geography
@@ -101,6 +102,27 @@ def _ingest(config: RunConfig, progress: Progress) -> IngestSummary:
     return ingest
 
 
+def _timed(function, *args, **kwargs):
+    """Run ``function`` (in a worker process) and say how long it took: (result, seconds)."""
+    start = time.perf_counter()
+    return function(*args, **kwargs), time.perf_counter() - start
+
+
+def _keep_failed_run(failure: SectionFailed, config: RunConfig, progress: Progress, staging: Path,
+                     failed_dir: Path, final_dir: Path) -> None:
+    """Move the partial run beside the untouched previous report, with its log and a summary."""
+    progress(f"FAILED   {failure.section}: {failure.error}")
+    shutil.rmtree(failed_dir, ignore_errors=True)
+    staging.rename(failed_dir)
+    failure.notebook = failed_dir / failure.notebook.relative_to(staging)
+    (failed_dir / "run.log").write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
+    (failed_dir / "FAILED.txt").write_text(
+        f"The run of {config.title} for {config.area_name} failed; the previous report in {final_dir} is "
+        f"untouched.\n\nSection: {failure.section}\nCell: {failure.cell or 'none (before any cell ran)'}\n"
+        f"Error: {failure.error}\nPartly executed notebook: {failure.notebook}\nRun log: {failed_dir / 'run.log'}\n",
+        encoding="utf-8")
+
+
 def main(config: RunConfig, progress: Progress | None = None, *, force: bool = False,
          workers: int | None = None) -> Path:
     """Run the assessment described by ``config``; return the report folder."""
@@ -142,47 +164,52 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
 
     run_parameters = {**parameters, "findings_dir": str(findings_dir)}
 
-    def run_section(spec: SectionSpec) -> tuple[float, float]:
+    workers = workers or os.cpu_count() or 1
+    to_run = [spec for spec in specs if spec.key not in reusable]
+    # Notebooks run in kernels of their own, so threads suffice to run them side by side; printing
+    # (nbconvert and WeasyPrint) is pure Python, so it goes to processes to use every core. "spawn"
+    # because forking a process that is running threads can deadlock.
+    exports = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def run_section(spec: SectionSpec) -> tuple[float, Future]:
         t0 = time.perf_counter()
         executed = execute_section(spec, _section_outputs(spec, staging)["notebook"], run_parameters)
-        t1 = time.perf_counter()
-        progress(f"section  {spec.title}: executed in {t1 - t0:.1f}s")
-        export_section(executed, staging, title=f"{spec.title} — {config.area_name}",
-                       subtitle=f"{config.title} · {config.period.long_label}", demo_notice=ingest.demo)
-        t2 = time.perf_counter()
-        progress(f"export   {spec.title}: HTML (reviewers), HTML with code (analysts), PDF in {t2 - t1:.1f}s")
-        return t1 - t0, t2 - t1
-
-    to_run = [spec for spec in specs if spec.key not in reusable]
-    workers = workers or os.cpu_count() or 1
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(to_run) or 1))) as pool:
-        futures = {spec.key: pool.submit(run_section, spec) for spec in to_run}
-        failure: SectionFailed | None = None
-        for spec in to_run:  # report order: the first failing section in params order is the one named
-            try:
-                timings[f"notebook {spec.key}"], timings[f"export {spec.key}"] = futures[spec.key].result()
-            except SectionFailed as exc:
-                failure = failure or exc
-    if failure:
-        progress(f"FAILED   {failure.section}: {failure.error}")
-        shutil.rmtree(failed_dir, ignore_errors=True)
-        staging.rename(failed_dir)
-        failure.notebook = failed_dir / failure.notebook.relative_to(staging)
-        (failed_dir / "run.log").write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
-        (failed_dir / "FAILED.txt").write_text(
-            f"The run of {config.title} for {config.area_name} failed; the previous report in {final_dir} is "
-            f"untouched.\n\nSection: {failure.section}\nCell: {failure.cell or 'none (before any cell ran)'}\n"
-            f"Error: {failure.error}\nPartly executed notebook: {failure.notebook}\nRun log: {failed_dir / 'run.log'}\n",
-            encoding="utf-8")
-        raise failure
+        progress(f"section  {spec.title}: executed in {time.perf_counter() - t0:.1f}s")
+        return time.perf_counter() - t0, exports.submit(
+            _timed, export_section, executed, staging, title=f"{spec.title} — {config.area_name}",
+            subtitle=f"{config.title} · {config.period.long_label}", demo_notice=ingest.demo)
 
     generated_at = datetime.now(timezone.utc)
-    inputs = provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files"))
-    t0 = time.perf_counter()
-    document = build_document(staging, config, specs, {s.key: _section_outputs(s, staging)["notebook"] for s in specs},
-                              inputs, demo=ingest.demo, generated_at=generated_at.strftime("%d %B %Y"))
-    timings["document"] = time.perf_counter() - t0
-    progress(f"document {document['html'].name} and {document['pdf'].name} in {timings['document']:.1f}s")
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(to_run) or 1))) as pool:
+            futures = {spec.key: pool.submit(run_section, spec) for spec in to_run}
+            failure: SectionFailed | None = None
+            exported: dict[str, Future] = {}
+            for spec in to_run:  # report order: the first failing section in params order is the one named
+                try:
+                    timings[f"notebook {spec.key}"], exported[spec.key] = futures[spec.key].result()
+                except SectionFailed as exc:
+                    failure = failure or exc
+        if failure:
+            exports.shutdown(cancel_futures=True)  # let running exports finish before the folder moves
+            _keep_failed_run(failure, config, progress, staging, failed_dir, final_dir)
+            raise failure
+
+        # The document needs every section executed, not exported: it is printed alongside them.
+        inputs = provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files"))
+        notebook = write_document_notebook(staging, config, specs,
+                                           {s.key: _section_outputs(s, staging)["notebook"] for s in specs},
+                                           inputs, demo=ingest.demo, generated_at=generated_at.strftime("%d %B %Y"))
+        document_job = exports.submit(_timed, export_document, notebook, staging,
+                                      f"{config.title} — {config.area_name}", ingest.demo)
+        for spec in to_run:
+            _, timings[f"export {spec.key}"] = exported[spec.key].result()
+            progress(f"export   {spec.title}: HTML (reviewers), HTML with code (analysts), PDF "
+                     f"in {timings[f'export {spec.key}']:.1f}s")
+        document, timings["document"] = document_job.result()
+        progress(f"document {document['html'].name} and {document['pdf'].name} in {timings['document']:.1f}s")
+    finally:
+        exports.shutdown(cancel_futures=True)
 
     progress("index    writing index.html and manifest.json")
     sections = [{"title": f"{config.title} (the whole document)", "html": document["html"], "pdf": document["pdf"],
