@@ -159,6 +159,8 @@ def timed_run(config, workers: int) -> tuple[Timed, dict[str, str]]:
 def add_process_stages(timed: Timed, report_dir: Path) -> None:
     """Export and document durations from the manifest, each placed after what it waited for: a
     section's export after its notebook, the document after the last notebook."""
+    if not any(label.startswith("notebook ") for label in timed.stages):
+        return  # nothing was executed: the manifest is the previous run's
     seconds = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))["stage_seconds"]
     notebooks_end = max((end for label, (_, end) in timed.stages.items() if label.startswith("notebook ")), default=0.0)
     for key, spec in SECTIONS.items():
