@@ -88,9 +88,6 @@ class Geography:
         return (f"area '{code}' is not a local authority or Community Safety Partnership in the ONS lookups. "
                 f"Areas with data: {listing}{more}{partnerships}")
 
-    def name_of(self, lad_code: str) -> str:
-        return self.la_names.get(lad_code, lad_code)
-
     def la_population(self, lad_codes: tuple[str, ...], year: int) -> Population:
         """Mid-year population of the local authorities together, for ``year`` or the latest earlier one."""
         if self.population_la is None:
@@ -111,9 +108,6 @@ class Geography:
                                         f"one, mid-{used}, is used for rates.")
         return Population(int(in_year["population"].sum()), int(used), year,
                           f"ONS mid-{used} population estimates ({sources})", note)
-
-    def populations_by_la(self, lad_codes: list[str], year: int) -> dict[str, Population]:
-        return {code: self.la_population((code,), year) for code in lad_codes}
 
     def ward_population(self, lad_codes: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
         """Population per ward (summed from LSOAs) and a sentence naming its source and year."""
