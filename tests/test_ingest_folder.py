@@ -2,7 +2,6 @@
 
 import os
 
-
 from csp_assessment import store
 from csp_assessment.ingest.folder import ingest_folder
 
