@@ -611,13 +611,14 @@ def _fmt_value(value: float | None, unit: str) -> str:
     return fmt_value(value, unit)
 
 
-def _change_text(previous: float, current: float, unit: str) -> str:
+def _change_parts(previous: float, current: float, unit: str) -> list[str]:
+    """The change as readers see it: ['+0.2 percentage points'] for percentages (a percentage
+    change of a percentage confuses), else the difference and, where defined, the % change."""
     difference = current - previous
-    pct = 100.0 * difference / previous if previous else None
     if unit == "%":
-        return f"{difference:+.1f} percentage points"
+        return [f"{difference:+.1f} percentage points"]
     amount = f"{int(round(difference)):+,}" if unit == "count" else f"{difference:+,.1f}"
-    return amount + (f" ({narrative.fmt_pct(pct, signed=True)})" if pct is not None else "")
+    return [amount] + ([narrative.fmt_pct(100.0 * difference / previous, signed=True)] if previous else [])
 
 
 def progress_on_priorities(findings: dict[str, dict], previous_priorities: list | tuple) -> pd.DataFrame:
@@ -662,7 +663,10 @@ def _progress_row(findings: dict, link: MeasureLink) -> dict:
         row["previous_text"] = _fmt_value(previous, unit)
         row["change"] = current - previous
         row["change_pct"] = 100.0 * (current - previous) / previous if previous else None
-        row["change_text"] = _change_text(previous, current, unit)
+        parts = _change_parts(previous, current, unit)
+        row["change_text"] = ("unchanged" if row["previous_text"] == row["current_text"]
+                              else parts[0] + (f" ({parts[1]})" if len(parts) > 1 else ""))
+        row["_change_clause"] = ", ".join(parts)
     if row["target"] is None:
         row["status"] = "no target"
     elif row["better"] is None:
@@ -673,6 +677,7 @@ def _progress_row(findings: dict, link: MeasureLink) -> dict:
     if row["target"] is not None:
         row["target_text"] = _fmt_value(row["target"], unit)
     row["reading"] = _reading(row)
+    row.pop("_change_clause", None)
     return row
 
 
@@ -687,7 +692,7 @@ def _reading(row: dict) -> str:
     else:
         verb = "rose" if row["change"] > 0 else "fell"
         sentence = (f"{label} {verb} from {row['previous_text']} in {row['previous_period']} to {row['current_text']} "
-                    f"in {row['current_period']} ({row['change_text']})")
+                    f"in {row['current_period']} ({row['_change_clause']})")
     if row["status"] in ("met", "not met"):
         sentence += f"; target {row['target_text']} ({row['better']} is better): {row['status']}"
     elif row["target"] is not None:
