@@ -270,7 +270,8 @@ def measure_evidence(findings: dict, link: MeasureLink, settings: PrioritySettin
         if row.get("change_pct") is not None:
             change = row["change_pct"]
             evidence.scores["direction"] = _band_score(change if worse_if_up else -change, settings.direction_bands)
-            evidence.texts["direction"] = f"{_direction_words(change)} on {section.get('comparison_period') or 'last year'}"
+            compared_with = section.get("comparison_period") or "last year"
+            evidence.texts["direction"] = f"{_direction_words(change)} on {compared_with}"
         if row.get("spc_variation") is not None:
             direction = row.get("spc_direction") or ""
             concern, improvement = (direction == "concern"), (direction == "improvement")
@@ -279,7 +280,9 @@ def measure_evidence(findings: dict, link: MeasureLink, settings: PrioritySettin
             evidence.scores["spc"] = 4.0 if concern else 0.0 if improvement else 2.0
             evidence.texts["spc"] = ("special cause of concern (SPC)" if concern else
                                      "special cause of improvement (SPC)" if improvement else
-                                     "no special cause of concern or improvement (SPC)")
+                                     "special causes of both concern and improvement (SPC)" if "and" in direction else
+                                     "special cause, neither concern nor improvement (SPC)" if direction else
+                                     "common-cause variation only (SPC)")
         return evidence
 
     measure = _indicator(findings, link.name)
@@ -408,7 +411,8 @@ def assess_priorities(findings: dict[str, dict], scores: pd.DataFrame | None, se
         position_scored[theme.key] = not {"capacity", "capability"} & set(unscored)
         position = (capacity + capability) / 2
         low, high = settings.scales["confidence"]
-        confidence_factor = settings.confidence_floor + (1 - settings.confidence_floor) * (confidence - low) / (high - low)
+        floor = settings.confidence_floor
+        confidence_factor = floor + (1 - floor) * (confidence - low) / (high - low)
         low, high = settings.scales["organisational"]
         organisational_factor = 1 + settings.organisational_weight * ((position - low) / (high - low) - 0.5)
         likelihood = sum(likelihoods) / len(likelihoods) if likelihoods else None
@@ -416,7 +420,8 @@ def assess_priorities(findings: dict[str, dict], scores: pd.DataFrame | None, se
         if likelihood is None:
             status = NO_EVIDENCE
             names = ", ".join(link.name for link in theme.measures)
-            drivers = [f"No measure in this run's data evidences it ({'linked: ' + names if names else 'none linked in params'})."]
+            linked = f"linked: {names}" if names else "none linked in params"
+            drivers = [f"No measure in this run's data evidences it ({linked})."]
         else:
             status = PROVISIONAL if unscored else SCORED
             drivers = _drivers(evidence, settings.likelihood_weights)
@@ -501,7 +506,8 @@ def _label_points(ax, drawn: pd.DataFrame) -> None:
     """Label each point "rank. theme", placed where it overlaps no other label (estimated from
     the font size: labels are short, so a character-width estimate is enough)."""
     to_points = 72.0 / ax.figure.dpi
-    frame = [v * to_points for v in ax.get_window_extent().extents]  # a label outside it would be cut or squeeze the plot
+    # A label outside the axes would be cut off, or squeeze the plot when the layout makes room for it.
+    frame = [v * to_points for v in ax.get_window_extent().extents]
     placed: list[tuple[float, float, float, float]] = []
     for row in drawn.itertuples():
         text = f"{int(row.rank)}. {row.theme}"
@@ -688,7 +694,8 @@ def _reading(row: dict) -> str:
     if row["previous_text"] is None:
         sentence = f"{label} was {row['current_text']} in {row['current_period']}; no earlier figure to compare"
     elif row["previous_text"] == row["current_text"]:
-        sentence = f"{label} was unchanged at {row['current_text']} ({row['previous_period']} to {row['current_period']})"
+        sentence = (f"{label} was unchanged at {row['current_text']} "
+                    f"({row['previous_period']} to {row['current_period']})")
     else:
         verb = "rose" if row["change"] > 0 else "fell"
         sentence = (f"{label} {verb} from {row['previous_text']} in {row['previous_period']} to {row['current_text']} "

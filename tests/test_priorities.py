@@ -16,8 +16,8 @@ from csp_assessment.config import load_config
 from csp_assessment.errors import ConfigError, InputError
 from csp_assessment.ingest import priority_scores
 from csp_assessment.priorities import (
-    NO_EVIDENCE, PROVISIONAL, SCORED, PriorityAssessment, assess_priorities, default_priority_settings,
-    methodology_markdown, progress_on_priorities, risk_capacity_chart,
+    NO_EVIDENCE, PROVISIONAL, SCORED, MeasureLink, PriorityAssessment, PrioritySettings, assess_priorities,
+    default_priority_settings, measure_evidence, methodology_markdown, progress_on_priorities, risk_capacity_chart,
 )
 
 # Settings written out here, not read from params, so the hand arithmetic below cannot drift
@@ -313,3 +313,15 @@ def test_2017_params_name_medways_previous_priorities():
 
 def test_priority_assessment_type():
     assert isinstance(assess_priorities(FINDINGS, None, SETTINGS), PriorityAssessment)
+
+
+@pytest.mark.parametrize("direction, score, words", [
+    ("improvement", 0, "special cause of improvement (SPC)"),
+    (None, 2, "common-cause variation only (SPC)"),
+    ("improvement and concern", 2, "special causes of both concern and improvement (SPC)"),
+])
+def test_spc_evidence_scores_and_words(direction, score, words):
+    findings = {"all_crime": {**FINDINGS["all_crime"], "by_type": [
+        {**FINDINGS["all_crime"]["by_type"][0], "spc_direction": direction}]}}
+    evidence = measure_evidence(findings, MeasureLink("crime_type", "burglary"), PrioritySettings.from_params(SETTINGS))
+    assert (evidence.scores["spc"], evidence.texts["spc"]) == (score, words)
