@@ -443,6 +443,27 @@ def assess_priorities(findings: dict[str, dict], scores: pd.DataFrame | None, se
     return PriorityAssessment(table[TABLE_COLUMNS], settings, scores is not None, notes, position_scored)
 
 
+def ranked_table_for_readers(assessment: PriorityAssessment) -> pd.DataFrame:
+    """The ranking as text for a report table: Rank, Theme, Risk score, Harm, Likelihood,
+    Confidence, Capacity and capability, What drove it (the drivers, one per line), Status."""
+    table = assessment.table
+
+    def number(value) -> str:
+        return narrative.NOT_AVAILABLE if narrative.is_missing(value) else f"{value:.1f}"
+
+    return pd.DataFrame({
+        "Rank": [narrative.fmt_int(r) if not narrative.is_missing(r) else "not ranked" for r in table["rank"]],
+        "Theme": table["theme"],
+        "Risk score": table["risk_score"].map(number),
+        "Harm": table["harm"].map(number),
+        "Likelihood": table["likelihood"].map(number),
+        "Confidence": table["confidence"].map(number),
+        "Capacity and capability": table["organisational_position"].map(number),
+        "What drove it": table["drivers"].map("\n".join),
+        "Status": table["status"],
+    })
+
+
 def load_priority_scores(processed_dir: str | Path) -> pd.DataFrame | None:
     """The partnership's scores as the last ingest of the data folder stored them; None when the
     folder held no scoring file (a table another folder's ingest left behind is not used)."""
@@ -637,6 +658,23 @@ def progress_on_priorities(findings: dict[str, dict], previous_priorities: list 
         for link in links:
             rows.append({"priority": priority, **_progress_row(findings, link)})
     return pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
+
+
+def progress_table_for_readers(progress: pd.DataFrame) -> pd.DataFrame:
+    """Progress as text for a report table: Priority, Measure, Previous, Current, Change, Target,
+    Status (previous and current with their periods; "–" where there is none)."""
+    def with_period(text, period) -> str:
+        return "–" if text is None or narrative.is_missing(text) else f"{text} ({period})"
+
+    return pd.DataFrame({
+        "Priority": progress["priority"],
+        "Measure": progress["measure"],
+        "Previous": [with_period(t, p) for t, p in zip(progress["previous_text"], progress["previous_period"])],
+        "Current": [with_period(t, p) for t, p in zip(progress["current_text"], progress["current_period"])],
+        "Change": progress["change_text"].fillna("–"),
+        "Target": progress["target_text"].fillna("–"),
+        "Status": progress["status"].str.capitalize(),
+    })
 
 
 def _progress_row(findings: dict, link: MeasureLink) -> dict:

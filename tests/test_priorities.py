@@ -17,7 +17,8 @@ from csp_assessment.errors import ConfigError, InputError
 from csp_assessment.ingest import priority_scores
 from csp_assessment.priorities import (
     NO_EVIDENCE, PROVISIONAL, SCORED, MeasureLink, PriorityAssessment, PrioritySettings, assess_priorities,
-    default_priority_settings, measure_evidence, methodology_markdown, progress_on_priorities, risk_capacity_chart,
+    default_priority_settings, measure_evidence, methodology_markdown, progress_on_priorities,
+    progress_table_for_readers, ranked_table_for_readers, risk_capacity_chart,
 )
 
 # Settings written out here, not read from params, so the hand arithmetic below cannot drift
@@ -325,3 +326,15 @@ def test_spc_evidence_scores_and_words(direction, score, words):
         {**FINDINGS["all_crime"]["by_type"][0], "spc_direction": direction}]}}
     evidence = measure_evidence(findings, MeasureLink("crime_type", "burglary"), PrioritySettings.from_params(SETTINGS))
     assert (evidence.scores["spc"], evidence.texts["spc"]) == (score, words)
+
+
+def test_reader_tables_are_text_with_the_figures_shown_once():
+    readers = ranked_table_for_readers(assess_priorities(FINDINGS, scores_frame(FULL_SCORES), SETTINGS))
+    assert list(readers["Rank"]) == ["1", "2", "not ranked"]
+    # 1110/147 = 7.551 -> 7.6; 15/7 = 2.143 -> 2.1; 74/21 = 3.524 -> 3.5
+    assert list(readers.iloc[0, 2:5]) == ["7.6", "2.1", "3.5"]
+    assert readers.loc[0, "What drove it"].split("\n")[0] == "Burglary: up 12.5% on Apr 15 – Mar 16"
+    progress = progress_table_for_readers(progress_on_priorities(PROGRESS_FINDINGS, PREVIOUS))
+    assert list(progress.iloc[0]) == ["Acquisitive crime", "Burglary", "1,600 (Apr 15 – Mar 16)",
+                                      "1,800 (Apr 16 – Mar 17)", "+200 (+12.5%)", "1,700", "Not met"]
+    assert list(progress.iloc[3, 2:]) == ["–", "–", "–", "–", "Not available"]
