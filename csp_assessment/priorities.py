@@ -259,10 +259,12 @@ def measure_evidence(findings: dict, link: MeasureLink, settings: PrioritySettin
         section, row = found
         evidence = Evidence(link, row["category"])
         worse_if_up = link.better != "higher"  # more crime is worse unless params say otherwise
-        rate = row.get("rate_per_1000")
+        rate, months = row.get("rate_per_1000"), row.get("months") or 12
         if rate is not None:
-            evidence.scores["volume"] = _band_score(rate, settings.volume_bands)
-            evidence.texts["volume"] = f"{narrative.fmt_rate(rate)} per 1,000 residents"
+            # The bands are for a year: a rate over a shorter period is scaled up to one.
+            evidence.scores["volume"] = _band_score(rate * 12 / months, settings.volume_bands)
+            over = "" if months == 12 else f" over {months} months"
+            evidence.texts["volume"] = f"{narrative.fmt_rate(rate)} per 1,000 residents{over}"
         rank, peers = row.get("peer_rank_by_rate"), row.get("peers") or 0
         if rank is not None and peers >= 2:
             evidence.scores["peer_rank"] = LIKELIHOOD_MAX * (peers - rank) / (peers - 1)
@@ -587,7 +589,7 @@ not by the number of crimes alone.
 
 | evidence | score (0 to 4) |
 |---|---|
-| volume | rate per 1,000 residents: 0 below {fmt(v[0])}, 1 from {fmt(v[0])}, 2 from {fmt(v[1])}, 3 from {fmt(v[2])}, 4 from {fmt(v[3])} |
+| volume | rate per 1,000 residents a year (a shorter period scaled up to a year): 0 below {fmt(v[0])}, 1 from {fmt(v[0])}, 2 from {fmt(v[1])}, 3 from {fmt(v[2])}, 4 from {fmt(v[3])} |
 | peer rank | 4 × (number of areas − rank by rate) ÷ (number of areas − 1): 4 for the highest rate, 0 for the lowest |
 | direction | change on the previous year (indicators: on the previous period), a rise counted as worse unless higher is better: 0 below {fmt(d[0])}%, 1 from {fmt(d[0])}%, 2 from {fmt(d[1])}%, 3 from {fmt(d[2])}%, 4 from {fmt(d[3])}% |
 | SPC | special cause in the assessment period: of concern 4, none 2, of improvement 0 |

@@ -369,8 +369,9 @@ class CrimeSection:
     def type_evidence(self) -> pd.DataFrame:
         """Per category (crime type; ASB's one category): the evidence the priority scoring reads.
 
-        Columns: category, count, previous_count, change_pct, rate_per_1000, peer_rank_by_rate
-        (1 = highest rate among the peers, the area included), peers (areas ranked), spc_variation
+        Columns: category, count, previous_count, change_pct, rate_per_1000, months (of the
+        period the rate is over), peer_rank_by_rate (1 = highest rate among the peers, the area
+        included), peers (areas ranked), spc_variation
         (the category's chart at its latest month; None without a chart) and spc_direction (special
         cause in the assessment period: "concern", "improvement", "improvement and concern",
         "neutral", or None). Missing figures are None, so the rows go into JSON as they are.
@@ -394,13 +395,14 @@ class CrimeSection:
                 "previous_count": None if pd.isna(r.previous) else int(r.previous),
                 "change_pct": None if pd.isna(r.change_pct) else round(float(r.change_pct), 1),
                 "rate_per_1000": None if rate is None else round(rate, 2),
+                "months": self.config.period.n_months,  # the rate's period, which need not be a year
                 "peer_rank_by_rate": None if pd.isna(area_row["rank_by_rate"]) else int(area_row["rank_by_rate"]),
                 "peers": int(peers["per_1000"].notna().sum()),
                 "spc_variation": spc_result.variation if spc_result is not None else None,
                 "spc_direction": directions.get(r.category if self.spec.record_kind == "crime" else self.all_label),
             })
         return pd.DataFrame(rows, columns=["category", "count", "previous_count", "change_pct", "rate_per_1000",
-                                           "peer_rank_by_rate", "peers", "spc_variation", "spc_direction"])
+                                           "months", "peer_rank_by_rate", "peers", "spc_variation", "spc_direction"])
 
     # ---- findings for the summary and the document ------------------------------------------
     def findings(self) -> dict:

@@ -338,3 +338,13 @@ def test_reader_tables_are_text_with_the_figures_shown_once():
     assert list(progress.iloc[0]) == ["Acquisitive crime", "Burglary", "1,600 (Apr 15 – Mar 16)",
                                       "1,800 (Apr 16 – Mar 17)", "+200 (+12.5%)", "1,700", "Not met"]
     assert list(progress.iloc[3, 2:]) == ["–", "–", "–", "–", "Not available"]
+
+
+def test_volume_of_a_shorter_period_is_scored_as_a_year_and_says_so():
+    # 4.6 per 1,000 over 11 months is 4.6 x 12 / 11 = 5.02 a year: it reaches the band from 5 -> 3
+    # (4.6 alone would score 2)
+    findings = {"all_crime": {**FINDINGS["all_crime"], "by_type": [
+        {**FINDINGS["all_crime"]["by_type"][0], "rate_per_1000": 4.6, "months": 11}]}}
+    evidence = measure_evidence(findings, MeasureLink("crime_type", "Burglary"), PrioritySettings.from_params(SETTINGS))
+    assert evidence.scores["volume"] == 3
+    assert evidence.texts["volume"] == "4.6 per 1,000 residents over 11 months"
