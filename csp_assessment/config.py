@@ -191,6 +191,9 @@ def load_config(
     if not section_list:
         raise ConfigError("no sections to run")
 
+    from .priorities import check_priority_params  # here, not at import time: priorities imports config
+
+    check_priority_params(settings.get("priorities"), settings.get("previous_priorities"))
     peers = settings.get("peers")
     spc = settings.get("spc") or {}
     for month in spc.get("rebase") or []:

@@ -190,6 +190,16 @@ def _simple(text) -> str:
     return " ".join(str(text).replace("_", " ").lower().split())
 
 
+def check_priority_params(priorities: dict | None, previous_priorities: list | None) -> None:
+    """Raise ConfigError for a malformed ``priorities`` or ``previous_priorities`` params block, so
+    that a typo stops the run before any notebook runs. Absent blocks are allowed: the document
+    then has no ranking or no progress to show."""
+    if priorities:
+        PrioritySettings.from_params(priorities)
+    if previous_priorities:
+        _previous_priorities(previous_priorities)
+
+
 def default_priority_settings(params_dir: Path = PARAMS_DIR) -> PrioritySettings:
     """The ``priorities`` block of ``params/defaults.yaml``: what the ingest checks scoring files against."""
     path = Path(params_dir) / "defaults.yaml"

@@ -348,3 +348,12 @@ def test_volume_of_a_shorter_period_is_scored_as_a_year_and_says_so():
     evidence = measure_evidence(findings, MeasureLink("crime_type", "Burglary"), PrioritySettings.from_params(SETTINGS))
     assert evidence.scores["volume"] == 3
     assert evidence.texts["volume"] == "4.6 per 1,000 residents over 11 months"
+
+
+def test_a_malformed_priorities_block_stops_the_run_at_load_config(tmp_path):
+    (tmp_path / "defaults.yaml").write_text((PROJECT_ROOT / "params" / "defaults.yaml").read_text(encoding="utf-8"))
+    year = (PROJECT_ROOT / "params" / "2017.yaml").read_text(encoding="utf-8")
+    (tmp_path / "2017.yaml").write_text(year.replace("      - crime_type: Criminal damage and arson\n",
+                                                     "      - crime_typo: Criminal damage and arson\n"))
+    with pytest.raises(ConfigError, match=r"previous_priorities\[0\].measures: name the measure"):
+        load_config(2017, params_dir=tmp_path)
