@@ -371,10 +371,10 @@ class CrimeSection:
 
         Columns: category, count, previous_count, change_pct, rate_per_1000, months (of the
         period the rate is over), peer_rank_by_rate (1 = highest rate among the peers, the area
-        included), peers (areas ranked), spc_variation
-        (the category's chart at its latest month; None without a chart) and spc_direction (special
-        cause in the assessment period: "concern", "improvement", "improvement and concern",
-        "neutral", or None). Missing figures are None, so the rows go into JSON as they are.
+        included), peers (areas ranked), spc_variation (the category's chart at its latest month;
+        None without a chart) and spc_direction (special cause in the assessment period: "concern",
+        "improvement", "improvement and concern", "neutral", or None). Missing figures are None,
+        so the rows go into JSON as they are. No rows when the period is not fully in the data.
         """
         peer_codes = sorted(set(self.peers["codes"].str.split(", ").explode()))
         populations = {c: self.geo.la_population((c,), self.config.population_year).value for c in peer_codes}
@@ -387,7 +387,8 @@ class CrimeSection:
             peers = measures.peer_comparison(of_type, populations, self.geo.la_names, self.area.lad_codes,
                                              self.area_name, self.config.period)
             area_row = peers[peers["is_area"]].iloc[0]
-            spc_result = self.spc_results.get(r.category if self.spec.record_kind == "crime" else self.all_label)
+            series = r.category if self.spec.record_kind == "crime" else self.all_label  # ASB: one series
+            spc_result = self.spc_results.get(series)
             rate = measures.rate_per_1000(int(r.records), self.population.value)
             rows.append({
                 "category": r.category,
@@ -399,7 +400,7 @@ class CrimeSection:
                 "peer_rank_by_rate": None if pd.isna(area_row["rank_by_rate"]) else int(area_row["rank_by_rate"]),
                 "peers": int(peers["per_1000"].notna().sum()),
                 "spc_variation": spc_result.variation if spc_result is not None else None,
-                "spc_direction": directions.get(r.category if self.spec.record_kind == "crime" else self.all_label),
+                "spc_direction": directions.get(series),
             })
         return pd.DataFrame(rows, columns=["category", "count", "previous_count", "change_pct", "rate_per_1000",
                                            "months", "peer_rank_by_rate", "peers", "spc_variation", "spc_direction"])
