@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import html
 
-import pandas as pd
-
 from .spc import SPCResult
 from .style import SPC_COMMON_CAUSE, SPC_CONCERN, SPC_IMPROVEMENT, SPC_NEUTRAL
 
@@ -82,16 +80,3 @@ def icon_cell(icon: str, words: str) -> str:
     """A table cell's HTML: the icon, then its meaning (escaped)."""
     return f'<span class="csp-mdc">{icon}<span class="csp-mdc-words">{html.escape(words)}</span></span>'
 
-
-def signal_frame(signals: dict[str, dict]) -> pd.DataFrame:
-    """series -> latest_signal() as a frame with icon cells, for a summary table."""
-    rows = []
-    for series, signal in signals.items():
-        rows.append({
-            "series": series,
-            "variation": icon_cell(variation_icon(signal.get("point_type"), signal.get("side")),
-                                   variation_words(signal.get("point_type"), signal.get("side"))),
-            "assurance": (icon_cell(assurance_icon(signal["assurance"]), signal["assurance"])
-                          if signal.get("assurance") else ""),
-        })
-    return pd.DataFrame(rows, columns=["series", "variation", "assurance"])
