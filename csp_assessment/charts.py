@@ -51,9 +51,11 @@ def trend_and_seasonality_chart(trend: pd.DataFrame, season: pd.DataFrame, *, tr
     apply_style()
     fig = Figure(figsize=(8, 3.3), layout="constrained")
     trend_ax, season_ax = fig.subplots(1, 2)
-    _draw_trend(trend_ax, trend, textwrap.fill(trend_title, 42), y_label, x_label, fontsize=8)
-    _draw_seasonality(season_ax, season, textwrap.fill(season_title, 42), y_label, current_label, previous_label,
+    _draw_trend(trend_ax, trend, textwrap.fill(trend_title, 40), y_label, x_label, fontsize=8)
+    _draw_seasonality(season_ax, season, textwrap.fill(season_title, 40), y_label, current_label, previous_label,
                       compact=True)
+    for ax in (trend_ax, season_ax):  # two titles side by side: each must fit its half of the width
+        ax.title.set_fontsize(10)
     return fig
 
 
