@@ -357,3 +357,19 @@ def test_a_malformed_priorities_block_stops_the_run_at_load_config(tmp_path):
                                                      "      - crime_typo: Criminal damage and arson\n"))
     with pytest.raises(ConfigError, match=r"previous_priorities\[0\].measures: name the measure"):
         load_config(2017, params_dir=tmp_path)
+
+
+def test_priority_report_html_escapes_names_and_carries_the_chart(tmp_path):
+    from csp_assessment.priority_report import PriorityReport
+
+    settings = {**SETTINGS, "themes": {**SETTINGS["themes"],
+                                       "burglary": {"label": "Burglary <b>", "measures": [{"crime_type": "Burglary"}]}}}
+    assessment = assess_priorities(FINDINGS, scores_frame(FULL_SCORES), settings)
+    report = PriorityReport(assessment, progress_on_priorities(PROGRESS_FINDINGS, PREVIOUS), settings)
+    summary = report.summary_html()
+    assert "Burglary &lt;b&gt;" in summary and "<b>" not in summary
+    assert 'alt="Chart: Risk score against' in summary and "data:image/svg+xml;base64," in summary
+    assert "Provisional" not in summary  # every ranked theme is scored
+    assert report.has_progress and "target 1,700 (lower is better): not met." in report.progress_html()
+    method = report.method_html()
+    assert "<table>" in method and "Burglary &lt;b&gt;" in method and "<b>" not in method

@@ -74,3 +74,16 @@ def test_demo_run_shows_progress_on_every_previous_priority(demo_run):
     asb = progress.set_index("measure").loc["Anti-social behaviour"]
     # 7,077 against a target of 8,000 or fewer
     assert asb["status"] == "met" and asb["reading"].startswith("Anti-social behaviour fell from 8,978")
+
+
+def test_demo_priority_report_for_the_document(demo_run, tmp_path):
+    from csp_assessment.findings import write_findings
+    from csp_assessment.priority_report import build_priority_report
+
+    config, _, findings = demo_run
+    for key, found in findings.items():
+        write_findings(tmp_path, key, found)
+    report = build_priority_report(config, tmp_path)
+    assert not report.assessment.provisional and report.has_progress
+    assert "Provisional" not in report.summary_html() and "<img alt=" in report.summary_html()
+    assert "Anti-social behaviour fell from 8,978" in report.progress_html()
