@@ -27,6 +27,7 @@ from . import partnership_text, provenance, store
 from .config import AREA_CODE, RunConfig, load_config, with_area
 from .errors import ConfigError
 from .document import export_document, write_document_notebook
+from .priority_report import build_priority_report
 from .execute import NOTEBOOK_DIR, SectionFailed, execute_section
 from .export import export_section, write_index
 from .geography import Geography
@@ -215,7 +216,7 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
         notebook = write_document_notebook(staging, config, specs,
                                            {s.key: _section_outputs(s, staging)["notebook"] for s in specs},
                                            inputs, demo=ingest.demo, generated_at=generated_at.strftime("%d %B %Y"),
-                                           text=text)
+                                           text=text, priorities=build_priority_report(config, findings_dir))
         document_job = exports.submit(_timed, export_document, notebook, staging,
                                       f"{config.title} — {config.area_name}", ingest.demo)
         for spec in to_run:
