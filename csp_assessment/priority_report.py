@@ -79,6 +79,14 @@ class PriorityReport:
         readings = "".join(f"<li>{_e(r)}</li>" for r in self.progress["reading"])
         return f'{table}<ul class="csp-progress-readings">{readings}</ul>'
 
+    def as_json(self) -> dict:
+        """The ranking and the progress as plain data (priorities.json in the report folder)."""
+        table = self.assessment.table.astype(object).where(self.assessment.table.notna(), None)
+        return {"provisional": self.assessment.provisional, "scored_by_partnership": self.assessment.scored,
+                "ranked": table.to_dict(orient="records"),
+                "progress": self.progress.astype(object).where(self.progress.notna(), None).to_dict(orient="records"),
+                "notes": list(self.assessment.notes)}
+
     def method_html(self) -> str:
         notes = "".join(f"<li>{_e(n)}</li>" for n in self.assessment.notes)
         return _markdown(methodology_markdown(self.assessment.settings)) + (
