@@ -156,7 +156,8 @@ def read(folder: Path | None, sections: dict[str, str]) -> PartnershipText:
         else:
             text.missing.append(part)
     if folder:
-        known = {p.file for p in expected}
+        # every section's file is known, including those of sections this run leaves out
+        known = {p.file for p in expected} | {section_part(key, spec.title).file for key, spec in SECTIONS.items()}
         text.unrecognised = sorted(p for p in folder.glob("*.md") if p.name not in known)
     return text
 

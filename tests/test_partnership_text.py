@@ -45,6 +45,7 @@ def test_missing_empty_and_unrecognised_files(tmp_path):
     _write(folder, "listening-to-the-public.md", "  \n")  # empty: as good as missing
     _write(folder, "all-crime.md", "Crime rose.")
     _write(folder, "notes-to-self.md", "x")
+    _write(folder, "mental-health.md", "A section this run leaves out: known, not used.")
     text = partnership_text.read(folder, {"all_crime": "All recorded crime", "asb": "Anti-social behaviour"})
     assert set(text.parts) == {"introduction", "all_crime"}
     assert [p.file for p in text.missing] == ["what-we-have-been-doing.md", "crime-in-context.md",
