@@ -90,6 +90,10 @@ class RunConfig:
     spc_screen_outliers: bool = True
     spc_targets: dict = field(default_factory=dict)  # series name -> monthly target
     area_from_params: bool = True  # False when --area replaced the params file's area
+    # Records whose LSOA cannot be placed: above warn_pct of the area's candidate records the
+    # headline and run log say so; above stop_pct the run stops rather than print a wrong figure.
+    unplaced_warn_pct: float = 0.5
+    unplaced_stop_pct: float = 5.0
     report_subdir: str = ""  # set in a multi-area run: each area reports into reports/<year>/<area code>/
     extra: dict = field(default_factory=dict, compare=False)
 
@@ -219,6 +223,8 @@ def load_config(
         spc_screen_outliers=bool(spc.get("screen_outliers", True)),
         spc_targets={str(k): float(v) for k, v in (spc.get("targets") or {}).items()},
         area_from_params=area_from_params,
+        unplaced_warn_pct=float((settings.get("unplaced_records") or {}).get("warn_pct", 0.5)),
+        unplaced_stop_pct=float((settings.get("unplaced_records") or {}).get("stop_pct", 5.0)),
     )
 
 

@@ -18,7 +18,7 @@ from IPython.display import Markdown
 from . import charts, measures, narrative, spc, store
 from .config import Period, RunConfig, load_config
 from .findings import write_findings
-from .geography import Area, Geography
+from .geography import BRIDGE_DOWNLOAD, Area, Geography, PlacementReport, placement_report
 from .ingest.folder import IngestSummary, prepare_data
 from .sections import SECTIONS, SectionSpec
 
@@ -53,15 +53,22 @@ class CrimeSection:
         counts = store.read_table(config.processed_dir, "police_counts")
         files = store.read_table(config.processed_dir, "police_files")
         self.available_months = set(files.loc[files["records"] > 0, "month"])
-        lookup = self.geo.lsoa_lookup[["lsoa_code", "ward_code", "ward_name", "lad_code"]]
         kind = counts[counts["is_asb"] == (spec.record_kind == "asb")]
-        self.all_counts = kind.merge(lookup, on="lsoa_code", how="left")
-        self.present = measures.present_local_authorities(counts, self.geo.lsoa_lookup)
+        # Every record through the lookup of its own LSOA vintage (and the 2011 -> 2021 bridge).
+        self.all_counts = self.geo.place(kind)
+        self.present = measures.present_local_authorities(
+            self.all_counts.assign(lsoa_code=self.all_counts["report_lsoa"]), self.geo.lsoa_lookup)
         self.area: Area = self.geo.resolve(config.area_codes, self.present)
         self.area_name = config.area_name or self.area.name
         self.counts = self.all_counts[self.all_counts["lad_code"].isin(self.area.lad_codes)]
 
     # ---- figures -------------------------------------------------------------------------
+    @cached_property
+    def placement(self) -> PlacementReport:
+        """How completely the area's records in the headline's months (period and comparison) were placed."""
+        months = sorted(set(self.config.period.months) | set(self.config.comparison.months))
+        return placement_report(self.geo, self.all_counts, self.area.lad_codes, months)
+
     @cached_property
     def population(self):
         return self.geo.la_population(self.area.lad_codes, self.config.population_year)
@@ -146,10 +153,13 @@ class CrimeSection:
 
     # ---- sentences -----------------------------------------------------------------------
     def headline(self) -> str:
-        return narrative.level_sentence(
+        sentence = narrative.level_sentence(
             count=self.count, noun_plural=self.noun, area=self.area_name, period_label=self.config.period.label,
             rate=self.rate, change=self.change, comparison_label=self.config.comparison.label,
             missing_note=self.period_missing_note)
+        if self.placement.is_loud(self.config.unplaced_warn_pct):  # a partial count says so in its headline
+            sentence += " " + self.placement.warning()
+        return sentence
 
     def overview(self) -> pd.DataFrame:
         """The published assessments' summary table: one plain-language finding per measure."""
@@ -349,11 +359,7 @@ class CrimeSection:
             notes.append(DataNote(f"{int(elsewhere['records'].sum()):,} {self.noun} in the same files fall in other local "
                                   f"authorities' LSOAs ({elsewhere['lad_code'].nunique()} authorities) and are counted "
                                   "there, not here."))
-        unknown = self.all_counts[self.all_counts["lsoa_code"].notna() & self.all_counts["lad_code"].isna()]
-        if len(unknown):
-            examples = ", ".join(sorted(unknown["lsoa_code"].unique())[:3])
-            notes.append(DataNote(f"{int(unknown['records'].sum()):,} records carry LSOA codes that are not in the ONS "
-                                  f"lookup (e.g. {examples}) and cannot be placed in an area.", True))
+        notes.extend(self.placement_notes())
         if self.population.note:
             notes.append(DataNote(self.population.note, not self.population.available))
         if self.population.available:
@@ -361,6 +367,35 @@ class CrimeSection:
                                   f"{self.population.value:,} residents."))
         notes.append(DataNote(self.ward_population[1]))
         notes.extend(DataNote(w, True) for w in self.ingest.warnings)
+        return notes
+
+    def placement_notes(self) -> list[DataNote]:
+        """Which lookups placed the records, and what could not be placed (a warning)."""
+        notes = []
+        placed, geo = self.placement, self.geo
+        if placed.is_loud(self.config.unplaced_warn_pct):
+            notes.append(DataNote(placed.warning(), True))
+        elif placed.unplaced:
+            notes.append(DataNote(f"{placed.unplaced:,} records in the area's police files carry LSOA codes that no "
+                                  f"lookup in the data folder can place (e.g. {', '.join(placed.examples)}); "
+                                  f"{placed.unplaced_pct:.2f}% of the area's records, below the "
+                                  f"{self.config.unplaced_warn_pct:g}% that would be flagged. To place them, add "
+                                  f"{placed.remedy}.", True))
+        vintages = sorted(self.all_counts["own_vintage"].dropna().unique())
+        if len(vintages) > 1 or placed.bridged:
+            notes.append(DataNote(
+                f"The police files use LSOA {' and LSOA '.join(vintages)} codes; each file's records are placed "
+                f"through the lookup of its own LSOA vintage. Wards are {geo.ward_vintage_label}, for every period."
+                + (f" {placed.bridged:,} records were carried from LSOA 2011 to LSOA {geo.lsoa_vintage} through the "
+                   f"ONS LSOA 2011 to 2021 lookup; {placed.split:,} of them were in LSOAs that ONS split or "
+                   f"redesigned: {geo.best_fit_rule()}." if placed.bridged else "")))
+        else:
+            notes.append(DataNote(f"Wards are {geo.ward_vintage_label}."))
+        if placed.own_lookup_only:
+            notes.append(DataNote(
+                f"{placed.own_lookup_only:,} records are counted in the area through the lookup of their own LSOA "
+                f"vintage but cannot be put in {geo.ward_vintage} wards, so the ward figures leave them out. To place "
+                f"them in wards, add the ONS LSOA 2011 to LSOA 2021 lookup ({BRIDGE_DOWNLOAD}).", True))
         return notes
 
     def data_notes_markdown(self) -> Markdown:
