@@ -108,7 +108,12 @@ def peer_chart(peers: pd.DataFrame, title: str, x_label: str) -> Figure:
 
 
 def alt_text(fig: Figure) -> str:
-    """A text description of a chart for screen readers: its title, axes and the values drawn."""
+    """A text description of a chart for screen readers: its title, axes and the values drawn.
+
+    A figure that describes itself (maps set ``csp_alt_text`` from their data) gives that text."""
+    own = getattr(fig, "csp_alt_text", None)
+    if own:
+        return own
     parts = []
     for ax in fig.axes:
         title = ax.get_title(loc="left") or ax.get_title()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
-from . import charts, measures, narrative, spc, store
+from . import charts, maps, measures, narrative, spc, store
 from .config import Period, RunConfig, load_config
 from .findings import write_findings
 from .geography import BRIDGE_DOWNLOAD, Area, Geography, PlacementReport, placement_report
@@ -295,6 +295,79 @@ class CrimeSection:
             return Markdown(esc(f"The wards with the most {self.noun} are listed below; some counts are too small "
                                 f"to publish (fewer than {self.config.suppression_threshold})."))
         return Markdown(esc(narrative.hotspot_sentence(self.top_wards, self.noun, self.area_name)))
+
+    # ---- maps ------------------------------------------------------------------------------
+    @cached_property
+    def ward_table(self) -> pd.DataFrame:
+        """Every ward of the area (report's ward vintage): records in the period, population, rate per 1,000."""
+        lookup = self.geo.lsoa_lookup
+        wards = (lookup[lookup["lad_code"].isin(self.area.lad_codes)].drop_duplicates("ward_code")
+                 [["ward_code", "ward_name"]].reset_index(drop=True))
+        in_period = self.counts[self.counts["month"].isin(self.config.period.months)]
+        records = in_period.dropna(subset=["ward_code"]).groupby("ward_code")["records"].sum()
+        population = self.ward_population[0].set_index("ward_code")["population"]
+        wards["records"] = wards["ward_code"].map(records).fillna(0).astype("int64")
+        wards["population"] = wards["ward_code"].map(population).astype("Int64")
+        wards["per_1000"] = (1000.0 * wards["records"] / wards["population"].astype("Float64")).astype("Float64")
+        return wards
+
+    @cached_property
+    def map_layers(self) -> dict:
+        """The area's ward and LSOA boundaries (GeoDataFrames, or None), its outline and what to say."""
+        layers: dict = {"wards": None, "lsoas": None, "outline": None, "notes": []}
+        if not store.has_table(self.config.processed_dir, "boundaries"):
+            return layers
+        boundaries = store.read_table(self.config.processed_dir, "boundaries")
+        lookup = self.geo.lsoa_lookup[self.geo.lsoa_lookup["lad_code"].isin(self.area.lad_codes)]
+        for level, codes, label in (("ward", set(lookup["ward_code"]), f"{self.geo.ward_vintage} wards"),
+                                    ("lsoa", set(lookup["lsoa_code"]), f"LSOA {self.geo.lsoa_vintage} areas")):
+            vintage, found = maps.best_vintage(boundaries, level, codes)
+            if vintage is None:
+                layers["notes"].append(f"No {level.upper() if level == 'lsoa' else level} boundaries in the data folder "
+                                       f"match the area's {label}, so that map is not drawn.")
+                continue
+            chosen = boundaries[(boundaries["level"] == level) & (boundaries["vintage"] == vintage)
+                                & boundaries["code"].isin(codes)]
+            layers["wards" if level == "ward" else "lsoas"] = maps.to_geoframe(chosen)
+            files = ", ".join(sorted(set(chosen["source_file"])))
+            layers["notes"].append(f"{'Ward' if level == 'ward' else 'LSOA'} boundaries ({vintage}, {files}) cover "
+                                   f"{found} of the area's {len(codes)} {label}.")
+        shapes = layers["lsoas"] if layers["lsoas"] is not None else layers["wards"]
+        if shapes is not None:
+            layers["outline"] = shapes.geometry.union_all()
+        return layers
+
+    def maps_note(self) -> Markdown:
+        layers = self.map_layers
+        if layers["wards"] is None and layers["lsoas"] is None:
+            return Markdown(esc(f"Maps need ONS boundary files (GeoJSON or shapefile) for the area's "
+                                f"{self.geo.ward_vintage} wards and LSOA {self.geo.lsoa_vintage} areas in the data "
+                                f"folder; none were found. Download them from the {maps.BOUNDARY_DOWNLOAD}."))
+        return Markdown(esc(" ".join(layers["notes"]) + " Small counts are never shown exactly: LSOAs with 1 to "
+                            f"{self.config.suppression_threshold - 1} {self.noun} share one class, and wards with "
+                            "that few are left unshaded."))
+
+    def ward_map(self, exact: bool = False):
+        layers = self.map_layers
+        if layers["wards"] is None:
+            return Markdown("")
+        return maps.ward_rate_map(layers["wards"], self.ward_table, self.top_wards, layers["outline"],
+                                  title=f"{self.y_label} per 1,000 residents by ward, {self.area_name}",
+                                  noun=self.noun, period_label=self.config.period.label,
+                                  threshold=self.config.suppression_threshold, exact=exact)
+
+    def lsoa_map(self):
+        layers = self.map_layers
+        if layers["lsoas"] is None:
+            return Markdown("")
+        in_period = self.counts[self.counts["month"].isin(self.config.period.months)]
+        per_lsoa = (in_period.dropna(subset=["report_lsoa"]).groupby("report_lsoa", as_index=False)["records"].sum()
+                    .rename(columns={"report_lsoa": "lsoa_code"}))
+        wards = layers["wards"] if layers["wards"] is not None else layers["lsoas"].iloc[0:0]
+        return maps.lsoa_count_map(layers["lsoas"], per_lsoa, wards, self.top_wards, layers["outline"],
+                                   title=f"{self.y_label} by LSOA, {self.area_name}", noun=self.noun,
+                                   period_label=self.config.period.label,
+                                   threshold=self.config.suppression_threshold)
 
     def spc_note(self) -> Markdown:
         months = self.spc_months
