@@ -160,7 +160,7 @@ def ward_rate_map(wards, ward_table: pd.DataFrame, top: pd.DataFrame, outline, *
         handles.append(Patch(facecolor=SUPPRESSED, label=f"fewer than {threshold} {noun}: not shown"))
     _outline(ax, outline)
     labels = _label_wards(ax, data, top)
-    _legends(ax, handles, f"{noun.capitalize()} per 1,000\nresidents, {period_label}", labels, noun)
+    _legends(ax, handles, f"{noun[:1].upper() + noun[1:]} per 1,000\nresidents, {period_label}", labels, noun)
     shown = data[rates.notna()].sort_values("per_1000", ascending=False)
     highest = "; ".join(f"{name} {float(rate):.1f}" for name, rate in zip(shown["ward_name"].head(3),
                                                                           shown["per_1000"].head(3)))
@@ -169,7 +169,7 @@ def ward_rate_map(wards, ward_table: pd.DataFrame, top: pd.DataFrame, outline, *
                    "higher rates")
     else:
         shading = "unshaded: no ward has a population figure, so no rate can be given"
-    parts = [f"Map: {title}.", f"{noun.capitalize()} per 1,000 residents in {len(data)} wards, {period_label}, "
+    parts = [f"Map: {title}.", f"{noun[:1].upper() + noun[1:]} per 1,000 residents in {len(data)} wards, {period_label}, "
              f"{shading}; the area's boundary is outlined."]
     if highest:
         parts.append(f"Highest rates: {highest}.")
@@ -219,8 +219,8 @@ def lsoa_count_map(lsoas, lsoa_counts: pd.DataFrame, wards, top: pd.DataFrame, o
         top_wards.boundary.plot(ax=ax, color="#000000", linewidth=1.2)
     _outline(ax, outline)
     labels = _label_wards(ax, wards, top)
-    _legends(ax, handles, f"{noun.capitalize()} per LSOA,\n{period_label}", labels, noun)
-    parts = [f"Map: {title}.", f"{noun.capitalize()} in each of {len(data)} LSOAs, {period_label}, in classes "
+    _legends(ax, handles, f"{noun[:1].upper() + noun[1:]} per LSOA,\n{period_label}", labels, noun)
+    parts = [f"Map: {title}.", f"{noun[:1].upper() + noun[1:]} in each of {len(data)} LSOAs, {period_label}, in classes "
              f"(none; 1 to {threshold - 1}"
              + "".join(f"; {_count_class_label(edges, i)}" for i in range(len(edges) - 1))
              + "), darker for more; the area's boundary is outlined."]
