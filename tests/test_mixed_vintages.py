@@ -8,6 +8,7 @@ expected figure is an independent count with the csv module over the same files 
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -42,6 +43,9 @@ def mixed_folder(tmp_path_factory) -> Path:
         (folder / street.parent.name / street.name).symlink_to(street)
     for source in (LOOKUP_2011, LOOKUP_2021, BRIDGE, SHARED / "data" / "ons" / "lad17-csp17-pfa17-lookup.csv"):
         (folder / "ons" / source.name).symlink_to(source)
+    (folder / "ons" / "boundaries").mkdir()
+    for geojson in sorted((CURRENT / "ons" / "boundaries").glob("*/*.geojson")):
+        (folder / "ons" / "boundaries" / geojson.name).symlink_to(geojson)
     (folder / "ons" / "mid-year-estimates").mkdir()
     for workbook in sorted((SHARED / "data" / "ons" / "mid-year-estimates").glob("*")) + \
             sorted((CURRENT / "ons" / "mid-year-estimates").glob("*")):
@@ -133,3 +137,26 @@ def test_without_the_newer_lookup_the_city_of_london_is_loud(mixed_folder, tmp_p
     assert check_placement(report, 100.0, 100.0, folder, "City of London") == []
     with pytest.raises(UnplacedRecordsError, match=r"City of London: Partial count: .* stop_pct"):
         check_placement(report, 0.0, report.unplaced_pct / 2, folder, "City of London")
+
+
+def test_a_medway_map_from_the_real_lsoa_2021_and_ward_2025_boundaries(mixed_folder, placed):
+    _, _, processed = placed
+    config = load_config(2022, area="E06000035", data_dir=mixed_folder, processed_dir=processed,
+                         period_from="2022-01", period_to="2022-11")
+    ingest = ingest_folder(mixed_folder, processed, months=(str(config.trend[0].start), "2025-02"))
+    section = CrimeSection(SECTIONS["all_crime"], config, ingest)
+    with open(CURRENT / "ons" / "boundaries" / "kent-ward25" / "ward25_E06000035.geojson", encoding="utf-8") as fh:
+        ward_codes = {f["properties"]["WD25CD"] for f in json.load(fh)["features"]}
+    with open(LOOKUP_2021, encoding="utf-8-sig", newline="") as fh:
+        rows = [row for row in csv.DictReader(fh) if row["LAD24CD"] == MEDWAY]
+    assert {row["WD24CD"] for row in rows} == ward_codes  # in Kent the 2025 codes are the 2024 ones
+    note = section.maps_note().data
+    assert f"cover {len(ward_codes)} of the area's {len(ward_codes)} 2024 wards" in note
+    assert f"cover {len(rows)} of the area's {len(rows)} LSOA 2021 areas" in note
+    ward_map, lsoa_map = section.ward_map(), section.lsoa_map()
+    assert ward_map.csp_alt_text.startswith("Map: Recorded crimes per 1,000 residents by ward, Medway.")
+    assert f"each of {len(rows)} LSOAs" in lsoa_map.csp_alt_text
+    top = section.top_wards["ward_name"].tolist()
+    assert f"1 {top[0]}" in lsoa_map.csp_alt_text and len(top) == 5
+    # no LSOA 2021 population in the folder: the ward map says so rather than shading a wrong rate
+    assert "no ward has a population figure" in ward_map.csp_alt_text
