@@ -830,6 +830,12 @@ carry the `Geography1` column that ONS added from the mid-2017 release.
 | `ons/lad17-csp17-pfa17-lookup.csv` | ONS local authority -> Community Safety Partnership -> police force area lookup |
 | `ons/mid-year-estimates/ukmidyearestimatesYYYY.xlsx` | ONS mid-year population estimates, mid-2012 to mid-2016 |
 | `ons/census2011-lsoa-population.csv` | Census 2011 usual residents by LSOA |
+| `ons/boundaries/lsoa11_demo.geojson`, `ward17_demo.geojson` | ONS LSOA and ward boundaries (GeoJSON, WGS84), for the maps: synthetic shapes |
+
+Written with `--formats current`, the same figures come in today's ONS layouts instead: the LSOA (2021)
+-> ward (2024) -> LAD (2024) lookup, `lad23-csp23-pfa23-lookup.csv` (id column first), `mye16final.xlsx`
+and the other years (`MYE2 - Persons`, header on row 8), `census2021-ts001-lsoa.csv` (Nomis TS001) and
+`lsoa21_demo.geojson`, `ward24_demo.geojson`.
 
 Real: the 13 local authorities of the Kent police force area with their LAD, CSP and PFA codes,
 Medway's 22 wards, and the ONS population totals (Census 2011, mid-2012 to mid-2016).
