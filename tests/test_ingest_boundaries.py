@@ -59,3 +59,25 @@ def test_real_ons_boundaries():
     table = boundaries.read_boundaries(path)
     assert sorted(table["code"]) == codes and set(table["vintage"]) == {"2021"} and set(table["level"]) == {"lsoa"}
     assert all(shapely.from_wkb(g).is_valid for g in table["geometry"])
+
+
+def test_a_zipped_shapefile_as_the_ons_portal_serves_it(tmp_path):
+    import zipfile
+
+    import geopandas as gpd
+
+    source = write_geojson(tmp_path / "w.geojson", [({"WD24CD": "E05000001", "WD24NM": "North"}, square(0.5, 51.3))])
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    gpd.read_file(source).to_file(shp_dir / "WD_MAY_2024_UK_BGC.shp")
+    archive = tmp_path / "Wards_May_2024_Boundaries_UK_BGC.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in sorted(shp_dir.iterdir()):
+            zf.write(part, part.name)
+    assert boundaries.sniff(archive)
+    table = boundaries.read_boundaries(archive)
+    assert table[["level", "vintage", "code", "name"]].values.tolist() == [["ward", "2024", "E05000001", "North"]]
+    police = tmp_path / "police.zip"
+    with zipfile.ZipFile(police, "w") as zf:
+        zf.writestr("2022-01/2022-01-kent-street.csv", "Crime ID,Month\n")
+    assert not boundaries.sniff(police)

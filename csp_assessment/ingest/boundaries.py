@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import InputError
 
-SUFFIXES = {".geojson", ".json", ".shp"}
+SUFFIXES = {".geojson", ".json", ".shp"}  # and .zip holding a shapefile, as the ONS portal serves them
 BRITISH_NATIONAL_GRID = "EPSG:27700"
 # Metres: a 5 m line is well under a printed pixel at the scale of a local authority map.
 SIMPLIFY_METRES = 5.0
@@ -35,8 +35,26 @@ def _fields(path: Path) -> list[str]:
     import pyogrio
 
     try:
-        return [str(name) for name in pyogrio.read_info(path)["fields"]]
+        return [str(name) for name in pyogrio.read_info(_source(path))["fields"]]
     except Exception:  # noqa: BLE001 - pyogrio raises several error types for unreadable files
+        return []
+
+
+def _source(path: Path) -> str:
+    """What GDAL opens: the file itself, or the shapefile inside a zip as the ONS portal serves it."""
+    if path.suffix.lower() != ".zip":
+        return str(path)
+    shapefiles = _zipped_shapefiles(path)
+    return f"/vsizip/{path}/{shapefiles[0]}" if shapefiles else str(path)
+
+
+def _zipped_shapefiles(path: Path) -> list[str]:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sorted(name for name in archive.namelist() if name.lower().endswith(".shp"))
+    except zipfile.BadZipFile:
         return []
 
 
@@ -53,7 +71,9 @@ def _level(fields: list[str]) -> tuple[str, str, str] | None:
 def sniff(path: Path) -> bool:
     """True when ``path`` is an LSOA or ward boundary file."""
     path = Path(path)
-    return path.suffix.lower() in SUFFIXES and _level(_fields(path)) is not None
+    if path.suffix.lower() == ".zip" and not _zipped_shapefiles(path):
+        return False  # police.uk archives and other zips: only the member names were read
+    return path.suffix.lower() in SUFFIXES | {".zip"} and _level(_fields(path)) is not None
 
 
 def read_boundaries(path: Path) -> pd.DataFrame:
@@ -73,7 +93,7 @@ def read_boundaries(path: Path) -> pd.DataFrame:
                       next((f for f in fields if _LAD_CODE.fullmatch(f)), None))
     wanted = [c for c in (code_column, name_column, lad_column) if c]
     try:
-        frame = gpd.read_file(path, engine="pyogrio", columns=wanted)
+        frame = gpd.read_file(_source(path), engine="pyogrio", columns=wanted)
     except Exception as exc:  # noqa: BLE001 - GDAL reports unreadable files in many ways
         raise InputError(path, f"cannot be read as a boundary file ({exc})") from None
     if frame.empty:

@@ -122,7 +122,11 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
                                        "the months this assessment needs")
     by_kind: dict[str, list[Path]] = {"police_uk": sorted({f.source for f in street_files})}
     for path in files:
-        if path.suffix.lower() == ".zip" or police_uk.STREET_FILE.match(path.name):
+        if path.suffix.lower() == ".zip":
+            if boundaries.sniff(path):  # a zipped shapefile; other zips are police.uk archives
+                by_kind.setdefault("boundaries", []).append(path)
+            continue
+        if police_uk.STREET_FILE.match(path.name):
             continue
         if path.suffix.lower() in boundaries.SUFFIXES:
             kind = "boundaries" if boundaries.sniff(path) else None
