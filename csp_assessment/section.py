@@ -277,7 +277,8 @@ class CrimeSection:
             "Per 1,000 residents": top["per_1000"].map(narrative.fmt_rate).where(~hidden, "suppressed"),
             "Share of area": top["share_pct"].map(narrative.fmt_pct).where(~hidden, "suppressed"),
         })
-        caption = f"Top {self.config.top_wards} wards, {self.config.period.label}"
+        vintage = f" ({self.geo.ward_vintage} wards)" if self.geo.ward_vintage else ""
+        caption = f"Top {self.config.top_wards} wards{vintage}, {self.config.period.label}"
         if exact:
             caption += " — exact counts, for analysts only: not for publication"
         return styled_table(table, {}, caption=caption, text_columns=["Ward"])
@@ -495,6 +496,9 @@ class CrimeSection:
             "overview": self.overview().to_dict(orient="records"),
             "top_wards": self.top_wards[["ward_name", "records", "share_pct"]].round(1).to_dict(orient="records"),
             "top_wards_suppressed": bool(self.suppressed_wards.any()),
+            "ward_vintage": self.geo.ward_vintage,
+            "unplaced_records": self.placement.unplaced,
+            "unplaced_pct": round(self.placement.unplaced_pct, 2),
             "trend": [{"period": r.period, "records": None if pd.isna(r.records) else int(r.records)}
                       for r in self.trend.itertuples()],
             "spc_variation": (self.spc_results[self.all_label].variation
