@@ -51,9 +51,11 @@ def trend_and_seasonality_chart(trend: pd.DataFrame, season: pd.DataFrame, *, tr
     apply_style()
     fig = Figure(figsize=(8, 3.3), layout="constrained")
     trend_ax, season_ax = fig.subplots(1, 2)
-    _draw_trend(trend_ax, trend, textwrap.fill(trend_title, 42), y_label, x_label, fontsize=8)
-    _draw_seasonality(season_ax, season, textwrap.fill(season_title, 42), y_label, current_label, previous_label,
+    _draw_trend(trend_ax, trend, textwrap.fill(trend_title, 40), y_label, x_label, fontsize=8)
+    _draw_seasonality(season_ax, season, textwrap.fill(season_title, 40), y_label, current_label, previous_label,
                       compact=True)
+    for ax in (trend_ax, season_ax):  # two titles side by side: each must fit its half of the width
+        ax.title.set_fontsize(10)
     return fig
 
 
@@ -138,10 +140,9 @@ def peer_chart(peers: pd.DataFrame, title: str, x_label: str) -> Figure:
 def alt_text(fig: Figure) -> str:
     """A text description of a chart for screen readers: its title, axes and the values drawn.
 
-    A figure that describes itself (maps set ``csp_alt_text`` from their data) gives that text."""
-    own = getattr(fig, "csp_alt_text", None)
-    if own:
-        return own
+    A figure whose maker describes it better (maps, a labelled scatter) carries ``csp_alt_text``."""
+    if getattr(fig, "csp_alt_text", None):
+        return fig.csp_alt_text
     parts = []
     for ax in fig.axes:
         title = ax.get_title(loc="left") or ax.get_title()

@@ -187,9 +187,7 @@ def _key_figures(specs: list[SectionSpec], findings: dict[str, dict]) -> str:
                       if found.get("change_pct") is not None else narrative.NOT_AVAILABLE)
             signal = found.get("spc_signals", {}).get("All crime" if spec.record_kind == "crime"
                                                       else "Anti-social behaviour", {})
-            icon = mdc_icons.icon_cell(mdc_icons.variation_icon(signal.get("point_type"), signal.get("side")),
-                                       mdc_icons.variation_words(signal.get("point_type"), signal.get("side")))
-            rows.append((spec.title, f"{level} in {found['period']}", change, icon))
+            rows.append((spec.title, f"{level} in {found['period']}", change, _signal_cell(signal)))
         else:
             rows.append((spec.title, _indicator_summary(found), "", ""))
     body = "".join(f'<tr><th scope="row">{_e(title)}</th><td class="csp-text">{_e(level)}</td>'
@@ -198,6 +196,16 @@ def _key_figures(specs: list[SectionSpec], findings: dict[str, dict]) -> str:
     return ('<table class="csp-key-figures"><caption>Key figures</caption><thead><tr><th>Section</th>'
             "<th>Level</th><th>Annual change</th><th>Latest month (SPC)</th></tr></thead>"
             f"<tbody>{body}</tbody></table>")
+
+
+def _signal_cell(signal: dict) -> str:
+    """A series' Making Data Count icons (variation, and assurance where it has a target) with their words."""
+    cell = mdc_icons.icon_cell(mdc_icons.variation_icon(signal.get("point_type"), signal.get("side")),
+                               mdc_icons.variation_words(signal.get("point_type"), signal.get("side")))
+    if signal.get("assurance"):
+        cell += "<br>" + mdc_icons.icon_cell(mdc_icons.assurance_icon(signal["assurance"]),
+                                             f"target {signal['assurance']}")
+    return cell
 
 
 def _partnership_part(text: PartnershipText, key: str, heading: str | None = None) -> str:
@@ -238,9 +246,7 @@ def _risers_and_fallers(found: dict, n: int = 3) -> str:
     signals = found.get("spc_signals", {})
 
     def row(r: dict) -> str:
-        signal = signals.get(r["category"], {})
-        icon = mdc_icons.icon_cell(mdc_icons.variation_icon(signal.get("point_type"), signal.get("side")),
-                                   mdc_icons.variation_words(signal.get("point_type"), signal.get("side")))
+        icon = _signal_cell(signals.get(r["category"], {}))
         pct = narrative.fmt_pct(r["change_pct"], signed=True) if r.get("change_pct") is not None else "new"
         return (f'<tr><th scope="row">{_e(r["category"])}</th><td>{narrative.fmt_int(r["previous"])}</td>'
                 f"<td>{narrative.fmt_int(r['records'])}</td><td>{r['change']:+,}</td><td>{_e(pct)}</td>"

@@ -52,7 +52,8 @@ PARTS: dict[str, Part] = {p.key: p for p in (
 
 
 def section_part(section_key: str, title: str) -> Part:
-    return Part(section_key, f"{section_key.replace('_', '-')}.md", title, f"the {title} section")
+    return Part(section_key, f"{section_key.replace('_', '-')}.md", title,
+                f"the partnership's commentary in the {title} section")
 
 
 class _ReaderRenderer(mistune.HTMLRenderer):

@@ -101,7 +101,8 @@ def _crime_findings(title: str, kind: str) -> dict:
     return {"section": "x", "title": title, "period": "Apr 16 – Mar 17", "comparison_period": "Apr 15 – Mar 16",
             "headline": f"{title}: 100 records.", "count": 100, "rate_per_1000": 1.0, "change_pct": 5.0,
             "overview": [{"Measure": "Level", "Finding": "100"}], "special_causes": [], "data_notes": [],
-            "spc_signals": {label: {"point_type": "common_cause", "side": None, "assurance": None}},
+            "spc_signals": {label: {"point_type": "common_cause", "side": None, "assurance": "consistently missed"},
+                            "Burglary": {"point_type": "special_cause_concern", "side": "high", "assurance": None}},
             "breakdown": [{"category": "Burglary", "records": 60, "previous": 50, "change": 10, "change_pct": 20.0},
                           {"category": "Robbery", "records": 40, "previous": 45, "change": -5, "change_pct": -11.1}]}
 
@@ -151,3 +152,6 @@ def test_missing_texts_leave_no_empty_headings(tmp_path):
     assert "The purpose of the strategic assessment" in source
     # risers and fallers still come from the findings, the crime picture's own words are optional
     assert "The crime picture in context" in source and "Burglary" in source and "Robbery" in source
+    # Making Data Count icons beside each series in the summary tables, with their meaning in words
+    assert source.count("target consistently missed") == 2  # crime and ASB in the key figures
+    assert 'aria-label="Special cause variation, concern (high)"' in source  # burglary, the largest riser
