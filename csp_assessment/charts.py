@@ -138,8 +138,10 @@ def peer_chart(peers: pd.DataFrame, title: str, x_label: str) -> Figure:
 
 
 def alt_text(fig: Figure) -> str:
-    """A text description of a chart for screen readers: its title, axes and the values drawn."""
-    if getattr(fig, "csp_alt_text", None):  # a chart whose maker describes it better (a labelled scatter)
+    """A text description of a chart for screen readers: its title, axes and the values drawn.
+
+    A figure whose maker describes it better (maps, a labelled scatter) carries ``csp_alt_text``."""
+    if getattr(fig, "csp_alt_text", None):
         return fig.csp_alt_text
     parts = []
     for ax in fig.axes:

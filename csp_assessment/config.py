@@ -93,6 +93,10 @@ class RunConfig:
     priorities: dict = field(default_factory=dict)  # params' priorities: block (see priorities.py)
     previous_priorities: tuple = ()  # last year's priorities and their measures (see priorities.py)
     area_from_params: bool = True  # False when --area replaced the params file's area
+    # Records whose LSOA cannot be placed: above warn_pct of the area's candidate records the
+    # headline and run log say so; above stop_pct the run stops rather than print a wrong figure.
+    unplaced_warn_pct: float = 0.5
+    unplaced_stop_pct: float = 5.0
     report_subdir: str = ""  # set in a multi-area run: each area reports into reports/<year>/<area code>/
     extra: dict = field(default_factory=dict, compare=False)
 
@@ -228,6 +232,8 @@ def load_config(
         priorities=dict(settings.get("priorities") or {}),
         previous_priorities=tuple(settings.get("previous_priorities") or ()),
         area_from_params=area_from_params,
+        unplaced_warn_pct=float((settings.get("unplaced_records") or {}).get("warn_pct", 0.5)),
+        unplaced_stop_pct=float((settings.get("unplaced_records") or {}).get("stop_pct", 5.0)),
     )
 
 

@@ -9,7 +9,15 @@
 * ``ons/mid-year-estimates/ukmidyearestimatesYYYY.xlsx``, mid-2012 to mid-2016: ONS
   population estimates by single year of age;
 * ``ons/census2011-lsoa-population.csv``: Census 2011 usual residents by LSOA;
+* ``ons/boundaries/``: LSOA and ward boundaries (GeoJSON) for the maps;
 * ``SYNTHETIC-DEMONSTRATION-DATA.txt`` and ``README.md`` saying what the files are.
+
+``formats="current"`` writes the same figures in the formats ONS publishes since the 2021 Census:
+the LSOA (2021) -> ward (2024) -> LAD (2024) lookup (byte-order mark, ``ObjectId`` last), a
+LAD -> CSP -> PFA lookup with its id column first, mid-year estimate workbooks with the
+``MYE2 - Persons`` sheet and its header on row 8, Census 2021 TS001 by LSOA as Nomis serves it,
+and boundaries with LSOA21CD/WD24CD codes. The police files are the same (data.police.uk now
+codes LSOA 2021; the synthetic codes belong to no real vintage).
 
 What is real and what is not. Real public facts: the 13 local authorities of the Kent police
 force area with their LAD17, CSP17 and PFA17 codes, Medway's 22 wards (2017) and their LSOA
@@ -60,7 +68,8 @@ from openpyxl.xml.functions import tostring
 
 DEMO_MARKER = "SYNTHETIC-DEMONSTRATION-DATA.txt"
 # Bump when the generator writes different files, so an old demo folder is made again.
-DEMO_VERSION = 4
+DEMO_VERSION = 5
+DEMO_FORMATS = ("2017", "current")
 
 FORCE = "Kent Police"
 FIRST_YEAR = 2012  # financial years 2012/13 .. 2016/17
@@ -240,15 +249,22 @@ POLICE_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude
                   "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]
 
 
-def generate_demo(out_dir: Path, seed: int = 2017) -> list[Path]:
-    """Write the demonstration data set into ``out_dir``; return the files written, sorted."""
+def generate_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> list[Path]:
+    """Write the demonstration data set into ``out_dir``; return the files written, sorted.
+
+    ``formats``: "2017" for the files as published in 2017, "current" for today's ONS formats
+    (the figures are the same either way)."""
+    if formats not in DEMO_FORMATS:
+        raise ValueError(f"formats must be one of {', '.join(DEMO_FORMATS)}, not {formats!r}")
+    current = formats == "current"
     out_dir = Path(out_dir)
     rng = np.random.default_rng(seed)
     lsoas, wards = _geography(rng)
     written = _write_police(out_dir, rng, lsoas, wards)
-    written += _write_lookups(out_dir, lsoas, wards)
-    written.append(_write_census(out_dir, rng, lsoas))
-    written += _write_mid_year_estimates(out_dir, rng)
+    written += _write_current_lookups(out_dir, lsoas, wards) if current else _write_lookups(out_dir, lsoas, wards)
+    written.append(_write_census(out_dir, rng, lsoas, current))
+    written += _write_mid_year_estimates(out_dir, rng, current)
+    written += _write_boundaries(out_dir, lsoas, wards, current)
     written += _write_notes(out_dir, seed)
     # Imported here: demo_health builds on this module's areas and populations. Called last, with
     # the same generator, so the files above are the same with or without it.
@@ -543,7 +559,89 @@ def _write_lookups(out_dir: Path, lsoas: pd.DataFrame, wards: pd.DataFrame) -> l
     return [ward_path, csp_path]
 
 
-def _write_census(out_dir: Path, rng: np.random.Generator, lsoas: pd.DataFrame) -> Path:
+def _write_current_lookups(out_dir: Path, lsoas: pd.DataFrame, wards: pd.DataFrame) -> list[Path]:
+    """The lookups as ONS publishes them now: LSOA (2021) -> ward (2024) -> LAD (2024) with a
+    byte-order mark, Welsh-name columns and ObjectId last; LAD -> CSP -> PFA with its id first."""
+    ons = out_dir / "ons"
+    ons.mkdir(parents=True, exist_ok=True)
+    ward_lsoa = wards.iloc[lsoas["ward"].to_numpy()]
+    la_of = [AUTHORITIES[i] for i in lsoas["la"]]
+    ward_path = ons / "LSOA_(2021)_to_Electoral_Ward_(2024)_to_LAD_(2024)_Best_Fit_Lookup_in_EW.csv"
+    with ward_path.open("w", newline="", encoding="utf-8-sig") as f:
+        out = csv.writer(f, lineterminator="\r\n")
+        out.writerow(["LSOA21CD", "LSOA21NM", "LSOA21NMW", "WD24CD", "WD24NM", "WD24NMW", "LAD24CD", "LAD24NM",
+                      "LAD24NMW", "ObjectId"])
+        out.writerows(zip(lsoas["lsoa_code"], lsoas["lsoa_name"], [""] * len(lsoas), ward_lsoa["ward_code"],
+                          ward_lsoa["ward_name"], [""] * len(lsoas), [la.code for la in la_of],
+                          [la.name for la in la_of], [""] * len(lsoas), range(1, len(lsoas) + 1)))
+    csp_path = ons / "lad23-csp23-pfa23-lookup.csv"
+    with csp_path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(["FID", "LAD23CD", "LAD23NM", "CSP23CD", "CSP23NM", "PFA23CD", "PFA23NM"])
+        out.writerows((fid, la.code, la.name, la.csp_code, la.csp_name, *PFA)
+                      for fid, la in enumerate(AUTHORITIES, start=1))
+    return [ward_path, csp_path]
+
+
+# ---------------------------------------------------------------------------------------------
+# Boundaries
+
+
+# Metres: how far an LSOA reaches from its synthetic centre where no neighbour bounds it.
+LSOA_REACH = 2_500
+
+
+def _write_boundaries(out_dir: Path, lsoas: pd.DataFrame, wards: pd.DataFrame, current: bool) -> list[Path]:
+    """LSOA and ward boundaries (GeoJSON, WGS84, as ONS serves them) for every synthetic area.
+
+    Each LSOA is the Voronoi cell of its synthetic centre (shapely), within LSOA_REACH of it;
+    a ward is the union of its LSOAs. No random numbers are drawn, so the other files are the
+    same with or without boundaries.
+    """
+    import geopandas as gpd
+    import shapely
+
+    folder = out_dir / "ons" / "boundaries"
+    folder.mkdir(parents=True, exist_ok=True)
+    centres = gpd.GeoSeries(gpd.points_from_xy(lsoas["lon"], lsoas["lat"]), crs="EPSG:4326").to_crs("EPSG:27700")
+    cells = shapely.voronoi_polygons(shapely.MultiPoint(list(centres)), ordered=True)
+    reach = centres.buffer(LSOA_REACH, quad_segs=8)
+    shapes = gpd.GeoSeries(list(cells.geoms), crs="EPSG:27700").intersection(reach, align=False)
+    ward_lsoa = wards.iloc[lsoas["ward"].to_numpy()]
+    lsoa_vintage, ward_vintage = ("21", "24") if current else ("11", "17")
+    lsoa_frame = gpd.GeoDataFrame({f"LSOA{lsoa_vintage}CD": lsoas["lsoa_code"], f"LSOA{lsoa_vintage}NM": lsoas["lsoa_name"],
+                                   f"LAD{ward_vintage}CD": [AUTHORITIES[i].code for i in lsoas["la"]]},
+                                  geometry=shapes.values, crs="EPSG:27700")
+    ward_shapes = lsoa_frame.assign(ward=ward_lsoa["ward_code"].to_numpy()).dissolve(by="ward", sort=True)
+    ward_frame = gpd.GeoDataFrame({f"WD{ward_vintage}CD": ward_shapes.index,
+                                   f"WD{ward_vintage}NM": wards.set_index("ward_code").loc[ward_shapes.index, "ward_name"],
+                                   f"LAD{ward_vintage}CD": ward_shapes[f"LAD{ward_vintage}CD"]},
+                                  geometry=ward_shapes.geometry.values, crs="EPSG:27700")
+    written = []
+    for frame, name in ((lsoa_frame, f"lsoa{lsoa_vintage}_demo.geojson"), (ward_frame, f"ward{ward_vintage}_demo.geojson")):
+        path = folder / name
+        _write_geojson(frame.to_crs("EPSG:4326"), path)
+        written.append(path)
+    return written
+
+
+def _write_geojson(frame, path: Path) -> None:
+    """GeoJSON with coordinates rounded to 6 decimals (about 10 cm) and a fixed layout, so the same
+    shapes always give the same bytes."""
+    import json
+
+    import shapely
+
+    features = []
+    for row in frame.itertuples(index=False):
+        properties = {col: str(getattr(row, col)) for col in frame.columns if col != "geometry"}
+        geometry = shapely.geometry.mapping(shapely.set_precision(row.geometry, 1e-6))
+        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
+    collection = {"type": "FeatureCollection", "name": path.stem, "features": features}
+    path.write_text(json.dumps(collection, separators=(",", ":")) + "\n", encoding="utf-8", newline="\n")
+
+
+def _write_census(out_dir: Path, rng: np.random.Generator, lsoas: pd.DataFrame, current: bool = False) -> Path:
     n = len(lsoas)
     residents = lsoas["residents"].to_numpy()
     # Most LSOAs have a handful of people in communal establishments; a few hold a care home,
@@ -553,6 +651,16 @@ def _write_census(out_dir: Path, rng: np.random.Generator, lsoas: pd.DataFrame) 
     household = residents - communal
     households = np.rint(household / np.clip(rng.normal(2.4, 0.15, n), 1.9, 2.9)).astype(np.int64)
     hectares = np.rint(np.clip(rng.lognormal(np.log(110), 1.0, n), 10, 5000)).astype(np.int64)
+    if current:  # the same residents as Census 2021 TS001 by LSOA, as Nomis serves it
+        path = out_dir / "ons" / "census2021-ts001-lsoa.csv"
+        with path.open("w", newline="", encoding="utf-8") as f:
+            out = csv.writer(f, lineterminator="\n")
+            out.writerow(["date", "geography", "geography code", "Residence type: Total; measures: Value",
+                          "Residence type: Lives in a household; measures: Value",
+                          "Residence type: Lives in a communal establishment; measures: Value"])
+            out.writerows(("2021", row.lsoa_name, row.lsoa_code, int(residents[i]), int(household[i]),
+                           int(communal[i])) for i, row in enumerate(lsoas.itertuples(index=False)))
+        return path
     path = out_dir / "ons" / "census2011-lsoa-population.csv"
     # The extract has CRLF line endings, an unnamed empty column, three "Persons" columns (all
     # usual residents, in households, communal) and thousands separators, hence quoting.
@@ -582,7 +690,7 @@ MALE_SHARE = np.interp(AGES, [0, 20, 40, 60, 80, 90], [0.512, 0.51, 0.495, 0.49,
 MYE2_SHEETS = {"MYE2 - All": "Persons", "MYE2 - M": "Males", "MYE2 - F": "Females"}
 
 
-def _write_mid_year_estimates(out_dir: Path, rng: np.random.Generator) -> list[Path]:
+def _write_mid_year_estimates(out_dir: Path, rng: np.random.Generator, current: bool = False) -> list[Path]:
     folder = out_dir / "ons" / "mid-year-estimates"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -604,6 +712,11 @@ def _write_mid_year_estimates(out_dir: Path, rng: np.random.Generator) -> list[P
         males = np.rint(persons * MALE_SHARE).astype(np.int64)
         counts = {"MYE2 - All": persons, "MYE2 - M": males, "MYE2 - F": persons - males}
 
+        if current:
+            path = folder / f"mye{year % 100:02d}final.xlsx"
+            _save_reproducibly(_current_mye_workbook(year, areas, counts), path)
+            written.append(path)
+            continue
         wb = openpyxl.Workbook()
         contents = wb.active
         contents.title = "Contents "  # sic: the ONS sheet name has a trailing space
@@ -633,6 +746,32 @@ def _write_mid_year_estimates(out_dir: Path, rng: np.random.Generator) -> list[P
         _save_reproducibly(wb, path)
         written.append(path)
     return written
+
+
+def _current_mye_workbook(year: int, areas: list, counts: dict[str, np.ndarray]) -> openpyxl.Workbook:
+    """The layout ONS uses from mid-2021: a cover sheet, then 'MYE2 - Persons', 'MYE2 - Females' and
+    'MYE2 - Males', each with seven title and feedback rows above the header on row 8."""
+    wb = openpyxl.Workbook()
+    cover = wb.active
+    cover.title = "Cover sheet"
+    cover.append([f"Population estimates for the UK, England, Wales, Scotland and Northern Ireland: mid-{year}"])
+    cover.append(["SYNTHETIC DEMONSTRATION DATA made by csp_assessment.demo: the totals follow the published ONS "
+                  "estimates, the single-year-of-age detail is random. Not an ONS publication."])
+    for sheet, source in (("MYE2 - Persons", "MYE2 - All"), ("MYE2 - Females", "MYE2 - F"), ("MYE2 - Males", "MYE2 - M")):
+        people = sheet.removeprefix("MYE2 - ")
+        ws = wb.create_sheet(sheet)
+        ws.append([f"MYE2: {people} by single year of age and sex for local authorities in the UK, mid-{year}"])
+        ws.append(["This worksheet contains one table. Freeze panes are turned on."])
+        ws.append(["To turn off freeze panes select the 'View' ribbon then 'Freeze Panes' then 'Unfreeze Panes' "
+                   "or use [Alt W, F]"])
+        ws.append(["Please choose from the links presented in the cells below to e-mail us your opinion on this table:"])
+        ws.append(["This met my needs, please produce it next year"])
+        ws.append(["I need something slightly different (please specify)"])
+        ws.append(["This is not what I need at all (please specify)"])
+        ws.append(["Code", "Name", "Geography", "All ages", *AGES.tolist()])
+        for (code, name, geography, _), row in zip(areas, counts[source]):
+            ws.append([code, name, geography, int(row.sum()), *row.tolist()])
+    return wb
 
 
 def _save_reproducibly(wb: openpyxl.Workbook, path: Path) -> None:
@@ -697,6 +836,12 @@ carry the `Geography1` column that ONS added from the mid-2017 release.
 | `ons/mid-year-estimates/ukmidyearestimatesYYYY.xlsx` | ONS mid-year population estimates, mid-2012 to mid-2016 |
 | `ons/census2011-lsoa-population.csv` | Census 2011 usual residents by LSOA |
 | `narrative/*.md` | the partnership's own words for each part of the document (example texts, marked synthetic) |
+| `ons/boundaries/lsoa11_demo.geojson`, `ward17_demo.geojson` | ONS LSOA and ward boundaries (GeoJSON, WGS84), for the maps: synthetic shapes |
+
+Written with `--formats current`, the same figures come in today's ONS layouts instead: the LSOA (2021)
+-> ward (2024) -> LAD (2024) lookup, `lad23-csp23-pfa23-lookup.csv` (id column first), `mye16final.xlsx`
+and the other years (`MYE2 - Persons`, header on row 8), `census2021-ts001-lsoa.csv` (Nomis TS001) and
+`lsoa21_demo.geojson`, `ward24_demo.geojson`.
 
 Real: the 13 local authorities of the Kent police force area with their LAD, CSP and PFA codes,
 Medway's 22 wards, and the ONS population totals (Census 2011, mid-2012 to mid-2016).
@@ -730,8 +875,10 @@ def main(argv: list[str] | None = None) -> None:
         description="Write the synthetic demonstration data set (data.police.uk and ONS formats).")
     parser.add_argument("out_dir", type=Path, help="folder to write into (created if missing)")
     parser.add_argument("--seed", type=int, default=2017, help="random seed (default 2017)")
+    parser.add_argument("--formats", choices=DEMO_FORMATS, default="2017",
+                        help="file formats: as published in 2017 (default), or as ONS publishes them now")
     args = parser.parse_args(argv)
-    written = generate_demo(args.out_dir, seed=args.seed)
+    written = generate_demo(args.out_dir, seed=args.seed, formats=args.formats)
     for path in written:
         print(path)
     print(f"{len(written)} files written to {args.out_dir} (synthetic demonstration data)")

@@ -14,7 +14,23 @@ from pathlib import Path
 import pandas as pd
 
 from . import store
-from .errors import ConfigError
+from .errors import ConfigError, InputError
+
+
+# Where to download what the placement and the ward rates need, named in warnings and notes.
+LOOKUP_DOWNLOAD = {
+    "2021": "ONS Open Geography Portal, https://geoportal.statistics.gov.uk/ : 'LSOA (2021) to Electoral Ward (2024) "
+            "to LAD (2024) Best Fit Lookup in EW' (CSV)",
+    "2011": "ONS Open Geography Portal, https://geoportal.statistics.gov.uk/ : 'Lower Layer Super Output Area (2011) "
+            "to Ward (2017) Lookup in England and Wales' (CSV)",
+}
+BRIDGE_DOWNLOAD = ("ONS Open Geography Portal, https://geoportal.statistics.gov.uk/ : 'LSOA (2011) to LSOA (2021) to "
+                   "Local Authority District (2022) Exact Fit Lookup for EW' (CSV)")
+POPULATION_DOWNLOAD = {
+    "2021": "Census 2021 TS001 by LSOA from https://www.nomisweb.co.uk/sources/census_2021_bulk, or ONS 'Lower layer "
+            "Super Output Area population estimates' (SAPE, LSOA 2021) from https://www.ons.gov.uk/",
+    "2011": "the Census 2011 LSOA population, or ONS SAPE up to mid-2020, from https://www.ons.gov.uk/",
+}
 
 
 @dataclass(frozen=True)
@@ -39,16 +55,154 @@ class Population:
 
 
 class Geography:
-    """Lookups and populations from data/processed."""
+    """Lookups and populations from data/processed.
+
+    The data folder may hold lookups of several vintages (LSOA 2011 -> ward 2017, LSOA 2021 ->
+    ward 2024, ...) and the ONS LSOA 2011 -> 2021 bridge. ``lsoa_lookup`` is the report's lookup:
+    the one with the newest wards, so every ward figure of a report uses one ward vintage
+    (``ward_vintage``). Police records are placed by :meth:`place`.
+    """
 
     def __init__(self, processed_dir: Path):
-        self.lsoa_lookup = store.read_table(processed_dir, "lsoa_lookup")
+        lookups = store.read_table(processed_dir, "lsoa_lookup")
+        if "lsoa_vintage" not in lookups.columns:  # one lookup of unnamed vintage
+            lookups = lookups.assign(lsoa_vintage="", ward_vintage="", lad_vintage="", source_file="")
+        self.lookups = lookups
+        vintages = sorted(set(zip(lookups["ward_vintage"], lookups["lsoa_vintage"], lookups["lad_vintage"])))
+        self.ward_vintage, self.lsoa_vintage, lad_vintage = vintages[-1]
+        report = ((lookups["ward_vintage"] == self.ward_vintage) & (lookups["lsoa_vintage"] == self.lsoa_vintage)
+                  & (lookups["lad_vintage"] == lad_vintage))
+        self.lsoa_lookup = lookups[report].reset_index(drop=True)
+        self.lookup_file = str(self.lsoa_lookup["source_file"].iloc[0])
+        # Each LSOA vintage's own lookup: the one with its newest wards.
+        self.own_lookups: dict[str, pd.DataFrame] = {}
+        for ward_v, lsoa_v, lad_v in vintages:
+            self.own_lookups[lsoa_v] = lookups[(lookups["ward_vintage"] == ward_v) & (lookups["lsoa_vintage"] == lsoa_v)
+                                               & (lookups["lad_vintage"] == lad_v)].reset_index(drop=True)
+        self.bridge = store.read_table(processed_dir, "lsoa_bridge") if store.has_table(processed_dir, "lsoa_bridge") else None
         self.area_lookup = store.read_table(processed_dir, "area_lookup") if store.has_table(processed_dir, "area_lookup") else None
         self.population_la = (store.read_table(processed_dir, "population_la")
                               if store.has_table(processed_dir, "population_la") else None)
         self.population_lsoa = (store.read_table(processed_dir, "population_lsoa")
                                 if store.has_table(processed_dir, "population_lsoa") else None)
-        self.la_names = (self.lsoa_lookup.drop_duplicates("lad_code").set_index("lad_code")["lad_name"].to_dict())
+        if self.population_lsoa is not None and "lsoa_vintage" not in self.population_lsoa.columns:
+            self.population_lsoa = self.population_lsoa.assign(lsoa_vintage="")
+        # Names from every lookup, the report's lookup last so its names win.
+        names: dict[str, str] = {}
+        for frame in [*self.own_lookups.values(), self.lsoa_lookup]:
+            names.update(frame.drop_duplicates("lad_code").set_index("lad_code")["lad_name"].to_dict())
+        self.la_names = names
+
+    @property
+    def ward_vintage_label(self) -> str:
+        """How the report names its wards, e.g. "wards as at 2024 (ONS LSOA 2021 to ward 2024 lookup)"."""
+        if not self.ward_vintage:
+            return f"wards of the ONS lookup {self.lookup_file}".strip()
+        return (f"wards as at {self.ward_vintage} (ONS LSOA {self.lsoa_vintage} to ward {self.ward_vintage} lookup, "
+                f"{self.lookup_file})")
+
+    # ---- placing police records --------------------------------------------------------------
+    def place(self, counts: pd.DataFrame) -> pd.DataFrame:
+        """``counts`` (month, force, lsoa_code, records, ...) with where each row belongs.
+
+        Added columns: own_vintage (the LSOA vintage of the row's file), report_lsoa (its LSOA
+        in the report's vintage), ward_code, ward_name (report's wards), lad_code, placed_by:
+
+        * "lookup": the LSOA is in the report's lookup as coded;
+        * "bridge": reached the report's LSOA vintage through the ONS LSOA 2011 -> 2021 lookup
+          (a split or redesigned LSOA goes to its best-fit successor: see :meth:`best_fit_rule`);
+        * "own lookup": placed in its local authority by the lookup of its own vintage, but not in
+          a report ward (the bridge is missing);
+        * "unplaced": no lookup in the data folder knows the code;
+        * "no location": the record has no LSOA.
+
+        A file's vintage is the LSOA vintage whose codes it matches most (codes of unchanged LSOAs
+        are the same in both), so counts never depend on the order files or lookups are listed.
+        """
+        out = counts.copy()
+        out["own_vintage"] = pd.Series(pd.NA, index=out.index, dtype="object")
+        located = out["lsoa_code"].notna()
+        code_sets = self._code_sets()
+        if located.any() and code_sets:
+            files = out.loc[located, ["month", "force", "lsoa_code"]].drop_duplicates()
+            order = sorted(code_sets, reverse=True)  # newest first: a tie goes to the newest vintage
+            hits = pd.DataFrame({v: files["lsoa_code"].isin(code_sets[v]).astype(int) for v in order}, index=files.index)
+            per_file = hits.groupby([files["month"], files["force"]]).sum()
+            own = per_file.idxmax(axis=1).rename("own_vintage").reset_index()
+            out = out.drop(columns="own_vintage").merge(own, on=["month", "force"], how="left")
+            out.loc[out["lsoa_code"].isna(), "own_vintage"] = pd.NA
+        report_codes = set(self.lsoa_lookup["lsoa_code"])
+        out["report_lsoa"] = pd.Series(pd.NA, index=out.index, dtype="object")
+        out["placed_by"] = "unplaced"
+        for vintage in out["own_vintage"].dropna().unique():
+            rows = out["own_vintage"] == vintage
+            codes = out.loc[rows, "lsoa_code"]
+            if vintage == self.lsoa_vintage:
+                direct = codes.where(codes.isin(report_codes))
+                bridged = pd.Series(pd.NA, index=codes.index, dtype="object")
+            else:
+                bridged = codes.map(self._translation(vintage, self.lsoa_vintage))
+                direct = codes.where(codes.isin(report_codes) & bridged.isna())
+            out.loc[rows, "report_lsoa"] = bridged.combine_first(direct)
+            out.loc[rows & out["report_lsoa"].notna(), "placed_by"] = "lookup"
+            out.loc[rows & bridged.reindex(out.index).notna(), "placed_by"] = "bridge"
+        report = self.lsoa_lookup[["lsoa_code", "ward_code", "ward_name", "lad_code"]].rename(
+            columns={"lsoa_code": "report_lsoa"})
+        out = out.merge(report, on="report_lsoa", how="left")
+        # Not in a report ward: the lookup of the record's own vintage still gives its authority.
+        for vintage, lookup in self.own_lookups.items():
+            rows = out["lad_code"].isna() & (out["own_vintage"] == vintage)
+            if rows.any():
+                lad = out.loc[rows, "lsoa_code"].map(lookup.set_index("lsoa_code")["lad_code"])
+                out.loc[rows, "lad_code"] = lad
+                out.loc[rows & out["lad_code"].notna(), "placed_by"] = "own lookup"
+        out.loc[out["lsoa_code"].isna(), "placed_by"] = "no location"
+        return out
+
+    def _code_sets(self) -> dict[str, set[str]]:
+        sets = {v: set(lookup["lsoa_code"]) for v, lookup in self.own_lookups.items()}
+        if self.bridge is not None:
+            sets.setdefault("2011", set()).update(self.bridge["lsoa11_code"])
+            sets.setdefault("2021", set()).update(self.bridge["lsoa21_code"])
+        return sets
+
+    def _translation(self, from_vintage: str, to_vintage: str) -> dict[str, str]:
+        """LSOA code of ``from_vintage`` -> its best-fit LSOA of ``to_vintage``, through the bridge."""
+        if self.bridge is None or {from_vintage, to_vintage} != {"2011", "2021"}:
+            return {}
+        source, target = f"lsoa{from_vintage[2:]}_code", f"lsoa{to_vintage[2:]}_code"
+        pairs = self.bridge[[source, target]].drop_duplicates()
+        population = self._latest_lsoa_population(to_vintage)
+        pairs = pairs.assign(_people=pairs[target].map(population).fillna(-1))
+        best = pairs.sort_values([source, "_people", target], ascending=[True, False, True]).drop_duplicates(source)
+        return dict(zip(best[source], best[target]))
+
+    def _latest_lsoa_population(self, vintage: str) -> pd.Series:
+        if self.population_lsoa is None:
+            return pd.Series(dtype="float64")
+        of_vintage = self.population_lsoa[self.population_lsoa["lsoa_vintage"] == vintage]
+        if of_vintage.empty:
+            return pd.Series(dtype="float64")
+        latest = of_vintage[of_vintage["year"] == of_vintage["year"].max()]
+        return latest.drop_duplicates("lsoa_code").set_index("lsoa_code")["population"].astype("float64")
+
+    def best_fit_rule(self, vintage: str | None = None) -> str:
+        """How a split or redesigned LSOA's records are given to one successor, for the notes."""
+        vintage = vintage or self.lsoa_vintage
+        if not self._latest_lsoa_population(vintage).empty:
+            return (f"records of an LSOA that ONS split into several LSOA {vintage} areas are placed in the most "
+                    f"populous of them (best fit, by the small-area population in the data folder)")
+        return (f"records of an LSOA that ONS split into several LSOA {vintage} areas are placed in the first of "
+                "them by code (best fit without a small-area population of that vintage)")
+
+    def split_codes(self, codes: pd.Series, from_vintage: str) -> set[str]:
+        """Those of ``codes`` (of ``from_vintage``) that map to several LSOAs of the other vintage."""
+        if self.bridge is None or from_vintage not in ("2011", "2021"):
+            return set()
+        source = f"lsoa{from_vintage[2:]}_code"
+        target = "lsoa21_code" if source == "lsoa11_code" else "lsoa11_code"
+        fan_out = self.bridge.groupby(source)[target].nunique()
+        return set(codes[codes.isin(fan_out[fan_out > 1].index)])
 
     def resolve(self, codes: tuple[str, ...] | list[str], present: set[str] | None = None) -> Area:
         """An Area for local authority and/or partnership ``codes``.
@@ -64,6 +218,7 @@ class Geography:
             if self.area_lookup is not None:
                 members = self.area_lookup[self.area_lookup["csp_code"] == code]
                 if len(members):
+                    self._require_whole_authorities(code, members)
                     lad_codes.extend(members["lad_code"])
                     partnership_code, partnership_name = code, members["csp_name"].iloc[0]
                     continue
@@ -72,9 +227,22 @@ class Geography:
         name = partnership_name or " and ".join(self.la_names[c] for c in lad_codes)
         if not partnership_code and self.area_lookup is not None and len(lad_codes) == 1:
             row = self.area_lookup[self.area_lookup["lad_code"] == lad_codes[0]]
-            if len(row):
+            if len(row) == 1:  # an authority holding several partnerships (East Suffolk) names none
                 partnership_code, partnership_name = row["csp_code"].iloc[0], row["csp_name"].iloc[0]
         return Area(name, tuple(lad_codes), partnership_code, partnership_name)
+
+    def _require_whole_authorities(self, code: str, members: pd.DataFrame) -> None:
+        """A partnership that is only part of an authority cannot be counted: police records are
+        placed in local authorities, not in parts of them."""
+        for lad in members["lad_code"]:
+            partnerships = self.area_lookup[self.area_lookup["lad_code"] == lad].drop_duplicates("csp_code")
+            if len(partnerships) > 1:
+                listing = ", ".join(f"{r.csp_code} {r.csp_name}" for r in partnerships.itertuples())
+                raise ConfigError(
+                    f"partnership {code} {members['csp_name'].iloc[0]} covers only part of {lad} "
+                    f"{self.la_names.get(lad, '')}, which the ONS lookup divides between {len(partnerships)} "
+                    f"partnerships ({listing}); police records are placed by local authority, so run the whole "
+                    f"authority: --area {lad}")
 
     def _unknown_area_message(self, code: str, present: set[str] | None) -> str:
         names = self.la_names
@@ -115,7 +283,16 @@ class Geography:
         if self.population_lsoa is None or self.population_lsoa.empty:
             return (wards.drop_duplicates("ward_code")[["ward_code", "ward_name"]].assign(population=pd.NA),
                     "No small-area population was found in the data folder, so ward rates cannot be given.")
-        lsoa_pop = self.population_lsoa[self.population_lsoa["lsoa_code"].isin(wards["lsoa_code"])]
+        # Ward rates sum LSOAs of the ward lookup's own vintage: a 2011 population on 2021 LSOAs
+        # would leave split and merged LSOAs out, so it is not used.
+        same_vintage = self.population_lsoa["lsoa_vintage"].isin([self.lsoa_vintage, ""])
+        if self.lsoa_vintage and not same_vintage.any():
+            held = ", ".join(sorted(set(self.population_lsoa["lsoa_vintage"])))
+            return (wards.drop_duplicates("ward_code")[["ward_code", "ward_name"]].assign(population=pd.NA),
+                    f"Ward rates cannot be given: the wards come from an LSOA {self.lsoa_vintage} lookup, and the data "
+                    f"folder holds small-area population for LSOA {held} only. Add a population by LSOA "
+                    f"{self.lsoa_vintage} ({POPULATION_DOWNLOAD.get(self.lsoa_vintage, 'ONS small area population')}).")
+        lsoa_pop = self.population_lsoa[same_vintage & self.population_lsoa["lsoa_code"].isin(wards["lsoa_code"])]
         # Several sources may be present: use the latest year that covers the area's LSOAs.
         best = lsoa_pop.groupby(["year", "source"])["lsoa_code"].nunique().reset_index().sort_values(["lsoa_code", "year"])
         if best.empty:
@@ -127,7 +304,100 @@ class Geography:
         missing = int(merged["population"].isna().sum())
         table = (merged.groupby(["ward_code", "ward_name"], as_index=False)["population"]
                  .sum(min_count=1).astype({"population": "Int64"}))
-        note = f"Ward rates use {source} ({int(year)}), summed from LSOAs to wards."
+        vintage = f" on LSOA {self.lsoa_vintage} boundaries" if self.lsoa_vintage else ""
+        note = f"Ward rates use {source} ({int(year)}){vintage}, summed from LSOAs to wards."
         if missing:
             note += f" {missing} LSOA(s) of the area have no population figure; their wards' rates are understated."
         return table, note
+
+
+class UnplacedRecordsError(InputError):
+    """Too many of an area's police records cannot be placed: the headline would be wrong."""
+
+
+@dataclass
+class PlacementReport:
+    """How completely an area's police records were placed, over the months its headline uses."""
+
+    months: tuple[str, ...]
+    candidates: int  # the area's records plus the records no lookup could place, in the same files
+    unplaced: int
+    whole_months: list[str]  # months with records in the area's files but none placed in the area
+    own_lookup_only: int  # in the area, but in no report ward (bridge missing)
+    bridged: int  # reached the report's LSOA vintage through the bridge
+    split: int  # of those, records of split or redesigned LSOAs, given to a best-fit successor
+    remedy: str  # which lookup or bridge to download
+    examples: list[str]  # a few codes no lookup knows
+
+    @property
+    def unplaced_pct(self) -> float:
+        return 100.0 * self.unplaced / self.candidates if self.candidates else 0.0
+
+    def is_loud(self, warn_pct: float) -> bool:
+        return bool(self.whole_months) or self.unplaced_pct > warn_pct
+
+    def warning(self) -> str:
+        """The sentence for the headline and the run log."""
+        months = ""
+        if self.whole_months:
+            listing = ", ".join(pd.Period(m, "M").strftime("%b %y") for m in self.whole_months)
+            months = f" No record at all could be placed for {listing}."
+        return (f"Partial count: {self.unplaced:,} of {self.candidates:,} records ({self.unplaced_pct:.1f}%) in the "
+                f"police files for this area carry LSOA codes (e.g. {', '.join(self.examples)}) that no lookup in the "
+                f"data folder can place, so they are missing from these figures.{months} To place them, add "
+                f"{self.remedy}.")
+
+
+def placement_report(geo: Geography, placed: pd.DataFrame, lad_codes: tuple[str, ...],
+                     months: list[str]) -> PlacementReport:
+    """Placement of the area's records in ``months``: ``placed`` is :meth:`Geography.place`'s output
+    for every record of the files (crime and ASB, or one of them)."""
+    window = placed[placed["month"].isin(months)]
+    in_area = window["lad_code"].isin(lad_codes)
+    forces = set(window.loc[in_area, "force"])
+    unplaced_rows = window["force"].isin(forces) & (window["placed_by"] == "unplaced")
+    area_by_month = window[in_area].groupby("month")["records"].sum()
+    unplaced_by_month = window[unplaced_rows].groupby("month")["records"].sum()
+    whole = sorted(m for m, n in unplaced_by_month.items() if n > 0 and area_by_month.get(m, 0) == 0)
+    area = window[in_area]
+    bridged = area[area["placed_by"] == "bridge"]
+    split = 0
+    for vintage in bridged["own_vintage"].dropna().unique():
+        of_vintage = bridged[bridged["own_vintage"] == vintage]
+        split += int(of_vintage.loc[of_vintage["lsoa_code"].isin(geo.split_codes(of_vintage["lsoa_code"], vintage)),
+                                    "records"].sum())
+    unknown = window[unplaced_rows]
+    return PlacementReport(
+        months=tuple(months),
+        candidates=int(area["records"].sum() + unknown["records"].sum()),
+        unplaced=int(unknown["records"].sum()),
+        whole_months=whole,
+        own_lookup_only=int(area.loc[area["placed_by"] == "own lookup", "records"].sum()),
+        bridged=int(bridged["records"].sum()),
+        split=split,
+        remedy=_remedy(geo, unknown),
+        examples=sorted(unknown["lsoa_code"].unique())[:3],
+    )
+
+
+def _remedy(geo: Geography, unknown: pd.DataFrame) -> str:
+    """Which file would place ``unknown`` records: the lookup of the LSOA vintage the folder lacks
+    (data.police.uk moved from LSOA 2011 to LSOA 2021 codes), the bridge, or a newer lookup."""
+    missing = [v for v in ("2021", "2011") if v not in geo.own_lookups]
+    wanted = [f"the ONS LSOA {v} to ward to local authority lookup ({LOOKUP_DOWNLOAD[v]})" for v in missing]
+    if geo.bridge is None and missing:
+        wanted.append(f"the ONS LSOA 2011 to LSOA 2021 lookup ({BRIDGE_DOWNLOAD})")
+    if not wanted:
+        wanted.append(f"a newer ONS LSOA to ward to local authority lookup ({LOOKUP_DOWNLOAD['2021']}): the codes are "
+                      "in no lookup of the data folder")
+    return "; or ".join(wanted)
+
+
+def check_placement(report: PlacementReport, warn_pct: float, stop_pct: float, data_dir: Path | str,
+                    area_name: str) -> list[str]:
+    """Warnings for the run log; stops the run (UnplacedRecordsError) above ``stop_pct``."""
+    if report.unplaced_pct > stop_pct:
+        raise UnplacedRecordsError(data_dir, f"{area_name}: {report.warning()} The run stops because more than "
+                                             f"{stop_pct:g}% of the area's records cannot be placed (unplaced_records: "
+                                             "stop_pct in params).")
+    return [f"{area_name}: {report.warning()}"] if report.is_loud(warn_pct) else []

@@ -30,7 +30,8 @@ from .document import export_document, write_document_notebook
 from .priority_report import build_priority_report
 from .execute import NOTEBOOK_DIR, SectionFailed, execute_section
 from .export import export_section, write_index
-from .geography import Geography
+from . import geography
+from .geography import Geography, placement_report
 from .ingest.folder import IngestSummary, prepare_data
 from .measures import present_local_authorities
 from .sections import SECTIONS, SectionSpec
@@ -70,9 +71,23 @@ def _notebook_parameters(config: RunConfig, findings_dir: Path) -> dict:
 def resolve_area(config: RunConfig) -> RunConfig:
     """Fill the area's names from the ONS lookups; an unknown code stops the run here, listing what exists."""
     geo = Geography(config.processed_dir)
-    present = present_local_authorities(store.read_table(config.processed_dir, "police_counts"), geo.lsoa_lookup)
+    placed = geo.place(store.read_table(config.processed_dir, "police_counts"))
+    present = present_local_authorities(placed.assign(lsoa_code=placed["report_lsoa"]), geo.lsoa_lookup)
     area = geo.resolve(config.area_codes, present)
     return with_area(config, area.name, area.partnership_name)
+
+
+def check_placement(config: RunConfig, progress: Progress) -> None:
+    """Say in the run log when the area's police records cannot all be placed; stop the run when
+    too many cannot (a wrong headline is worse than none)."""
+    geo = Geography(config.processed_dir)
+    placed = geo.place(store.read_table(config.processed_dir, "police_counts"))
+    area = geo.resolve(config.area_codes)
+    months = sorted(set(config.period.months) | set(config.comparison.months))
+    report = placement_report(geo, placed, area.lad_codes, months)
+    for warning in geography.check_placement(report, config.unplaced_warn_pct, config.unplaced_stop_pct,
+                                             config.data_dir, config.area_name or area.name):
+        progress(f"WARNING  {warning}")
 
 
 def _section_outputs(spec: SectionSpec, report_dir: Path) -> dict[str, Path]:
@@ -139,6 +154,7 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
     timings["ingest"] = time.perf_counter() - started
     config = resolve_area(config)
     progress(f"area     {config.area_name} ({', '.join(config.area_codes)}), {config.period.long_label}")
+    check_placement(config, progress)
 
     final_dir = config.report_dir
     staging = final_dir.parent / f".{final_dir.name}-running"

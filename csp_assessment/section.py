@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
-from . import charts, mdc_icons, measures, narrative, partnership_text, spc, store
+from . import charts, maps, mdc_icons, measures, narrative, partnership_text, spc, store
 from .config import Period, RunConfig, load_config
 from .findings import write_findings
-from .geography import Area, Geography
+from .geography import BRIDGE_DOWNLOAD, Area, Geography, PlacementReport, placement_report
 from .ingest.folder import IngestSummary, prepare_data
 from .sections import SECTIONS, SectionSpec
 
@@ -53,15 +53,22 @@ class CrimeSection:
         counts = store.read_table(config.processed_dir, "police_counts")
         files = store.read_table(config.processed_dir, "police_files")
         self.available_months = set(files.loc[files["records"] > 0, "month"])
-        lookup = self.geo.lsoa_lookup[["lsoa_code", "ward_code", "ward_name", "lad_code"]]
         kind = counts[counts["is_asb"] == (spec.record_kind == "asb")]
-        self.all_counts = kind.merge(lookup, on="lsoa_code", how="left")
-        self.present = measures.present_local_authorities(counts, self.geo.lsoa_lookup)
+        # Every record through the lookup of its own LSOA vintage (and the 2011 -> 2021 bridge).
+        self.all_counts = self.geo.place(kind)
+        self.present = measures.present_local_authorities(
+            self.all_counts.assign(lsoa_code=self.all_counts["report_lsoa"]), self.geo.lsoa_lookup)
         self.area: Area = self.geo.resolve(config.area_codes, self.present)
         self.area_name = config.area_name or self.area.name
         self.counts = self.all_counts[self.all_counts["lad_code"].isin(self.area.lad_codes)]
 
     # ---- figures -------------------------------------------------------------------------
+    @cached_property
+    def placement(self) -> PlacementReport:
+        """How completely the area's records in the headline's months (period and comparison) were placed."""
+        months = sorted(set(self.config.period.months) | set(self.config.comparison.months))
+        return placement_report(self.geo, self.all_counts, self.area.lad_codes, months)
+
     @cached_property
     def population(self):
         return self.geo.la_population(self.area.lad_codes, self.config.population_year)
@@ -159,10 +166,13 @@ class CrimeSection:
 
     # ---- sentences -----------------------------------------------------------------------
     def headline(self) -> str:
-        return narrative.level_sentence(
+        sentence = narrative.level_sentence(
             count=self.count, noun_plural=self.noun, area=self.area_name, period_label=self.config.period.label,
             rate=self.rate, change=self.change, comparison_label=self.config.comparison.label,
             missing_note=self.period_missing_note, n_months=self.n_months)
+        if self.placement.is_loud(self.config.unplaced_warn_pct):  # a partial count says so in its headline
+            sentence += " " + self.placement.warning()
+        return sentence
 
     def overview(self) -> pd.DataFrame:
         """The published assessments' summary table: one plain-language finding per measure."""
@@ -318,7 +328,8 @@ class CrimeSection:
             narrative.sentence_case(self.rate_unit): top["per_1000"].map(narrative.fmt_rate).where(~hidden, "suppressed"),
             "Share of area": top["share_pct"].map(narrative.fmt_pct).where(~hidden, "suppressed"),
         })
-        caption = f"Top {self.config.top_wards} wards, {self.config.period.label}"
+        vintage = f" ({self.geo.ward_vintage} wards)" if self.geo.ward_vintage else ""
+        caption = f"Top {self.config.top_wards} wards{vintage}, {self.config.period.label}"
         if exact:
             caption += " — exact counts, for analysts only: not for publication"
         return styled_table(table, {}, caption=caption, text_columns=["Ward"])
@@ -336,6 +347,79 @@ class CrimeSection:
             return Markdown(esc(f"The wards with the most {self.noun} are listed below; some counts are too small "
                                 f"to publish (fewer than {self.config.suppression_threshold})."))
         return Markdown(esc(narrative.hotspot_sentence(self.top_wards, self.noun, self.area_name)))
+
+    # ---- maps ------------------------------------------------------------------------------
+    @cached_property
+    def ward_table(self) -> pd.DataFrame:
+        """Every ward of the area (report's ward vintage): records in the period, population, rate per 1,000."""
+        lookup = self.geo.lsoa_lookup
+        wards = (lookup[lookup["lad_code"].isin(self.area.lad_codes)].drop_duplicates("ward_code")
+                 [["ward_code", "ward_name"]].reset_index(drop=True))
+        in_period = self.counts[self.counts["month"].isin(self.config.period.months)]
+        records = in_period.dropna(subset=["ward_code"]).groupby("ward_code")["records"].sum()
+        population = self.ward_population[0].set_index("ward_code")["population"]
+        wards["records"] = wards["ward_code"].map(records).fillna(0).astype("int64")
+        wards["population"] = wards["ward_code"].map(population).astype("Int64")
+        wards["per_1000"] = (1000.0 * wards["records"] / wards["population"].astype("Float64")).astype("Float64")
+        return wards
+
+    @cached_property
+    def map_layers(self) -> dict:
+        """The area's ward and LSOA boundaries (GeoDataFrames, or None), its outline and what to say."""
+        layers: dict = {"wards": None, "lsoas": None, "outline": None, "notes": []}
+        if not store.has_table(self.config.processed_dir, "boundaries"):
+            return layers
+        boundaries = store.read_table(self.config.processed_dir, "boundaries")
+        lookup = self.geo.lsoa_lookup[self.geo.lsoa_lookup["lad_code"].isin(self.area.lad_codes)]
+        for level, codes, label in (("ward", set(lookup["ward_code"]), f"{self.geo.ward_vintage} wards"),
+                                    ("lsoa", set(lookup["lsoa_code"]), f"LSOA {self.geo.lsoa_vintage} areas")):
+            vintage, found = maps.best_vintage(boundaries, level, codes)
+            if vintage is None:
+                layers["notes"].append(f"No {level.upper() if level == 'lsoa' else level} boundaries in the data folder "
+                                       f"match the area's {label}, so that map is not drawn.")
+                continue
+            chosen = boundaries[(boundaries["level"] == level) & (boundaries["vintage"] == vintage)
+                                & boundaries["code"].isin(codes)]
+            layers["wards" if level == "ward" else "lsoas"] = maps.to_geoframe(chosen)
+            files = ", ".join(sorted(set(chosen["source_file"])))
+            layers["notes"].append(f"{'Ward' if level == 'ward' else 'LSOA'} boundaries ({vintage}, {files}) cover "
+                                   f"{found} of the area's {len(codes)} {label}.")
+        shapes = layers["lsoas"] if layers["lsoas"] is not None else layers["wards"]
+        if shapes is not None:
+            layers["outline"] = shapes.geometry.union_all()
+        return layers
+
+    def maps_note(self) -> Markdown:
+        layers = self.map_layers
+        if layers["wards"] is None and layers["lsoas"] is None:
+            return Markdown(esc(f"Maps need ONS boundary files (GeoJSON or shapefile) for the area's "
+                                f"{self.geo.ward_vintage} wards and LSOA {self.geo.lsoa_vintage} areas in the data "
+                                f"folder; none were found. Download them from the {maps.BOUNDARY_DOWNLOAD}."))
+        return Markdown(esc(" ".join(layers["notes"]) + " Small counts are never shown exactly: LSOAs with 1 to "
+                            f"{self.config.suppression_threshold - 1} {self.noun} share one class, and wards with "
+                            "that few are left unshaded."))
+
+    def ward_map(self, exact: bool = False):
+        layers = self.map_layers
+        if layers["wards"] is None:
+            return Markdown("")
+        return maps.ward_rate_map(layers["wards"], self.ward_table, self.top_wards, layers["outline"],
+                                  title=f"{self.y_label} per 1,000 residents by ward, {self.area_name}",
+                                  noun=self.noun, period_label=self.config.period.label,
+                                  threshold=self.config.suppression_threshold, exact=exact)
+
+    def lsoa_map(self):
+        layers = self.map_layers
+        if layers["lsoas"] is None:
+            return Markdown("")
+        in_period = self.counts[self.counts["month"].isin(self.config.period.months)]
+        per_lsoa = (in_period.dropna(subset=["report_lsoa"]).groupby("report_lsoa", as_index=False)["records"].sum()
+                    .rename(columns={"report_lsoa": "lsoa_code"}))
+        wards = layers["wards"] if layers["wards"] is not None else layers["lsoas"].iloc[0:0]
+        return maps.lsoa_count_map(layers["lsoas"], per_lsoa, wards, self.top_wards, layers["outline"],
+                                   title=f"{self.y_label} by LSOA, {self.area_name}", noun=self.noun,
+                                   period_label=self.config.period.label,
+                                   threshold=self.config.suppression_threshold)
 
     def spc_note(self) -> Markdown:
         months = self.spc_months
@@ -403,11 +487,7 @@ class CrimeSection:
             notes.append(DataNote(f"{int(elsewhere['records'].sum()):,} {self.noun} in the same files fall in other local "
                                   f"authorities' LSOAs ({elsewhere['lad_code'].nunique()} authorities) and are counted "
                                   "there, not here."))
-        unknown = self.all_counts[self.all_counts["lsoa_code"].notna() & self.all_counts["lad_code"].isna()]
-        if len(unknown):
-            examples = ", ".join(sorted(unknown["lsoa_code"].unique())[:3])
-            notes.append(DataNote(f"{int(unknown['records'].sum()):,} records carry LSOA codes that are not in the ONS "
-                                  f"lookup (e.g. {examples}) and cannot be placed in an area.", True))
+        notes.extend(self.placement_notes())
         if self.population.note:
             notes.append(DataNote(self.population.note, not self.population.available))
         if self.population.available:
@@ -415,6 +495,35 @@ class CrimeSection:
                                   f"{self.population.value:,} residents."))
         notes.append(DataNote(self.ward_population[1]))
         notes.extend(DataNote(w, True) for w in self.ingest.warnings)
+        return notes
+
+    def placement_notes(self) -> list[DataNote]:
+        """Which lookups placed the records, and what could not be placed (a warning)."""
+        notes = []
+        placed, geo = self.placement, self.geo
+        if placed.is_loud(self.config.unplaced_warn_pct):
+            notes.append(DataNote(placed.warning(), True))
+        elif placed.unplaced:
+            notes.append(DataNote(f"{placed.unplaced:,} records in the area's police files carry LSOA codes that no "
+                                  f"lookup in the data folder can place (e.g. {', '.join(placed.examples)}); "
+                                  f"{placed.unplaced_pct:.2f}% of the area's records, below the "
+                                  f"{self.config.unplaced_warn_pct:g}% that would be flagged. To place them, add "
+                                  f"{placed.remedy}.", True))
+        vintages = sorted(self.all_counts["own_vintage"].dropna().unique())
+        if len(vintages) > 1 or placed.bridged:
+            notes.append(DataNote(
+                f"The police files use LSOA {' and LSOA '.join(vintages)} codes; each file's records are placed "
+                f"through the lookup of its own LSOA vintage. Wards are {geo.ward_vintage_label}, for every period."
+                + (f" {placed.bridged:,} records were carried from LSOA 2011 to LSOA {geo.lsoa_vintage} through the "
+                   f"ONS LSOA 2011 to 2021 lookup; {placed.split:,} of them were in LSOAs that ONS split or "
+                   f"redesigned: {geo.best_fit_rule()}." if placed.bridged else "")))
+        else:
+            notes.append(DataNote(f"Wards are {geo.ward_vintage_label}."))
+        if placed.own_lookup_only:
+            notes.append(DataNote(
+                f"{placed.own_lookup_only:,} records are counted in the area through the lookup of their own LSOA "
+                f"vintage but cannot be put in {geo.ward_vintage} wards, so the ward figures leave them out. To place "
+                f"them in wards, add the ONS LSOA 2011 to LSOA 2021 lookup ({BRIDGE_DOWNLOAD}).", True))
         return notes
 
     def data_notes_markdown(self) -> Markdown:
@@ -483,6 +592,9 @@ class CrimeSection:
             "top_wards_share_pct": None if self.top_wards_share_pct is None else round(self.top_wards_share_pct, 1),
             "period_months": self.n_months,
             "rate_unit": self.rate_unit,
+            "ward_vintage": self.geo.ward_vintage,
+            "unplaced_records": self.placement.unplaced,
+            "unplaced_pct": round(self.placement.unplaced_pct, 2),
             "trend": [{"period": r.period, "records": None if pd.isna(r.records) else int(r.records)}
                       for r in self.trend.itertuples()],
             "spc_variation": (self.spc_results[self.all_label].variation

@@ -20,7 +20,11 @@ TABLES = {
     "police_counts": "data.police.uk records counted per month, force, LSOA (null = no location) and crime type; "
                      "is_asb marks anti-social behaviour",
     "police_files": "every street-level file read: records, ASB records, records without LSOA, duplicate Crime IDs",
-    "lsoa_lookup": "ONS LSOA -> ward -> local authority lookup",
+    "lsoa_lookup": "ONS LSOA -> ward -> local authority lookups, every vintage in the data folder (lsoa_vintage, "
+                   "ward_vintage, lad_vintage, source_file)",
+    "lsoa_bridge": "ONS LSOA 2011 -> LSOA 2021 lookup: one row per old and new LSOA pair, change U/S/M/X",
+    "boundaries": "LSOA and ward boundaries (level, vintage, code, name, lad_code, geometry as WKB in British "
+                  "National Grid, source_file)",
     "area_lookup": "ONS local authority -> Community Safety Partnership -> police force area lookup",
     "population_la": "ONS mid-year population estimates by area and year",
     "population_lsoa": "small-area (LSOA) population, with its source and year",

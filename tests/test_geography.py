@@ -5,7 +5,7 @@ import pytest
 
 from csp_assessment import store
 from csp_assessment.errors import ConfigError
-from csp_assessment.geography import Geography
+from csp_assessment.geography import Geography, UnplacedRecordsError, check_placement, placement_report
 
 
 @pytest.fixture
@@ -57,3 +57,112 @@ def test_ward_population_sums_lsoas_and_names_its_source(geo):
     wards, note = geo.ward_population(("E07000107", "E07000109"))
     assert wards.set_index("ward_code")["population"].to_dict() == {"W1": 30, "W2": 30}
     assert note.startswith("Ward rates use Census 2011 usual residents (2011)")
+
+
+# --------------------------------------------------------------------------- records of mixed vintages
+
+def mixed_geo(tmp_path, *, bridge=True, population_2021=None, lookups=("2011", "2021")):
+    """Ward W1 (2017) holds old LSOAs A and S; ONS split S into S1 and S2, merged A and B into AB.
+    The 2024 lookup puts S1 in ward N1, S2 in N2, AB in N1."""
+    frames = []
+    if "2011" in lookups:
+        frames.append(pd.DataFrame({
+            "lsoa_code": ["A", "B", "S"], "lsoa_name": ["a", "b", "s"], "ward_code": ["W1", "W1", "W1"],
+            "ward_name": ["Old ward"] * 3, "lad_code": ["E06000035"] * 3, "lad_name": ["Medway"] * 3,
+            "lsoa_vintage": "2011", "ward_vintage": "2017", "lad_vintage": "2017", "source_file": "lsoa11.csv"}))
+    if "2021" in lookups:
+        frames.append(pd.DataFrame({
+            "lsoa_code": ["AB", "S1", "S2"], "lsoa_name": ["ab", "s1", "s2"], "ward_code": ["N1", "N1", "N2"],
+            "ward_name": ["New north", "New north", "New south"], "lad_code": ["E06000035"] * 3,
+            "lad_name": ["Medway"] * 3, "lsoa_vintage": "2021", "ward_vintage": "2024", "lad_vintage": "2024",
+            "source_file": "lsoa21.csv"}))
+    store.write_table(tmp_path, "lsoa_lookup", pd.concat(frames, ignore_index=True))
+    if bridge:
+        store.write_table(tmp_path, "lsoa_bridge", pd.DataFrame({
+            "lsoa11_code": ["A", "B", "S", "S"], "lsoa21_code": ["AB", "AB", "S1", "S2"],
+            "change": ["M", "M", "S", "S"], "lad_code": ["E06000035"] * 4}))
+    if population_2021:
+        store.write_table(tmp_path, "population_lsoa", pd.DataFrame({
+            "lsoa_code": list(population_2021), "lad_code": "E06000035", "population": list(population_2021.values()),
+            "year": 2021, "source": "Census 2021 usual residents (TS001)", "lsoa_vintage": "2021"}))
+    return Geography(tmp_path)
+
+
+COUNTS = pd.DataFrame({
+    "month": ["2022-01", "2022-01", "2022-01", "2024-01", "2024-01", "2024-01"],
+    "force": ["kent"] * 6,
+    "lsoa_code": ["A", "S", None, "AB", "S2", "S1"],
+    "records": [10, 4, 1, 7, 3, 2]})
+
+
+def test_each_file_is_placed_through_its_own_vintage_and_the_bridge(tmp_path):
+    geo = mixed_geo(tmp_path, population_2021={"AB": 1500, "S1": 1200, "S2": 1400})
+    placed = geo.place(COUNTS)
+    assert (geo.ward_vintage, geo.lsoa_vintage) == ("2024", "2021")
+    assert placed["own_vintage"].tolist()[:2] == ["2011", "2011"] and placed["own_vintage"].tolist()[3:] == ["2021"] * 3
+    assert placed.groupby("month")["records"].sum().to_dict() == {"2022-01": 15, "2024-01": 12}
+    in_area = placed[placed["lad_code"] == "E06000035"].groupby("month")["records"].sum().to_dict()
+    assert in_area == {"2022-01": 14, "2024-01": 12}  # every located record, both vintages
+    # merged A -> AB; split S -> its most populous successor S2 (best fit); wards only of 2024
+    assert dict(zip(placed["lsoa_code"], placed["report_lsoa"]))["A"] == "AB"
+    assert dict(zip(placed["lsoa_code"], placed["report_lsoa"]))["S"] == "S2"
+    assert set(placed["ward_name"].dropna()) == {"New north", "New south"}
+    assert placed["placed_by"].tolist() == ["bridge", "bridge", "no location", "lookup", "lookup", "lookup"]
+    assert "most populous" in geo.best_fit_rule()
+
+
+def test_counts_do_not_depend_on_the_order_of_rows_or_files(tmp_path):
+    geo = mixed_geo(tmp_path)
+    forward = geo.place(COUNTS).sort_values(["month", "lsoa_code"], na_position="first").reset_index(drop=True)
+    backward = geo.place(COUNTS.iloc[::-1]).sort_values(["month", "lsoa_code"], na_position="first").reset_index(drop=True)
+    pd.testing.assert_frame_equal(forward, backward)
+    # without a population of the new vintage a split LSOA goes to its first successor by code
+    assert dict(zip(forward["lsoa_code"], forward["report_lsoa"]))["S"] == "S1"
+    assert "first of them by code" in geo.best_fit_rule()
+
+
+def test_without_the_bridge_old_records_still_count_in_their_authority(tmp_path):
+    geo = mixed_geo(tmp_path, bridge=False)
+    placed = geo.place(COUNTS)
+    old = placed[placed["month"] == "2022-01"].set_index("lsoa_code")
+    assert old.loc["A", "lad_code"] == "E06000035" and pd.isna(old.loc["A", "ward_code"])
+    assert old.loc["A", "placed_by"] == "own lookup"
+    report = placement_report(geo, placed, ("E06000035",), ["2022-01", "2024-01"])
+    assert report.unplaced == 0 and report.own_lookup_only == 14
+
+
+def test_codes_no_lookup_knows_are_loud_and_name_the_download(tmp_path):
+    geo = mixed_geo(tmp_path, lookups=("2011",), bridge=False)
+    placed = geo.place(COUNTS)
+    report = placement_report(geo, placed, ("E06000035",), ["2022-01", "2024-01"])
+    # 2024 codes AB, S1, S2 are in no lookup: 12 of 26 candidate records, and the whole of January 2024
+    assert (report.unplaced, report.candidates, report.whole_months) == (12, 26, ["2024-01"])
+    assert "LSOA 2021 to ward to local authority lookup" in report.warning()
+    assert "No record at all could be placed for Jan 24" in report.warning()
+    with pytest.raises(UnplacedRecordsError, match=r"Medway: Partial count: 12 of 26 records \(46.2%\)"):
+        check_placement(report, 0.5, 5.0, tmp_path, "Medway")
+
+
+def test_a_partnership_that_is_part_of_an_authority_is_refused(tmp_path):
+    store.write_table(tmp_path, "lsoa_lookup", pd.DataFrame({
+        "lsoa_code": ["L1"], "lsoa_name": ["a"], "ward_code": ["W1"], "ward_name": ["Ward"],
+        "lad_code": ["E07000244"], "lad_name": ["East Suffolk"]}))
+    store.write_table(tmp_path, "area_lookup", pd.DataFrame({
+        "lad_code": ["E07000244", "E07000244"], "lad_name": ["East Suffolk"] * 2,
+        "csp_code": ["E22000274", "E22000278"], "csp_name": ["Suffolk Coastal", "Waveney"],
+        "pfa_code": ["E23000025"] * 2, "pfa_name": ["Suffolk"] * 2}))
+    geo = Geography(tmp_path)
+    with pytest.raises(ConfigError, match=r"covers only part of E07000244 East Suffolk.*--area E07000244"):
+        geo.resolve(("E22000274",))
+    area = geo.resolve(("E07000244",))
+    assert area.lad_codes == ("E07000244",) and area.partnership_code == ""
+
+
+def test_ward_rates_need_a_population_of_the_wards_lsoa_vintage(tmp_path):
+    geo = mixed_geo(tmp_path)
+    store.write_table(tmp_path, "population_lsoa", pd.DataFrame({
+        "lsoa_code": ["A", "B", "S"], "lad_code": "E06000035", "population": [1, 2, 3], "year": 2011,
+        "source": "Census 2011 usual residents", "lsoa_vintage": "2011"}))
+    wards, note = Geography(tmp_path).ward_population(("E06000035",))
+    assert wards["population"].isna().all()
+    assert "LSOA 2021 lookup" in note and "LSOA 2011 only" in note and "nomisweb" in note

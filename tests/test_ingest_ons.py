@@ -483,6 +483,7 @@ def test_sniff_unrelated_files_is_none(tmp_path):
     assert ons.sniff(not_excel) is None
     assert ons.ONS_KINDS == (
         "lsoa_ward_lad_lookup",
+        "lsoa_bridge",
         "lad_csp_pfa_lookup",
         "mid_year_estimates",
         "small_area_population",

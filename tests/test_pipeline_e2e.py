@@ -70,6 +70,9 @@ def test_crime_section_headline_figures(demo_run):
     assert "not for publication" in analyst and "not for publication" not in html
     # peer, trend, seasonality, breakdown, hotspot, SPC and 13 SPC-by-type charts, embedded as SVG
     assert len(re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg\+xml;base64,', html)) == 19
+    # the demo writes boundaries, so the section maps its wards and LSOAs, with generated alt text
+    assert len(re.findall(r'<img alt="Map: [^"]+" src="data:image/svg\+xml;base64,', html)) == 2
+    assert 'alt="Map: Recorded crimes per 1,000 residents by ward, Medway.' in html
     assert ('alt="Chart: Recorded crimes rose 45.3% between Apr 12 – Mar 13 and Apr 16 – Mar 17. Recorded crimes '
             '(count) by 12-month period. Values: Apr 12 – Mar 13 15,912;') in html
 

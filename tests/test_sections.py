@@ -1,5 +1,6 @@
 """A crime/ASB section on the demo data with settings changed in params: small-number suppression."""
 
+import io
 import shutil
 
 import pytest
@@ -53,5 +54,44 @@ def test_a_month_missing_and_an_unknown_lsoa_are_said_plainly(tmp_path):
     assert section.count is None and section.change is None
     notes = " ".join(n.text for n in section.data_notes())
     assert "Incomplete period" in notes and "(Nov 16)" in notes
-    assert "1 records carry LSOA codes that are not in the ONS lookup (e.g. E01999999)" in notes
+    assert "1 records in the area's police files carry LSOA codes that no lookup in the data folder can place " \
+           "(e.g. E01999999)" in notes
     assert "cannot be given" in section.headline()
+
+
+def _demo_without_lsoas(demo_dir, folder, n_removed):
+    """The demo data with ``n_removed`` of Medway's LSOAs left out of the ONS lookup."""
+    for path in demo_dir.rglob("*"):
+        if path.is_file() and path.name != "lsoa11-ward17-lad17-lookup.csv":
+            target = folder / path.relative_to(demo_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+    lines = (demo_dir / "ons" / "lsoa11-ward17-lad17-lookup.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    medway = [i for i, line in enumerate(lines) if ",E06000035," in line]
+    removed = set(medway[:n_removed])
+    (folder / "ons" / "lsoa11-ward17-lad17-lookup.csv").write_text(
+        "".join(line for i, line in enumerate(lines) if i not in removed), encoding="utf-8")
+
+
+def test_a_partial_count_says_so_in_its_headline_and_too_partial_a_count_stops_the_run(demo_dir, tmp_path):
+    from csp_assessment.geography import UnplacedRecordsError
+    from csp_assessment.run import Progress, check_placement
+
+    _demo_without_lsoas(demo_dir, tmp_path / "raw", 3)
+    config = load_config(2017, data_dir=tmp_path / "raw", processed_dir=tmp_path / "processed")
+    section = CrimeSection(SECTIONS["all_crime"], config, ingest_folder(config.data_dir, config.processed_dir))
+    placement = section.placement
+    assert 0.5 < placement.unplaced_pct < 5
+    headline = section.headline()
+    assert headline.startswith(f"{section.count:,} crimes were recorded in Medway")
+    assert f"Partial count: {placement.unplaced:,} of {placement.candidates:,} records" in headline
+    assert "LSOA 2021 to ward to local authority lookup" in headline  # the remedy
+    progress = Progress(stream=io.StringIO())
+    check_placement(config, progress)
+    assert any(line.split("]", 1)[-1].strip().startswith("WARNING  Medway: Partial count") for line in progress.lines)
+
+    _demo_without_lsoas(demo_dir, tmp_path / "raw2", 12)
+    config = load_config(2017, data_dir=tmp_path / "raw2", processed_dir=tmp_path / "processed2")
+    ingest_folder(config.data_dir, config.processed_dir)
+    with pytest.raises(UnplacedRecordsError, match=r"Medway: Partial count: .*The run stops because more than 5%"):
+        check_placement(config, Progress(stream=io.StringIO()))

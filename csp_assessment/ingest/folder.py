@@ -18,11 +18,11 @@ import pyarrow.parquet as pq
 from .. import store
 from ..demo import DEMO_MARKER
 from ..errors import InputError
-from . import fingertips, moj, ons, partners, police_uk, priority_scores
+from . import boundaries, fingertips, moj, ons, partners, police_uk, priority_scores
 
 # Bump when the processed tables change shape, so an old store is rebuilt rather than misread.
-SCHEMA_VERSION = 3
-INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip"}
+SCHEMA_VERSION = 4
+INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip", *boundaries.SUFFIXES}
 # Inputs of the substance misuse, re-offending and mental health sections, and the partnership's
 # priority scores: processed table -> loader module (sniff, read, KEY: the columns identifying a
 # row, the later file winning).
@@ -69,6 +69,8 @@ def _is_under(path: Path, roots: list[Path]) -> bool:
 TABLES_BY_KIND = {
     "police_uk": ("police_counts", "police_files"),
     "lsoa_ward_lad_lookup": ("lsoa_lookup",),
+    "lsoa_bridge": ("lsoa_bridge",),
+    "boundaries": ("boundaries",),
     "lad_csp_pfa_lookup": ("area_lookup",),
     "mid_year_estimates": ("population_la",),
     "small_area_population": ("population_lsoa",),
@@ -122,9 +124,17 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
                                        "the months this assessment needs")
     by_kind: dict[str, list[Path]] = {"police_uk": sorted({f.source for f in street_files})}
     for path in files:
-        if path.suffix.lower() == ".zip" or police_uk.STREET_FILE.match(path.name):
+        if path.suffix.lower() == ".zip":
+            if boundaries.sniff(path):  # a zipped shapefile; other zips are police.uk archives
+                by_kind.setdefault("boundaries", []).append(path)
             continue
-        kind = ons.sniff(path) or next((name for name, loader in INDICATOR_INPUTS.items() if loader.sniff(path)), None)
+        if police_uk.STREET_FILE.match(path.name):
+            continue
+        if path.suffix.lower() in boundaries.SUFFIXES:
+            kind = "boundaries" if boundaries.sniff(path) else None
+        else:
+            kind = ons.sniff(path) or next((name for name, loader in INDICATOR_INPUTS.items() if loader.sniff(path)),
+                                           None)
         if kind:
             by_kind.setdefault(kind, []).append(path)
     if not by_kind.get("lsoa_ward_lad_lookup"):
@@ -178,12 +188,29 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
         store.write_table(processed_dir, "police_files", file_report)
         return [f.label for f in kept], warnings + police_uk.quality_warnings(file_report)
 
-    if kind in ("lsoa_ward_lad_lookup", "lad_csp_pfa_lookup"):
+    if kind == "lsoa_ward_lad_lookup":
+        # Every lookup is kept with its vintages: police files coded in LSOA 2011 and in LSOA 2021
+        # are each placed through a lookup of their own vintage (geography.py chooses).
+        table, warnings = _lookups_of_every_vintage(paths)
+        store.write_table(processed_dir, "lsoa_lookup", table)
+        return [str(p) for p in paths], warnings
+
+    if kind == "lsoa_bridge":
+        if len(paths) > 1:
+            warnings.append(f"Several LSOA 2011 to 2021 lookups found; used {paths[-1].name}, ignored "
+                            f"{', '.join(p.name for p in paths[:-1])}.")
+        store.write_table(processed_dir, "lsoa_bridge", ons.read_lsoa_bridge(paths[-1]))
+        return [str(paths[-1])], warnings
+
+    if kind == "boundaries":
+        store.write_table(processed_dir, "boundaries", boundaries.read_all(paths))
+        return [str(p) for p in paths], warnings
+
+    if kind == "lad_csp_pfa_lookup":
         if len(paths) > 1:
             warnings.append(f"Several {kind.replace('_', ' ')} files found; used {paths[-1].name}, ignored "
                             f"{', '.join(p.name for p in paths[:-1])}.")
-        reader = ons.read_lsoa_ward_lad_lookup if kind == "lsoa_ward_lad_lookup" else ons.read_lad_csp_pfa_lookup
-        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], reader(paths[-1]))
+        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], ons.read_lad_csp_pfa_lookup(paths[-1]))
         return [str(paths[-1])], warnings
 
     if kind == "mid_year_estimates":
@@ -201,6 +228,29 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
         table = pd.concat([loader.read(p) for p in paths], ignore_index=True).drop_duplicates(loader.KEY, keep="last")
     store.write_table(processed_dir, TABLES_BY_KIND[kind][0], table)
     return [str(p) for p in paths], warnings
+
+
+def _lookups_of_every_vintage(paths: list[Path]) -> tuple[pd.DataFrame, list[str]]:
+    """All LSOA -> ward -> local authority lookups in one table, each row with its lookup's
+    vintages (lsoa_vintage, ward_vintage, lad_vintage) and file name.
+
+    Two lookups of the same vintages would make counts depend on which is used, so only one is
+    kept: the one whose file name sorts last (never the folder path), and a warning says so.
+    """
+    warnings: list[str] = []
+    by_vintage: dict[tuple[str, str, str], tuple[Path, pd.DataFrame]] = {}
+    for path in sorted(paths, key=lambda p: (p.name, str(p))):
+        lookup = ons.read_lsoa_ward_lad_lookup(path)
+        vintage = (lookup.attrs["lsoa_vintage"], lookup.attrs["ward_vintage"], lookup.attrs["lad_vintage"])
+        if vintage in by_vintage:
+            warnings.append(f"Two LSOA {vintage[0]} to ward {vintage[1]} lookups found; used {path.name}, ignored "
+                            f"{by_vintage[vintage][0].name}.")
+        by_vintage[vintage] = (path, lookup)
+    tables = [lookup.assign(lsoa_vintage=v[0], ward_vintage=v[1], lad_vintage=v[2], source_file=path.name)
+              for v, (path, lookup) in sorted(by_vintage.items())]
+    table = pd.concat(tables, ignore_index=True)
+    table.attrs = {}
+    return table, warnings
 
 
 def _write_readme(processed_dir: Path, tables: list[str]) -> None:

@@ -6,15 +6,22 @@ Kinds (``ONS_KINDS``), each with its loader:
     ONS Open Geography lookup LSOA -> ward -> local authority (CSV), e.g.
     ``LSOA11CD,LSOA11NM,WD17CD,WD17NM,WD17NMW,LAD17CD,LAD17NM,FID``. The digits in the column
     names are the vintage and change between releases (LSOA21CD, WD22CD, LAD22CD, ...).
+``lsoa_bridge`` -> :func:`read_lsoa_bridge`
+    ONS LSOA (2011) -> LSOA (2021) exact-fit lookup (CSV),
+    ``LSOA11CD,LSOA11NM,LSOA21CD,LSOA21NM,CHGIND,LAD22CD,...``: one row per pair of old and new
+    LSOAs; CHGIND U unchanged, S split, M merged, X redesigned.
 ``lad_csp_pfa_lookup`` -> :func:`read_lad_csp_pfa_lookup`
-    local authority -> Community Safety Partnership -> police force area (CSV),
-    ``LAD17CD,LAD17NM,CSP17CD,CSP17NM,PFA17CD,PFA17NM,FID``.
+    local authority -> Community Safety Partnership -> police force area (CSV), any year, the id
+    column first or last: ``LAD17CD,LAD17NM,CSP17CD,CSP17NM,PFA17CD,PFA17NM,FID``,
+    ``FID,LAD19CD,...``. From 2019 some authorities hold several partnerships (East Suffolk).
 ``mid_year_estimates`` -> :func:`read_mid_year_estimates`
-    ONS mid-year population estimates for local authorities: the release workbooks (.xls/.xlsx)
+    ONS mid-year population estimates for local authorities: the release workbooks (.xls/.xlsx,
+    MYE2 ``MYE2 - All`` up to mid-2020, ``MYE2 - Persons`` with its header on row 8 from mid-2021),
+    the MYEB long tables (``code,name,geography,sex,age,population_2011,...``, as a sheet or CSV)
     or a plain CSV ``area_code,area_name,mid_year,population``.
 ``small_area_population`` -> :func:`read_small_area_population`
-    population by LSOA: the Census 2011 LSOA population CSV, or ONS small area population
-    estimates (SAPE) workbooks.
+    population by LSOA: the Census 2011 LSOA population CSV, Census 2021 TS001 from Nomis, or ONS
+    small area population estimates (SAPE) workbooks, LSOA 2011 or LSOA 2021.
 
 Every problem is an :class:`InputError` naming the file, the row (1-based line number in a CSV,
 header = line 1; the sheet row number in a workbook, with the sheet named in the message) and the
@@ -38,7 +45,8 @@ from pandas.errors import Pandas4Warning
 
 from csp_assessment.errors import InputError
 
-ONS_KINDS = ("lsoa_ward_lad_lookup", "lad_csp_pfa_lookup", "mid_year_estimates", "small_area_population")
+ONS_KINDS = ("lsoa_ward_lad_lookup", "lsoa_bridge", "lad_csp_pfa_lookup", "mid_year_estimates",
+             "small_area_population")
 
 _EXCEL_ENGINES = {".xls": "xlrd", ".xlsx": "openpyxl", ".xlsm": "openpyxl"}
 _EXCEL_READ_ERRORS = (
@@ -85,9 +93,10 @@ class Column:
         return [i for i, cell in enumerate(header) if re.fullmatch(self.pattern, cell, re.IGNORECASE)]
 
 
-_LSOA_HEADER = r"lsoa\s*(?:\d\d\s*)?code|lsoa\d\dcd"
-# "Local authority code" (Census), "LA Code (2021 boundaries)" (SAPE), LAD21CD.
-_LA_CODE_HEADER = r"(?:la|lad|local\s*authority)\s*(?:\d\d\s*)?code\b.*|lad?\d\dcd"
+# "LSOA Code", "LSOA11 Code", "LSOA 2021 Code" (SAPE from mid-2021), LSOA21CD.
+_LSOA_HEADER = r"lsoa\s*(?:(?:19|20)?\d\d\s*)?code|lsoa\d\dcd"
+# "Local authority code" (Census), "LA Code (2021 boundaries)" (SAPE), "LAD 2021 Code", LAD21CD.
+_LA_CODE_HEADER = r"(?:la|lad|local\s*authority)\s*(?:(?:19|20)?\d\d\s*)?code\b.*|lad?\d\dcd"
 
 _LSOA_LOOKUP = (
     Column("lsoa_code", r"LSOA(\d\d)CD", "LSOA<yy>CD", "LSOA code"),
@@ -96,6 +105,12 @@ _LSOA_LOOKUP = (
     Column("ward_name", r"WD(\d\d)NM", "WD<yy>NM", "ward name"),
     Column("lad_code", r"(?:LAD|LTLA)(\d\d)CD", "LAD<yy>CD", "local authority code"),
     Column("lad_name", r"(?:LAD|LTLA)(\d\d)NM", "LAD<yy>NM", "local authority name"),
+)
+_BRIDGE = (
+    Column("lsoa11_code", r"LSOA11CD", "LSOA11CD", "LSOA 2011 code"),
+    Column("lsoa21_code", r"LSOA21CD", "LSOA21CD", "LSOA 2021 code"),
+    Column("change", r"CHGIND", "CHGIND", "change indicator"),
+    Column("lad_code", r"(?:LAD|LTLA)(\d\d)CD", "LAD<yy>CD", "local authority code", required=False),
 )
 _LAD_LOOKUP = (
     Column("lad_code", r"(?:LAD|LTLA)(\d\d)CD", "LAD<yy>CD", "local authority code"),
@@ -111,6 +126,23 @@ _MYE_CSV = (
     Column("mid_year", r"mid_year", "mid_year", "mid-year"),
     Column("population", r"population", "population", "population"),
     Column("geography", r"geography", "geography", "geography", required=False),
+)
+# Census 2021 TS001 (usual residents) by LSOA, as Nomis serves it.
+_TS001_CSV = (
+    Column("year", r"date", "date", "census date"),
+    Column("lsoa_code", r"geography\s*code", "geography code", "LSOA code"),
+    Column("population", r"residence type:\s*total;\s*measures:\s*value", "Residence type: Total; measures: Value",
+           "population"),
+)
+# MYEB long tables (by area, sex and single year of age; one population column per year):
+# "code,name,geography,sex,age,population_2011,...", or "ladcode21,laname21,country,sex,age,...".
+_MYEB_TABLE = (
+    Column("area_code", r"(?:lad)?code\d*", "code", "area code"),
+    Column("area_name", r"(?:la)?name\d*", "name", "area name", required=False),
+    Column("geography", r"geography|country", "geography", "geography", required=False),
+    Column("sex", r"sex", "sex", "sex"),
+    Column("age", r"age", "age", "age"),
+    Column("population", r"population_(?:19|20)\d\d", "population_YYYY", "population", pick="first"),
 )
 _CENSUS_CSV = (
     Column("lsoa_code", _LSOA_HEADER, "LSOA Code", "LSOA code"),
@@ -128,7 +160,8 @@ _ALL_AGES_TABLE = (
     Column("geography", r"geography\s*\d*", "Geography", "geography", required=False, pick="first"),
     # Newer SAPE releases give the LA code for two boundary sets; the right-most is the latest.
     Column("lad_code", _LA_CODE_HEADER, "LA Code", "local authority code", required=False, pick="last"),
-    Column("population", r"all\s*ages", "All ages", "population", pick="first"),
+    # "Total" in the SAPE LSOA 2021 workbooks.
+    Column("population", r"all\s*ages|total", "All ages", "population", pick="first"),
 )
 _TIME_SERIES_TABLE = (
     Column("area_code", r"(?:area\s*)?codes?", "Code", "area code", pick="first"),
@@ -138,9 +171,12 @@ _TIME_SERIES_TABLE = (
 )
 _CSV_KINDS = (
     ("lsoa_ward_lad_lookup", _LSOA_LOOKUP),
+    ("lsoa_bridge", _BRIDGE),
     ("lad_csp_pfa_lookup", _LAD_LOOKUP),
     ("mid_year_estimates", _MYE_CSV),
+    ("mid_year_estimates", _MYEB_TABLE),
     ("small_area_population", _CENSUS_CSV),
+    ("small_area_population", _TS001_CSV),
 )
 _MYE_COLUMNS = ["area_code", "area_name", "geography", "mid_year", "population", "source_file"]
 
@@ -170,6 +206,8 @@ def sniff(path: Path) -> str | None:
             return None
         for sheet in _find_tables(heads, _ALL_AGES_TABLE):
             return "small_area_population" if sheet.is_small_area else "mid_year_estimates"
+        if _find_tables(heads, _MYEB_TABLE):
+            return "mid_year_estimates"
     return None
 
 
@@ -183,27 +221,58 @@ def read_lsoa_ward_lad_lookup(path: Path) -> pd.DataFrame:
     holds the vintages read from the column names: lsoa_vintage, ward_vintage, lad_vintage
     (e.g. "2011", "2017", "2017" for LSOA11CD, WD17CD, LAD17CD).
     """
-    return _read_lookup(Path(path), _LSOA_LOOKUP, key="lsoa_code")
+    return _read_lookup(Path(path), _LSOA_LOOKUP, key=("lsoa_code",))
+
+
+def read_lsoa_bridge(path: Path) -> pd.DataFrame:
+    """ONS LSOA (2011) -> LSOA (2021) lookup, one row per pair of old and new LSOAs.
+
+    Columns lsoa11_code, lsoa21_code, change ("U" unchanged, "S" split: one 2011 LSOA became
+    several, "M" merged: several became one, "X" redesigned: many to many), lad_code ("" where
+    the file has none).
+    """
+    path = Path(path)
+    src, header, body = read_csv_table(path)
+    found = csv_columns(src, header, _BRIDGE)
+    df = pd.DataFrame({
+        "lsoa11_code": body[found["lsoa11_code"]].str.strip(),
+        "lsoa21_code": body[found["lsoa21_code"]].str.strip(),
+        "change": body[found["change"]].str.strip().str.upper(),
+        "lad_code": _texts(body, found.get("lad_code")),
+    })
+    for field in ("lsoa11_code", "lsoa21_code"):
+        _require_text(src, df[field], header[found[field]], "LSOA code")
+    bad = df[~df["change"].isin(["U", "S", "M", "X"])]
+    if len(bad):
+        raise src.error(f"change indicator {bad['change'].iloc[0]!r} is not one of U, S, M, X",
+                        row=int(bad.index[0]), column=header[found["change"]])
+    _require_unique(src, df["lsoa11_code"] + " -> " + df["lsoa21_code"], header[found["lsoa11_code"]],
+                    "LSOA pair")
+    return df.reset_index(drop=True)
 
 
 def read_lad_csp_pfa_lookup(path: Path) -> pd.DataFrame:
     """Local authority -> Community Safety Partnership -> police force area, one row per LAD.
 
     Columns lad_code, lad_name, csp_code, csp_name, pfa_code, pfa_name (str); ``df.attrs`` holds
-    lad_vintage, csp_vintage, pfa_vintage.
+    lad_vintage, csp_vintage, pfa_vintage. An authority appears once per partnership it holds:
+    from 2019 ONS lists East Suffolk under two partnerships and Bournemouth, Christchurch and
+    Poole under three.
     """
-    return _read_lookup(Path(path), _LAD_LOOKUP, key="lad_code")
+    return _read_lookup(Path(path), _LAD_LOOKUP, key=("lad_code", "csp_code"))
 
 
-def _read_lookup(path: Path, columns: tuple[Column, ...], key: str) -> pd.DataFrame:
+def _read_lookup(path: Path, columns: tuple[Column, ...], key: tuple[str, ...]) -> pd.DataFrame:
     src, header, body = read_csv_table(path)
     found = csv_columns(src, header, columns)
     df = pd.DataFrame({field: body[i].str.strip() for field, i in found.items()})
     for col in columns:
         if col.field.endswith("_code"):
             _require_text(src, df[col.field], header[found[col.field]], col.label)
-    key_col = next(col for col in columns if col.field == key)
-    _require_unique(src, df[key], header[found[key]], key_col.label)
+    key_col = next(col for col in columns if col.field == key[0])
+    keys = df[list(key)].agg(" / ".join, axis=1) if len(key) > 1 else df[key[0]]
+    _require_unique(src, keys, header[found[key[0]]], key_col.label if len(key) == 1 else
+                    " and ".join(next(c.label for c in columns if c.field == k) for k in key))
     out = df.reset_index(drop=True)
     for col in columns:
         if col.field.endswith("_code"):
@@ -234,9 +303,15 @@ def read_mid_year_estimates(path: Path) -> pd.DataFrame:
       table by area, and is not used.
     * a CSV with header ``area_code,area_name,mid_year,population`` (optionally ``geography``),
       one row per area and mid-year.
+    * an MYEB long table (sheet or CSV): one row per area, sex and single year of age, one
+      ``population_YYYY`` column per mid-year; summed over sex and age. In a workbook it is read
+      only when there is no MYE2 table (the MYE2 table is the published all-ages figure).
     """
     path = Path(path)
     if path.suffix.lower() == ".csv":
+        src, header, body = read_csv_table(path)
+        if not resolve_columns(header, _MYEB_TABLE)[1]:
+            return _myeb_rows(src, header, body)
         return _read_mye_csv(path)
     with _excel_file(path) as book:
         heads = _workbook_heads(book)
@@ -245,6 +320,12 @@ def read_mid_year_estimates(path: Path) -> pd.DataFrame:
             for sheet in _find_tables(heads, _ALL_AGES_TABLE)
             if not (sheet.is_small_area or sheet.is_sex_specific)
         ]
+        long_tables = _find_tables(heads, _MYEB_TABLE)
+        if not candidates and long_tables:
+            sheet = long_tables[0]
+            body = sheet.rows(book)
+            header = [str(cell) for cell in sheet.header]
+            return _myeb_rows(_Source(path, sheet.name), header, body.rename(columns=dict(enumerate(body.columns))))
         if not candidates:
             raise InputError(
                 path,
@@ -294,6 +375,30 @@ def _area_rows(src: _Source, sheet: _Sheet, body: pd.DataFrame, years: dict[int,
     )
 
 
+def _myeb_rows(src: _Source, header: list[str], body: pd.DataFrame) -> pd.DataFrame:
+    """Area totals per mid-year from an MYEB long table (rows by area, sex and age)."""
+    found = csv_columns(src, header, _MYEB_TABLE)
+    codes = _texts(body, found["area_code"])
+    _require_text(src, codes, header[found["area_code"]], "area code")
+    names = _texts(body, found.get("area_name"))
+    geography = _texts(body, found.get("geography"))
+    keys = codes + " " + _texts(body, found["sex"]) + " " + _texts(body, found["age"])
+    _require_unique(src, keys, header[found["area_code"]], "area, sex and age")
+    tables = []
+    for i, cell in enumerate(header):
+        match = re.fullmatch(r"population_((?:19|20)\d\d)", cell, re.IGNORECASE)
+        if not match:
+            continue
+        people = _whole_numbers(src, body[body.columns[i]], cell, "population")
+        tables.append(pd.DataFrame({"area_code": codes, "area_name": names, "geography": geography,
+                                    "mid_year": int(match.group(1)), "population": people}))
+    long = pd.concat(tables, ignore_index=True)
+    out = (long.groupby(["area_code", "mid_year"], as_index=False, sort=True)
+           .agg(area_name=("area_name", "first"), geography=("geography", "first"), population=("population", "sum")))
+    out["source_file"] = src.path.name
+    return _typed(out[_MYE_COLUMNS])
+
+
 def _read_mye_csv(path: Path) -> pd.DataFrame:
     src, header, body = read_csv_table(path)
     found = csv_columns(src, header, _MYE_CSV)
@@ -321,21 +426,30 @@ def read_small_area_population(path: Path) -> pd.DataFrame:
     """Population by LSOA, one row per LSOA.
 
     Columns lsoa_code, lad_code ("" where the file does not say), population (int), year (int),
-    source (e.g. "Census 2011 usual residents").
+    source (e.g. "Census 2011 usual residents"), lsoa_vintage ("2011" or "2021": the LSOA
+    boundaries the figures are for, so that ward rates use a population of their own vintage).
 
     Accepts:
 
     * the Census LSOA population CSV (``LSOA Code``, ``Local authority code``, ``Persons`` ...;
       the first ``Persons`` column is all usual residents; numbers may have thousands separators).
       The census year is taken from the file name (e.g. ``census2011-lsoa-population.csv``).
+    * Census 2021 TS001 by LSOA as Nomis serves it (``date,geography,geography code,Residence
+      type: Total; measures: Value,...``).
     * ONS small area population estimates (SAPE) workbooks: the all-persons sheet (e.g.
       "Mid-2016 Persons") whose header row, below title rows, has "Area Codes" or "LSOA Code" and
-      "All Ages". Rows for larger areas are skipped; the local authority comes from an LA code
-      column, else from the local authority row listed above each block of LSOAs. The year is the
-      "mid-YYYY" in the sheet name or title, else the single year in the file name.
+      "All Ages"; or, from mid-2021, one sheet per year ("Mid-2022 LSOA 2021", ...) with "LSOA 2021
+      Code" and "Total" (every such sheet is read). Rows for larger areas are skipped; the local
+      authority comes from an LA code column, else from the local authority row listed above each
+      block of LSOAs. The year is the "mid-YYYY" in the sheet name or title, else the single year in
+      the file name. The LSOA vintage is the one the code header names ("LSOA 2021 Code"), else
+      2021 for mid-2021 and later, 2011 before (ONS moved SAPE to 2021 LSOAs from mid-2021).
     """
     path = Path(path)
     if path.suffix.lower() == ".csv":
+        src, header, body = read_csv_table(path)
+        if not resolve_columns(header, _TS001_CSV)[1]:
+            return _read_ts001(src, header, body)
         return _read_census_csv(path)
     with _excel_file(path) as book:
         heads = _workbook_heads(book)
@@ -350,10 +464,14 @@ def read_small_area_population(path: Path) -> pd.DataFrame:
                 "no sheet holds an all-persons LSOA table with an 'Area Codes'/'LSOA Code' and an 'All Ages' "
                 f"column; sheets found: {', '.join(repr(name) for name in heads)}",
             )
-        sheet = candidates[0]
         # SAPE tables list larger areas between LSOAs, so blank rows do not end the table here.
-        body = sheet.rows(book, to_first_blank=False)
-    src = _Source(path, sheet.name)
+        tables = [_sape_rows(_Source(path, sheet.name), sheet, sheet.rows(book, to_first_blank=False))
+                  for sheet in candidates]
+    out = pd.concat(tables, ignore_index=True).drop_duplicates(["lsoa_code", "year"], keep="first")
+    return _typed(out.reset_index(drop=True))
+
+
+def _sape_rows(src: _Source, sheet: _Sheet, body: pd.DataFrame) -> pd.DataFrame:
     codes = _texts(body, sheet.columns["area_code"])
     if "lad_code" in sheet.columns:
         lad_codes = _texts(body, sheet.columns["lad_code"])
@@ -374,8 +492,38 @@ def read_small_area_population(path: Path) -> pd.DataFrame:
             "population": counts,
             "year": year,
             "source": f"ONS mid-{year} small area population estimates",
+            "lsoa_vintage": _lsoa_vintage(code_header, year),
         }
     )
+    return df
+
+
+def _lsoa_vintage(code_header: str, year: int) -> str:
+    """The LSOA boundaries a population table is for: named in its code header, else by its year."""
+    named = re.search(r"(?:19|20)?(\d\d)", code_header)
+    if named and named.group(1) in ("11", "21"):
+        return f"20{named.group(1)}"
+    return "2021" if year >= 2021 else "2011"
+
+
+def _read_ts001(src: _Source, header: list[str], body: pd.DataFrame) -> pd.DataFrame:
+    found = csv_columns(src, header, _TS001_CSV)
+    codes = body[found["lsoa_code"]].str.strip()
+    is_lsoa = codes.str.fullmatch(_LSOA_CODE)
+    if not is_lsoa.any():
+        raise src.error("no LSOA codes (E01.../W01...) in the geography code column: download TS001 by "
+                        "'Lower layer Super Output Areas' from Nomis", column=header[found["lsoa_code"]])
+    _require_unique(src, codes[is_lsoa], header[found["lsoa_code"]], "LSOA")
+    years = _whole_numbers(src, body.loc[is_lsoa, found["year"]], header[found["year"]], "census year")
+    population = found["population"]
+    df = pd.DataFrame({
+        "lsoa_code": codes[is_lsoa],
+        "lad_code": "",
+        "population": _whole_numbers(src, body.loc[is_lsoa, population], header[population], "population"),
+        "year": years,
+        "source": years.map(lambda y: f"Census {y} usual residents (TS001)"),
+        "lsoa_vintage": years.map(lambda y: "2021" if y >= 2021 else "2011"),
+    })
     return _typed(df.reset_index(drop=True))
 
 
@@ -398,6 +546,7 @@ def _read_census_csv(path: Path) -> pd.DataFrame:
             "population": _whole_numbers(src, body[population], header[population], "population"),
             "year": year,
             "source": f"Census {year} usual residents",
+            "lsoa_vintage": "2021" if year >= 2021 else "2011",
         }
     )
     return _typed(df.reset_index(drop=True))
