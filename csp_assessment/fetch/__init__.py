@@ -1,0 +1,193 @@
+"""``python pipeline.py fetch``: download what an assessment needs into the data folder.
+
+What a run for the area and period needs and the data folder lacks is planned first (ONS
+lookups, the police force's street files for every month of the trend window, the Fingertips
+indicators, the population estimates); everything is then downloaded into the cache, checked,
+and only when all of it is ready moved into the data folder (see :mod:`.files`). Addresses live
+in ``sources.yaml``.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ConfigError, InputError
+from ..ingest import ons as ons_input
+from . import fingertips, ons, police_uk
+from .files import Ready, default_cache_dir, place
+from .http import Client, FetchError
+from .sources import load_sources, politeness
+
+PARTS = ("lookups", "population", "police_uk", "fingertips")
+INDICATOR_SECTIONS = ("substance_misuse", "mental_health")
+
+
+class FetchFailed(RuntimeError):
+    """One or more downloads failed; the data folder was left as it was."""
+
+
+@dataclass
+class FetchResult:
+    placed: list[str] = field(default_factory=list)  # files put in the data folder
+    notes: list[str] = field(default_factory=list)  # what was already there, fallbacks
+
+
+def _files_of_kind(data_dir: Path, kind: str) -> list[Path]:
+    if not data_dir.is_dir():
+        return []
+    suffixes = {".csv"} if kind.endswith("lookup") else {".csv", ".xls", ".xlsx"}
+    return sorted(p for p in data_dir.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
+                  and not p.name.startswith((".", "~$")) and ons_input.sniff(p) == kind)
+
+
+def _header(path: Path) -> list[str]:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        return [c.strip().upper() for c in fh.readline().split(",")]
+
+
+def _prepare_all(items, client: Client, cache: Path, mirror: str | None, workers: int) -> tuple[list[Ready], list[str]]:
+    ready: list[Ready] = []
+    errors: list[str] = []
+
+    def one(item):
+        try:
+            return item.prepare(client, cache, mirror), None
+        except FetchError as exc:
+            return [], str(exc)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for got, error in pool.map(one, items):
+            ready += got
+            if error:
+                errors.append(error)
+    return ready, errors
+
+
+def _fail(errors: list[str], data_dir: Path) -> FetchFailed:
+    listed = "\n".join(f"  - {e}" for e in errors)
+    return FetchFailed(f"{len(errors)} download(s) failed; nothing was changed in {data_dir}:\n{listed}\n"
+                       "Downloads that completed are kept in the download cache: run fetch again to resume.")
+
+
+def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirror: str | None = None,
+          cache_dir: Path | None = None, sources: dict | None = None, progress: bool = True,
+          client: Client | None = None, log=print) -> FetchResult:
+    """Download into ``config.data_dir`` what a run of ``config`` needs that is not there.
+
+    ``only``: some of :data:`PARTS`; ``via``: "archive" or "api" for the police files (default
+    from sources.yaml); ``mirror``: fetch every address through this base (tests, local mirrors).
+    Raises :class:`FetchFailed` (data folder untouched) when any download fails."""
+    sources = sources or load_sources()
+    parts = list(PARTS) if not only else list(only)
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        raise ConfigError(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    via = via or sources["police_uk"].get("method", "archive")
+    if via not in ("archive", "api"):
+        raise ConfigError(f"--police-via must be 'archive' or 'api', not '{via}'")
+    data_dir, cache = Path(config.data_dir), Path(cache_dir) if cache_dir else default_cache_dir()
+    client = client or Client(politeness(sources), progress=progress)
+    workers = politeness(sources).concurrent_requests
+    result = FetchResult()
+    months = [str(m) for m in pd.period_range(config.trend[0].start, config.period.end, freq="M")]
+
+    # 1. Lookups first: the force(s) and authorities of the area come from them.
+    lookups = sources["ons"]["lookups"]
+    page_size = int(sources["ons"].get("page_size", 2000))
+    area_files = _files_of_kind(data_dir, "lad_csp_pfa_lookup")
+    lsoa_name, lsoa_entry = ons.lookup_for_months(lookups, months[-1])
+    lsoa_column = lsoa_entry["header"][0].upper()
+    lsoa_files = [p for p in _files_of_kind(data_dir, "lsoa_ward_lad_lookup") if lsoa_column in _header(p)]
+    first = []
+    if area_files:
+        result.notes.append(f"already there: local authority -> CSP -> police force lookup ({area_files[-1].name})")
+    elif "lookups" in parts:
+        first.append(ons.plan_lookup(lookups["lad_csp_pfa"], "lad_csp_pfa", page_size))
+    if lsoa_files:
+        result.notes.append(f"already there: LSOA -> ward -> local authority lookup ({lsoa_files[-1].name})")
+    elif "lookups" in parts:
+        first.append(ons.plan_lookup(lsoa_entry, lsoa_name, page_size))
+    ready, errors = _prepare_all(first, client, cache, mirror, workers)
+    if errors:
+        raise _fail(errors, data_dir)
+    area_path = area_files[-1] if area_files else next(
+        (r.staged for r in ready if r.target.endswith(lookups["lad_csp_pfa"]["file"])), None)
+
+    items = []
+    lad_codes = list(config.area_codes)
+    if area_path is not None:
+        area_lookup = ons_input.read_lad_csp_pfa_lookup(area_path)
+        lad_codes = sorted({c for code in config.area_codes for c in
+                            area_lookup.loc[(area_lookup["lad_code"] == code) | (area_lookup["csp_code"] == code),
+                                            "lad_code"]} or set(config.area_codes))
+
+    # 2. Police files for every month of the trend window.
+    if "police_uk" in parts:
+        if area_path is None:
+            raise ConfigError("the police files need the local authority -> CSP -> police force area lookup, to "
+                              "know the area's force: fetch with --only lookups,police_uk, or put the lookup in "
+                              f"{data_dir}")
+        forces = police_uk.forces_for(config.area_codes, area_lookup, sources)
+        have = police_uk.present_months(data_dir)
+        for force, name in forces.items():
+            missing = [m for m in months if (force, m) not in have]
+            if len(missing) < len(months):
+                result.notes.append(f"already there: {force} street files for {len(months) - len(missing)} of the "
+                                    f"{len(months)} months")
+            if missing:
+                planner = police_uk.plan_archive if via == "archive" else police_uk.plan_api
+                items += planner(missing, {force: name}, sources)
+
+    # 3. Population estimates for the population year.
+    if "population" in parts:
+        have_years = set()
+        for path in _files_of_kind(data_dir, "mid_year_estimates"):
+            try:
+                have_years |= set(ons_input.read_mid_year_estimates(path)["mid_year"].astype(int))
+            except InputError as exc:
+                result.notes.append(f"{path.name} could not be read ({exc.detail}); it was left as it is")
+        if config.population_year in have_years:
+            result.notes.append(f"already there: mid-{config.population_year} population estimates")
+        else:
+            item, year = ons.plan_population(sources["ons"]["mid_year_estimates"], config.population_year)
+            if year != config.population_year:
+                result.notes.append(f"no mid-{config.population_year} estimates listed; fetching mid-{year}, the "
+                                    "latest earlier (the run says which year it used)")
+            items.append(item)
+
+    # 4. Fingertips indicators of the health sections being run.
+    sections = [s for s in config.sections if s in INDICATOR_SECTIONS]
+    if "fingertips" in parts and sections:
+        planned = fingertips.plan(sections, lad_codes, sources["fingertips"], fingertips.held(data_dir)
+                                  if data_dir.is_dir() else set())
+        if not planned:
+            result.notes.append("already there: Fingertips indicators for " + ", ".join(sections))
+        items += planned
+
+    # Skip anything whose every file is already in the data folder (a rerun fetches nothing).
+    items = [i for i in items if any(not (data_dir / t).exists() for t in i.targets)]
+    log(f"fetch: {len(first) + len(items)} download(s) for {', '.join(config.area_codes)}, {months[0]} to "
+        f"{months[-1]}, into {data_dir}")
+    more, errors = _prepare_all(items, client, cache, mirror, workers)
+    if errors:
+        raise _fail(errors, data_dir)
+    ready += more
+    if ready:
+        result.placed = place(ready, data_dir, mirror)
+    return result
+
+
+def report(result: FetchResult, out=sys.stdout) -> None:
+    for note in result.notes:
+        print(f"  {note}", file=out)
+    if result.placed:
+        print(f"fetched {len(result.placed)} file(s):", file=out)
+        for path in result.placed:
+            print(f"  {path}", file=out)
+    else:
+        print("nothing to fetch: the data folder already holds what the run needs", file=out)

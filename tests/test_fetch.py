@@ -1,0 +1,324 @@
+"""`pipeline.py fetch` against a stand-in for the publishers on 127.0.0.1 (tests/fetch_server.py):
+what it downloads, where it puts it, and that every failure leaves the data folder as it was."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import PROJECT_ROOT
+from csp_assessment.config import load_config
+from csp_assessment.fetch import FetchFailed, fetch
+from csp_assessment.fetch.files import MANIFEST_NAME, sha256
+from csp_assessment.fetch.http import Client, Politeness
+from csp_assessment.fetch.sources import load_sources, mirrored
+from fetch_server import (AREA_FIELDS, AREA_ROWS, CATEGORIES, LSOA11_FIELDS, LSOA11_ROWS, PublisherServer, Route,
+                          archive_zip, crimes_for, feature_pages, fingertips_csv, mye_workbook, no_location_crimes)
+
+YEAR, AREA, FROM, TO = 2022, "E06000035", "2022-01", "2022-12"  # trend window 2018-01 .. 2022-12
+MONTHS = [str(m) for m in pd.period_range("2018-01", "2022-12", freq="M")]
+
+
+def _sources(page_size: int = 2) -> dict:
+    sources = copy.deepcopy(load_sources())
+    sources["ons"]["page_size"] = page_size  # several pages from a three-row lookup
+    return sources
+
+
+def _client(waits: list | None = None, timeout: float = 1.0, attempts: int = 4) -> Client:
+    waits = [] if waits is None else waits
+    polite = Politeness(user_agent="csp-assessment-tests", attempts=attempts, backoff_seconds=0.01,
+                        timeout_seconds=timeout, concurrent_requests=3)
+    return Client(polite, progress=False, sleep=waits.append)
+
+
+def _publish(server: PublisherServer, sources: dict, *, skip_months: tuple[str, ...] = ()) -> dict[str, Route]:
+    """Everything a 2022 fetch for Medway asks for, in the publishers' formats."""
+    routes = {}
+    ons = sources["ons"]
+    for name, fields, rows in (("lad_csp_pfa", AREA_FIELDS, AREA_ROWS), ("lsoa_ward_lad_2011", LSOA11_FIELDS,
+                                                                         LSOA11_ROWS)):
+        service = ons["lookups"][name]["service"]
+        for offset, page in feature_pages(fields, rows, ons["page_size"]).items():
+            query = (f"where=1%3D1&outFields=%2A&returnGeometry=false&resultOffset={offset}"
+                     f"&resultRecordCount={ons['page_size']}&f=json")
+            routes[f"{name}@{offset}"] = server.add(f"{service}/query?{query}", Route(page))
+    police = sources["police_uk"]
+    routes["archive-2022-12"] = server.add(police["archive"].format(month="2022-12"),
+                                           Route(archive_zip("2022-12", skip=skip_months)))
+    routes["archive-2019-12"] = server.add(police["archive"].format(month="2019-12"),
+                                           Route(archive_zip("2019-12", skip=skip_months)))
+    routes["mye"] = server.add(ons["mid_year_estimates"][2022], Route(mye_workbook(2022, {
+        "E06000035": ("Medway", "Unitary Authority", 282702), "E07000110": ("Maidstone", "Non-metropolitan District",
+                                                                           177000)})))
+    ft = sources["fingertips"]
+    for section, ids in ft["sections"].items():
+        url = ft["url"].format(indicator_ids=",".join(map(str, ids)), area_type=502)
+        routes[f"fingertips-{section}"] = server.add(url, Route(fingertips_csv({i: f"Indicator {i}" for i in ids})))
+    return routes
+
+
+def _config(data_dir: Path, **kwargs):
+    return load_config(YEAR, area=AREA, data_dir=data_dir, period_from=FROM, period_to=TO, **kwargs)
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()} \
+        if folder.exists() else {}
+
+
+@pytest.fixture
+def server():
+    with PublisherServer() as running:
+        yield running
+
+
+def test_mirror_rewrites_every_address():
+    assert mirrored("https://data.police.uk/data/archive/2022-12.zip", "http://127.0.0.1:9") == \
+        "http://127.0.0.1:9/data.police.uk/data/archive/2022-12.zip"
+    assert mirrored("https://x.org/a?b=1", "") == "https://x.org/a?b=1"
+
+
+def test_fetch_brings_what_the_run_needs_and_an_unchanged_rerun_downloads_nothing(server, tmp_path):
+    sources = _sources()
+    routes = _publish(server, sources)
+    data = tmp_path / "raw"
+    result = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache",
+                   client=_client(), log=lambda *_: None)
+
+    # police files of Kent (the force covering Medway) for all 60 months, under the publisher's names
+    for month in MONTHS:
+        street = data / "police-uk" / month / f"{month}-kent-street.csv"
+        assert street.exists(), month
+        assert (data / "police-uk" / month / f"{month}-kent-outcomes.csv").exists()
+    assert not list(data.rglob("*essex*"))  # only the area's force is taken from the archive
+    assert len(list(data.rglob("*-street.csv"))) == 60
+    lookup = next(data.glob("ons/Local_Authority_District_to_Community*.csv"))
+    assert lookup.read_text(encoding="utf-8-sig").splitlines()[0] == ",".join(AREA_FIELDS)
+    assert len(lookup.read_text(encoding="utf-8-sig").splitlines()) == 1 + len(AREA_ROWS)  # every page
+    assert (data / "ons" / "mid-year-estimates" / "mye22final.xlsx").exists()
+    assert (data / "fingertips" / "fingertips-mental_health-area-type-502.csv").exists()
+    assert not list(data.rglob(".*"))  # no temporary files
+
+    manifest = json.loads((data / MANIFEST_NAME).read_text())["files"]
+    entry = manifest["police-uk/2022-03/2022-03-kent-street.csv"]
+    assert entry["address"] == "https://data.police.uk/data/archive/2022-12.zip!2022-03/2022-03-kent-street.csv"
+    assert entry["sha256"] == sha256(data / "police-uk/2022-03/2022-03-kent-street.csv") and entry["fetched_at"]
+    assert set(manifest) == {str(p.relative_to(data)) for p in data.rglob("*") if p.is_file()} - {MANIFEST_NAME}
+    assert len(result.placed) == len(manifest)
+    # two archives cover the 60 months: the one for 2022-12 (2020-01 on) and the one for 2019-12
+    assert routes["archive-2022-12"].served == 1 and routes["archive-2019-12"].served == 1
+    assert all(agent == "csp-assessment-tests" for *_, agent in server.requests)
+
+    before, asked = _snapshot(data), len(server.requests)
+    again = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache2",
+                  client=_client(), log=lambda *_: None)
+    assert again.placed == [] and len(server.requests) == asked and _snapshot(data) == before
+
+
+def test_a_users_own_file_is_never_overwritten(server, tmp_path):
+    sources = _sources()
+    _publish(server, sources)
+    data = tmp_path / "raw"
+    mine = data / "fingertips" / "fingertips-substance_misuse-area-type-502.csv"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("my own notes\n")
+    fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+          log=lambda *_: None)
+    assert mine.read_text() == "my own notes\n"
+    assert "fingertips/fingertips-substance_misuse-area-type-502.csv" not in json.loads(
+        (data / MANIFEST_NAME).read_text())["files"]
+
+
+def test_what_the_folder_already_holds_is_not_fetched(server, tmp_path):
+    sources = _sources()
+    routes = _publish(server, sources)
+    data = tmp_path / "raw"
+    (data / "mine").mkdir(parents=True)  # the archive of 2019-12 (2017-01 .. 2019-12), as the site serves it
+    (data / "mine" / "2019-12.zip").write_bytes(archive_zip("2019-12"))
+    fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+          log=lambda *_: None, only=["lookups", "police_uk"])
+    assert routes["archive-2019-12"].served == 0 and routes["archive-2022-12"].served == 1
+    assert not (data / "police-uk" / "2019-12").exists() and (data / "police-uk" / "2020-01").exists()
+    assert not (data / "fingertips").exists()  # --only
+
+
+def _fails_cleanly(server, tmp_path, sources, *, expect: str, client=None, data=None):
+    data = data or tmp_path / "raw"
+    before = _snapshot(data)
+    with pytest.raises(FetchFailed) as failure:
+        fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache",
+              client=client or _client(), log=lambda *_: None)
+    assert expect in str(failure.value)
+    assert "nothing was changed" in str(failure.value)
+    assert _snapshot(data) == before  # no partial file, no half-fetched set
+    return str(failure.value)
+
+
+def test_a_month_not_yet_published_fails_cleanly_naming_it(server, tmp_path):
+    sources = _sources()
+    routes = _publish(server, sources)
+    del server.routes[next(k for k, v in server.routes.items() if v is routes["archive-2022-12"])]
+    message = _fails_cleanly(server, tmp_path, sources, expect="data.police.uk archive 2022-12")
+    assert "HTTP 404" in message
+
+
+def test_a_month_missing_from_the_archive_fails_cleanly(server, tmp_path):
+    sources = _sources()
+    _publish(server, sources, skip_months=("2021-06",))
+    _fails_cleanly(server, tmp_path, sources, expect="2021-06/2021-06-kent-street.csv")
+
+
+def test_a_truncated_zip_is_caught_and_not_kept(server, tmp_path):
+    sources = _sources()
+    routes = _publish(server, sources)
+    routes["archive-2019-12"].body = routes["archive-2019-12"].body[:-5000]  # cut short, with a matching length
+    _fails_cleanly(server, tmp_path, sources, expect="damaged or incomplete")
+    assert not list((tmp_path / "cache").rglob("*.part"))  # the damaged download is not resumed next time
+
+
+def test_server_errors_are_retried_honouring_retry_after_then_fail_cleanly(server, tmp_path):
+    sources = _sources()
+    routes = _publish(server, sources)
+    routes["mye"].fail_first, routes["mye"].retry_after = 2, "7"
+    waits = []
+    fetch(_config(tmp_path / "ok"), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache-ok",
+          client=_client(waits), log=lambda *_: None, only=["population"])
+    assert waits == [7.0, 7.0] and (tmp_path / "ok/ons/mid-year-estimates/mye22final.xlsx").exists()
+
+    routes["mye"].served, routes["mye"].fail_first, routes["mye"].retry_after = 0, 99, None
+    message = _fails_cleanly(server, tmp_path, sources, expect="HTTP 500", client=_client(attempts=3))
+    assert "after 3 tries" in message and "mid-2022 population" in message
+
+
+def test_a_timeout_is_retried_and_a_cut_connection_resumes_with_range(server, tmp_path):
+    sources = _sources()
+    routes = _publish(server, sources)
+    routes["archive-2022-12"].stall_first = 1
+    routes["archive-2022-12"].cut_first = 1
+    server.stall_seconds = 2.0
+    fetch(_config(tmp_path / "raw"), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache",
+          client=_client(timeout=0.5), log=lambda *_: None, only=["lookups", "police_uk"])
+    ranges = [r for method, path, r, _ in server.requests if path.endswith("/2022-12.zip")]
+    assert ranges[-1] is not None and ranges[-1].startswith("bytes=")  # the last request resumed
+    assert (tmp_path / "raw/police-uk/2022-12/2022-12-kent-street.csv").exists()
+
+
+def test_no_network_fails_cleanly(tmp_path):
+    sources = _sources()
+    closed = PublisherServer()  # bound, then closed: nothing listens on its port
+    url = closed.url
+    closed.httpd.server_close()
+    data = tmp_path / "raw"
+    with pytest.raises(FetchFailed) as failure:
+        fetch(_config(data), sources=sources, mirror=url, cache_dir=tmp_path / "cache", client=_client(attempts=2),
+              log=lambda *_: None)
+    assert "no connection" in str(failure.value) and "ONS lookup" in str(failure.value)
+    assert not data.exists()
+
+
+def test_a_refusal_and_a_moved_download_say_what_to_do(server, tmp_path):
+    sources = _sources()
+    routes = _publish(server, sources)
+    routes["fingertips-mental_health"].status = 403
+    message = _fails_cleanly(server, tmp_path, sources, expect="refused")
+    routes["fingertips-mental_health"].status = 200
+    routes["fingertips-mental_health"].body = b"<!DOCTYPE html><html><body>This page has moved</body></html>"
+    message = _fails_cleanly(server, tmp_path, sources, expect="sources.yaml")
+    assert "web page" in message
+
+
+def _api_routes(server: PublisherServer, sources: dict, months: list[str]) -> None:
+    api = sources["police_uk"]["api"]
+    server.add(f"{api}/forces", json.dumps([{"id": "kent", "name": "Kent Police"},
+                                            {"id": "essex", "name": "Essex Police"}]).encode())
+    server.add(f"{api}/kent/neighbourhoods", json.dumps([{"id": "N1", "name": "North"},
+                                                         {"id": "N2", "name": "South"}]).encode())
+    # two neighbourhoods sharing an edge at latitude 51.315: crimes are at 51.30, 51.31, 51.32, ...
+    server.add(f"{api}/kent/N1/boundary", json.dumps([{"latitude": str(a), "longitude": str(b)} for a, b in
+                                                      ((51.2, 0.4), (51.2, 0.7), (51.315, 0.7), (51.315, 0.4))]).encode())
+    server.add(f"{api}/kent/N2/boundary", json.dumps([{"latitude": str(a), "longitude": str(b)} for a, b in
+                                                      ((51.315, 0.4), (51.315, 0.7), (51.4, 0.7), (51.4, 0.4))]).encode())
+
+    def inside(crime, poly):
+        lat, lng = float(crime["location"]["latitude"]), float(crime["location"]["longitude"])
+        lats, lngs = [p[0] for p in poly], [p[1] for p in poly]
+        return min(lats) <= lat <= max(lats) and min(lngs) <= lng <= max(lngs)
+
+    def street(method, query, form):
+        month = form["date"][0]
+        poly = [tuple(map(float, p.split(","))) for p in form["poly"][0].split(":")]
+        found = [c for c in crimes_for(month) if inside(c, poly)]
+        if len(found) > 2:  # the API's limit, scaled down: too many crimes in the area is a 503
+            return 503, b""
+        return 200, json.dumps(found).encode()
+
+    server.add(f"{api}/crimes-street/all-crime", Route(handler=street))
+    server.add(f"{api}/crime-categories", Route(handler=lambda *_: (200, json.dumps(
+        [{"url": "all-crime", "name": "All crime"}] + [{"url": u, "name": n} for u, n in CATEGORIES.items()]).encode())))
+    server.add(f"{api}/crimes-no-location", Route(handler=lambda m, q, f: (200, json.dumps(
+        no_location_crimes(q["date"][0])).encode())))
+    server.add(f"{api}/stops-force", Route(handler=lambda m, q, f: (200, json.dumps([{
+        "type": "Person search", "datetime": f"{q['date'][0]}-01T01:47:58+00:00", "operation": False,
+        "operation_name": None, "location": {"latitude": "51.3", "longitude": "0.5", "street": {"id": 1, "name": "x"}},
+        "gender": "Male", "age_range": "18-24", "self_defined_ethnicity": None, "officer_defined_ethnicity": "White",
+        "legislation": "Misuse of Drugs Act 1971 (section 23)", "object_of_search": "Controlled drugs",
+        "outcome": "A no further action disposal", "outcome_linked_to_object_of_search": False,
+        "removal_of_more_than_outer_clothing": False}]).encode())))
+
+
+def _counts_by_month_and_type(folder: Path, tmp_path: Path, name: str) -> pd.DataFrame:
+    from csp_assessment.ingest import police_uk as police_input
+
+    files = police_input.discover(folder)
+    police_input.write_street_counts(files, tmp_path / f"{name}.parquet")
+    counts = pd.read_parquet(tmp_path / f"{name}.parquet")
+    return counts.groupby(["month", "force", "crime_type"])["records"].sum().sort_index()
+
+
+def test_the_api_and_the_archive_give_the_same_counts(server, tmp_path):
+    sources = _sources()
+    _publish(server, sources)
+    _api_routes(server, sources, MONTHS)
+    kwargs = dict(sources=sources, mirror=server.url, client=_client(), log=lambda *_: None,
+                  only=["lookups", "police_uk"])
+    config = load_config(YEAR, area=AREA, data_dir=tmp_path / "archive", period_from="2022-11", period_to="2022-12")
+    fetch(config, cache_dir=tmp_path / "c1", **kwargs)
+    api_config = load_config(YEAR, area=AREA, data_dir=tmp_path / "api", period_from="2022-11", period_to="2022-12")
+    fetch(api_config, cache_dir=tmp_path / "c2", via="api", **kwargs)
+
+    api_street = tmp_path / "api/police-uk/2022-12/2022-12-kent-street.csv"
+    archive_street = tmp_path / "archive/police-uk/2022-12/2022-12-kent-street.csv"
+    assert api_street.read_text().splitlines()[0] == archive_street.read_text().splitlines()[0]
+    assert (tmp_path / "api/police-uk/2022-12/2022-12-kent-stop-and-search.csv").read_text().startswith(
+        "Type,Date,Part of a policing operation,")
+    archive_counts = _counts_by_month_and_type(tmp_path / "archive" / "police-uk", tmp_path, "a")
+    api_counts = _counts_by_month_and_type(tmp_path / "api" / "police-uk", tmp_path, "b")
+    assert len(archive_counts) > 10
+    pd.testing.assert_series_equal(archive_counts, api_counts)
+    # a boundary over the limit was asked for again in quarters
+    assert sum(1 for method, *_ in server.requests if method == "POST") > 2 * 60
+
+
+def test_cli_fetch_exits_non_zero_naming_the_failure(server, tmp_path):
+    sources = _sources(page_size=2000)
+    _publish(server, sources)
+    env = {**os.environ, "CSP_FETCH_MIRROR": server.url, "CSP_FETCH_CACHE": str(tmp_path / "cache")}
+    del server.routes[next(k for k in server.routes if k.endswith("/2019-12.zip"))]
+    args = [sys.executable, "pipeline.py", "fetch", "--year", str(YEAR), "--area", AREA, "--from", FROM, "--to", TO,
+            "--data", str(tmp_path / "raw"), "--no-progress", "--only", "lookups,police_uk"]
+    failed = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 1, failed.stderr
+    assert "data.police.uk archive 2019-12" in failed.stderr and "nothing was changed" in failed.stderr
+    assert not (tmp_path / "raw").exists()
+    server.add(load_sources()["police_uk"]["archive"].format(month="2019-12"), Route(archive_zip("2019-12")))
+    done = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "fetched" in done.stdout and (tmp_path / "raw/police-uk/2018-01/2018-01-kent-street.csv").exists()
