@@ -322,3 +322,26 @@ def test_cli_fetch_exits_non_zero_naming_the_failure(server, tmp_path):
     done = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "fetched" in done.stdout and (tmp_path / "raw/police-uk/2018-01/2018-01-kent-street.csv").exists()
+
+
+@pytest.mark.slow
+def test_fetch_then_a_plain_run_works(server, tmp_path):
+    """The issue's 'done when': from nothing, fetch, then the run reads what was fetched."""
+    import io
+
+    from csp_assessment.run import Progress, main
+
+    sources = _sources()
+    _publish(server, sources)
+    data = tmp_path / "raw"
+    fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+          log=lambda *_: None)
+    config = _config(data, processed_dir=tmp_path / "processed", out_dir=tmp_path / "reports",
+                     sections="all_crime,mental_health")
+    report = main(config, Progress(io.StringIO()), workers=1)
+    findings = json.loads((report / "findings" / "all_crime.json").read_text())
+    assert (report / "01_all_crime.html").exists() and (report / "05_mental_health.html").exists()
+    assert "Medway" in (report / "01_all_crime.html").read_text()
+    assert findings  # figures made from the fetched street files
+    mental_health = (report / "05_mental_health.html").read_text()
+    assert "Indicator 848" in mental_health or "Depression prevalence" in mental_health
