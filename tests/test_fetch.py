@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -261,6 +262,17 @@ def _api_routes(server: PublisherServer, sources: dict, months: list[str]) -> No
         return 200, json.dumps(found).encode()
 
     server.add(f"{api}/crimes-street/all-crime", Route(handler=street))
+
+    def boundaries(method, query, form):
+        assert method == "POST" and form["f"] == ["geojson"]
+        wanted = set(re.findall(r"E01\d{6}", form["where"][0]))
+        features = [f for f in LSOA_BOUNDARIES["features"] if f["properties"]["LSOA11CD"] in wanted]
+        offset, size = int(form["resultOffset"][0]), int(form["resultRecordCount"][0])
+        page = features[offset:offset + size]
+        return 200, json.dumps({"type": "FeatureCollection", "features": page,
+                                "properties": {"exceededTransferLimit": offset + size < len(features)}}).encode()
+
+    server.add(sources["ons"]["lsoa_boundaries"]["LSOA11CD"] + "/query", Route(handler=boundaries))
     server.add(f"{api}/crime-categories", Route(handler=lambda *_: (200, json.dumps(
         [{"url": "all-crime", "name": "All crime"}] + [{"url": u, "name": n} for u, n in CATEGORIES.items()]).encode())))
     server.add(f"{api}/crimes-no-location", Route(handler=lambda m, q, f: (200, json.dumps(
@@ -274,13 +286,41 @@ def _api_routes(server: PublisherServer, sources: dict, months: list[str]) -> No
         "removal_of_more_than_outer_clothing": False}]).encode())))
 
 
+def _box(x0, y0, x1, y1):
+    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+
+
+# Medway 001A holds every located crime of the recorded months (lat 51.30-51.36, lng 0.50-0.56),
+# but for a hole where none lies; the others are beside it, one of them in two parts.
+LSOA_BOUNDARIES = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"LSOA11CD": "E01016001", "LSOA11NM": "Medway 001A"},
+     "geometry": {"type": "Polygon", "coordinates": [_box(0.45, 51.25, 0.60, 51.40), _box(0.58, 51.38, 0.59, 51.39)]}},
+    {"type": "Feature", "properties": {"LSOA11CD": "E01016002", "LSOA11NM": "Medway 001B"},
+     "geometry": {"type": "Polygon", "coordinates": [_box(0.60, 51.25, 0.70, 51.40)]}},
+    {"type": "Feature", "properties": {"LSOA11CD": "E01024001", "LSOA11NM": "Maidstone 001A"},
+     "geometry": {"type": "MultiPolygon", "coordinates": [[_box(0.58, 51.38, 0.59, 51.39)],
+                                                           [_box(0.45, 51.10, 0.70, 51.25)]]}},
+]}
+
+
+def test_points_are_placed_in_their_lsoa_holes_and_islands_included():
+    from csp_assessment.fetch.lsoa_points import LsoaLocator
+
+    locator = LsoaLocator(json.dumps(LSOA_BOUNDARIES), "LSOA11CD", {"E01016001": "Medway 001A"})
+    assert locator.locate(51.30, 0.50) == ("E01016001", "Medway 001A")
+    assert locator.locate(51.30, 0.65) == ("E01016002", "")
+    assert locator.locate(51.385, 0.585)[0] == "E01024001"  # the island in Medway 001A's hole
+    assert locator.locate(51.20, 0.50)[0] == "E01024001"
+    assert locator.locate(52.0, 0.50) is None
+
+
 def _counts_by_month_and_type(folder: Path, tmp_path: Path, name: str) -> pd.DataFrame:
     from csp_assessment.ingest import police_uk as police_input
 
     files = police_input.discover(folder)
     police_input.write_street_counts(files, tmp_path / f"{name}.parquet")
     counts = pd.read_parquet(tmp_path / f"{name}.parquet")
-    return counts.groupby(["month", "force", "crime_type"])["records"].sum().sort_index()
+    return counts.groupby(["month", "force", "lsoa_code", "crime_type"], dropna=False)["records"].sum().sort_index()
 
 
 def test_the_api_and_the_archive_give_the_same_counts(server, tmp_path):
@@ -302,6 +342,8 @@ def test_the_api_and_the_archive_give_the_same_counts(server, tmp_path):
     archive_counts = _counts_by_month_and_type(tmp_path / "archive" / "police-uk", tmp_path, "a")
     api_counts = _counts_by_month_and_type(tmp_path / "api" / "police-uk", tmp_path, "b")
     assert len(archive_counts) > 10
+    assert "E01016001" in set(api_counts.index.get_level_values("lsoa_code"))  # placed in LSOAs, like the archive
+    assert (tmp_path / "api/ons/boundaries/lsoa11_kent.geojson").exists()
     pd.testing.assert_series_equal(archive_counts, api_counts)
     # a boundary over the limit was asked for again in quarters
     assert sum(1 for method, *_ in server.requests if method == "POST") > 2 * 60

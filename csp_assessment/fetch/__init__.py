@@ -18,9 +18,10 @@ import pandas as pd
 
 from ..errors import ConfigError, InputError
 from ..ingest import ons as ons_input
-from . import fingertips, ons, police_uk
+from . import fingertips, lsoa_points, ons, police_uk
 from .files import Ready, default_cache_dir, place
 from .http import Client, FetchError
+from .lsoa_points import LsoaLocator
 from .sources import load_sources, politeness
 
 PARTS = ("lookups", "population", "police_uk", "fingertips")
@@ -72,6 +73,38 @@ def _fail(errors: list[str], data_dir: Path) -> FetchFailed:
     listed = "\n".join(f"  - {e}" for e in errors)
     return FetchFailed(f"{len(errors)} download(s) failed; nothing was changed in {data_dir}:\n{listed}\n"
                        "Downloads that completed are kept in the download cache: run fetch again to resume.")
+
+
+def _lsoa_locator(force: str, force_name: str, area_lookup, lsoa_path: Path | None, code_field: str,
+                  data_dir: Path, sources: dict, client: Client, cache: Path, mirror: str | None,
+                  workers: int) -> tuple[LsoaLocator, list[Ready]]:
+    """The LSOA boundaries of the force's authorities (from the data folder, else fetched), to
+    place the API's crimes in LSOAs as the archive's files are."""
+    if lsoa_path is None:
+        raise ConfigError("the police API's crimes are placed in LSOAs with the LSOA -> ward -> local authority "
+                          "lookup: fetch with --only lookups,police_uk, or put the lookup in the data folder")
+    lsoa_lookup = ons_input.read_lsoa_ward_lad_lookup(lsoa_path)
+    authorities = set(area_lookup.loc[area_lookup["pfa_name"] == force_name, "lad_code"])
+    lsoas = lsoa_lookup[lsoa_lookup["lad_code"].isin(authorities)]
+    if lsoas.empty:
+        raise ConfigError(f"no LSOA of {force_name}'s authorities is in {lsoa_path.name}: the two lookups' "
+                          "authority codes differ; put matching lookups in the data folder")
+    names = dict(zip(lsoas["lsoa_code"], lsoas["lsoa_name"]))
+    target = f"ons/boundaries/{code_field.lower()[:6]}_{force}.geojson"
+    ready: list[Ready] = []
+    path = data_dir / target
+    if not path.exists():
+        service = sources["ons"]["lsoa_boundaries"].get(code_field)
+        if not service:
+            raise ConfigError(f"no LSOA boundaries for {code_field} under ons.lsoa_boundaries in "
+                              "csp_assessment/fetch/sources.yaml")
+        item = lsoa_points.plan_boundaries(service, code_field, sorted(names), target,
+                                           int(sources["ons"].get("page_size", 2000)))
+        ready, errors = _prepare_all([item], client, cache, mirror, workers)
+        if errors:
+            raise _fail(errors, data_dir)
+        path = ready[0].staged
+    return LsoaLocator(path.read_bytes(), code_field, names), ready
 
 
 def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirror: str | None = None,
@@ -139,9 +172,17 @@ def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirr
             if len(missing) < len(months):
                 result.notes.append(f"already there: {force} street files for {len(months) - len(missing)} of the "
                                     f"{len(months)} months")
-            if missing:
-                planner = police_uk.plan_archive if via == "archive" else police_uk.plan_api
-                items += planner(missing, {force: name}, sources)
+            if not missing:
+                continue
+            if via == "archive":
+                items += police_uk.plan_archive(missing, {force: name}, sources)
+                continue
+            lsoa_path = lsoa_files[-1] if lsoa_files else next(
+                (r.staged for r in ready if r.target.endswith(lsoa_entry["file"])), None)
+            locator, boundary_ready = _lsoa_locator(force, name, area_lookup, lsoa_path, lsoa_column, data_dir,
+                                                    sources, client, cache, mirror, workers)
+            ready += boundary_ready
+            items += police_uk.plan_api(missing, {force: name}, sources, {force: locator})
 
     # 3. Population estimates for the population year.
     if "population" in parts:

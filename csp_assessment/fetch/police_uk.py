@@ -8,7 +8,8 @@ Two ways, chosen by ``police_uk.method`` in sources.yaml or ``--police-via``:
 * the API: per month, the street crimes inside each of the force's neighbourhood boundaries (a
   boundary holding more than the API's 10,000-crime limit, answered with 503, is split into
   quarters), the crimes without a location, and the force's stop and searches; written in the
-  archive's CSV layout. The API gives no LSOA, so those columns are empty.
+  archive's CSV layout. The API gives no LSOA: each point is placed in its LSOA with the ONS
+  boundaries (:mod:`.lsoa_points`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..errors import ConfigError
 from ..ingest import police_uk as police_input
 from .files import ArchiveMembers, Assembled
 from .http import Client, FetchError, StatusError
+from .lsoa_points import LsoaLocator
 from .sources import mirrored
 
 STREET_HEADER = ("Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
@@ -144,9 +146,12 @@ def _street_crimes_in(client: Client, api: str, mirror: str | None, month: str,
     return crimes
 
 
-def street_csv(crimes: list[dict], no_location: list[dict], categories: dict[str, str], force_name: str) -> bytes:
-    """API crimes written as the archive's street file: same columns, same order, same values
-    (the API gives no LSOA: those columns stay empty)."""
+def street_csv(crimes: list[dict], no_location: list[dict], categories: dict[str, str], force_name: str,
+               locator: LsoaLocator | None = None) -> bytes:
+    """API crimes written as the archive's street file: same columns, same order, same values.
+    The API gives no LSOA: ``locator`` places each point in its LSOA (without one, or for a point
+    outside every boundary, the LSOA columns stay empty, as the archive leaves them for crimes
+    without a location)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(STREET_HEADER)
@@ -154,11 +159,14 @@ def street_csv(crimes: list[dict], no_location: list[dict], categories: dict[str
         location = crime.get("location") or {}
         outcome = crime.get("outcome_status") or {}
         category = crime["category"]
+        lsoa = None
+        if located and locator is not None and location.get("latitude") and location.get("longitude"):
+            lsoa = locator.locate(float(location["latitude"]), float(location["longitude"]))
         writer.writerow([crime.get("persistent_id") or "", crime["month"], force_name, force_name,
                          location.get("longitude") or "" if located else "",
                          location.get("latitude") or "" if located else "",
-                         (location.get("street") or {}).get("name", "") if located else "No location", "", "",
-                         categories.get(category, category), outcome.get("category") or "",
+                         (location.get("street") or {}).get("name", "") if located else "No location",
+                         *(lsoa or ("", "")), categories.get(category, category), outcome.get("category") or "",
                          crime.get("context") or ""])
     return out.getvalue().encode("utf-8")
 
@@ -183,7 +191,10 @@ def stop_and_search_csv(stops: list[dict]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def plan_api(months: list[str], forces: dict[str, str], sources: dict) -> list[Assembled]:
+def plan_api(months: list[str], forces: dict[str, str], sources: dict,
+             locators: dict[str, LsoaLocator] | None = None) -> list[Assembled]:
+    """Street and stop-and-search files of each force and month from the API; ``locators`` (by
+    force id) place the street crimes in LSOAs."""
     api = sources["police_uk"]["api"].rstrip("/")
     items = []
     known: dict = {}  # answers every month shares (the forces), asked once a fetch
@@ -212,7 +223,7 @@ def plan_api(months: list[str], forces: dict[str, str], sources: dict) -> list[A
                 no_location = _get_json(client, f"{api}/crimes-no-location?category=all-crime&force={force}"
                                         f"&date={month}", mirror, what)
                 return street_csv(sorted(crimes.values(), key=lambda c: c["id"]), no_location, categories,
-                                  names[force])
+                                  names[force], (locators or {}).get(force))
 
             def stops(client, mirror, force=force, month=month):
                 what = f"data.police.uk API, {force} stop and search {month}"
