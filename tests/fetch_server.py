@@ -47,6 +47,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str):
         server: PublisherServer = self.server.publisher
+        with server.lock:
+            server.in_flight += 1
+            server.most_in_flight = max(server.most_in_flight, server.in_flight)
+        try:
+            return self._serve_counted(method, server)
+        finally:
+            with server.lock:
+                server.in_flight -= 1
+
+    def _serve_counted(self, method: str, server: "PublisherServer"):
         length = int(self.headers.get("Content-Length") or 0)
         posted = self.rfile.read(length) if length else b""
         path, _, query = self.path.partition("?")
@@ -56,6 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(404, b"<html>not found</html>")
         route.served += 1
         n = route.served
+        time.sleep(server.delay_seconds)
         if n <= route.stall_first:
             time.sleep(server.stall_seconds)
             return self._reply(200, route.body)
@@ -109,6 +120,9 @@ class PublisherServer:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple] = []
         self.stall_seconds = 2.0
+        self.delay_seconds = 0.0  # every answer waits this long (to see requests overlap)
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0  # requests being answered at once, and the most seen
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.publisher = self

@@ -90,6 +90,7 @@ def test_mirror_rewrites_every_address():
 def test_fetch_brings_what_the_run_needs_and_an_unchanged_rerun_downloads_nothing(server, tmp_path):
     sources = _sources()
     routes = _publish(server, sources)
+    server.delay_seconds = 0.3  # long enough for the downloads to overlap
     data = tmp_path / "raw"
     result = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache",
                    client=_client(), log=lambda *_: None)
@@ -117,6 +118,7 @@ def test_fetch_brings_what_the_run_needs_and_an_unchanged_rerun_downloads_nothin
     # two archives cover the 60 months: the one for 2022-12 (2020-01 on) and the one for 2019-12
     assert routes["archive-2022-12"].served == 1 and routes["archive-2019-12"].served == 1
     assert all(agent == "csp-assessment-tests" for *_, agent in server.requests)
+    assert 1 < server.most_in_flight <= 3  # a few requests at once, never more
 
     before, asked = _snapshot(data), len(server.requests)
     again = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache2",
@@ -149,6 +151,22 @@ def test_what_the_folder_already_holds_is_not_fetched(server, tmp_path):
     assert routes["archive-2019-12"].served == 0 and routes["archive-2022-12"].served == 1
     assert not (data / "police-uk" / "2019-12").exists() and (data / "police-uk" / "2020-01").exists()
     assert not (data / "fingertips").exists()  # --only
+
+
+def test_the_demo_data_are_not_taken_for_the_users_own(server, tmp_path):
+    from csp_assessment.demo import DEMO_MARKER
+    from conftest import write_street_file
+
+    sources = _sources()
+    _publish(server, sources)
+    data = tmp_path / "raw"
+    (data / "demo").mkdir(parents=True)
+    (data / "demo" / DEMO_MARKER).write_text("synthetic")
+    write_street_file(data / "demo" / "police-uk" / "2022-06" / "2022-06-kent-street.csv", "2022-06",
+                      [("a", "E01016001", "Burglary")])
+    fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+          log=lambda *_: None, only=["lookups", "police_uk"])
+    assert (data / "police-uk" / "2022-06" / "2022-06-kent-street.csv").exists()
 
 
 def _fails_cleanly(server, tmp_path, sources, *, expect: str, client=None, data=None):

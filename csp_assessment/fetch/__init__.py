@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..demo import DEMO_MARKER
 from ..errors import ConfigError, InputError
 from ..ingest import ons as ons_input
 from . import fingertips, lsoa_points, ons, police_uk
@@ -38,12 +39,22 @@ class FetchResult:
     notes: list[str] = field(default_factory=list)  # what was already there, fallbacks
 
 
+def demo_roots(data_dir: Path) -> list[Path]:
+    """Folders of the project's synthetic demo data: never taken for the user's own downloads."""
+    return sorted(p.parent for p in data_dir.rglob(DEMO_MARKER)) if data_dir.is_dir() else []
+
+
+def is_demo(path: Path, roots: list[Path]) -> bool:
+    return any(root == path or root in path.parents for root in roots)
+
+
 def _files_of_kind(data_dir: Path, kind: str) -> list[Path]:
     if not data_dir.is_dir():
         return []
     suffixes = {".csv"} if kind.endswith("lookup") else {".csv", ".xls", ".xlsx"}
+    roots = demo_roots(data_dir)
     return sorted(p for p in data_dir.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
-                  and not p.name.startswith((".", "~$")) and ons_input.sniff(p) == kind)
+                  and not p.name.startswith((".", "~$")) and not is_demo(p, roots) and ons_input.sniff(p) == kind)
 
 
 def _header(path: Path) -> list[str]:
@@ -166,7 +177,7 @@ def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirr
                               "know the area's force: fetch with --only lookups,police_uk, or put the lookup in "
                               f"{data_dir}")
         forces = police_uk.forces_for(config.area_codes, area_lookup, sources)
-        have = police_uk.present_months(data_dir)
+        have = police_uk.present_months(data_dir, demo_roots(data_dir))
         for force, name in forces.items():
             missing = [m for m in months if (force, m) not in have]
             if len(missing) < len(months):
@@ -204,7 +215,7 @@ def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirr
     # 4. Fingertips indicators of the health sections being run.
     sections = [s for s in config.sections if s in INDICATOR_SECTIONS]
     if "fingertips" in parts and sections:
-        planned = fingertips.plan(sections, lad_codes, sources["fingertips"], fingertips.held(data_dir)
+        planned = fingertips.plan(sections, lad_codes, sources["fingertips"], fingertips.held(data_dir, demo_roots(data_dir))
                                   if data_dir.is_dir() else set())
         if not planned:
             result.notes.append("already there: Fingertips indicators for " + ", ".join(sections))

@@ -18,10 +18,13 @@ def area_type(lad_code: str, settings: dict) -> int:
     return int(settings["area_type_lower"] if lad_code.startswith("E07") else settings["area_type_upper"])
 
 
-def held(data_dir: Path) -> set[tuple[int, str]]:
-    """(indicator ID, area code) pairs the Fingertips files already in the data folder hold."""
+def held(data_dir: Path, skip_roots: list = ()) -> set[tuple[int, str]]:
+    """(indicator ID, area code) pairs the Fingertips files already in the data folder hold
+    (but for those under ``skip_roots``, the demo data)."""
     pairs = set()
     for path in Path(data_dir).rglob("*.csv"):
+        if any(root in path.parents for root in skip_roots):
+            continue
         if path.name.startswith(".") or not fingertips_input.sniff(path):
             continue
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:

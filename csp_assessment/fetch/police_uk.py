@@ -61,9 +61,11 @@ def forces_for(area_codes: tuple[str, ...], lookup: pd.DataFrame, sources: dict)
     return forces
 
 
-def present_months(data_dir) -> set[tuple[str, str]]:
-    """(force id, month) of every street file already in the data folder, plain or zipped."""
-    return {(f.force, f.month) for f in police_input.discover(data_dir)}
+def present_months(data_dir, skip_roots: list = ()) -> set[tuple[str, str]]:
+    """(force id, month) of every street file already in the data folder, plain or zipped, but
+    for those under ``skip_roots`` (the demo data)."""
+    return {(f.force, f.month) for f in police_input.discover(data_dir)
+            if not any(root == f.source or root in f.source.parents for root in skip_roots)}
 
 
 def archives_for(months: list[str], span: int) -> dict[str, list[str]]:
