@@ -7,6 +7,7 @@ import copy
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -124,6 +125,26 @@ def test_fetch_brings_what_the_run_needs_and_an_unchanged_rerun_downloads_nothin
     again = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache2",
                   client=_client(), log=lambda *_: None)
     assert again.placed == [] and len(server.requests) == asked and _snapshot(data) == before
+
+    # a fetched file the user has since edited is noted, and kept
+    edited = data / "police-uk/2022-03/2022-03-kent-street.csv"
+    edited.write_text(edited.read_text() + "\n")
+    third = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache2",
+                  client=_client(), log=lambda *_: None)
+    assert any("2022-03-kent-street.csv has changed since it was fetched" in n for n in third.notes)
+    assert edited.read_text().endswith("\n\n") and len(server.requests) == asked
+
+
+def test_retry_after_in_seconds_or_as_a_date():
+    from email.utils import format_datetime
+    from datetime import datetime, timedelta, timezone
+
+    from csp_assessment.fetch.http import retry_after_seconds
+
+    assert retry_after_seconds("120") == 120.0
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= retry_after_seconds(later) <= 31
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
 
 
 def test_a_users_own_file_is_never_overwritten(server, tmp_path):
@@ -398,7 +419,22 @@ def test_fetch_then_a_plain_run_works(server, tmp_path):
           log=lambda *_: None)
     config = _config(data, processed_dir=tmp_path / "processed", out_dir=tmp_path / "reports",
                      sections="all_crime,mental_health")
-    report = main(config, Progress(io.StringIO()), workers=1)
+    asked = len(server.requests)
+    attempts = []
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):  # notebook kernels talk over 127.0.0.1; nothing may go further
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
+            attempts.append(address)
+            raise OSError(f"network connection attempted to {address}")
+        return real_connect(self, address)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", guarded)
+        patch.setenv("CSP_FETCH_MIRROR", server.url)  # were a run to fetch anything, the server would see it
+        report = main(config, Progress(io.StringIO()), workers=1)
+    assert attempts == [] and len(server.requests) == asked  # a run makes no network connection
     findings = json.loads((report / "findings" / "all_crime.json").read_text())
     assert (report / "01_all_crime.html").exists() and (report / "05_mental_health.html").exists()
     assert "Medway" in (report / "01_all_crime.html").read_text()

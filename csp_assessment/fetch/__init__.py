@@ -20,7 +20,7 @@ from ..demo import DEMO_MARKER
 from ..errors import ConfigError, InputError
 from ..ingest import ons as ons_input
 from . import fingertips, lsoa_points, ons, police_uk
-from .files import Ready, default_cache_dir, place
+from .files import Ready, default_cache_dir, place, read_manifest, sha256
 from .http import Client, FetchError
 from .lsoa_points import LsoaLocator
 from .sources import load_sources, politeness
@@ -60,6 +60,17 @@ def _files_of_kind(data_dir: Path, kind: str) -> list[Path]:
 def _header(path: Path) -> list[str]:
     with open(path, encoding="utf-8-sig", errors="replace") as fh:
         return [c.strip().upper() for c in fh.readline().split(",")]
+
+
+def changed_since_fetched(data_dir: Path) -> list[str]:
+    """Files an earlier fetch put in the data folder that have changed since (kept as they are)."""
+    notes = []
+    for target, entry in sorted(read_manifest(data_dir)["files"].items()):
+        path = data_dir / target
+        if path.exists() and (path.stat().st_size != entry.get("bytes") or sha256(path) != entry.get("sha256")):
+            notes.append(f"{target} has changed since it was fetched; it is kept as it is (delete it to fetch "
+                         "it again)")
+    return notes
 
 
 def _prepare_all(items, client: Client, cache: Path, mirror: str | None, workers: int) -> tuple[list[Ready], list[str]]:
@@ -140,6 +151,8 @@ def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirr
     result = FetchResult()
     months = [str(m) for m in pd.period_range(config.trend[0].start, config.period.end, freq="M")]
 
+    result.notes += changed_since_fetched(data_dir)
+
     # 1. Lookups first: the force(s) and authorities of the area come from them.
     lookups = sources["ons"]["lookups"]
     page_size = int(sources["ons"].get("page_size", 2000))
@@ -212,9 +225,13 @@ def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirr
                                     "latest earlier (the run says which year it used)")
             items.append(item)
 
-    # 4. Fingertips indicators of the health sections being run.
+    # 4. Fingertips indicators of the health sections being run (England's authorities only).
     sections = [s for s in config.sections if s in INDICATOR_SECTIONS]
-    if "fingertips" in parts and sections:
+    welsh = [c for c in lad_codes if c.startswith("W")]
+    if welsh and "fingertips" in parts:
+        result.notes.append(f"Fingertips covers England only: no indicators for {', '.join(welsh)}")
+        lad_codes = [c for c in lad_codes if not c.startswith("W")]
+    if "fingertips" in parts and sections and lad_codes:
         planned = fingertips.plan(sections, lad_codes, sources["fingertips"], fingertips.held(data_dir, demo_roots(data_dir))
                                   if data_dir.is_dir() else set())
         if not planned:
