@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
@@ -20,7 +20,7 @@ from ..demo import DEMO_MARKER
 from ..errors import ConfigError, InputError
 from ..ingest import ons as ons_input
 from . import fingertips, lsoa_points, ons, police_uk
-from .files import Ready, default_cache_dir, place, read_manifest, sha256
+from .files import MANIFEST_NAME, Ready, default_cache_dir, place, read_manifest, sha256
 from .http import Client, FetchError
 from .lsoa_points import LsoaLocator
 from .sources import load_sources, politeness
@@ -97,36 +97,148 @@ def _fail(errors: list[str], data_dir: Path) -> FetchFailed:
                        "Downloads that completed are kept in the download cache: run fetch again to resume.")
 
 
-def _lsoa_locator(force: str, force_name: str, area_lookup, lsoa_path: Path | None, code_field: str,
-                  data_dir: Path, sources: dict, client: Client, cache: Path, mirror: str | None,
-                  workers: int) -> tuple[LsoaLocator, list[Ready]]:
-    """The LSOA boundaries of the force's authorities (from the data folder, else fetched), to
-    place the API's crimes in LSOAs as the archive's files are."""
-    if lsoa_path is None:
-        raise ConfigError("the police API's crimes are placed in LSOAs with the LSOA -> ward -> local authority "
-                          "lookup: fetch with --only lookups,police_uk, or put the lookup in the data folder")
-    lsoa_lookup = ons_input.read_lsoa_ward_lad_lookup(lsoa_path)
-    authorities = set(area_lookup.loc[area_lookup["pfa_name"] == force_name, "lad_code"])
-    lsoas = lsoa_lookup[lsoa_lookup["lad_code"].isin(authorities)]
-    if lsoas.empty:
-        raise ConfigError(f"no LSOA of {force_name}'s authorities is in {lsoa_path.name}: the two lookups' "
-                          "authority codes differ; put matching lookups in the data folder")
-    names = dict(zip(lsoas["lsoa_code"], lsoas["lsoa_name"]))
-    target = f"ons/boundaries/{code_field.lower()[:6]}_{force}.geojson"
-    ready: list[Ready] = []
-    path = data_dir / target
-    if not path.exists():
-        service = sources["ons"]["lsoa_boundaries"].get(code_field)
-        if not service:
-            raise ConfigError(f"no LSOA boundaries for {code_field} under ons.lsoa_boundaries in "
-                              "csp_assessment/fetch/sources.yaml")
-        item = lsoa_points.plan_boundaries(service, code_field, sorted(names), target,
-                                           int(sources["ons"].get("page_size", 2000)))
-        ready, errors = _prepare_all([item], client, cache, mirror, workers)
+@dataclass
+class _Fetch:
+    """One fetch: what it shares between its steps (see :func:`fetch`)."""
+
+    config: object
+    sources: dict
+    parts: list[str]
+    via: str
+    client: Client
+    cache: Path
+    mirror: str | None
+    result: FetchResult = field(default_factory=FetchResult)
+    ready: list[Ready] = field(default_factory=list)  # made whole in the cache, to be placed
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.config.data_dir)
+
+    @property
+    def months(self) -> list[str]:
+        return [str(m) for m in pd.period_range(self.config.trend[0].start, self.config.period.end, freq="M")]
+
+    def prepare(self, items) -> None:
+        """Make ``items`` ready in the cache; stop (data folder untouched) if any fails."""
+        ready, errors = _prepare_all(items, self.client, self.cache, self.mirror,
+                                     politeness(self.sources).concurrent_requests)
         if errors:
-            raise _fail(errors, data_dir)
-        path = ready[0].staged
-    return LsoaLocator(path.read_bytes(), code_field, names), ready
+            raise _fail(errors, self.data_dir)
+        self.ready += ready
+
+    def _staged(self, file_name: str) -> Path | None:
+        return next((r.staged for r in self.ready if r.target.endswith(file_name)), None)
+
+    # ---- the steps -------------------------------------------------------------------------
+
+    def lookups(self) -> tuple[Path | None, Path | None, str]:
+        """Both ONS lookups, from the data folder or fetched now (the force(s) and authorities of
+        the area come from them). Returns (area lookup, LSOA lookup, LSOA code column)."""
+        lookups = self.sources["ons"]["lookups"]
+        page_size = int(self.sources["ons"].get("page_size", 2000))
+        area_files = _files_of_kind(self.data_dir, "lad_csp_pfa_lookup")
+        lsoa_name, lsoa_entry = ons.lookup_for_months(lookups, self.months[-1])
+        lsoa_column = lsoa_entry["header"][0].upper()
+        lsoa_files = [p for p in _files_of_kind(self.data_dir, "lsoa_ward_lad_lookup") if lsoa_column in _header(p)]
+        first = []
+        if area_files:
+            self.result.notes.append(f"already there: local authority -> CSP -> police force lookup "
+                                     f"({area_files[-1].name})")
+        elif "lookups" in self.parts:
+            first.append(ons.plan_lookup(lookups["lad_csp_pfa"], "lad_csp_pfa", page_size))
+        if lsoa_files:
+            self.result.notes.append(f"already there: LSOA -> ward -> local authority lookup ({lsoa_files[-1].name})")
+        elif "lookups" in self.parts:
+            first.append(ons.plan_lookup(lsoa_entry, lsoa_name, page_size))
+        self.prepare(first)
+        area_path = area_files[-1] if area_files else self._staged(lookups["lad_csp_pfa"]["file"])
+        lsoa_path = lsoa_files[-1] if lsoa_files else self._staged(lsoa_entry["file"])
+        return area_path, lsoa_path, lsoa_column
+
+    def police(self, area_lookup, lsoa_path: Path | None, lsoa_column: str) -> list:
+        """The street (and outcomes, stop-and-search) files of the area's force(s) for every month
+        of the trend window that the data folder lacks."""
+        if area_lookup is None:
+            raise ConfigError("the police files need the local authority -> CSP -> police force area lookup, to "
+                              "know the area's force: fetch with --only lookups,police_uk, or put the lookup in "
+                              f"{self.data_dir}")
+        months, items = self.months, []
+        have = police_uk.present_months(self.data_dir, demo_roots(self.data_dir))
+        for force, name in police_uk.forces_for(self.config.area_codes, area_lookup, self.sources).items():
+            missing = [m for m in months if (force, m) not in have]
+            if len(missing) < len(months):
+                self.result.notes.append(f"already there: {force} street files for {len(months) - len(missing)} "
+                                         f"of the {len(months)} months")
+            if not missing:
+                continue
+            if self.via == "archive":
+                items += police_uk.plan_archive(missing, {force: name}, self.sources)
+            else:
+                locator = self._lsoa_locator(force, name, area_lookup, lsoa_path, lsoa_column)
+                items += police_uk.plan_api(missing, {force: name}, self.sources, {force: locator})
+        return items
+
+    def _lsoa_locator(self, force: str, force_name: str, area_lookup, lsoa_path: Path | None,
+                      code_field: str) -> LsoaLocator:
+        """The LSOA boundaries of the force's authorities (from the data folder, else fetched), to
+        place the API's crimes in LSOAs as the archive's files are."""
+        if lsoa_path is None:
+            raise ConfigError("the police API's crimes are placed in LSOAs with the LSOA -> ward -> local "
+                              "authority lookup: fetch with --only lookups,police_uk, or put the lookup in the "
+                              "data folder")
+        lsoa_lookup = ons_input.read_lsoa_ward_lad_lookup(lsoa_path)
+        authorities = set(area_lookup.loc[area_lookup["pfa_name"] == force_name, "lad_code"])
+        lsoas = lsoa_lookup[lsoa_lookup["lad_code"].isin(authorities)]
+        if lsoas.empty:
+            raise ConfigError(f"no LSOA of {force_name}'s authorities is in {lsoa_path.name}: the two lookups' "
+                              "authority codes differ; put matching lookups in the data folder")
+        names = dict(zip(lsoas["lsoa_code"], lsoas["lsoa_name"]))
+        target = f"ons/boundaries/{code_field.lower()[:6]}_{force}.geojson"
+        path = self.data_dir / target
+        if not path.exists():
+            service = self.sources["ons"]["lsoa_boundaries"].get(code_field)
+            if not service:
+                raise ConfigError(f"no LSOA boundaries for {code_field} under ons.lsoa_boundaries in "
+                                  "csp_assessment/fetch/sources.yaml")
+            self.prepare([lsoa_points.plan_boundaries(service, code_field, sorted(names), target,
+                                                      int(self.sources["ons"].get("page_size", 2000)))])
+            path = self._staged(PurePosixPath(target).name)
+        return LsoaLocator(path.read_bytes(), code_field, names)
+
+    def population(self) -> list:
+        """The mid-year estimates for the population year, unless the data folder has them."""
+        year = self.config.population_year
+        have_years = set()
+        for path in _files_of_kind(self.data_dir, "mid_year_estimates"):
+            try:
+                have_years |= set(ons_input.read_mid_year_estimates(path)["mid_year"].astype(int))
+            except InputError as exc:
+                self.result.notes.append(f"{path.name} could not be read ({exc.detail}); it was left as it is")
+        if year in have_years:
+            self.result.notes.append(f"already there: mid-{year} population estimates")
+            return []
+        item, chosen = ons.plan_population(self.sources["ons"]["mid_year_estimates"], year)
+        if chosen != year:
+            self.result.notes.append(f"no mid-{year} estimates listed; fetching mid-{chosen}, the latest earlier "
+                                     "(the run says which year it used)")
+        return [item]
+
+    def fingertips(self, lad_codes: list[str]) -> list:
+        """The indicators of the health sections being run, for England and the area's authorities
+        (Fingertips covers England only)."""
+        sections = [s for s in self.config.sections if s in INDICATOR_SECTIONS]
+        welsh = [c for c in lad_codes if c.startswith("W")]
+        if welsh:
+            self.result.notes.append(f"Fingertips covers England only: no indicators for {', '.join(welsh)}")
+        english = [c for c in lad_codes if not c.startswith("W")]
+        if not sections or not english:
+            return []
+        held = fingertips.held(self.data_dir, demo_roots(self.data_dir)) if self.data_dir.is_dir() else set()
+        planned = fingertips.plan(sections, english, self.sources["fingertips"], held)
+        if not planned:
+            self.result.notes.append("already there: Fingertips indicators for " + ", ".join(sections))
+        return planned
 
 
 def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirror: str | None = None,
@@ -145,118 +257,48 @@ def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirr
     via = via or sources["police_uk"].get("method", "archive")
     if via not in ("archive", "api"):
         raise ConfigError(f"--police-via must be 'archive' or 'api', not '{via}'")
-    data_dir, cache = Path(config.data_dir), Path(cache_dir) if cache_dir else default_cache_dir()
-    client = client or Client(politeness(sources), progress=progress)
-    workers = politeness(sources).concurrent_requests
-    result = FetchResult()
-    months = [str(m) for m in pd.period_range(config.trend[0].start, config.period.end, freq="M")]
+    run = _Fetch(config, sources, parts, via, client or Client(politeness(sources), progress=progress),
+                 Path(cache_dir) if cache_dir else default_cache_dir(), mirror)
+    data_dir, months = run.data_dir, run.months
+    log(f"fetch: what a {config.year} run for {', '.join(config.area_codes)} needs ({months[0]} to {months[-1]}), "
+        f"into {data_dir}")
+    run.result.notes += changed_since_fetched(data_dir)
 
-    result.notes += changed_since_fetched(data_dir)
-
-    # 1. Lookups first: the force(s) and authorities of the area come from them.
-    lookups = sources["ons"]["lookups"]
-    page_size = int(sources["ons"].get("page_size", 2000))
-    area_files = _files_of_kind(data_dir, "lad_csp_pfa_lookup")
-    lsoa_name, lsoa_entry = ons.lookup_for_months(lookups, months[-1])
-    lsoa_column = lsoa_entry["header"][0].upper()
-    lsoa_files = [p for p in _files_of_kind(data_dir, "lsoa_ward_lad_lookup") if lsoa_column in _header(p)]
-    first = []
-    if area_files:
-        result.notes.append(f"already there: local authority -> CSP -> police force lookup ({area_files[-1].name})")
-    elif "lookups" in parts:
-        first.append(ons.plan_lookup(lookups["lad_csp_pfa"], "lad_csp_pfa", page_size))
-    if lsoa_files:
-        result.notes.append(f"already there: LSOA -> ward -> local authority lookup ({lsoa_files[-1].name})")
-    elif "lookups" in parts:
-        first.append(ons.plan_lookup(lsoa_entry, lsoa_name, page_size))
-    ready, errors = _prepare_all(first, client, cache, mirror, workers)
-    if errors:
-        raise _fail(errors, data_dir)
-    area_path = area_files[-1] if area_files else next(
-        (r.staged for r in ready if r.target.endswith(lookups["lad_csp_pfa"]["file"])), None)
+    area_path, lsoa_path, lsoa_column = run.lookups()
+    area_lookup = ons_input.read_lad_csp_pfa_lookup(area_path) if area_path is not None else None
+    lad_codes = list(config.area_codes)
+    if area_lookup is not None:  # a partnership's code stands for its authorities
+        members = area_lookup[area_lookup["lad_code"].isin(lad_codes) | area_lookup["csp_code"].isin(lad_codes)]
+        lad_codes = sorted(set(members["lad_code"])) or lad_codes
 
     items = []
-    lad_codes = list(config.area_codes)
-    if area_path is not None:
-        area_lookup = ons_input.read_lad_csp_pfa_lookup(area_path)
-        lad_codes = sorted({c for code in config.area_codes for c in
-                            area_lookup.loc[(area_lookup["lad_code"] == code) | (area_lookup["csp_code"] == code),
-                                            "lad_code"]} or set(config.area_codes))
-
-    # 2. Police files for every month of the trend window.
     if "police_uk" in parts:
-        if area_path is None:
-            raise ConfigError("the police files need the local authority -> CSP -> police force area lookup, to "
-                              "know the area's force: fetch with --only lookups,police_uk, or put the lookup in "
-                              f"{data_dir}")
-        forces = police_uk.forces_for(config.area_codes, area_lookup, sources)
-        have = police_uk.present_months(data_dir, demo_roots(data_dir))
-        for force, name in forces.items():
-            missing = [m for m in months if (force, m) not in have]
-            if len(missing) < len(months):
-                result.notes.append(f"already there: {force} street files for {len(months) - len(missing)} of the "
-                                    f"{len(months)} months")
-            if not missing:
-                continue
-            if via == "archive":
-                items += police_uk.plan_archive(missing, {force: name}, sources)
-                continue
-            lsoa_path = lsoa_files[-1] if lsoa_files else next(
-                (r.staged for r in ready if r.target.endswith(lsoa_entry["file"])), None)
-            locator, boundary_ready = _lsoa_locator(force, name, area_lookup, lsoa_path, lsoa_column, data_dir,
-                                                    sources, client, cache, mirror, workers)
-            ready += boundary_ready
-            items += police_uk.plan_api(missing, {force: name}, sources, {force: locator})
-
-    # 3. Population estimates for the population year.
+        items += run.police(area_lookup, lsoa_path, lsoa_column)
     if "population" in parts:
-        have_years = set()
-        for path in _files_of_kind(data_dir, "mid_year_estimates"):
-            try:
-                have_years |= set(ons_input.read_mid_year_estimates(path)["mid_year"].astype(int))
-            except InputError as exc:
-                result.notes.append(f"{path.name} could not be read ({exc.detail}); it was left as it is")
-        if config.population_year in have_years:
-            result.notes.append(f"already there: mid-{config.population_year} population estimates")
-        else:
-            item, year = ons.plan_population(sources["ons"]["mid_year_estimates"], config.population_year)
-            if year != config.population_year:
-                result.notes.append(f"no mid-{config.population_year} estimates listed; fetching mid-{year}, the "
-                                    "latest earlier (the run says which year it used)")
-            items.append(item)
-
-    # 4. Fingertips indicators of the health sections being run (England's authorities only).
-    sections = [s for s in config.sections if s in INDICATOR_SECTIONS]
-    welsh = [c for c in lad_codes if c.startswith("W")]
-    if welsh and "fingertips" in parts:
-        result.notes.append(f"Fingertips covers England only: no indicators for {', '.join(welsh)}")
-        lad_codes = [c for c in lad_codes if not c.startswith("W")]
-    if "fingertips" in parts and sections and lad_codes:
-        planned = fingertips.plan(sections, lad_codes, sources["fingertips"], fingertips.held(data_dir, demo_roots(data_dir))
-                                  if data_dir.is_dir() else set())
-        if not planned:
-            result.notes.append("already there: Fingertips indicators for " + ", ".join(sections))
-        items += planned
+        items += run.population()
+    if "fingertips" in parts:
+        items += run.fingertips(lad_codes)
 
     # Skip anything whose every file is already in the data folder (a rerun fetches nothing).
     items = [i for i in items if any(not (data_dir / t).exists() for t in i.targets)]
-    log(f"fetch: {len(first) + len(items)} download(s) for {', '.join(config.area_codes)}, {months[0]} to "
-        f"{months[-1]}, into {data_dir}")
-    more, errors = _prepare_all(items, client, cache, mirror, workers)
-    if errors:
-        raise _fail(errors, data_dir)
-    ready += more
-    if ready:
-        result.placed = place(ready, data_dir, mirror)
-    return result
+    log(f"fetch: {len(items)} more download(s)" if items else "fetch: nothing more to download")
+    run.prepare(items)
+    if run.ready:
+        run.result.placed = place(run.ready, data_dir, mirror)
+    return run.result
 
 
 def report(result: FetchResult, out=sys.stdout) -> None:
     for note in result.notes:
         print(f"  {note}", file=out)
     if result.placed:
-        print(f"fetched {len(result.placed)} file(s):", file=out)
+        # Police files come by the hundred: counted by folder; the others named.
+        police = [p for p in result.placed if "-street.csv" in p or "-outcomes.csv" in p or "-stop-and-search" in p]
+        print(f"fetched {len(result.placed)} file(s) (listed with their addresses in {MANIFEST_NAME}):", file=out)
+        if police:
+            print(f"  {len(police)} data.police.uk files in {Path(police[0]).parent.parent}", file=out)
         for path in result.placed:
-            print(f"  {path}", file=out)
+            if path not in police:
+                print(f"  {path}", file=out)
     else:
         print("nothing to fetch: the data folder already holds what the run needs", file=out)

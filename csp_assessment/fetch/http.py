@@ -196,6 +196,8 @@ class Client:
                 if total is not None and size != total:
                     # Kept for the next try to resume from.
                     raise _Retryable(f"download cut short ({size:,} of {total:,} bytes)")
+                if self.progress:
+                    print(f"  downloaded {what} ({tqdm.format_sizeof(size, 'B', 1024)})", file=sys.stderr)
                 return size
 
         return self._with_retries(url, what, once)

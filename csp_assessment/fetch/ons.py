@@ -53,7 +53,7 @@ def lookup_csv(client: Client, service: str, mirror: str | None, what: str, page
 
 
 def plan_lookup(entry: dict, name: str, page_size: int) -> Assembled:
-    what = f"ONS lookup {entry['file']}"
+    what = f"ONS lookup {entry['file']} (ons.lookups.{name})"
 
     def make(client, mirror):
         return lookup_csv(client, entry["service"], mirror, what, page_size)
@@ -83,4 +83,4 @@ def plan_population(estimates: dict, year: int) -> tuple[Download, int]:
                               urllib.parse.urlsplit(address).path).name
     kind = PurePosixPath(file_name).suffix.lstrip(".").lower()
     return Download(address, f"ons/mid-year-estimates/{file_name}", kind,
-                    f"ONS mid-{chosen} population estimates ({file_name})"), chosen
+                    f"ONS mid-{chosen} population estimates ({file_name}; ons.mid_year_estimates.{chosen})"), chosen
