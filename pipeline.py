@@ -53,8 +53,9 @@ def parse_fetch_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--from", dest="period_from", metavar="YYYY-MM", help="first month of the assessment period")
     parser.add_argument("--to", dest="period_to", metavar="YYYY-MM", help="last month of the assessment period")
     parser.add_argument("--only", help=f"comma-separated: some of {', '.join(PARTS)} (default: all)")
-    parser.add_argument("--police-via", choices=("archive", "api"),
-                        help="police files from the monthly archive or the API (default: sources.yaml, archive)")
+    parser.add_argument("--police-via", choices=("auto", "archive", "api"),
+                        help="police files from the monthly archive, or the API; auto (default): the API for a "
+                             "few missing months, else the archive")
     parser.add_argument("--mirror", help="fetch every address through this base URL instead of the publishers "
                                          "(also $CSP_FETCH_MIRROR)")
     parser.add_argument("--cache", help="download cache (default: $CSP_FETCH_CACHE or ~/.cache/csp-assessment)")

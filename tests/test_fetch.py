@@ -441,3 +441,24 @@ def test_fetch_then_a_plain_run_works(server, tmp_path):
     assert findings  # figures made from the fetched street files
     mental_health = (report / "05_mental_health.html").read_text()
     assert "Indicator 848" in mental_health or "Depression prevalence" in mental_health
+
+
+def test_auto_tops_up_a_few_missing_months_from_the_api_and_the_rest_from_the_archive(server, tmp_path):
+    sources = _sources()
+    routes = _publish(server, sources)
+    _api_routes(server, sources, MONTHS)
+    data = tmp_path / "raw"
+    kwargs = dict(sources=sources, mirror=server.url, client=_client(), log=lambda *_: None,
+                  only=["lookups", "police_uk"])
+    fetch(_config(data), cache_dir=tmp_path / "c1", **kwargs)
+    assert routes["archive-2022-12"].served == 1 and not any(m == "POST" for m, *_ in server.requests)
+    for month in ("2022-11", "2022-12"):  # as if last year's folder lacked the latest two months
+        for path in (data / "police-uk" / month).iterdir():
+            path.unlink()
+    fetch(_config(data), cache_dir=tmp_path / "c2", **kwargs)
+    assert routes["archive-2022-12"].served == 1  # no 1.5 GB archive for two months
+    assert (data / "police-uk/2022-12/2022-12-kent-street.csv").exists()
+    assert (data / "police-uk/2022-12/2022-12-kent-stop-and-search.csv").exists()
+    manifest = json.loads((data / MANIFEST_NAME).read_text())["files"]
+    assert "/api/crimes-street/all-crime?force=kent&date=2022-12" in \
+        manifest["police-uk/2022-12/2022-12-kent-street.csv"]["address"]

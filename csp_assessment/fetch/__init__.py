@@ -172,7 +172,10 @@ class _Fetch:
                                          f"of the {len(months)} months")
             if not missing:
                 continue
-            if self.via == "archive":
+            via = self.via
+            if via == "auto":
+                via = "api" if len(missing) <= int(self.sources["police_uk"].get("api_up_to_months", 3)) else "archive"
+            if via == "archive":
                 items += police_uk.plan_archive(missing, {force: name}, self.sources)
             else:
                 locator = self._lsoa_locator(force, name, area_lookup, lsoa_path, lsoa_column)
@@ -246,17 +249,17 @@ def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirr
           client: Client | None = None, log=print) -> FetchResult:
     """Download into ``config.data_dir`` what a run of ``config`` needs that is not there.
 
-    ``only``: some of :data:`PARTS`; ``via``: "archive" or "api" for the police files (default
-    from sources.yaml); ``mirror``: fetch every address through this base (tests, local mirrors).
+    ``only``: some of :data:`PARTS`; ``via``: "auto", "archive" or "api" for the police files
+    (default from sources.yaml); ``mirror``: fetch every address through this base (tests, local mirrors).
     Raises :class:`FetchFailed` (data folder untouched) when any download fails."""
     sources = sources or load_sources()
     parts = list(PARTS) if not only else list(only)
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         raise ConfigError(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(PARTS)}")
-    via = via or sources["police_uk"].get("method", "archive")
-    if via not in ("archive", "api"):
-        raise ConfigError(f"--police-via must be 'archive' or 'api', not '{via}'")
+    via = via or sources["police_uk"].get("method", "auto")
+    if via not in ("auto", "archive", "api"):
+        raise ConfigError(f"--police-via must be 'auto', 'archive' or 'api', not '{via}'")
     run = _Fetch(config, sources, parts, via, client or Client(politeness(sources), progress=progress),
                  Path(cache_dir) if cache_dir else default_cache_dir(), mirror)
     data_dir, months = run.data_dir, run.months
