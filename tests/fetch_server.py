@@ -267,3 +267,23 @@ def fingertips_csv(indicators: dict[int, str], areas=(("E92000001", "England", "
                                  str(year), f"{100 * count / denominator:.1f}", "", "", "", "", count, denominator,
                                  "", "", "", "", f"{year}0000", "", ""])
     return out.getvalue().encode()
+
+
+def sape_zip(year: int, rows: list[tuple[str, str, str, int]]) -> bytes:
+    """An ONS small area population release: a zip holding one workbook whose 'Mid-YYYY Persons'
+    sheet has title rows above 'LSOA Code, LSOA Name, LA Code (2021 boundaries), ..., All Ages'."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = f"Mid-{year} Persons"
+    sheet.append([f"Mid-{year} Population Estimates for Lower Layer Super Output Areas in England and Wales"])
+    sheet.append(["All persons"])
+    sheet.append([])
+    sheet.append(["LSOA Code", "LSOA Name", "LA Code (2021 boundaries)", "LA name (2021 boundaries)", "All Ages"])
+    for row in rows:
+        sheet.append(list(row))
+    workbook = io.BytesIO()
+    book.save(workbook)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"SAPE23DT2-mid-{year}-lsoa-syoa-estimates-unformatted.xlsx", workbook.getvalue())
+    return buffer.getvalue()

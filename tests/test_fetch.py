@@ -21,8 +21,10 @@ from csp_assessment.fetch import FetchFailed, fetch
 from csp_assessment.fetch.files import MANIFEST_NAME, sha256
 from csp_assessment.fetch.http import Client, Politeness
 from csp_assessment.fetch.sources import load_sources, mirrored
+from csp_assessment.ingest.ons import read_small_area_population
 from fetch_server import (AREA_FIELDS, AREA_ROWS, CATEGORIES, LSOA11_FIELDS, LSOA11_ROWS, PublisherServer, Route,
-                          archive_zip, crimes_for, feature_pages, fingertips_csv, mye_workbook, no_location_crimes)
+                          archive_zip, crimes_for, feature_pages, fingertips_csv, mye_workbook, no_location_crimes,
+                          sape_zip)
 
 YEAR, AREA, FROM, TO = 2022, "E06000035", "2022-01", "2022-12"  # trend window 2018-01 .. 2022-12
 MONTHS = [str(m) for m in pd.period_range("2018-01", "2022-12", freq="M")]
@@ -60,6 +62,10 @@ def _publish(server: PublisherServer, sources: dict, *, skip_months: tuple[str, 
     routes["mye"] = server.add(ons["mid_year_estimates"][2022], Route(mye_workbook(2022, {
         "E06000035": ("Medway", "Unitary Authority", 282702), "E07000110": ("Maidstone", "Non-metropolitan District",
                                                                            177000)})))
+    routes["sape"] = server.add(ons["small_area_population"]["LSOA11CD"]["url"], Route(sape_zip(2020, [
+        ("E01016001", "Medway 001A", "E06000035", "Medway", 1563), ("E01016002", "Medway 001B", "E06000035", "Medway",
+                                                                    1379),
+        ("E01024001", "Maidstone 001A", "E07000110", "Maidstone", 1700)])))
     ft = sources["fingertips"]
     for section, ids in ft["sections"].items():
         url = ft["url"].format(indicator_ids=",".join(map(str, ids)), area_type=502)
@@ -108,6 +114,8 @@ def test_fetch_brings_what_the_run_needs_and_an_unchanged_rerun_downloads_nothin
     assert len(lookup.read_text(encoding="utf-8-sig").splitlines()) == 1 + len(AREA_ROWS)  # every page
     assert (data / "ons" / "mid-year-estimates" / "mye22final.xlsx").exists()
     assert (data / "fingertips" / "fingertips-mental_health-area-type-502.csv").exists()
+    sape = data / "ons/small-area-population/SAPE23DT2-mid-2020-lsoa-syoa-estimates-unformatted.xlsx"
+    assert read_small_area_population(sape).set_index("lsoa_code")["population"].to_dict()["E01016001"] == 1563
     assert not list(data.rglob(".*"))  # no temporary files
 
     manifest = json.loads((data / MANIFEST_NAME).read_text())["files"]

@@ -227,6 +227,14 @@ class _Fetch:
                                      "(the run says which year it used)")
         return [item]
 
+    def small_area_population(self, lsoa_column: str) -> list:
+        """LSOA population estimates (ward rates), unless the data folder has some."""
+        present = _files_of_kind(self.data_dir, "small_area_population")
+        if present:
+            self.result.notes.append(f"already there: small area population ({present[-1].name})")
+            return []
+        return [ons.plan_small_area_population(self.sources["ons"]["small_area_population"], lsoa_column)]
+
     def fingertips(self, lad_codes: list[str]) -> list:
         """The indicators of the health sections being run, for England and the area's authorities
         (Fingertips covers England only)."""
@@ -278,12 +286,12 @@ def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirr
     if "police_uk" in parts:
         items += run.police(area_lookup, lsoa_path, lsoa_column)
     if "population" in parts:
-        items += run.population()
+        items += run.population() + run.small_area_population(lsoa_column)
     if "fingertips" in parts:
         items += run.fingertips(lad_codes)
 
     # Skip anything whose every file is already in the data folder (a rerun fetches nothing).
-    items = [i for i in items if any(not (data_dir / t).exists() for t in i.targets)]
+    items = [i for i in items if not i.targets or any(not (data_dir / t).exists() for t in i.targets)]
     log(f"fetch: {len(items)} more download(s)" if items else "fetch: nothing more to download")
     run.prepare(items)
     if run.ready:

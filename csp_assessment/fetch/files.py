@@ -9,6 +9,7 @@ folder exactly as it was.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Callable
+from urllib.parse import urlsplit
 
 from .http import Client, FetchError, NotFound
 from .sources import mirrored
@@ -74,6 +76,57 @@ class Download:
         return [Ready(self.target, staged, self.address)]
 
 
+def cached_archive(address: str, what: str, client: Client, cache: Path, mirror: str | None) -> Path:
+    """The zip at ``address``, downloaded whole and checked into the cache (once)."""
+    archive = cache / "archives" / f"{_key(address)}-{PurePosixPath(urlsplit(address).path).name}"
+    if not archive.exists():
+        part = cache / "partial" / f"{_key(address)}.part"
+        client.download(mirrored(address, mirror), part, what)
+        try:
+            check_file(part, "zip", what)
+        except FetchError:
+            part.unlink(missing_ok=True)  # damaged: the next try starts afresh
+            raise
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(part, archive)
+    return archive
+
+
+@dataclass
+class FileInZip:
+    """The one file matching ``pattern`` inside a zip the publisher serves it in (ONS small-area
+    estimates come zipped), put in ``folder`` under its own name."""
+
+    address: str
+    folder: str
+    pattern: str
+    kind: str
+    what: str
+
+    @property
+    def targets(self) -> list[str]:
+        return []  # its name is known once the zip is opened
+
+    def prepare(self, client: Client, cache: Path, mirror: str | None) -> list[Ready]:
+        archive = cached_archive(self.address, self.what, client, cache, mirror)
+        with zipfile.ZipFile(archive) as zf:
+            matches = [n for n in zf.namelist() if fnmatch.fnmatch(PurePosixPath(n).name.lower(), self.pattern.lower())]
+            if len(matches) != 1:
+                raise FetchError(f"{self.what}: expected one file matching {self.pattern} in the zip, found "
+                                 f"{len(matches)} ({', '.join(matches) or 'none'}); fix the pattern in "
+                                 "csp_assessment/fetch/sources.yaml")
+            name = PurePosixPath(matches[0]).name
+            staged = cache / "ready" / _key(self.address, matches[0]) / name
+            if not staged.exists():
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                tmp = staged.with_name(staged.name + ".tmp")
+                with zf.open(matches[0]) as src, open(tmp, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                check_file(tmp, self.kind, f"{self.what}: {name}")
+                os.replace(tmp, staged)
+        return [Ready(f"{self.folder}/{name}", staged, f"{self.address}!{matches[0]}")]
+
+
 @dataclass
 class ArchiveMembers:
     """Some files out of a zip archive (data.police.uk's monthly archive), under their own names.
@@ -94,21 +147,11 @@ class ArchiveMembers:
         return list(self.members.values())
 
     def prepare(self, client: Client, cache: Path, mirror: str | None) -> list[Ready]:
-        archive = cache / "archives" / f"{_key(self.address)}-{PurePosixPath(self.address).name}"
-        if not archive.exists():
-            part = cache / "partial" / f"{_key(self.address)}.part"
-            try:
-                client.download(mirrored(self.address, mirror), part, self.what)
-            except NotFound as exc:
-                raise NotFound(f"{exc}. data.police.uk publishes a month's archive some weeks after the month "
-                               "ends: for a month not yet published, end the period earlier (--to)") from None
-            try:
-                check_file(part, "zip", self.what)
-            except FetchError:
-                part.unlink(missing_ok=True)
-                raise
-            archive.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(part, archive)
+        try:
+            archive = cached_archive(self.address, self.what, client, cache, mirror)
+        except NotFound as exc:
+            raise NotFound(f"{exc}. data.police.uk publishes a month's archive some weeks after the month "
+                           "ends: for a month not yet published, end the period earlier (--to)") from None
         ready = []
         try:
             with zipfile.ZipFile(archive) as zf:

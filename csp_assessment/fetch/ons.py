@@ -13,7 +13,7 @@ import json
 import urllib.parse
 from pathlib import PurePosixPath
 
-from .files import Assembled, Download
+from .files import Assembled, Download, FileInZip
 from .http import Client, FetchError
 from .sources import mirrored
 
@@ -84,3 +84,18 @@ def plan_population(estimates: dict, year: int) -> tuple[Download, int]:
     kind = PurePosixPath(file_name).suffix.lstrip(".").lower()
     return Download(address, f"ons/mid-year-estimates/{file_name}", kind,
                     f"ONS mid-{chosen} population estimates ({file_name}; ons.mid_year_estimates.{chosen})"), chosen
+
+
+def plan_small_area_population(releases: dict, code_field: str) -> Download | FileInZip:
+    """The small area estimates for LSOAs of ``code_field``'s vintage (e.g. LSOA11CD)."""
+    entry = releases.get(code_field)
+    if not entry:
+        raise FetchError(f"no small area population estimates for {code_field} LSOAs in "
+                         "csp_assessment/fetch/sources.yaml (ons.small_area_population)")
+    what = f"ONS small area population estimates for {code_field[:4]} 20{code_field[4:6]} (ons.small_area_population)"
+    if entry.get("member"):
+        return FileInZip(entry["url"], "ons/small-area-population", entry["member"], "xlsx", what)
+    file_name = PurePosixPath(urllib.parse.urlsplit(entry["url"]).query.split("uri=")[-1] or
+                              urllib.parse.urlsplit(entry["url"]).path).name
+    return Download(entry["url"], f"ons/small-area-population/{file_name}",
+                    PurePosixPath(file_name).suffix.lstrip(".").lower(), what)
