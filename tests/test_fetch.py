@@ -470,3 +470,18 @@ def test_auto_tops_up_a_few_missing_months_from_the_api_and_the_rest_from_the_ar
     manifest = json.loads((data / MANIFEST_NAME).read_text())["files"]
     assert "/api/crimes-street/all-crime?force=kent&date=2022-12" in \
         manifest["police-uk/2022-12/2022-12-kent-street.csv"]["address"]
+
+
+def test_an_api_that_is_down_fails_cleanly_rather_than_splitting_for_ever(server, tmp_path):
+    sources = _sources()
+    _publish(server, sources)
+    _api_routes(server, sources, MONTHS)
+    api = sources["police_uk"]["api"]
+    server.add(f"{api}/crimes-street/all-crime", Route(handler=lambda *_: (503, b"")))
+    data = tmp_path / "raw"
+    with pytest.raises(FetchFailed) as failure:
+        fetch(load_config(YEAR, area=AREA, data_dir=data, period_from="2022-11", period_to="2022-12"),
+              sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(), via="api",
+              log=lambda *_: None, only=["lookups", "police_uk"])
+    assert "503" in str(failure.value) and "--police-via archive" in str(failure.value)
+    assert not data.exists()

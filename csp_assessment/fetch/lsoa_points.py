@@ -70,7 +70,7 @@ def _rings(geometry: dict) -> list[list[tuple[float, float]]]:
     return [[(float(x), float(y)) for x, y, *_ in ring] for polygon in polygons for ring in polygon]
 
 
-def _inside(lng: float, lat: float, rings: list[list[tuple[float, float]]]) -> bool:
+def inside_rings(lng: float, lat: float, rings: list[list[tuple[float, float]]]) -> bool:
     """Even-odd rule over every ring: holes and islands come out right."""
     inside = False
     for ring in rings:
@@ -107,6 +107,6 @@ class LsoaLocator:
     def locate(self, lat: float, lng: float) -> tuple[str, str] | None:
         for index in self.grid.get((int(lng // CELL), int(lat // CELL)), ()):
             code, rings, (x0, y0, x1, y1) = self.areas[index]
-            if x0 <= lng <= x1 and y0 <= lat <= y1 and _inside(lng, lat, rings):
+            if x0 <= lng <= x1 and y0 <= lat <= y1 and inside_rings(lng, lat, rings):
                 return code, self.names.get(code, "")
         return None

@@ -26,7 +26,7 @@ from ..errors import ConfigError
 from ..ingest import police_uk as police_input
 from .files import ArchiveMembers, Assembled
 from .http import Client, FetchError, StatusError
-from .lsoa_points import LsoaLocator
+from .lsoa_points import LsoaLocator, inside_rings
 from .sources import mirrored
 
 STREET_HEADER = ("Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
@@ -36,6 +36,8 @@ STOP_HEADER = ("Type", "Date", "Part of a policing operation", "Policing operati
                "Object of search", "Outcome", "Outcome linked to object of search",
                "Removal of more than just outer clothing")
 KINDS = ("street", "outcomes", "stop-and-search")
+# Degrees (about 1 km): an area the API refuses (503) is split into quarters down to this size.
+SMALLEST_SPLIT = 0.01
 
 
 def force_id(pfa_name: str, sources: dict) -> str:
@@ -112,20 +114,8 @@ def _get_json(client: Client, url: str, mirror: str | None, what: str, **kwargs)
         raise FetchError(f"{what}: the API's answer is not JSON ({exc}): {url}") from None
 
 
-def _inside(lat: float, lng: float, polygon: list[tuple[float, float]]) -> bool:
-    """Ray casting: is the point inside the polygon of (lat, lng) vertices?"""
-    inside = False
-    j = len(polygon) - 1
-    for i, (lat_i, lng_i) in enumerate(polygon):
-        lat_j, lng_j = polygon[j]
-        if (lng_i > lng) != (lng_j > lng) and lat < (lat_j - lat_i) * (lng - lng_i) / (lng_j - lng_i) + lat_i:
-            inside = not inside
-        j = i
-    return inside
-
-
 def _street_crimes_in(client: Client, api: str, mirror: str | None, month: str,
-                      polygon: list[tuple[float, float]], what: str, depth: int = 0) -> list[dict]:
+                      polygon: list[tuple[float, float]], what: str) -> list[dict]:
     """Street crimes in ``polygon`` for ``month``; an area over the API's limit (503) is asked
     for again as four quarters of its bounding box, keeping the crimes inside the polygon."""
     poly = ":".join(f"{lat:.6f},{lng:.6f}" for lat, lng in polygon)
@@ -135,16 +125,20 @@ def _street_crimes_in(client: Client, api: str, mirror: str | None, month: str,
         return _get_json(client, f"{api}/crimes-street/all-crime", mirror, what, data=body,
                          headers={"Content-Type": "application/x-www-form-urlencoded"}, own=(503,))
     except StatusError:
-        if depth >= 8:
-            raise FetchError(f"{what}: the API keeps refusing an area as too large") from None
+        pass
     lats, lngs = [p[0] for p in polygon], [p[1] for p in polygon]
+    if max(max(lats) - min(lats), max(lngs) - min(lngs)) < SMALLEST_SPLIT:
+        # No area this small holds 10,000 crimes in a month: the API is unavailable, not overwhelmed.
+        raise FetchError(f"{what}: the API answers 503 (service unavailable) even for a small area; try again "
+                         "later, or use --police-via archive")
+    rings = [[(lng, lat) for lat, lng in polygon]]
     mid_lat, mid_lng = (min(lats) + max(lats)) / 2, (min(lngs) + max(lngs)) / 2
     crimes = []
     for lat0, lat1 in ((min(lats), mid_lat), (mid_lat, max(lats))):
         for lng0, lng1 in ((min(lngs), mid_lng), (mid_lng, max(lngs))):
             box = [(lat0, lng0), (lat0, lng1), (lat1, lng1), (lat1, lng0)]
-            crimes += [c for c in _street_crimes_in(client, api, mirror, month, box, what, depth + 1)
-                       if _inside(float(c["location"]["latitude"]), float(c["location"]["longitude"]), polygon)]
+            crimes += [c for c in _street_crimes_in(client, api, mirror, month, box, what)
+                       if inside_rings(float(c["location"]["longitude"]), float(c["location"]["latitude"]), rings)]
     return crimes
 
 
