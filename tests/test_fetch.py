@@ -485,3 +485,13 @@ def test_an_api_that_is_down_fails_cleanly_rather_than_splitting_for_ever(server
               log=lambda *_: None, only=["lookups", "police_uk"])
     assert "503" in str(failure.value) and "--police-via archive" in str(failure.value)
     assert not data.exists()
+
+
+def test_a_window_straddling_a_change_of_lsoa_vintage_brings_both_lookups():
+    from csp_assessment.fetch import ons
+
+    lookups = load_sources()["ons"]["lookups"]
+    assert [n for n, _ in ons.lookups_for_months(lookups, "2019-01", "2023-12")] == \
+        ["lsoa_ward_lad_2011", "lsoa_ward_lad_2021"]
+    assert [n for n, _ in ons.lookups_for_months(lookups, "2018-01", "2022-12")] == ["lsoa_ward_lad_2011"]
+    assert [n for n, _ in ons.lookups_for_months(lookups, "2024-01", "2024-12")] == ["lsoa_ward_lad_2021"]

@@ -133,27 +133,36 @@ class _Fetch:
     # ---- the steps -------------------------------------------------------------------------
 
     def lookups(self) -> tuple[Path | None, Path | None, str]:
-        """Both ONS lookups, from the data folder or fetched now (the force(s) and authorities of
-        the area come from them). Returns (area lookup, LSOA lookup, LSOA code column)."""
+        """The ONS lookups, from the data folder or fetched now (the force(s) and authorities of the
+        area come from them): local authority -> CSP -> force, and LSOA -> ward -> local authority
+        of every LSOA vintage the months' police files use. Returns (area lookup, LSOA lookup of
+        the latest months, its LSOA code column)."""
         lookups = self.sources["ons"]["lookups"]
         page_size = int(self.sources["ons"].get("page_size", 2000))
         area_files = _files_of_kind(self.data_dir, "lad_csp_pfa_lookup")
-        lsoa_name, lsoa_entry = ons.lookup_for_months(lookups, self.months[-1])
-        lsoa_column = lsoa_entry["header"][0].upper()
-        lsoa_files = [p for p in _files_of_kind(self.data_dir, "lsoa_ward_lad_lookup") if lsoa_column in _header(p)]
         first = []
         if area_files:
             self.result.notes.append(f"already there: local authority -> CSP -> police force lookup "
                                      f"({area_files[-1].name})")
         elif "lookups" in self.parts:
             first.append(ons.plan_lookup(lookups["lad_csp_pfa"], "lad_csp_pfa", page_size))
-        if lsoa_files:
-            self.result.notes.append(f"already there: LSOA -> ward -> local authority lookup ({lsoa_files[-1].name})")
-        elif "lookups" in self.parts:
-            first.append(ons.plan_lookup(lsoa_entry, lsoa_name, page_size))
+        all_lsoa_files = _files_of_kind(self.data_dir, "lsoa_ward_lad_lookup")
+        lsoa_paths: dict[str, Path | str] = {}  # LSOA code column -> file there, or the file name to fetch
+        vintages = ons.lookups_for_months(lookups, self.months[0], self.months[-1])
+        for name, entry in vintages:
+            column = entry["header"][0].upper()
+            present = [p for p in all_lsoa_files if column in _header(p)]
+            if present:
+                self.result.notes.append(f"already there: LSOA -> ward -> local authority lookup ({present[-1].name})")
+                lsoa_paths[column] = present[-1]
+            elif "lookups" in self.parts:
+                first.append(ons.plan_lookup(entry, name, page_size))
+                lsoa_paths[column] = entry["file"]
         self.prepare(first)
         area_path = area_files[-1] if area_files else self._staged(lookups["lad_csp_pfa"]["file"])
-        lsoa_path = lsoa_files[-1] if lsoa_files else self._staged(lsoa_entry["file"])
+        lsoa_column = vintages[-1][1]["header"][0].upper()
+        latest = lsoa_paths.get(lsoa_column)
+        lsoa_path = self._staged(latest) if isinstance(latest, str) else latest
         return area_path, lsoa_path, lsoa_column
 
     def police(self, area_lookup, lsoa_path: Path | None, lsoa_column: str) -> list:

@@ -13,6 +13,7 @@ import json
 import urllib.parse
 from pathlib import PurePosixPath
 
+from ..errors import ConfigError
 from .files import Assembled, Download, FileInZip
 from .http import Client, FetchError
 from .sources import mirrored
@@ -61,21 +62,23 @@ def plan_lookup(entry: dict, name: str, page_size: int) -> Assembled:
     return Assembled(entry["service"], f"ons/{entry['file']}", what, make, tuple(entry.get("header") or ()))
 
 
-def lookup_for_months(lookups: dict, month: str) -> tuple[str, dict]:
-    """The LSOA -> ward -> local authority lookup whose LSOA vintage police files of ``month`` use."""
-    for name, entry in lookups.items():
-        span = entry.get("police_months")
-        if span and span[0] <= month <= span[1]:
-            return name, entry
-    raise FetchError(f"no LSOA lookup in csp_assessment/fetch/sources.yaml covers police files of {month} "
-                     "(see police_months under ons.lookups)")
+def lookups_for_months(lookups: dict, first: str, last: str) -> list[tuple[str, dict]]:
+    """The LSOA -> ward -> local authority lookups whose LSOA vintages police files of ``first`` to
+    ``last`` use (two when the months straddle a change of vintage), the latest last."""
+    chosen = [(name, entry) for name, entry in lookups.items()
+              if entry.get("police_months") and entry["police_months"][0] <= last
+              and first <= entry["police_months"][1]]
+    if not chosen or not any(e["police_months"][0] <= last <= e["police_months"][1] for _, e in chosen):
+        raise ConfigError(f"no LSOA lookup in csp_assessment/fetch/sources.yaml covers police files of {last} "
+                          "(see police_months under ons.lookups)")
+    return sorted(chosen, key=lambda item: item[1]["police_months"][0])
 
 
 def plan_population(estimates: dict, year: int) -> tuple[Download, int]:
     """The release workbook for ``year``, or the latest earlier one listed (the run says so)."""
     years = sorted(int(y) for y in estimates if int(y) <= year)
     if not years:
-        raise FetchError(f"no ONS mid-year estimates for {year} or earlier in csp_assessment/fetch/sources.yaml "
+        raise ConfigError(f"no ONS mid-year estimates for {year} or earlier in csp_assessment/fetch/sources.yaml "
                          "(ons.mid_year_estimates)")
     chosen = years[-1]
     address = estimates[chosen] if chosen in estimates else estimates[str(chosen)]
@@ -90,7 +93,7 @@ def plan_small_area_population(releases: dict, code_field: str) -> Download | Fi
     """The small area estimates for LSOAs of ``code_field``'s vintage (e.g. LSOA11CD)."""
     entry = releases.get(code_field)
     if not entry:
-        raise FetchError(f"no small area population estimates for {code_field} LSOAs in "
+        raise ConfigError(f"no small area population estimates for {code_field} LSOAs in "
                          "csp_assessment/fetch/sources.yaml (ons.small_area_population)")
     what = f"ONS small area population estimates for {code_field[:4]} 20{code_field[4:6]} (ons.small_area_population)"
     if entry.get("member"):
