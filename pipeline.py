@@ -47,8 +47,9 @@ def parse_fetch_args(argv: list[str]) -> argparse.Namespace:
         description="Download into the data folder, in the publishers' own formats and names, what a run for "
                     "the area and period needs and the folder lacks. Addresses: csp_assessment/fetch/sources.yaml.")
     parser.add_argument("--year", required=True, help="assessment year; reads params/<year>.yaml")
-    parser.add_argument("--area", help="ONS local authority or Community Safety Partnership code(s), comma-separated "
-                                       "(default: the params file's area)")
+    parser.add_argument("--area", help="ONS local authority or Community Safety Partnership code(s), or police force "
+                                       "name(s) (all its partnerships), comma-separated (default: the params "
+                                       "file's area)")
     parser.add_argument("--data", help="folder to download into (default: data/raw)")
     parser.add_argument("--from", dest="period_from", metavar="YYYY-MM", help="first month of the assessment period")
     parser.add_argument("--to", dest="period_to", metavar="YYYY-MM", help="last month of the assessment period")
@@ -68,11 +69,14 @@ def fetch_cli(argv: list[str]) -> int:
 
     args = parse_fetch_args(argv)
     try:
-        config = load_config(args.year, area=args.area, data_dir=args.data, period_from=args.period_from,
+        areas = [a.strip() for a in (args.area or "").split(",") if a.strip()]
+        codes = [a for a in areas if AREA_CODE.match(a.upper())]
+        force_names = tuple(a for a in areas if not AREA_CODE.match(a.upper()))
+        config = load_config(args.year, area=codes or None, data_dir=args.data, period_from=args.period_from,
                              period_to=args.period_to)
         only = [p.strip() for p in args.only.split(",") if p.strip()] if args.only else None
         result = fetch(config, only=only, via=args.police_via, mirror=args.mirror, cache_dir=args.cache,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, force_names=force_names)
     except (ConfigError, InputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

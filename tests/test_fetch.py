@@ -17,6 +17,7 @@ import pytest
 
 from conftest import PROJECT_ROOT
 from csp_assessment.config import load_config
+from csp_assessment.errors import ConfigError
 from csp_assessment.fetch import FetchFailed, fetch
 from csp_assessment.fetch.files import MANIFEST_NAME, sha256
 from csp_assessment.fetch.http import Client, Politeness
@@ -495,3 +496,17 @@ def test_a_window_straddling_a_change_of_lsoa_vintage_brings_both_lookups():
         ["lsoa_ward_lad_2011", "lsoa_ward_lad_2021"]
     assert [n for n, _ in ons.lookups_for_months(lookups, "2018-01", "2022-12")] == ["lsoa_ward_lad_2011"]
     assert [n for n, _ in ons.lookups_for_months(lookups, "2024-01", "2024-12")] == ["lsoa_ward_lad_2021"]
+
+
+def test_a_police_force_name_fetches_for_all_its_partnerships(server, tmp_path):
+    sources = _sources()
+    _publish(server, sources)
+    data = tmp_path / "raw"
+    config = load_config(YEAR, data_dir=data, period_from=FROM, period_to=TO)  # the params file's area
+    lines = []
+    fetch(config, sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+          log=lines.append, only=["lookups"], force_names=("Kent Police",))
+    assert any("partnerships E22000199, E22000201" in line for line in lines)
+    with pytest.raises(ConfigError, match="neither an ONS area code nor a police force area"):
+        fetch(config, sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+              log=lines.append, only=["lookups"], force_names=("Atlantis",))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
@@ -263,7 +263,7 @@ class _Fetch:
 
 def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirror: str | None = None,
           cache_dir: Path | None = None, sources: dict | None = None, progress: bool = True,
-          client: Client | None = None, log=print) -> FetchResult:
+          client: Client | None = None, log=print, force_names: tuple[str, ...] = ()) -> FetchResult:
     """Download into ``config.data_dir`` what a run of ``config`` needs that is not there.
 
     ``only``: some of :data:`PARTS`; ``via``: "auto", "archive" or "api" for the police files
@@ -286,6 +286,16 @@ def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirr
 
     area_path, lsoa_path, lsoa_column = run.lookups()
     area_lookup = ons_input.read_lad_csp_pfa_lookup(area_path) if area_path is not None else None
+    if force_names:
+        if area_lookup is None:
+            raise ConfigError(f"'{force_names[0]}' is read as a police force name with the local authority -> CSP "
+                              "-> police force lookup: fetch with --only lookups,..., or put the lookup in the "
+                              "data folder")
+        # Codes given beside the names stay; the params file's own area gives way to the names.
+        codes = [] if config.area_from_params else list(config.area_codes)
+        codes += [c for name in force_names for c in police_uk.partnerships_of(name, area_lookup)]
+        run.config = config = replace(config, area_codes=tuple(dict.fromkeys(codes)))
+        log(f"fetch: {', '.join(force_names)}: partnerships {', '.join(config.area_codes)}")
     lad_codes = list(config.area_codes)
     if area_lookup is not None:  # a partnership's code stands for its authorities
         members = area_lookup[area_lookup["lad_code"].isin(lad_codes) | area_lookup["csp_code"].isin(lad_codes)]
