@@ -510,3 +510,11 @@ def test_a_police_force_name_fetches_for_all_its_partnerships(server, tmp_path):
     with pytest.raises(ConfigError, match="neither an ONS area code nor a police force area"):
         fetch(config, sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
               log=lines.append, only=["lookups"], force_names=("Atlantis",))
+
+
+def test_a_file_with_an_unexpected_header_is_refused(server, tmp_path):
+    sources = _sources()
+    routes = _publish(server, sources)
+    routes["fingertips-substance_misuse"].body = b"IndicatorID;AreaCode;Value\n90244;E06000035;12.1\n"
+    message = _fails_cleanly(server, tmp_path, sources, expect="not the expected file")
+    assert "Indicator ID" in message and "Fingertips substance misuse" in message

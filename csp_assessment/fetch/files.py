@@ -76,6 +76,19 @@ class Download:
         return [Ready(self.target, staged, self.address)]
 
 
+def _extract(zf: zipfile.ZipFile, member: str, staged: Path, check) -> None:
+    """Copy ``member`` to ``staged`` through a temporary name, after ``check(path)`` passes."""
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    tmp = staged.with_name(staged.name + ".tmp")
+    try:
+        with zf.open(member) as src, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        check(tmp)
+        os.replace(tmp, staged)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def cached_archive(address: str, what: str, client: Client, cache: Path, mirror: str | None) -> Path:
     """The zip at ``address``, downloaded whole and checked into the cache (once)."""
     archive = cache / "archives" / f"{_key(address)}-{PurePosixPath(urlsplit(address).path).name}"
@@ -118,12 +131,7 @@ class FileInZip:
             name = PurePosixPath(matches[0]).name
             staged = cache / "ready" / _key(self.address, matches[0]) / name
             if not staged.exists():
-                staged.parent.mkdir(parents=True, exist_ok=True)
-                tmp = staged.with_name(staged.name + ".tmp")
-                with zf.open(matches[0]) as src, open(tmp, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-                check_file(tmp, self.kind, f"{self.what}: {name}")
-                os.replace(tmp, staged)
+                _extract(zf, matches[0], staged, lambda path: check_file(path, self.kind, f"{self.what}: {name}"))
         return [Ready(f"{self.folder}/{name}", staged, f"{self.address}!{matches[0]}")]
 
 
@@ -165,20 +173,20 @@ class ArchiveMembers:
                         continue
                     staged = cache / "ready" / _key(self.address, member) / PurePosixPath(member).name
                     if not staged.exists():
-                        staged.parent.mkdir(parents=True, exist_ok=True)
-                        tmp = staged.with_name(staged.name + ".tmp")
-                        with zf.open(member) as src, open(tmp, "wb") as dst:
-                            shutil.copyfileobj(src, dst)
-                        if member in self.headers:
-                            with open(tmp, "rb") as fh:
-                                check_csv_header(fh.read(64 * 1024), f"{self.what}: {member}", self.headers[member])
-                        os.replace(tmp, staged)
+                        _extract(zf, member, staged, lambda path, member=member: self._check(path, member))
                     ready.append(Ready(target, staged, f"{self.address}!{member}"))
-        except (zipfile.BadZipFile, OSError) as exc:
-            archive.unlink(missing_ok=True)
+        except (zipfile.BadZipFile, EOFError) as exc:
+            archive.unlink(missing_ok=True)  # damaged in the cache since it was checked
             raise FetchError(f"{self.what}: the archive in the cache could not be read ({exc}); run fetch again "
                              "to download it afresh") from None
+        except OSError as exc:  # e.g. a full disk: the archive itself is fine, and kept
+            raise FetchError(f"{self.what}: could not take the files out of the archive ({exc})") from None
         return ready
+
+    def _check(self, path: Path, member: str) -> None:
+        if member in self.headers:
+            with open(path, "rb") as fh:
+                check_csv_header(fh.read(64 * 1024), f"{self.what}: {member}", self.headers[member])
 
 
 @dataclass
