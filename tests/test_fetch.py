@@ -518,3 +518,20 @@ def test_a_file_with_an_unexpected_header_is_refused(server, tmp_path):
     routes["fingertips-substance_misuse"].body = b"IndicatorID;AreaCode;Value\n90244;E06000035;12.1\n"
     message = _fails_cleanly(server, tmp_path, sources, expect="not the expected file")
     assert "Indicator ID" in message and "Fingertips substance misuse" in message
+
+
+def test_fingertips_without_the_areas_figures_is_noted_and_not_kept(server, tmp_path):
+    sources = _sources()
+    routes = _publish(server, sources)
+    routes["fingertips-mental_health"].body = fingertips_csv({848: "Depression"},
+                                                             areas=(("E92000001", "England", "England"),))
+    data = tmp_path / "raw"
+    result = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache",
+                   client=_client(), log=lambda *_: None)
+    assert any("holds no figures for E06000035" in note for note in result.notes)
+    assert not (data / "fingertips/fingertips-mental_health-area-type-502.csv").exists()
+    assert (data / "fingertips/fingertips-substance_misuse-area-type-502.csv").exists()
+    asked = len(server.requests)  # a rerun says so again, without downloading it again
+    again = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache",
+                  client=_client(), log=lambda *_: None)
+    assert any("holds no figures for E06000035" in note for note in again.notes) and len(server.requests) == asked

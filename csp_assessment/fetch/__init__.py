@@ -22,6 +22,7 @@ from ..ingest import ons as ons_input
 from . import fingertips, lsoa_points, ons, police_uk
 from .files import MANIFEST_NAME, Ready, default_cache_dir, place, read_manifest, sha256
 from .http import Client, FetchError
+from .verify import Lacking
 from .lsoa_points import LsoaLocator
 from .sources import load_sources, politeness
 
@@ -73,22 +74,27 @@ def changed_since_fetched(data_dir: Path) -> list[str]:
     return notes
 
 
-def _prepare_all(items, client: Client, cache: Path, mirror: str | None, workers: int) -> tuple[list[Ready], list[str]]:
+def _prepare_all(items, client: Client, cache: Path, mirror: str | None,
+                 workers: int) -> tuple[list[Ready], list[str], list[str]]:
+    """Make ``items`` ready in the cache, a few at once. Returns (ready, errors, notes)."""
     ready: list[Ready] = []
     errors: list[str] = []
+    notes: list[str] = []
 
     def one(item):
         try:
-            return item.prepare(client, cache, mirror), None
+            return item.prepare(client, cache, mirror), None, None
+        except Lacking as exc:
+            return [], None, str(exc)
         except FetchError as exc:
-            return [], str(exc)
+            return [], str(exc), None
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for got, error in pool.map(one, items):
+        for got, error, note in pool.map(one, items):
             ready += got
-            if error:
-                errors.append(error)
-    return ready, errors
+            errors += [error] if error else []
+            notes += [note] if note else []
+    return ready, errors, notes
 
 
 def _fail(errors: list[str], data_dir: Path) -> FetchFailed:
@@ -121,8 +127,9 @@ class _Fetch:
 
     def prepare(self, items) -> None:
         """Make ``items`` ready in the cache; stop (data folder untouched) if any fails."""
-        ready, errors = _prepare_all(items, self.client, self.cache, self.mirror,
-                                     politeness(self.sources).concurrent_requests)
+        ready, errors, notes = _prepare_all(items, self.client, self.cache, self.mirror,
+                                            politeness(self.sources).concurrent_requests)
+        self.result.notes += notes
         if errors:
             raise _fail(errors, self.data_dir)
         self.ready += ready

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from .http import Client, FetchError, NotFound
 from .sources import mirrored
-from .verify import check_csv_header, check_file
+from .verify import Lacking, check_csv_header, check_file, check_mentions
 
 MANIFEST_NAME = "fetch-manifest.json"
 
@@ -56,6 +56,7 @@ class Download:
     kind: str  # zip, xlsx, xls, csv
     what: str
     header: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()  # codes a CSV must mention (e.g. the area's and England's)
 
     @property
     def targets(self) -> list[str]:
@@ -63,11 +64,22 @@ class Download:
 
     def prepare(self, client: Client, cache: Path, mirror: str | None) -> list[Ready]:
         staged = cache / "ready" / _key(self.address) / PurePosixPath(self.target).name
+        # A file found lacking is remembered, so that a rerun does not download it again.
+        lacking = cache / "lacking" / f"{_key(self.address, *self.mentions)}.txt"
+        if lacking.exists():
+            raise Lacking(f"{lacking.read_text(encoding='utf-8')} (as found by an earlier fetch; delete {lacking} "
+                          "to ask again)")
         if not staged.exists():
             part = cache / "partial" / f"{_key(self.address)}.part"
             client.download(mirrored(self.address, mirror), part, self.what)
             try:
                 check_file(part, self.kind, self.what, header=self.header)
+                check_mentions(part, self.what, self.mentions)
+            except Lacking as exc:
+                part.unlink(missing_ok=True)
+                lacking.parent.mkdir(parents=True, exist_ok=True)
+                lacking.write_text(str(exc), encoding="utf-8")
+                raise
             except FetchError:
                 part.unlink(missing_ok=True)  # damaged: the next try starts afresh
                 raise

@@ -124,7 +124,9 @@ class Client:
                 raise  # the caller handles a Range beyond the end
             if status == 429 or status >= 500:
                 raise _Retryable(f"HTTP {status} from the server", wait) from None
-            raise FetchError(f"HTTP {status}: the server refused {url}") from None
+            raise FetchError(f"HTTP {status}: the server refused {url}. Check the address in "
+                             "csp_assessment/fetch/sources.yaml against the publisher's site; if it is right, the "
+                             "publisher may be refusing automated downloads for now: try again later") from None
         except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             raise _Retryable(f"no connection ({reason})") from None

@@ -9,6 +9,10 @@ from pathlib import Path
 
 from .http import FetchError
 
+class Lacking(FetchError):
+    """A whole, valid file without what this fetch wanted from it: noted, not placed, not a failure."""
+
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97 (.xls)
 
 
@@ -57,3 +61,21 @@ def check_csv_header(head: bytes, what: str, header: tuple[str, ...]) -> None:
         raise FetchError(f"{what}: not the expected file: its header lacks {', '.join(missing)} "
                          f"(found {', '.join(first[:8]) or 'nothing'}). The publisher may have changed the "
                          "download: check the address in csp_assessment/fetch/sources.yaml")
+
+
+def check_mentions(path: Path, what: str, codes: tuple[str, ...]) -> None:
+    """Every one of ``codes`` appears in the file as a whole CSV field (read in blocks: Fingertips
+    files can be large)."""
+    wanted = {code: f",{code},".encode() for code in codes}
+    found: set[str] = set()
+    tail = b""
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            text = tail + block
+            found |= {code for code, needle in wanted.items() if needle in text}
+            tail = text[-32:]
+    missing = [code for code in codes if code not in found]
+    if missing:
+        raise Lacking(f"{what}: the file holds no figures for {', '.join(missing)}, so it was not kept. The "
+                      "publisher may not publish these indicators for this kind of area; the sections will say "
+                      "which are missing")
