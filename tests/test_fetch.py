@@ -201,7 +201,10 @@ def test_the_demo_data_are_not_taken_for_the_users_own(server, tmp_path):
 
 def _fails_cleanly(server, tmp_path, sources, *, expect: str, client=None, data=None):
     data = data or tmp_path / "raw"
+    (data / "mine").mkdir(parents=True, exist_ok=True)  # a folder already in use
+    (data / "mine" / "notes.csv").write_text("a,b\n1,2\n")
     before = _snapshot(data)
+    assert before
     with pytest.raises(FetchFailed) as failure:
         fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache",
               client=client or _client(), log=lambda *_: None)
@@ -535,3 +538,20 @@ def test_fingertips_without_the_areas_figures_is_noted_and_not_kept(server, tmp_
     again = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache",
                   client=_client(), log=lambda *_: None)
     assert any("holds no figures for E06000035" in note for note in again.notes) and len(server.requests) == asked
+
+
+def test_a_district_gets_its_force_and_the_lower_tier_indicators(server, tmp_path):
+    sources = _sources()
+    _publish(server, sources)
+    ft = sources["fingertips"]
+    for section, ids in ft["sections"].items():
+        server.add(ft["url"].format(indicator_ids=",".join(map(str, ids)), area_type=501), Route(fingertips_csv(
+            {i: f"Indicator {i}" for i in ids}, areas=(("E92000001", "England", "England"),
+                                                        ("E07000110", "Maidstone", "Districts & UAs")))))
+    data = tmp_path / "raw"
+    config = load_config(YEAR, area="E07000110", data_dir=data, period_from=FROM, period_to=TO)
+    fetch(config, sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+          log=lambda *_: None)
+    assert (data / "fingertips/fingertips-mental_health-area-type-501.csv").exists()
+    assert not (data / "fingertips/fingertips-mental_health-area-type-502.csv").exists()
+    assert len(list(data.rglob("*-kent-street.csv"))) == 60
