@@ -291,6 +291,8 @@ def _api_routes(server: PublisherServer, sources: dict, months: list[str]) -> No
     api = sources["police_uk"]["api"]
     server.add(f"{api}/forces", json.dumps([{"id": "kent", "name": "Kent Police"},
                                             {"id": "essex", "name": "Essex Police"}]).encode())
+    server.add(f"{api}/crimes-street-dates", json.dumps([{"date": m, "stop-and-search": ["kent"]}
+                                                         for m in reversed(months)]).encode())
     server.add(f"{api}/kent/neighbourhoods", json.dumps([{"id": "N1", "name": "North"},
                                                          {"id": "N2", "name": "South"}]).encode())
     # two neighbourhoods sharing an edge at latitude 51.315: crimes are at 51.30, 51.31, 51.32, ...
@@ -555,3 +557,16 @@ def test_a_district_gets_its_force_and_the_lower_tier_indicators(server, tmp_pat
     assert (data / "fingertips/fingertips-mental_health-area-type-501.csv").exists()
     assert not (data / "fingertips/fingertips-mental_health-area-type-502.csv").exists()
     assert len(list(data.rglob("*-kent-street.csv"))) == 60
+
+
+def test_a_month_the_api_has_not_published_fails_cleanly_naming_it(server, tmp_path):
+    sources = _sources()
+    _publish(server, sources)
+    _api_routes(server, sources, MONTHS[:-1])  # 2022-12 not yet published
+    data = tmp_path / "raw"
+    with pytest.raises(FetchFailed) as failure:
+        fetch(load_config(YEAR, area=AREA, data_dir=data, period_from="2022-11", period_to="2022-12"),
+              sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(), via="api",
+              log=lambda *_: None, only=["lookups", "police_uk"])
+    assert "has not published 2022-12 (its latest month is 2022-11)" in str(failure.value)
+    assert not data.exists()

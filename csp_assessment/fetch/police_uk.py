@@ -25,7 +25,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..ingest import police_uk as police_input
 from .files import ArchiveMembers, Assembled
-from .http import Client, FetchError, StatusError
+from .http import Client, FetchError, NotFound, StatusError
 from .lsoa_points import LsoaLocator, inside_rings
 from .sources import mirrored
 
@@ -215,10 +215,20 @@ def plan_api(months: list[str], forces: dict[str, str], sources: dict,
         if "forces" not in known:
             known["forces"] = {f["id"]: f["name"] for f in _get_json(client, f"{api}/forces", mirror, what)}
         return known["forces"]
+
+    def require_published(client, mirror, what, month):
+        """The API answers an unpublished month with no crimes rather than an error: ask which it has."""
+        if "dates" not in known:
+            known["dates"] = {d["date"] for d in _get_json(client, f"{api}/crimes-street-dates", mirror, what)}
+        if month not in known["dates"]:
+            latest = max(known["dates"], default="none")
+            raise NotFound(f"{what}: data.police.uk has not published {month} (its latest month is {latest}); "
+                           "end the period earlier (--to)")
     for force in forces:
         for month in months:
             def street(client, mirror, force=force, month=month):
                 what = f"data.police.uk API, {force} street crimes {month}"
+                require_published(client, mirror, what, month)
                 names = force_names(client, mirror, what)
                 if force not in names:
                     raise FetchError(f"{what}: the API knows no force '{force}'; set its id under police_uk.force_ids "
@@ -239,6 +249,7 @@ def plan_api(months: list[str], forces: dict[str, str], sources: dict,
 
             def stops(client, mirror, force=force, month=month):
                 what = f"data.police.uk API, {force} stop and search {month}"
+                require_published(client, mirror, what, month)
                 return stop_and_search_csv(_get_json(client, f"{api}/stops-force?force={force}&date={month}",
                                                      mirror, what))
 
