@@ -139,6 +139,8 @@ def peer_chart(peers: pd.DataFrame, title: str, x_label: str) -> Figure:
 
 def alt_text(fig: Figure) -> str:
     """A text description of a chart for screen readers: its title, axes and the values drawn."""
+    if getattr(fig, "csp_alt_text", None):  # a chart whose maker describes it better (a labelled scatter)
+        return fig.csp_alt_text
     parts = []
     for ax in fig.axes:
         title = ax.get_title(loc="left") or ax.get_title()

@@ -90,6 +90,8 @@ class RunConfig:
     spc_fix_after: int | None = None
     spc_screen_outliers: bool = True
     spc_targets: dict = field(default_factory=dict)  # series name -> monthly target
+    priorities: dict = field(default_factory=dict)  # params' priorities: block (see priorities.py)
+    previous_priorities: tuple = ()  # last year's priorities and their measures (see priorities.py)
     area_from_params: bool = True  # False when --area replaced the params file's area
     report_subdir: str = ""  # set in a multi-area run: each area reports into reports/<year>/<area code>/
     extra: dict = field(default_factory=dict, compare=False)
@@ -190,6 +192,9 @@ def load_config(
     if not section_list:
         raise ConfigError("no sections to run")
 
+    from .priorities import check_priority_params  # here, not at import time: priorities imports config
+
+    check_priority_params(settings.get("priorities"), settings.get("previous_priorities"))
     peers = settings.get("peers")
     spc = settings.get("spc") or {}
     for month in spc.get("rebase") or []:
@@ -220,6 +225,8 @@ def load_config(
         spc_fix_after=spc.get("fix_after"),
         spc_screen_outliers=bool(spc.get("screen_outliers", True)),
         spc_targets={str(k): float(v) for k, v in (spc.get("targets") or {}).items()},
+        priorities=dict(settings.get("priorities") or {}),
+        previous_priorities=tuple(settings.get("previous_priorities") or ()),
         area_from_params=area_from_params,
     )
 

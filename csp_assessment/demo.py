@@ -60,7 +60,7 @@ from openpyxl.xml.functions import tostring
 
 DEMO_MARKER = "SYNTHETIC-DEMONSTRATION-DATA.txt"
 # Bump when the generator writes different files, so an old demo folder is made again.
-DEMO_VERSION = 3
+DEMO_VERSION = 4
 
 FORCE = "Kent Police"
 FIRST_YEAR = 2012  # financial years 2012/13 .. 2016/17
@@ -254,10 +254,12 @@ def generate_demo(out_dir: Path, seed: int = 2017) -> list[Path]:
     # the same generator, so the files above are the same with or without it.
     from .demo_health import write_health_demo
     from .demo_narrative import write_narrative_demo
+    from .demo_priorities import write_priority_scores_demo
     from .sections import SECTIONS
 
     written += write_health_demo(out_dir, rng)
     written += write_narrative_demo(out_dir, {key: spec.title for key, spec in SECTIONS.items()})
+    written += write_priority_scores_demo(out_dir)  # no random numbers: the files above stay the same
     return sorted(written)
 
 

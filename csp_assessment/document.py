@@ -42,6 +42,7 @@ PUBLISHERS = {
     "fingertips": "OHID Fingertips: public health indicators",
     "reoffending": "Ministry of Justice: proven re-offending statistics",
     "partner_returns": "Partner returns (local template)",
+    "priority_scores": "The partnership's priority scores (local template)",
 }
 
 GLOSSARY = {

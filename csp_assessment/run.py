@@ -27,6 +27,7 @@ from . import partnership_text, provenance, store
 from .config import AREA_CODE, RunConfig, load_config, with_area
 from .errors import ConfigError
 from .document import export_document, write_document_notebook
+from .priority_report import build_priority_report
 from .execute import NOTEBOOK_DIR, SectionFailed, execute_section
 from .export import export_section, write_index
 from .geography import Geography
@@ -36,6 +37,7 @@ from .sections import SECTIONS, SectionSpec
 
 MANIFEST = "manifest.json"
 DOCUMENT = "document"  # its key sits beside the sections' in the manifest
+PRIORITIES = "priorities.json"
 
 
 class Progress:
@@ -212,10 +214,17 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
 
         # The document needs every section executed, not exported: it is printed alongside them.
         inputs = provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files"))
+        priorities = build_priority_report(config, findings_dir)
+        if priorities is not None:
+            # the ranking as data, beside the findings, for analysts and for next year's progress
+            store.write_json(staging / PRIORITIES, priorities.as_json())
+            if priorities.assessment.provisional:
+                progress("warning  priorities are provisional: no scores from the partnership for "
+                         f"{', '.join(priorities.assessment.ranked.loc[lambda t: t['provisional'], 'theme'])}")
         notebook = write_document_notebook(staging, config, specs,
                                            {s.key: _section_outputs(s, staging)["notebook"] for s in specs},
                                            inputs, demo=ingest.demo, generated_at=generated_at.strftime("%d %B %Y"),
-                                           text=text)
+                                           text=text, priorities=priorities)
         document_job = exports.submit(_timed, export_document, notebook, staging,
                                       f"{config.title} — {config.area_name}", ingest.demo)
         for spec in to_run:

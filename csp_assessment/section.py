@@ -420,6 +420,45 @@ class CrimeSection:
     def data_notes_markdown(self) -> Markdown:
         return notes_markdown(self.data_notes())
 
+    def type_evidence(self) -> pd.DataFrame:
+        """Per category (crime type; ASB's one category): the evidence the priority scoring reads.
+
+        Columns: category, count, previous_count, change_pct, rate_per_1000, months (of the
+        period the rate is over), peer_rank_by_rate (1 = highest rate among the peers, the area
+        included), peers (areas ranked), spc_variation (the category's chart at its latest month;
+        None without a chart) and spc_direction (special cause in the assessment period: "concern",
+        "improvement", "improvement and concern", "neutral", or None). Missing figures are None,
+        so the rows go into JSON as they are. No rows when the period is not fully in the data.
+        """
+        peer_codes = sorted(set(self.peers["codes"].str.split(", ").explode()))
+        populations = {c: self.geo.la_population((c,), self.config.population_year).value for c in peer_codes}
+        directions = dict(zip(self.special_causes["category"], self.special_causes["direction"]))
+        complete = self.count is not None  # a period with months missing would understate every type
+        rows = []
+        for r in self.breakdown.itertuples() if complete else ():
+            of_type = self.all_counts[(self.all_counts["crime_type"] == r.category)
+                                      & self.all_counts["lad_code"].isin(peer_codes)]
+            peers = measures.peer_comparison(of_type, populations, self.geo.la_names, self.area.lad_codes,
+                                             self.area_name, self.config.period)
+            area_row = peers[peers["is_area"]].iloc[0]
+            series = r.category if self.spec.record_kind == "crime" else self.all_label  # ASB: one series
+            spc_result = self.spc_results.get(series)
+            rate = measures.rate_per_1000(int(r.records), self.population.value)
+            rows.append({
+                "category": r.category,
+                "count": int(r.records),
+                "previous_count": None if pd.isna(r.previous) else int(r.previous),
+                "change_pct": None if pd.isna(r.change_pct) else round(float(r.change_pct), 1),
+                "rate_per_1000": None if rate is None else round(rate, 2),
+                "months": self.config.period.n_months,  # the rate's period, which need not be a year
+                "peer_rank_by_rate": None if pd.isna(area_row["rank_by_rate"]) else int(area_row["rank_by_rate"]),
+                "peers": int(peers["per_1000"].notna().sum()),
+                "spc_variation": spc_result.variation if spc_result is not None else None,
+                "spc_direction": directions.get(series),
+            })
+        return pd.DataFrame(rows, columns=["category", "count", "previous_count", "change_pct", "rate_per_1000",
+                                           "months", "peer_rank_by_rate", "peers", "spc_variation", "spc_direction"])
+
     # ---- findings for the summary and the document ------------------------------------------
     def findings(self) -> dict:
         cfg = self.config
@@ -455,6 +494,7 @@ class CrimeSection:
                            "change": None if pd.isna(r.change) else int(r.change),
                            "change_pct": None if pd.isna(r.change_pct) else round(float(r.change_pct), 1)}
                           for r in self.breakdown.itertuples()] if self.has_breakdown else [],
+            "by_type": self.type_evidence().astype(object).where(lambda d: d.notna(), None).to_dict(orient="records"),
             "data_notes": [n.text for n in self.data_notes()],
             "demo": self.ingest.demo,
         }

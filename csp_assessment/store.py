@@ -30,6 +30,8 @@ TABLES = {
                    "England and Wales",
     "partner_returns": "partners' figures from the partner-return template: section, measure, period, value, "
                        "unit, target, which direction is better, source",
+    "priority_scores": "the partnership's judged scores per priority theme (harm, vulnerability, public concern, "
+                       "confidence, capacity, capability; blank = not yet scored), from its scoring file",
 }
 MANIFEST = "ingest.json"
 

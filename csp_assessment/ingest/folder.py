@@ -18,14 +18,16 @@ import pyarrow.parquet as pq
 from .. import store
 from ..demo import DEMO_MARKER
 from ..errors import InputError
-from . import fingertips, moj, ons, partners, police_uk
+from . import fingertips, moj, ons, partners, police_uk, priority_scores
 
 # Bump when the processed tables change shape, so an old store is rebuilt rather than misread.
 SCHEMA_VERSION = 3
 INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip"}
-# Inputs of the substance misuse, re-offending and mental health sections: processed table ->
-# loader module (sniff, read, KEY: the columns identifying a row, the later file winning).
-INDICATOR_INPUTS = {"fingertips": fingertips, "reoffending": moj, "partner_returns": partners}
+# Inputs of the substance misuse, re-offending and mental health sections, and the partnership's
+# priority scores: processed table -> loader module (sniff, read, KEY: the columns identifying a
+# row, the later file winning).
+INDICATOR_INPUTS = {"fingertips": fingertips, "reoffending": moj, "partner_returns": partners,
+                    "priority_scores": priority_scores}
 
 
 @dataclass

@@ -1,0 +1,757 @@
+"""Ranked priorities (MoRiLE-style) and progress on last year's priorities, from a run's findings.
+
+MoRiLE (Management of Risk in Law Enforcement) ranks crime and disorder themes by threat, risk and
+harm rather than by volume alone. Here, as in the Kent partnerships' strategic assessments:
+
+* the run **computes** each theme's *likelihood* from its own findings: for every measure linked
+  to the theme in params (a data.police.uk category, or a substance misuse, re-offending or mental
+  health indicator), its volume (rate per 1,000 residents), its rank among peers, its direction
+  (annual change), any SPC special cause in the assessment period, and how it compares with England;
+* the partnership **judges** the rest in its scoring file: harm (physical, psychological,
+  financial, community), vulnerability, public concern, confidence in the data, and its
+  organisational position (capacity and capability);
+* risk score = harm x likelihood x confidence factor x organisational factor, ranked highest first.
+
+Weights, scales and bands live in params (``priorities:`` in ``params/defaults.yaml``, where each
+is documented). A judged score left blank counts as the middle of its scale and marks the theme
+*provisional*; a theme no measure in the data evidences is listed as such and not ranked.
+
+Everything here is a pure function of findings, scores and settings: nothing is displayed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
+
+from . import narrative, store
+from .charts import new_figure
+from .config import PARAMS_DIR
+from .errors import ConfigError, InputError
+from .style import GSS_DARK_BLUE, GSS_MID_GREY, GSS_ORANGE
+
+PROVISIONAL = "provisional: not yet scored by the partnership"
+NO_EVIDENCE = "no evidence in this run's data"
+SCORED = "scored by the partnership"
+LIKELIHOOD_MAX = 4.0  # every computed evidence score runs from 0 to 4, like the judged harm scale
+HARM_PARTS = ("physical", "psychological", "financial", "community", "vulnerability", "public_concern")
+EVIDENCE_PARTS = ("volume", "peer_rank", "direction", "spc", "england")
+SCALES = ("harm", "confidence", "organisational")
+MEASURE_KINDS = ("crime_type", "indicator")
+# Crime and ASB sections give evidence by category; all crime first, as its categories are the types.
+CRIME_SECTIONS_FIRST = ("all_crime", "asb")
+TABLE_COLUMNS = ["rank", "theme", "theme_key", "risk_score", "harm", "likelihood", "confidence",
+                 "organisational_position", "confidence_factor", "organisational_factor", "provisional", "status",
+                 "unscored", "drivers"]
+PROGRESS_COLUMNS = ["priority", "measure", "unit", "previous_period", "previous_value", "current_period",
+                    "current_value", "change", "change_pct", "target", "better", "status", "previous_text",
+                    "current_text", "change_text", "target_text", "reading"]
+
+
+# ---- settings -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureLink:
+    """A measure named in params: a data.police.uk category ("crime_type") or a section indicator
+    by its label ("indicator"); ``better`` says which way is an improvement ("" = not said)."""
+
+    kind: str
+    name: str
+    better: str = ""
+    target: float | None = None
+
+    @classmethod
+    def from_params(cls, entry, where: str) -> "MeasureLink":
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: expected a mapping such as {{crime_type: Burglary}} or "
+                              f"{{indicator: Suicide rate}}, not {entry!r}")
+        kinds = [k for k in MEASURE_KINDS if k in entry]
+        if len(kinds) != 1 or not str(entry[kinds[0]]).strip():
+            raise ConfigError(f"{where}: name the measure with exactly one of crime_type or indicator: {entry!r}")
+        unknown = set(entry) - {*MEASURE_KINDS, "better", "target"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; expected crime_type or "
+                              "indicator, and optionally better and target")
+        better = str(entry.get("better") or "").strip().lower()
+        if better not in ("", "higher", "lower"):
+            raise ConfigError(f"{where}: better is {better!r}; expected higher or lower")
+        target = entry.get("target")
+        if target is not None:
+            try:
+                target = float(str(target).replace(",", ""))
+            except ValueError:
+                raise ConfigError(f"{where}: target {target!r} is not a number") from None
+        return cls(kinds[0], str(entry[kinds[0]]).strip(), better, target)
+
+
+@dataclass(frozen=True)
+class Theme:
+    key: str
+    label: str
+    measures: tuple[MeasureLink, ...]
+
+
+@dataclass(frozen=True)
+class PrioritySettings:
+    """The params' ``priorities:`` block, checked. See params/defaults.yaml for each setting."""
+
+    themes: tuple[Theme, ...]
+    scales: dict  # "harm" | "confidence" | "organisational" -> (lowest, highest)
+    harm_weights: dict
+    likelihood_weights: dict
+    volume_bands: tuple[float, ...]
+    direction_bands: tuple[float, ...]
+    confidence_floor: float
+    organisational_weight: float
+
+    @classmethod
+    def from_params(cls, block: dict | None) -> "PrioritySettings":
+        block = block or {}
+        where = "params priorities"
+
+        def number(value, name: str) -> float:
+            try:
+                result = float(value)
+            except (TypeError, ValueError):
+                raise ConfigError(f"{where}.{name}: {value!r} is not a number") from None
+            if not math.isfinite(result):
+                raise ConfigError(f"{where}.{name}: {value!r} is not a finite number")
+            return result
+
+        scales = {}
+        for name in SCALES:
+            given = (block.get("scales") or {}).get(name)
+            if not isinstance(given, (list, tuple)) or len(given) != 2:
+                raise ConfigError(f"{where}.scales.{name}: give [lowest, highest], e.g. [0, 4]")
+            low, high = number(given[0], f"scales.{name}"), number(given[1], f"scales.{name}")
+            if high <= low:
+                raise ConfigError(f"{where}.scales.{name}: the highest score must be above the lowest")
+            scales[name] = (low, high)
+
+        def weights(name: str, parts: tuple[str, ...]) -> dict:
+            given = block.get(name) or {}
+            unknown = set(given) - set(parts)
+            if unknown:
+                raise ConfigError(f"{where}.{name}: unknown part(s) {', '.join(sorted(unknown))}; "
+                                  f"expected {', '.join(parts)}")
+            result = {part: number(given.get(part, 1), f"{name}.{part}") for part in parts}
+            if any(w < 0 for w in result.values()) or not sum(result.values()):
+                raise ConfigError(f"{where}.{name}: weights must be 0 or more, and not all 0")
+            return result
+
+        def bands(name: str) -> tuple[float, ...]:
+            given = block.get(name)
+            if not isinstance(given, (list, tuple)) or len(given) != 4:
+                raise ConfigError(f"{where}.{name}: give the 4 values from which the score is 1, 2, 3 and 4")
+            values = tuple(number(v, name) for v in given)
+            if list(values) != sorted(values):
+                raise ConfigError(f"{where}.{name}: the values must rise")
+            return values
+
+        floor = number(block.get("confidence_floor", 0.5), "confidence_floor")
+        if not 0 <= floor <= 1:
+            raise ConfigError(f"{where}.confidence_floor: must be from 0 to 1")
+        org_weight = number(block.get("organisational_weight", 0.5), "organisational_weight")
+        if not 0 <= org_weight < 2:
+            raise ConfigError(f"{where}.organisational_weight: must be 0 or more and below 2")
+
+        themes_block = block.get("themes") or {}
+        if not isinstance(themes_block, dict) or not themes_block:
+            raise ConfigError(f"{where}.themes: name at least one theme, each with a label and its measures")
+        themes = []
+        for key, spec in themes_block.items():
+            spec = spec or {}
+            links = tuple(MeasureLink.from_params(entry, f"{where}.themes.{key}.measures")
+                          for entry in spec.get("measures") or [])
+            themes.append(Theme(str(key), str(spec.get("label") or str(key).replace("_", " ").capitalize()), links))
+        return cls(tuple(themes), scales, weights("harm_weights", HARM_PARTS),
+                   weights("likelihood_weights", EVIDENCE_PARTS), bands("volume_bands"), bands("direction_bands"),
+                   floor, org_weight)
+
+    def theme_key(self, text: str) -> str | None:
+        """The theme a scoring file's cell names, by key or label, ignoring case, spaces and
+        underscores ("Domestic abuse", "domestic_abuse"); None for no theme."""
+        wanted = _simple(text)
+        return next((t.key for t in self.themes if wanted in (_simple(t.key), _simple(t.label))), None)
+
+    def midpoint(self, scale: str) -> float:
+        low, high = self.scales[scale]
+        return (low + high) / 2
+
+
+def _simple(text) -> str:
+    return " ".join(str(text).replace("_", " ").lower().split())
+
+
+def check_priority_params(priorities: dict | None, previous_priorities: list | None) -> None:
+    """Raise ConfigError for a malformed ``priorities`` or ``previous_priorities`` params block, so
+    that a typo stops the run before any notebook runs. Absent blocks are allowed: the document
+    then has no ranking or no progress to show."""
+    if priorities:
+        PrioritySettings.from_params(priorities)
+    if previous_priorities:
+        _previous_priorities(previous_priorities)
+
+
+def default_priority_settings(params_dir: Path = PARAMS_DIR) -> PrioritySettings:
+    """The ``priorities`` block of ``params/defaults.yaml``: what the ingest checks scoring files against."""
+    path = Path(params_dir) / "defaults.yaml"
+    with open(path, encoding="utf-8") as handle:
+        block = (yaml.safe_load(handle) or {}).get("priorities")
+    return PrioritySettings.from_params(block)
+
+
+# ---- evidence from the findings ---------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    """One linked measure's figures, as the findings give them, and its evidence scores."""
+
+    link: MeasureLink
+    label: str
+    scores: dict = field(default_factory=dict)  # evidence part -> score from 0 to 4
+    texts: dict = field(default_factory=dict)  # evidence part -> the figure behind it, for readers
+
+    def likelihood(self, weights: dict) -> float | None:
+        used = {part: score for part, score in self.scores.items() if weights[part] > 0}
+        if not used:
+            return None
+        return sum(weights[p] * s for p, s in used.items()) / sum(weights[p] for p in used)
+
+
+def _band_score(value: float, bands: tuple[float, ...]) -> float:
+    """How many of the band thresholds ``value`` reaches: 0 (below the first) to 4."""
+    return float(bisect.bisect_right(bands, value))
+
+
+def _crime_category(findings: dict, name: str) -> tuple[dict, dict] | None:
+    """(section findings, category row) for a data.police.uk category, crime sections first."""
+    order = [k for k in CRIME_SECTIONS_FIRST if k in findings] + [k for k in findings if k not in CRIME_SECTIONS_FIRST]
+    for key in order:
+        for row in findings[key].get("by_type") or []:
+            if _simple(row.get("category")) == _simple(name):
+                return findings[key], row
+    return None
+
+
+def _indicator(findings: dict, name: str) -> dict | None:
+    for section in findings.values():
+        for measure in section.get("measures") or []:
+            if _simple(measure.get("measure")) == _simple(name):
+                return measure
+    return None
+
+
+def _direction_words(change_pct: float) -> str:
+    return f"up {abs(change_pct):.1f}%" if change_pct > 0 else f"down {abs(change_pct):.1f}%" if change_pct < 0 \
+        else "unchanged"
+
+
+def _latest_two(trend: list[dict]) -> tuple[dict, dict] | None:
+    known = [t for t in trend or [] if t.get("value") is not None]
+    return (known[-2], known[-1]) if len(known) >= 2 else None
+
+
+def measure_evidence(findings: dict, link: MeasureLink, settings: PrioritySettings) -> Evidence | None:
+    """The evidence scores of one linked measure; None when the findings do not hold it."""
+    if link.kind == "crime_type":
+        found = _crime_category(findings, link.name)
+        if found is None:
+            return None
+        section, row = found
+        evidence = Evidence(link, row["category"])
+        worse_if_up = link.better != "higher"  # more crime is worse unless params say otherwise
+        rate, months = row.get("rate_per_1000"), row.get("months") or 12
+        if rate is not None:
+            # The bands are for a year: a rate over a shorter period is scaled up to one.
+            evidence.scores["volume"] = _band_score(rate * 12 / months, settings.volume_bands)
+            over = "" if months == 12 else f" over {months} months"
+            evidence.texts["volume"] = f"{narrative.fmt_rate(rate)} per 1,000 residents{over}"
+        rank, peers = row.get("peer_rank_by_rate"), row.get("peers") or 0
+        if rank is not None and peers >= 2:
+            evidence.scores["peer_rank"] = LIKELIHOOD_MAX * (peers - rank) / (peers - 1)
+            evidence.texts["peer_rank"] = f"{narrative.rank_words(int(rank))} rate of {peers} areas"
+        if row.get("change_pct") is not None:
+            change = row["change_pct"]
+            evidence.scores["direction"] = _band_score(change if worse_if_up else -change, settings.direction_bands)
+            compared_with = section.get("comparison_period") or "last year"
+            evidence.texts["direction"] = f"{_direction_words(change)} on {compared_with}"
+        if row.get("spc_variation") is not None:
+            direction = row.get("spc_direction") or ""
+            concern, improvement = (direction == "concern"), (direction == "improvement")
+            if not worse_if_up:  # the charts treat a fall as improvement; params say a rise is here
+                concern, improvement = improvement, concern
+            evidence.scores["spc"] = 4.0 if concern else 0.0 if improvement else 2.0
+            evidence.texts["spc"] = ("special cause of concern (SPC)" if concern else
+                                     "special cause of improvement (SPC)" if improvement else
+                                     "special causes of both concern and improvement (SPC)" if "and" in direction else
+                                     "special cause, neither concern nor improvement (SPC)" if direction else
+                                     "common-cause variation only (SPC)")
+        return evidence
+
+    measure = _indicator(findings, link.name)
+    if measure is None:
+        return None
+    evidence = Evidence(link, measure["measure"])
+    better = link.better or measure.get("better") or "lower"  # unsaid: a rise is taken as worse
+    pair = _latest_two(measure.get("trend"))
+    if pair and pair[0]["value"]:
+        previous, latest = pair
+        change = 100.0 * (latest["value"] - previous["value"]) / previous["value"]
+        evidence.scores["direction"] = _band_score(change if better == "lower" else -change, settings.direction_bands)
+        evidence.texts["direction"] = f"{_direction_words(change)} on {previous['period']}"
+    comparison, national = measure.get("comparison"), measure.get("benchmark_name") or "England"
+    if comparison in ("higher", "lower", "similar"):
+        worse = "higher" if better == "lower" else "lower"
+        evidence.scores["england"] = 2.0 if comparison == "similar" else 4.0 if comparison == worse else 0.0
+        evidence.texts["england"] = (f"similar to {national}" if comparison == "similar"
+                                     else f"significantly {comparison} than {national}")
+    return evidence
+
+
+def _drivers(evidence: list[Evidence], weights: dict, limit: int = 3) -> list[str]:
+    """The figures that weighed most in the likelihood (weight x score), as short sentences, the
+    heaviest first. Volume and peer rank describe one figure, the rate, so they make one sentence."""
+    candidates = []
+    for order, ev in enumerate(evidence):
+        parts = {p: (weights[p] * ev.scores[p], ev.texts[p]) for p in EVIDENCE_PARTS
+                 if p in ev.scores and weights[p] > 0}
+        if "volume" in parts and "peer_rank" in parts:
+            (volume, volume_text), (rank, rank_text) = parts["volume"], parts.pop("peer_rank")
+            parts["volume"] = (max(volume, rank), f"{volume_text}, {rank_text}")
+        for position, (part, (weighted, text)) in enumerate(parts.items()):
+            candidates.append((-weighted, order, position, f"{ev.label}: {text}"))
+    return [text for *_, text in sorted(candidates)[:limit]]
+
+
+# ---- the assessment ----------------------------------------------------------------------------
+
+
+@dataclass
+class PriorityAssessment:
+    """The ranked themes (``table``, columns in TABLE_COLUMNS) and what the reader must know.
+
+    ``table``: rank (Int64; NA for themes without evidence), theme (label), theme_key,
+    risk_score, harm, likelihood (the values the formula used, a blank judged score as its
+    scale's middle), confidence, organisational_position (mean of capacity and capability),
+    confidence_factor, organisational_factor, provisional (bool), status (SCORED, PROVISIONAL
+    or NO_EVIDENCE), unscored (list of the judged scores left blank), drivers (list of up to
+    three short sentences: the figures that weighed most). Ranked themes first, highest risk first.
+    """
+
+    table: pd.DataFrame
+    settings: PrioritySettings
+    scored: bool  # the partnership's scoring file was given
+    notes: list[str] = field(default_factory=list)
+    position_scored: dict = field(default_factory=dict)  # theme key -> capacity and capability both judged
+
+    @property
+    def ranked(self) -> pd.DataFrame:
+        return self.table[self.table["rank"].notna()]
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.ranked["provisional"].any())
+
+
+def _score(scores: pd.DataFrame | None, key: str, column: str) -> float | None:
+    if scores is None or key not in scores.index or column not in scores.columns:
+        return None
+    value = scores.at[key, column]
+    return None if pd.isna(value) else float(value)
+
+
+def _checked_scores(scores: pd.DataFrame | None, settings: PrioritySettings) -> pd.DataFrame | None:
+    """The scores by theme key; a theme params do not name is an input error on its row."""
+    if scores is None:
+        return None
+    known = {t.key for t in settings.themes}
+    for row in scores.itertuples():
+        if row.theme not in known:
+            raise InputError(getattr(row, "source_file", "priority scores"),
+                             f"unknown theme {row.theme!r}; this year's params name "
+                             f"{', '.join(sorted(known))}", row=getattr(row, "row", None), column="theme")
+    return scores.set_index("theme")
+
+
+def assess_priorities(findings: dict[str, dict], scores: pd.DataFrame | None, settings: dict | PrioritySettings
+                      ) -> PriorityAssessment:
+    """Rank the themes in ``settings`` (the params' ``priorities`` block) from the run's
+    ``findings`` ({section key: findings dict}, as findings.read_findings gives them) and the
+    partnership's ``scores`` (the processed priority_scores table; None when there is no file)."""
+    from .ingest.priority_scores import HARM_SCORES  # the scoring file's column per harm part
+
+    settings = settings if isinstance(settings, PrioritySettings) else PrioritySettings.from_params(settings)
+    by_theme = _checked_scores(scores, settings)
+    harm_columns = dict(zip(HARM_PARTS, HARM_SCORES))
+    rows, notes, position_scored = [], [], {}
+    for theme in settings.themes:
+        evidence = []
+        for link in theme.measures:
+            found = measure_evidence(findings, link, settings)
+            if found is None:
+                notes.append(f"{theme.label}: {link.name} ({link.kind.replace('_', ' ')}) is not in this run's "
+                             "findings, so it does not count.")
+            elif not found.scores:
+                notes.append(f"{theme.label}: {link.name} has no figure to score in this run.")
+            else:
+                evidence.append(found)
+        likelihoods = [ev.likelihood(settings.likelihood_weights) for ev in evidence]
+        likelihoods = [x for x in likelihoods if x is not None]
+
+        unscored = []
+
+        def judged(column: str, scale: str) -> float:
+            value = _score(by_theme, theme.key, column)
+            if value is None:
+                unscored.append(column.replace("_", " "))
+                return settings.midpoint(scale)
+            return value
+
+        weights = settings.harm_weights
+        harm = sum(weights[part] * judged(harm_columns[part], "harm") for part in HARM_PARTS) / sum(weights.values())
+        confidence = judged("confidence", "confidence")
+        capacity, capability = judged("capacity", "organisational"), judged("capability", "organisational")
+        position_scored[theme.key] = not {"capacity", "capability"} & set(unscored)
+        position = (capacity + capability) / 2
+        low, high = settings.scales["confidence"]
+        floor = settings.confidence_floor
+        confidence_factor = floor + (1 - floor) * (confidence - low) / (high - low)
+        low, high = settings.scales["organisational"]
+        organisational_factor = 1 + settings.organisational_weight * ((position - low) / (high - low) - 0.5)
+        likelihood = sum(likelihoods) / len(likelihoods) if likelihoods else None
+        risk = (harm * likelihood * confidence_factor * organisational_factor) if likelihood is not None else None
+        if likelihood is None:
+            status = NO_EVIDENCE
+            names = ", ".join(link.name for link in theme.measures)
+            linked = f"linked: {names}" if names else "none linked in params"
+            drivers = [f"No measure in this run's data evidences it ({linked})."]
+        else:
+            status = PROVISIONAL if unscored else SCORED
+            drivers = _drivers(evidence, settings.likelihood_weights)
+        rows.append({"theme": theme.label, "theme_key": theme.key, "risk_score": risk, "harm": harm,
+                     "likelihood": likelihood, "confidence": confidence, "organisational_position": position,
+                     "confidence_factor": confidence_factor, "organisational_factor": organisational_factor,
+                     "provisional": bool(unscored), "status": status, "unscored": unscored, "drivers": drivers})
+    table = pd.DataFrame(rows)
+    risk = table["risk_score"].astype(float)
+    table["rank"] = risk.rank(ascending=False, method="min").astype("Int64")
+    order = table.assign(_unranked=risk.isna(), _risk=-risk.fillna(0), _order=range(len(table)))
+    table = (table.loc[order.sort_values(["_unranked", "_risk", "_order"]).index].reset_index(drop=True))
+    for column in ("risk_score", "harm", "likelihood", "organisational_position", "confidence_factor",
+                   "organisational_factor"):
+        table[column] = table[column].astype(float).round(3)
+    if scores is not None:
+        extra = sorted(set(by_theme.index) - {t.key for t in settings.themes})
+        notes += [f"Scores for {key} are not used: params name no such theme." for key in extra]
+    return PriorityAssessment(table[TABLE_COLUMNS], settings, scores is not None, notes, position_scored)
+
+
+def ranked_table_for_readers(assessment: PriorityAssessment) -> pd.DataFrame:
+    """The ranking as text for a report table: Rank, Theme, Risk score, Harm, Likelihood,
+    Confidence, Capacity and capability, What drove it (the drivers, one per line), Status."""
+    table = assessment.table
+
+    def number(value) -> str:
+        return narrative.NOT_AVAILABLE if narrative.is_missing(value) else f"{value:.1f}"
+
+    return pd.DataFrame({
+        "Rank": [narrative.fmt_int(r) if not narrative.is_missing(r) else "not ranked" for r in table["rank"]],
+        "Theme": table["theme"],
+        "Risk score": table["risk_score"].map(number),
+        "Harm": table["harm"].map(number),
+        "Likelihood": table["likelihood"].map(number),
+        "Confidence": table["confidence"].map(number),
+        "Capacity and capability": table["organisational_position"].map(number),
+        "What drove it": table["drivers"].map("\n".join),
+        "Status": table["status"],
+    })
+
+
+def load_priority_scores(processed_dir: str | Path) -> pd.DataFrame | None:
+    """The partnership's scores as the last ingest of the data folder stored them; None when the
+    folder held no scoring file (a table another folder's ingest left behind is not used)."""
+    manifest = store.read_manifest(Path(processed_dir)) or {}
+    if "priority_scores" not in manifest.get("tables", []) or not store.has_table(processed_dir, "priority_scores"):
+        return None
+    return store.read_table(Path(processed_dir), "priority_scores")
+
+
+# ---- the chart ---------------------------------------------------------------------------------
+
+
+def risk_capacity_chart(assessment: PriorityAssessment) -> Figure:
+    """Risk score against the partnership's organisational position, one labelled point per
+    ranked theme whose capacity and capability were scored. Themes top left carry high risk that
+    the partnership is least placed to act on."""
+    ranked = assessment.ranked
+    drawn = ranked[ranked["theme_key"].map(assessment.position_scored).fillna(False).astype(bool)]
+    left_out = len(ranked) - len(drawn)
+    low, high = assessment.settings.scales["organisational"]
+    fig, ax = new_figure(height=5.0)
+    scored = drawn[~drawn["provisional"]]
+    partly = drawn[drawn["provisional"]]
+    # Shape and fill tell the two apart as well as colour does (colour-blind and greyscale readers).
+    ax.scatter(scored["organisational_position"], scored["risk_score"], s=46, marker="o", color=GSS_DARK_BLUE,
+               label="scored by the partnership", zorder=3)
+    if len(partly):
+        ax.scatter(partly["organisational_position"], partly["risk_score"], s=52, marker="D", facecolors="white",
+                   edgecolors=GSS_ORANGE, linewidths=1.6, label="provisional (some scores blank)", zorder=3)
+    middle = (low + high) / 2
+    ax.axvline(middle, color=GSS_MID_GREY, linestyle="--", linewidth=1)
+    if len(drawn):
+        ax.axhline(float(drawn["risk_score"].median()), color=GSS_MID_GREY, linestyle="--", linewidth=1)
+    ax.set_xlim(low - 0.25, high + 0.25)
+    ax.set_ylim(bottom=0, top=max(1.0, float(drawn["risk_score"].max()) * 1.15) if len(drawn) else 1.0)
+    _label_points(ax, drawn)
+    ax.text(0.01, 0.98, "High risk, least able to act", transform=ax.transAxes, fontsize=8, color="#595959",
+            va="top")
+    ax.text(0.99, 0.98, "High risk, well placed to act", transform=ax.transAxes, fontsize=8, color="#595959",
+            va="top", ha="right")
+    title = "Risk score against the partnership's capacity and capability"
+    ax.set(title=title, xlabel=f"Organisational position: mean of capacity and capability ({low:g} = little, "
+                               f"{high:g} = well placed)", ylabel="Risk score")
+    ax.grid(axis="x", color="#DDDDDD")
+    if len(drawn):
+        ax.legend(loc="lower right", fontsize=8)
+    if left_out:
+        ax.text(0.01, 0.02, f"{left_out} ranked theme(s) not drawn: capacity and capability not yet scored",
+                transform=ax.transAxes, fontsize=8, color="#595959")
+    fig.csp_alt_text = _chart_alt_text(title, drawn, left_out, (low, high))  # read by charts.alt_text
+    return fig
+
+
+LABEL_FONT_SIZE = 8.5
+# Where a point's label may go, in points from the point (right and left, level, below, above):
+# the first that overlaps no label already placed is used, so close points stay readable.
+LABEL_OFFSETS = ((6, 2), (-6, 2), (6, -10), (-6, -10), (6, 13), (-6, 13), (6, -21), (-6, -21), (6, 24), (-6, 24))
+
+
+def _label_points(ax, drawn: pd.DataFrame) -> None:
+    """Label each point "rank. theme", placed where it overlaps no other label (estimated from
+    the font size: labels are short, so a character-width estimate is enough)."""
+    to_points = 72.0 / ax.figure.dpi
+    # A label outside the axes would be cut off, or squeeze the plot when the layout makes room for it.
+    frame = [v * to_points for v in ax.get_window_extent().extents]
+    placed: list[tuple[float, float, float, float]] = []
+    for row in drawn.itertuples():
+        text = f"{int(row.rank)}. {row.theme}"
+        x, y = (v * to_points for v in ax.transData.transform((row.organisational_position, row.risk_score)))
+        width, height = 0.55 * LABEL_FONT_SIZE * len(text), 1.2 * LABEL_FONT_SIZE
+        for dx, dy in LABEL_OFFSETS:
+            left = x + dx if dx > 0 else x + dx - width
+            box = (left, y + dy, left + width, y + dy + height)
+            inside = frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1] and box[3] <= frame[3]
+            if inside and not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                break
+        placed.append(box)
+        ax.annotate(text, (row.organisational_position, row.risk_score), xytext=(dx, dy), textcoords="offset points",
+                    fontsize=LABEL_FONT_SIZE, ha="left" if dx > 0 else "right", va="bottom")
+
+
+def _chart_alt_text(title: str, drawn: pd.DataFrame, left_out: int, scale: tuple[float, float]) -> str:
+    if drawn.empty:
+        return (f"Chart: {title}. No theme is drawn: the partnership has not yet scored capacity and capability "
+                f"({left_out} ranked themes).")
+    points = "; ".join(f"{r.rank}. {r.theme}: risk {r.risk_score:.1f}, position {r.organisational_position:.1f}"
+                       f"{' (provisional)' if r.provisional else ''}" for r in drawn.itertuples())
+    text = (f"Chart: {title}. Scatter of risk score (vertical) against organisational position from {scale[0]:g} to "
+            f"{scale[1]:g} (horizontal), one point per theme: {points}.")
+    return text + (f" {left_out} ranked theme(s) are not drawn: capacity and capability not yet scored." if left_out
+                   else "")
+
+
+# ---- the method, written out -------------------------------------------------------------------
+
+
+def methodology_markdown(settings: dict | PrioritySettings) -> str:
+    """What is computed, what is judged, the formula, the scales and weights: for the methodology notes."""
+    s = settings if isinstance(settings, PrioritySettings) else PrioritySettings.from_params(settings)
+    harm_low, harm_high = s.scales["harm"]
+    conf_low, conf_high = s.scales["confidence"]
+    org_low, org_high = s.scales["organisational"]
+    hw, lw = s.harm_weights, s.likelihood_weights
+    v, d = s.volume_bands, s.direction_bands
+
+    def fmt(x: float) -> str:
+        return f"{x:g}"
+
+    harm_terms = " + ".join(f"{fmt(hw[p])} × {p.replace('_', ' ')}" for p in HARM_PARTS)
+    evidence_terms = " + ".join(f"{fmt(lw[p])} × {p.replace('_', ' ')}" for p in EVIDENCE_PARTS)
+    themes = "\n".join(
+        f"| {t.label} | " + ("; ".join(f"{m.name}{' (higher is better)' if m.better == 'higher' else ''}"
+                                      for m in t.measures) or "none yet: listed as having no evidence") + " |"
+        for t in s.themes)
+    return f"""### How the priorities are ranked
+
+The ranking follows MoRiLE (Management of Risk in Law Enforcement): themes are ranked by threat, risk and harm,
+not by the number of crimes alone.
+
+**Computed by the pipeline from this assessment's figures (likelihood).** For each measure linked to a theme:
+
+| evidence | score (0 to 4) |
+|---|---|
+| volume | rate per 1,000 residents a year (a shorter period scaled up to a year): 0 below {fmt(v[0])}, 1 from {fmt(v[0])}, 2 from {fmt(v[1])}, 3 from {fmt(v[2])}, 4 from {fmt(v[3])} |
+| peer rank | 4 × (number of areas − rank by rate) ÷ (number of areas − 1): 4 for the highest rate, 0 for the lowest |
+| direction | change on the previous year (indicators: on the previous period), a rise counted as worse unless higher is better: 0 below {fmt(d[0])}%, 1 from {fmt(d[0])}%, 2 from {fmt(d[1])}%, 3 from {fmt(d[2])}%, 4 from {fmt(d[3])}% |
+| SPC | special cause in the assessment period: of concern 4, none 2, of improvement 0 |
+| England | significantly worse than England 4, similar 2, significantly better 0 |
+
+A measure's likelihood is the weighted mean of the evidence it has ({evidence_terms}, divided by the sum of the
+weights used); a theme's likelihood is the mean over its measures. A theme none of whose measures is in the data is
+listed as having no evidence and is not ranked.
+
+**Judged by the partnership (its scoring file, one row per theme).** Physical, psychological, financial and
+community harm, vulnerability and public concern, each from {fmt(harm_low)} (none) to {fmt(harm_high)} (critical);
+confidence in the data from {fmt(conf_low)} (low) to {fmt(conf_high)} (high); organisational position, capacity and
+capability, from {fmt(org_low)} (little) to {fmt(org_high)} (well placed to act).
+
+**Formula.**
+
+- harm = ({harm_terms}) ÷ {fmt(sum(hw.values()))}
+- confidence factor = {fmt(s.confidence_floor)} + {fmt(1 - s.confidence_floor)} × (confidence − {fmt(conf_low)}) ÷ {fmt(conf_high - conf_low)}
+- organisational factor = 1 + {fmt(s.organisational_weight)} × ((mean of capacity and capability − {fmt(org_low)}) ÷ {fmt(org_high - org_low)} − 0.5)
+- **risk score = harm × likelihood × confidence factor × organisational factor**, ranked highest first.
+
+A judged score left blank counts as the middle of its scale and marks the theme *{PROVISIONAL}*: its rank then
+rests on the computed evidence. Weights, scales and bands are set in params (`priorities:`).
+
+| theme | measures that evidence it |
+|---|---|
+{themes}
+"""
+
+
+# ---- progress on last year's priorities --------------------------------------------------------
+
+
+def _previous_priorities(previous: list | tuple) -> list[tuple[str, list[MeasureLink]]]:
+    parsed = []
+    for i, entry in enumerate(previous or []):
+        where = f"params previous_priorities[{i}]"
+        if not isinstance(entry, dict) or not str(entry.get("priority") or "").strip():
+            raise ConfigError(f"{where}: give the priority's name (priority:) and its measures (measures:)")
+        links = [MeasureLink.from_params(m, f"{where}.measures") for m in entry.get("measures") or []]
+        parsed.append((str(entry["priority"]).strip(), links))
+    return parsed
+
+
+def _fmt_value(value: float | None, unit: str) -> str:
+    from .indicators import fmt_value  # one formatting of indicator values for every report
+
+    return fmt_value(value, unit)
+
+
+def _change_parts(previous: float, current: float, unit: str) -> list[str]:
+    """The change as readers see it: ['+0.2 percentage points'] for percentages (a percentage
+    change of a percentage confuses), else the difference and, where defined, the % change."""
+    difference = current - previous
+    if unit == "%":
+        return [f"{difference:+.1f} percentage points"]
+    amount = f"{int(round(difference)):+,}" if unit == "count" else f"{difference:+,.1f}"
+    return [amount] + ([narrative.fmt_pct(100.0 * difference / previous, signed=True)] if previous else [])
+
+
+def progress_on_priorities(findings: dict[str, dict], previous_priorities: list | tuple) -> pd.DataFrame:
+    """One row per previous priority and linked measure (params ``previous_priorities``):
+    previous and current value with their periods, change, target, met / not met / no target,
+    and a one-line reading. Columns: PROGRESS_COLUMNS; status is "met", "not met", "no target"
+    "not judged" (a target but no direction) or "not available" (the measure is not in the findings)."""
+    rows = []
+    for priority, links in _previous_priorities(previous_priorities):
+        for link in links:
+            rows.append({"priority": priority, **_progress_row(findings, link)})
+    return pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
+
+
+def progress_table_for_readers(progress: pd.DataFrame) -> pd.DataFrame:
+    """Progress as text for a report table: Priority, Measure, Previous, Current, Change, Target,
+    Status (previous and current with their periods; "–" where there is none)."""
+    def with_period(text, period) -> str:
+        return "–" if text is None or narrative.is_missing(text) else f"{text} ({period})"
+
+    return pd.DataFrame({
+        "Priority": progress["priority"],
+        "Measure": progress["measure"],
+        "Previous": [with_period(t, p) for t, p in zip(progress["previous_text"], progress["previous_period"])],
+        "Current": [with_period(t, p) for t, p in zip(progress["current_text"], progress["current_period"])],
+        "Change": progress["change_text"].fillna("–"),
+        "Target": progress["target_text"].fillna("–"),
+        "Status": progress["status"].str.capitalize(),
+    })
+
+
+def _progress_row(findings: dict, link: MeasureLink) -> dict:
+    row = dict.fromkeys(PROGRESS_COLUMNS[1:], None)
+    row.update(measure=link.name, target=link.target, better=link.better or None)
+    if link.kind == "crime_type":
+        found = _crime_category(findings, link.name)
+        if found is not None:
+            section, category = found
+            row.update(measure=category["category"], unit="count", previous_period=section.get("comparison_period"),
+                       previous_value=category.get("previous_count"), current_period=section.get("period"),
+                       current_value=category.get("count"), better=link.better or "lower")
+    else:
+        measure = _indicator(findings, link.name)
+        if measure is not None:
+            pair = _latest_two(measure.get("trend"))
+            latest = pair[1] if pair else {"period": measure.get("period"), "value": measure.get("value")}
+            row.update(measure=measure["measure"], unit=measure.get("unit") or "", current_period=latest["period"],
+                       current_value=latest["value"], better=link.better or measure.get("better") or None,
+                       target=link.target if link.target is not None else measure.get("target"))
+            if pair:
+                row.update(previous_period=pair[0]["period"], previous_value=pair[0]["value"])
+    unit = row["unit"] or ""
+    label, current, previous = row["measure"], row["current_value"], row["previous_value"]
+    if current is None:
+        row.update(status="not available", reading=f"{label}: not in this run's figures, so progress cannot be shown.")
+        return row
+    row["current_text"] = _fmt_value(current, unit)
+    if previous is not None:
+        row["previous_text"] = _fmt_value(previous, unit)
+        row["change"] = current - previous
+        row["change_pct"] = 100.0 * (current - previous) / previous if previous else None
+        parts = _change_parts(previous, current, unit)
+        row["change_text"] = ("unchanged" if row["previous_text"] == row["current_text"]
+                              else parts[0] + (f" ({parts[1]})" if len(parts) > 1 else ""))
+        row["_change_clause"] = ", ".join(parts)
+    if row["target"] is None:
+        row["status"] = "no target"
+    elif row["better"] is None:
+        row["status"] = "not judged"  # a target without a direction: met / not met cannot be told
+    else:
+        met = current >= row["target"] if row["better"] == "higher" else current <= row["target"]
+        row["status"] = "met" if met else "not met"
+    if row["target"] is not None:
+        row["target_text"] = _fmt_value(row["target"], unit)
+    row["reading"] = _reading(row)
+    row.pop("_change_clause", None)
+    return row
+
+
+def _reading(row: dict) -> str:
+    """'Burglary fell from 1,636 in Apr 15 – Mar 16 to 1,500 in Apr 16 – Mar 17 (-8.3%); target
+    1,600: met.' — 'unchanged at' when the two values read the same at the precision shown."""
+    label, unit = row["measure"], row["unit"] or ""
+    if row["previous_text"] is None:
+        sentence = f"{label} was {row['current_text']} in {row['current_period']}; no earlier figure to compare"
+    elif row["previous_text"] == row["current_text"]:
+        sentence = (f"{label} was unchanged at {row['current_text']} "
+                    f"({row['previous_period']} to {row['current_period']})")
+    else:
+        verb = "rose" if row["change"] > 0 else "fell"
+        sentence = (f"{label} {verb} from {row['previous_text']} in {row['previous_period']} to {row['current_text']} "
+                    f"in {row['current_period']} ({row['_change_clause']})")
+    if row["status"] in ("met", "not met"):
+        sentence += f"; target {row['target_text']} ({row['better']} is better): {row['status']}"
+    elif row["target"] is not None:
+        sentence += f"; target {row['target_text']}, but params do not say whether higher or lower is better"
+    return sentence + "."
