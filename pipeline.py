@@ -3,6 +3,9 @@
 
 Reads params/<year>.yaml (flags override it), ingests the data folder, executes the section
 notebooks with papermill and exports them to reports/<year>/ as HTML and PDF.
+
+python pipeline.py fetch --year 2022 --area E06000035 downloads what that run needs into the
+data folder first (see python pipeline.py fetch --help).
 """
 
 from __future__ import annotations
@@ -36,7 +39,58 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def parse_fetch_args(argv: list[str]) -> argparse.Namespace:
+    from csp_assessment.fetch import PARTS
+
+    parser = argparse.ArgumentParser(
+        prog="pipeline.py fetch",
+        description="Download into the data folder, in the publishers' own formats and names, what a run for "
+                    "the area and period needs and the folder lacks. Addresses: csp_assessment/fetch/sources.yaml.")
+    parser.add_argument("--year", required=True, help="assessment year; reads params/<year>.yaml")
+    parser.add_argument("--area", help="ONS local authority or Community Safety Partnership code(s), or police force "
+                                       "name(s) (all its partnerships), comma-separated (default: the params "
+                                       "file's area)")
+    parser.add_argument("--data", help="folder to download into (default: data/raw)")
+    parser.add_argument("--from", dest="period_from", metavar="YYYY-MM", help="first month of the assessment period")
+    parser.add_argument("--to", dest="period_to", metavar="YYYY-MM", help="last month of the assessment period")
+    parser.add_argument("--only", help=f"comma-separated: some of {', '.join(PARTS)} (default: all)")
+    parser.add_argument("--police-via", choices=("auto", "archive", "api"),
+                        help="police files from the monthly archive, or the API; auto (default): the API for a "
+                             "few missing months, else the archive")
+    parser.add_argument("--mirror", help="fetch every address through this base URL instead of the publishers "
+                                         "(also $CSP_FETCH_MIRROR)")
+    parser.add_argument("--cache", help="download cache (default: $CSP_FETCH_CACHE or ~/.cache/csp-assessment)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser.parse_args(argv)
+
+
+def fetch_cli(argv: list[str]) -> int:
+    from csp_assessment.fetch import FetchFailed, fetch, report
+
+    args = parse_fetch_args(argv)
+    try:
+        areas = [a.strip() for a in (args.area or "").split(",") if a.strip()]
+        codes = [a for a in areas if AREA_CODE.match(a.upper())]
+        force_names = tuple(a for a in areas if not AREA_CODE.match(a.upper()))
+        config = load_config(args.year, area=codes or None, data_dir=args.data, period_from=args.period_from,
+                             period_to=args.period_to)
+        only = [p.strip() for p in args.only.split(",") if p.strip()] if args.only else None
+        result = fetch(config, only=only, via=args.police_via, mirror=args.mirror, cache_dir=args.cache,
+                       progress=not args.no_progress, force_names=force_names)
+    except (ConfigError, InputError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FetchFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    report(result)
+    return 0
+
+
 def cli(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "fetch":
+        return fetch_cli(argv[1:])
     args = parse_args(argv)
     areas = [a.strip() for a in (args.area or "").split(",") if a.strip()]
     options = dict(data_dir=args.data, period_from=args.period_from, period_to=args.period_to, out_dir=args.out,

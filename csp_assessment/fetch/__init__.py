@@ -1,0 +1,341 @@
+"""``python pipeline.py fetch``: download what an assessment needs into the data folder.
+
+What a run for the area and period needs and the data folder lacks is planned first (ONS
+lookups, the police force's street files for every month of the trend window, the Fingertips
+indicators, the population estimates); everything is then downloaded into the cache, checked,
+and only when all of it is ready moved into the data folder (see :mod:`.files`). Addresses live
+in ``sources.yaml``.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+
+from ..demo import DEMO_MARKER
+from ..errors import ConfigError, InputError
+from ..ingest import ons as ons_input
+from . import fingertips, lsoa_points, ons, police_uk
+from .files import MANIFEST_NAME, Ready, default_cache_dir, place, read_manifest, sha256
+from .http import Client, FetchError
+from .verify import Lacking
+from .lsoa_points import LsoaLocator
+from .sources import load_sources, politeness
+
+PARTS = ("lookups", "population", "police_uk", "fingertips")
+INDICATOR_SECTIONS = ("substance_misuse", "mental_health")
+
+
+class FetchFailed(RuntimeError):
+    """One or more downloads failed; the data folder was left as it was."""
+
+
+@dataclass
+class FetchResult:
+    placed: list[str] = field(default_factory=list)  # files put in the data folder
+    notes: list[str] = field(default_factory=list)  # what was already there, fallbacks
+
+
+def demo_roots(data_dir: Path) -> list[Path]:
+    """Folders of the project's synthetic demo data: never taken for the user's own downloads."""
+    return sorted(p.parent for p in data_dir.rglob(DEMO_MARKER)) if data_dir.is_dir() else []
+
+
+def is_demo(path: Path, roots: list[Path]) -> bool:
+    return any(root == path or root in path.parents for root in roots)
+
+
+def _files_of_kind(data_dir: Path, kind: str) -> list[Path]:
+    if not data_dir.is_dir():
+        return []
+    suffixes = {".csv"} if kind.endswith("lookup") else {".csv", ".xls", ".xlsx"}
+    roots = demo_roots(data_dir)
+    return sorted(p for p in data_dir.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
+                  and not p.name.startswith((".", "~$")) and not is_demo(p, roots) and ons_input.sniff(p) == kind)
+
+
+def _header(path: Path) -> list[str]:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        return [c.strip().upper() for c in fh.readline().split(",")]
+
+
+def changed_since_fetched(data_dir: Path) -> list[str]:
+    """Files an earlier fetch put in the data folder that have changed since (kept as they are)."""
+    notes = []
+    for target, entry in sorted(read_manifest(data_dir)["files"].items()):
+        path = data_dir / target
+        if path.exists() and (path.stat().st_size != entry.get("bytes") or sha256(path) != entry.get("sha256")):
+            notes.append(f"{target} has changed since it was fetched; it is kept as it is (delete it to fetch "
+                         "it again)")
+    return notes
+
+
+def _prepare_all(items, client: Client, cache: Path, mirror: str | None,
+                 workers: int) -> tuple[list[Ready], list[str], list[str]]:
+    """Make ``items`` ready in the cache, a few at once. Returns (ready, errors, notes)."""
+    ready: list[Ready] = []
+    errors: list[str] = []
+    notes: list[str] = []
+
+    def one(item):
+        try:
+            return item.prepare(client, cache, mirror), None, None
+        except Lacking as exc:
+            return [], None, str(exc)
+        except FetchError as exc:
+            return [], str(exc), None
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for got, error, note in pool.map(one, items):
+            ready += got
+            errors += [error] if error else []
+            notes += [note] if note else []
+    return ready, errors, notes
+
+
+def _fail(errors: list[str], data_dir: Path) -> FetchFailed:
+    listed = "\n".join(f"  - {e}" for e in errors)
+    return FetchFailed(f"{len(errors)} download(s) failed; nothing was changed in {data_dir}:\n{listed}\n"
+                       "Downloads that completed are kept in the download cache: run fetch again to resume.")
+
+
+@dataclass
+class _Fetch:
+    """One fetch: what it shares between its steps (see :func:`fetch`)."""
+
+    config: object
+    sources: dict
+    parts: list[str]
+    via: str
+    client: Client
+    cache: Path
+    mirror: str | None
+    result: FetchResult = field(default_factory=FetchResult)
+    ready: list[Ready] = field(default_factory=list)  # made whole in the cache, to be placed
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.config.data_dir)
+
+    @property
+    def months(self) -> list[str]:
+        return [str(m) for m in pd.period_range(self.config.trend[0].start, self.config.period.end, freq="M")]
+
+    def prepare(self, items) -> None:
+        """Make ``items`` ready in the cache; stop (data folder untouched) if any fails."""
+        ready, errors, notes = _prepare_all(items, self.client, self.cache, self.mirror,
+                                            politeness(self.sources).concurrent_requests)
+        self.result.notes += notes
+        if errors:
+            raise _fail(errors, self.data_dir)
+        self.ready += ready
+
+    def _staged(self, file_name: str) -> Path | None:
+        return next((r.staged for r in self.ready if r.target.endswith(file_name)), None)
+
+    # ---- the steps -------------------------------------------------------------------------
+
+    def lookups(self) -> tuple[Path | None, Path | None, str]:
+        """The ONS lookups, from the data folder or fetched now (the force(s) and authorities of the
+        area come from them): local authority -> CSP -> force, and LSOA -> ward -> local authority
+        of every LSOA vintage the months' police files use. Returns (area lookup, LSOA lookup of
+        the latest months, its LSOA code column)."""
+        lookups = self.sources["ons"]["lookups"]
+        page_size = int(self.sources["ons"].get("page_size", 2000))
+        area_files = _files_of_kind(self.data_dir, "lad_csp_pfa_lookup")
+        first = []
+        if area_files:
+            self.result.notes.append(f"already there: local authority -> CSP -> police force lookup "
+                                     f"({area_files[-1].name})")
+        elif "lookups" in self.parts:
+            first.append(ons.plan_lookup(lookups["lad_csp_pfa"], "lad_csp_pfa", page_size))
+        all_lsoa_files = _files_of_kind(self.data_dir, "lsoa_ward_lad_lookup")
+        lsoa_paths: dict[str, Path | str] = {}  # LSOA code column -> file there, or the file name to fetch
+        vintages = ons.lookups_for_months(lookups, self.months[0], self.months[-1])
+        for name, entry in vintages:
+            column = entry["header"][0].upper()
+            present = [p for p in all_lsoa_files if column in _header(p)]
+            if present:
+                self.result.notes.append(f"already there: LSOA -> ward -> local authority lookup ({present[-1].name})")
+                lsoa_paths[column] = present[-1]
+            elif "lookups" in self.parts:
+                first.append(ons.plan_lookup(entry, name, page_size))
+                lsoa_paths[column] = entry["file"]
+        self.prepare(first)
+        area_path = area_files[-1] if area_files else self._staged(lookups["lad_csp_pfa"]["file"])
+        lsoa_column = vintages[-1][1]["header"][0].upper()
+        latest = lsoa_paths.get(lsoa_column)
+        lsoa_path = self._staged(latest) if isinstance(latest, str) else latest
+        return area_path, lsoa_path, lsoa_column
+
+    def police(self, area_lookup, lsoa_path: Path | None, lsoa_column: str) -> list:
+        """The street (and outcomes, stop-and-search) files of the area's force(s) for every month
+        of the trend window that the data folder lacks."""
+        if area_lookup is None:
+            raise ConfigError("the police files need the local authority -> CSP -> police force area lookup, to "
+                              "know the area's force: fetch with --only lookups,police_uk, or put the lookup in "
+                              f"{self.data_dir}")
+        months, items = self.months, []
+        have = police_uk.present_months(self.data_dir, demo_roots(self.data_dir))
+        for force, name in police_uk.forces_for(self.config.area_codes, area_lookup, self.sources).items():
+            missing = [m for m in months if (force, m) not in have]
+            if len(missing) < len(months):
+                self.result.notes.append(f"already there: {force} street files for {len(months) - len(missing)} "
+                                         f"of the {len(months)} months")
+            if not missing:
+                continue
+            via = self.via
+            if via == "auto":
+                via = "api" if len(missing) <= int(self.sources["police_uk"].get("api_up_to_months", 3)) else "archive"
+            if via == "archive":
+                items += police_uk.plan_archive(missing, {force: name}, self.sources)
+            else:
+                locator = self._lsoa_locator(force, name, area_lookup, lsoa_path, lsoa_column)
+                items += police_uk.plan_api(missing, {force: name}, self.sources, {force: locator})
+        return items
+
+    def _lsoa_locator(self, force: str, force_name: str, area_lookup, lsoa_path: Path | None,
+                      code_field: str) -> LsoaLocator:
+        """The LSOA boundaries of the force's authorities (from the data folder, else fetched), to
+        place the API's crimes in LSOAs as the archive's files are."""
+        if lsoa_path is None:
+            raise ConfigError("the police API's crimes are placed in LSOAs with the LSOA -> ward -> local "
+                              "authority lookup: fetch with --only lookups,police_uk, or put the lookup in the "
+                              "data folder")
+        lsoa_lookup = ons_input.read_lsoa_ward_lad_lookup(lsoa_path)
+        authorities = set(area_lookup.loc[area_lookup["pfa_name"] == force_name, "lad_code"])
+        lsoas = lsoa_lookup[lsoa_lookup["lad_code"].isin(authorities)]
+        if lsoas.empty:
+            raise ConfigError(f"no LSOA of {force_name}'s authorities is in {lsoa_path.name}: the two lookups' "
+                              "authority codes differ; put matching lookups in the data folder")
+        names = dict(zip(lsoas["lsoa_code"], lsoas["lsoa_name"]))
+        target = f"ons/boundaries/{code_field.lower()[:6]}_{force}.geojson"
+        path = self.data_dir / target
+        if not path.exists():
+            service = self.sources["ons"]["lsoa_boundaries"].get(code_field)
+            if not service:
+                raise ConfigError(f"no LSOA boundaries for {code_field} under ons.lsoa_boundaries in "
+                                  "csp_assessment/fetch/sources.yaml")
+            self.prepare([lsoa_points.plan_boundaries(service, code_field, sorted(names), target,
+                                                      int(self.sources["ons"].get("page_size", 2000)))])
+            path = self._staged(PurePosixPath(target).name)
+        return LsoaLocator(path.read_bytes(), code_field, names)
+
+    def population(self) -> list:
+        """The mid-year estimates for the population year, unless the data folder has them."""
+        year = self.config.population_year
+        have_years = set()
+        for path in _files_of_kind(self.data_dir, "mid_year_estimates"):
+            try:
+                have_years |= set(ons_input.read_mid_year_estimates(path)["mid_year"].astype(int))
+            except InputError as exc:
+                self.result.notes.append(f"{path.name} could not be read ({exc.detail}); it was left as it is")
+        if year in have_years:
+            self.result.notes.append(f"already there: mid-{year} population estimates")
+            return []
+        item, chosen = ons.plan_population(self.sources["ons"]["mid_year_estimates"], year)
+        if chosen != year:
+            self.result.notes.append(f"no mid-{year} estimates listed; fetching mid-{chosen}, the latest earlier "
+                                     "(the run says which year it used)")
+        return [item]
+
+    def small_area_population(self, lsoa_column: str) -> list:
+        """LSOA population estimates (ward rates), unless the data folder has some."""
+        present = _files_of_kind(self.data_dir, "small_area_population")
+        if present:
+            self.result.notes.append(f"already there: small area population ({present[-1].name})")
+            return []
+        return [ons.plan_small_area_population(self.sources["ons"]["small_area_population"], lsoa_column)]
+
+    def fingertips(self, lad_codes: list[str]) -> list:
+        """The indicators of the health sections being run, for England and the area's authorities
+        (Fingertips covers England only)."""
+        sections = [s for s in self.config.sections if s in INDICATOR_SECTIONS]
+        welsh = [c for c in lad_codes if c.startswith("W")]
+        if welsh:
+            self.result.notes.append(f"Fingertips covers England only: no indicators for {', '.join(welsh)}")
+        english = [c for c in lad_codes if not c.startswith("W")]
+        if not sections or not english:
+            return []
+        held = fingertips.held(self.data_dir, demo_roots(self.data_dir)) if self.data_dir.is_dir() else set()
+        planned = fingertips.plan(sections, english, self.sources["fingertips"], held)
+        if not planned:
+            self.result.notes.append("already there: Fingertips indicators for " + ", ".join(sections))
+        return planned
+
+
+def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirror: str | None = None,
+          cache_dir: Path | None = None, sources: dict | None = None, progress: bool = True,
+          client: Client | None = None, log=print, force_names: tuple[str, ...] = ()) -> FetchResult:
+    """Download into ``config.data_dir`` what a run of ``config`` needs that is not there.
+
+    ``only``: some of :data:`PARTS`; ``via``: "auto", "archive" or "api" for the police files
+    (default from sources.yaml); ``mirror``: fetch every address through this base (tests, local mirrors).
+    Raises :class:`FetchFailed` (data folder untouched) when any download fails."""
+    sources = sources or load_sources()
+    parts = list(PARTS) if not only else list(only)
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        raise ConfigError(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    via = via or sources["police_uk"].get("method", "auto")
+    if via not in ("auto", "archive", "api"):
+        raise ConfigError(f"--police-via must be 'auto', 'archive' or 'api', not '{via}'")
+    run = _Fetch(config, sources, parts, via, client or Client(politeness(sources), progress=progress),
+                 Path(cache_dir) if cache_dir else default_cache_dir(), mirror)
+    data_dir, months = run.data_dir, run.months
+    log(f"fetch: what a {config.year} run for {', '.join(config.area_codes)} needs ({months[0]} to {months[-1]}), "
+        f"into {data_dir}")
+    run.result.notes += changed_since_fetched(data_dir)
+
+    area_path, lsoa_path, lsoa_column = run.lookups()
+    area_lookup = ons_input.read_lad_csp_pfa_lookup(area_path) if area_path is not None else None
+    if force_names:
+        if area_lookup is None:
+            raise ConfigError(f"'{force_names[0]}' is read as a police force name with the local authority -> CSP "
+                              "-> police force lookup: fetch with --only lookups,..., or put the lookup in the "
+                              "data folder")
+        # Codes given beside the names stay; the params file's own area gives way to the names.
+        codes = [] if config.area_from_params else list(config.area_codes)
+        codes += [c for name in force_names for c in police_uk.partnerships_of(name, area_lookup)]
+        run.config = config = replace(config, area_codes=tuple(dict.fromkeys(codes)))
+        log(f"fetch: {', '.join(force_names)}: partnerships {', '.join(config.area_codes)}")
+    lad_codes = list(config.area_codes)
+    if area_lookup is not None:  # a partnership's code stands for its authorities
+        members = area_lookup[area_lookup["lad_code"].isin(lad_codes) | area_lookup["csp_code"].isin(lad_codes)]
+        lad_codes = sorted(set(members["lad_code"])) or lad_codes
+
+    items = []
+    if "police_uk" in parts:
+        items += run.police(area_lookup, lsoa_path, lsoa_column)
+    if "population" in parts:
+        items += run.population() + run.small_area_population(lsoa_column)
+    if "fingertips" in parts:
+        items += run.fingertips(lad_codes)
+
+    # Skip anything whose every file is already in the data folder (a rerun fetches nothing).
+    items = [i for i in items if not i.targets or any(not (data_dir / t).exists() for t in i.targets)]
+    log(f"fetch: {len(items)} more download(s)" if items else "fetch: nothing more to download")
+    run.prepare(items)
+    if run.ready:
+        run.result.placed = place(run.ready, data_dir, mirror)
+    return run.result
+
+
+def report(result: FetchResult, out=sys.stdout) -> None:
+    for note in result.notes:
+        print(f"  {note}", file=out)
+    if result.placed:
+        # Police files come by the hundred: counted by folder; the others named.
+        police = [p for p in result.placed if "-street.csv" in p or "-outcomes.csv" in p or "-stop-and-search" in p]
+        print(f"fetched {len(result.placed)} file(s) (listed with their addresses in {MANIFEST_NAME}):", file=out)
+        if police:
+            print(f"  {len(police)} data.police.uk files in {Path(police[0]).parent.parent}", file=out)
+        for path in result.placed:
+            if path not in police:
+                print(f"  {path}", file=out)
+    else:
+        print("nothing to fetch: the data folder already holds what the run needs", file=out)
