@@ -8,7 +8,9 @@ wherever they sit below the folder.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,12 +48,45 @@ def _candidate_files(data_dir: Path) -> list[Path]:
     )
 
 
-def _fingerprint(files: list[Path], data_dir: Path, extra: str = "") -> str:
-    """Changes when any input file is added, removed, resized or touched (or ``extra`` changes)."""
+class ContentHashes:
+    """SHA-256 of every input file, remembered with its size and modification time.
+
+    What decides "changed" is content: a file whose size and time are as remembered keeps its
+    remembered hash (no re-reading); any other file is hashed again, so a file that was only
+    touched (or copied back unchanged) hashes the same and changes nothing.
+    """
+
+    def __init__(self, remembered: dict | None = None):
+        self.remembered = dict(remembered or {})
+        self.seen: dict[str, dict] = {}
+
+    def of(self, path: Path) -> str:
+        stat = path.stat()
+        key = str(path)
+        entry = self.remembered.get(key)
+        if not entry or entry["size"] != stat.st_size or entry["mtime_ns"] != stat.st_mtime_ns:
+            entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _sha256(path)}
+        self.seen[key] = entry
+        return entry["sha256"]
+
+    @property
+    def changed(self) -> bool:
+        return any(self.remembered.get(key) != entry for key, entry in self.seen.items())
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fingerprint(files: list[Path], data_dir: Path, hashes: ContentHashes, extra: str = "") -> str:
+    """Changes when any input file is added, removed, renamed or changes content (or ``extra`` changes)."""
     digest = hashlib.sha256(f"schema={SCHEMA_VERSION}|{extra}".encode())
     for path in files:
-        stat = path.stat()
-        digest.update(f"{path.relative_to(data_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        digest.update(f"{path.relative_to(data_dir)}|{path.stat().st_size}|{hashes.of(path)}\n".encode())
     return digest.hexdigest()
 
 
@@ -100,12 +135,15 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
         demo_roots = []
 
     window = f"months={months[0]}..{months[1]}" if months else "months=all"
-    fingerprint = _fingerprint(files, data_dir, window)
     previous = store.read_manifest(processed_dir) or {}
+    hashes = ContentHashes(previous.get("file_hashes"))
+    fingerprint = _fingerprint(files, data_dir, hashes, window)
     if previous.get("data_dir") != str(data_dir) or previous.get("schema_version") != SCHEMA_VERSION:
         previous = {}  # another folder's or an older layout's tables: nothing to keep
     if (not force and previous.get("fingerprint") == fingerprint
             and all(store.has_table(processed_dir, t) for t in previous.get("tables", []))):
+        if hashes.changed:  # touched files: remember their new times so they are not hashed again
+            store.write_json(processed_dir / store.MANIFEST, {**previous, "file_hashes": hashes.seen})
         return IngestSummary(data_dir, processed_dir, True, previous["demo"], previous["sources"],
                              previous["warnings"])
 
@@ -119,46 +157,99 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
             raise InputError(data_dir, f"no data.police.uk street-level files for {months[0]} to {months[1]}, "
                                        "the months this assessment needs")
     by_kind: dict[str, list[Path]] = {"police_uk": sorted({f.source for f in street_files})}
+    unrecognised_csvs = []
     for path in files:
         if path.suffix.lower() == ".zip" or police_uk.STREET_FILE.match(path.name):
             continue
         kind = ons.sniff(path) or next((name for name, loader in INDICATOR_INPUTS.items() if loader.sniff(path)), None)
         if kind:
             by_kind.setdefault(kind, []).append(path)
+        elif path.suffix.lower() == ".csv":
+            unrecognised_csvs.append(path)
     if not by_kind.get("lsoa_ward_lad_lookup"):
+        near = [(path, missing) for path in unrecognised_csvs
+                for missing in [_missing_lookup_columns(path)] if missing]
+        if near:
+            path, missing = near[0]
+            raise InputError(path, f"looks like the ONS LSOA -> ward -> local authority lookup but has no "
+                                   f"{', '.join(missing)} column: restore the column as ONS publishes it "
+                                   "(LSOA11CD, LSOA11NM, WD17CD, WD17NM, LAD17CD, LAD17NM, or another vintage)",
+                             row=1, column=missing[0])
         raise InputError(data_dir, "no ONS LSOA -> ward -> local authority lookup found (a CSV with columns "
                                    "like LSOA11CD, WD17CD, WD17NM, LAD17CD, LAD17NM)")
 
-    kind_prints = {kind: _fingerprint(paths, data_dir, window if kind == "police_uk" else "")
+    kind_prints = {kind: _fingerprint(paths, data_dir, hashes, window if kind == "police_uk" else "")
                    for kind, paths in by_kind.items()}
     old = previous.get("kinds", {})
     sources: dict[str, list[str]] = {}
     warnings_by_kind: dict[str, list[str]] = {}
     rebuilt = []
-    for kind, paths in by_kind.items():
-        kept = old.get(kind)
-        if (not force and kept and kept["fingerprint"] == kind_prints[kind]
-                and all(store.has_table(processed_dir, t) for t in TABLES_BY_KIND[kind])):
-            sources[kind], warnings_by_kind[kind] = kept["sources"], kept["warnings"]
-            continue
-        sources[kind], warnings_by_kind[kind] = _build_kind(kind, paths, processed_dir, months)
-        rebuilt.append(kind)
-    for kind in set(old) - set(by_kind):  # inputs removed from the folder take their tables with them
-        for table in TABLES_BY_KIND.get(kind, ()):
-            (processed_dir / f"{table}.parquet").unlink(missing_ok=True)
+    _clear_leftovers(processed_dir)
+    # Every changed kind is read and validated into a staging folder first; the processed tables are
+    # replaced only when all of them succeeded, so a refused folder leaves the previous tables as they were.
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=_ensure_dir(processed_dir)))
+    try:
+        for kind, paths in by_kind.items():
+            kept = old.get(kind)
+            if (not force and kept and kept["fingerprint"] == kind_prints[kind]
+                    and all(store.has_table(processed_dir, t) for t in TABLES_BY_KIND[kind])):
+                sources[kind], warnings_by_kind[kind] = kept["sources"], kept["warnings"]
+                continue
+            sources[kind], warnings_by_kind[kind] = _build_kind(kind, paths, staging, months)
+            rebuilt.append(kind)
 
-    tables = sorted(t for kind in by_kind for t in TABLES_BY_KIND[kind])
-    demo = bool(demo_roots) and all(_is_under(Path(label.split("!", 1)[0]), demo_roots)
-                                    for label in sources["police_uk"])
-    warnings = notices + [w for kind in by_kind for w in warnings_by_kind[kind]]
+        tables = sorted(t for kind in by_kind for t in TABLES_BY_KIND[kind])
+        demo = bool(demo_roots) and all(_is_under(Path(label.split("!", 1)[0]), demo_roots)
+                                        for label in sources["police_uk"])
+        warnings = notices + [w for kind in by_kind for w in warnings_by_kind[kind]]
+        # Without a manifest the next run reads everything again: so a run stopped half-way through
+        # the replacement below never leaves tables that the manifest says are something else.
+        (processed_dir / store.MANIFEST).unlink(missing_ok=True)
+        for staged in sorted(staging.glob("*.parquet")):
+            os.replace(staged, processed_dir / staged.name)
+        # Inputs no longer in the folder (or another folder's tables) take their tables with them.
+        for table in set(store.TABLES) - set(tables):
+            (processed_dir / f"{table}.parquet").unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     store.write_json(processed_dir / store.MANIFEST, {
         "data_dir": str(data_dir), "fingerprint": fingerprint, "schema_version": SCHEMA_VERSION,
-        "tables": tables, "sources": sources, "warnings": warnings, "demo": demo,
+        "tables": tables, "sources": sources, "warnings": warnings, "demo": demo, "file_hashes": hashes.seen,
         "kinds": {kind: {"fingerprint": kind_prints[kind], "sources": sources[kind],
                          "warnings": warnings_by_kind[kind]} for kind in by_kind},
     })
     _write_readme(processed_dir, tables)
     return IngestSummary(data_dir, processed_dir, False, demo, sources, warnings, rebuilt)
+
+
+STAGING_PREFIX = ".ingest-staging-"
+
+
+def _missing_lookup_columns(path: Path) -> list[str]:
+    """The LSOA -> ward -> local authority lookup columns a CSV lacks, when it has most of them
+    (a renamed column, say); [] for a CSV that is something else altogether."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        first_line = handle.readline(1 << 16)
+    header = [" ".join(cell.split()) for cell in first_line.rstrip("\r\n").split(",")]
+    _, missing, _ = ons.resolve_columns(header, ons._LSOA_LOOKUP)
+    has_lsoa_code = not any(col.field == "lsoa_code" for col in missing)
+    return [col.expected for col in missing] if has_lsoa_code and len(missing) <= 2 else []
+
+
+def _ensure_dir(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _clear_leftovers(processed_dir: Path) -> None:
+    """Remove what a killed ingest left: staging folders and temporary files (the run holds the
+    processed folder's lock, so none of them belongs to a live run)."""
+    if not processed_dir.is_dir():
+        return
+    for leftover in processed_dir.glob(f"{STAGING_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in processed_dir.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
 
 
 def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
@@ -211,7 +302,7 @@ def _write_readme(processed_dir: Path, tables: list[str]) -> None:
     store.write_text(processed_dir / "README.md", "\n".join(lines) + "\n")
 
 
-def prepare_data(config) -> IngestSummary:
+def prepare_data(config, *, force: bool = False) -> IngestSummary:
     """Make sure the processed tables reflect ``config.data_dir``; on a fresh clone, make the demo data.
 
     The demo data are generated only into ``data/raw/demo`` of the default data folder: when the
@@ -230,4 +321,5 @@ def prepare_data(config) -> IngestSummary:
         if not police_uk.discover(data_dir):
             generate_demo(demo_dir)
     # Only the months the run uses: the trend window, which holds the comparison period too.
-    return ingest_folder(data_dir, config.processed_dir, months=(str(config.trend[0].start), str(config.period.end)))
+    return ingest_folder(data_dir, config.processed_dir, force=force,
+                         months=(str(config.trend[0].start), str(config.period.end)))
