@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import traceback
 
 from csp_assessment.config import AREA_CODE, load_config
-from csp_assessment.errors import ConfigError, InputError
+from csp_assessment.errors import ConfigError, InputError, describe_os_error
 from csp_assessment.execute import SectionFailed
+from csp_assessment.export import ExportError
 from csp_assessment.run import main, main_many
 
 
@@ -47,12 +50,24 @@ def cli(argv: list[str] | None = None) -> int:
         else:
             main(load_config(args.year, area=areas[0] if areas else None, **options),
                  force=args.force, workers=args.workers)
-    except (ConfigError, InputError) as exc:
+    except (ConfigError, InputError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a read-only or full reports folder, a file where a folder should be, ...
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
         return 2
     except SectionFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("stopped: the previous reports and tables are as they were", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a fault in the pipeline itself: one line here, the details in a file to send us
+        with tempfile.NamedTemporaryFile("w", prefix="csp-assessment-error-", suffix=".txt", delete=False) as fh:
+            traceback.print_exc(file=fh)
+        print(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} — this is a "
+              f"fault in the pipeline, not in your data; please report it with {fh.name}", file=sys.stderr)
+        return 3
     return 0
 
 
