@@ -9,7 +9,6 @@ Every figure in the front matter comes from the sections' findings JSON, never f
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import nbformat
@@ -19,6 +18,7 @@ from .config import RunConfig
 from .export import export_section
 from .findings import read_findings
 from .sections import SectionSpec
+from .text import as_text
 
 PUBLISHERS = {
     "police_uk": "data.police.uk (Home Office / police forces): street-level crime and ASB",
@@ -48,7 +48,8 @@ GLOSSARY = {
 
 
 def _e(value) -> str:
-    return html.escape(str(value), quote=True)
+    """Data and params strings placed into the document's markdown and HTML: text, never markup."""
+    return as_text(value)
 
 
 def _markdown(source: str, tags: tuple[str, ...] = ()) -> nbformat.NotebookNode:
