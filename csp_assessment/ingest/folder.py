@@ -7,10 +7,12 @@ wherever they sit below the folder.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,7 +163,7 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
     for path in files:
         if path.suffix.lower() == ".zip" or police_uk.STREET_FILE.match(path.name):
             continue
-        kind = ons.sniff(path) or next((name for name, loader in INDICATOR_INPUTS.items() if loader.sniff(path)), None)
+        kind = _kind_of(path)
         if kind:
             by_kind.setdefault(kind, []).append(path)
         elif path.suffix.lower() == ".csv":
@@ -225,6 +227,32 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
 STAGING_PREFIX = ".ingest-staging-"
 
 
+@contextmanager
+def _reading(path: Path):
+    """A file that breaks the readers themselves (a truncated workbook makes xlrd fail with an
+    IndexError, an empty one with a TypeError) is damaged: say so, naming it, rather than show
+    the reader's traceback. The loaders' own InputErrors pass through as they are."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (csv.Error, UnicodeError) as exc:
+        raise InputError(path, f"cannot be read as CSV ({exc}): the file is damaged; download it again") from None
+    except Exception as exc:
+        if path.suffix.lower() not in {".xls", ".xlsx", ".xlsm"}:
+            raise
+        raise InputError(path, f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}): the file is "
+                               "truncated or damaged; download it again, or remove it from the data folder") from None
+
+
+def _kind_of(path: Path) -> str | None:
+    """Which input ``path`` is (an ONS kind or an indicator input), or None for a file we do not use."""
+    if path.stat().st_size == 0:
+        raise InputError(path, "the file is empty (0 bytes): download it again, or remove it from the data folder")
+    with _reading(path):
+        return ons.sniff(path) or next((name for name, loader in INDICATOR_INPUTS.items() if loader.sniff(path)), None)
+
+
 def _missing_lookup_columns(path: Path) -> list[str]:
     """The LSOA -> ward -> local authority lookup columns a CSV lacks, when it has most of them
     (a renamed column, say); [] for a CSV that is something else altogether."""
@@ -259,7 +287,10 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
     if kind == "police_uk":
         street_files = [f for path in paths for f in police_uk.discover_file(path)
                         if not months or months[0] <= f.month <= months[1]]
-        kept, skipped = police_uk.choose_one_per_month(street_files)
+        distinct, copies = police_uk.set_aside_identical(street_files)
+        warnings += [f"{copy.label} is byte-for-byte the same file as {used.label}; its records were counted once."
+                     for copy, used in copies]
+        kept, skipped = police_uk.choose_one_per_month(distinct)
         warnings += [f"{dup.label} repeats {dup.force} {dup.month}; only {used.label} was counted."
                      for dup, used in skipped]
         # The counts table can hold millions of rows at national scale: DuckDB writes it directly.
@@ -272,24 +303,31 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
             warnings.append(f"Several {kind.replace('_', ' ')} files found; used {paths[-1].name}, ignored "
                             f"{', '.join(p.name for p in paths[:-1])}.")
         reader = ons.read_lsoa_ward_lad_lookup if kind == "lsoa_ward_lad_lookup" else ons.read_lad_csp_pfa_lookup
-        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], reader(paths[-1]))
+        with _reading(paths[-1]):
+            table = reader(paths[-1])
+        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], table)
         return [str(paths[-1])], warnings
 
     if kind == "mid_year_estimates":
         order = {p.name: i for i, p in enumerate(paths)}
         # Later releases revise earlier years: keep each area-year from the newest release.
-        table = (pd.concat([ons.read_mid_year_estimates(p) for p in paths], ignore_index=True)
+        table = (pd.concat([_read(ons.read_mid_year_estimates, p) for p in paths], ignore_index=True)
                  .assign(_order=lambda d: d["source_file"].map(order))
                  .sort_values(["area_code", "mid_year", "_order"])
                  .drop_duplicates(["area_code", "mid_year"], keep="last")
                  .drop(columns="_order").reset_index(drop=True))
     elif kind == "small_area_population":
-        table = pd.concat([ons.read_small_area_population(p) for p in paths], ignore_index=True)
+        table = pd.concat([_read(ons.read_small_area_population, p) for p in paths], ignore_index=True)
     else:
         loader = INDICATOR_INPUTS[kind]
-        table = pd.concat([loader.read(p) for p in paths], ignore_index=True).drop_duplicates(loader.KEY, keep="last")
+        table = pd.concat([_read(loader.read, p) for p in paths], ignore_index=True).drop_duplicates(loader.KEY, keep="last")
     store.write_table(processed_dir, TABLES_BY_KIND[kind][0], table)
     return [str(p) for p in paths], warnings
+
+
+def _read(reader, path: Path) -> pd.DataFrame:
+    with _reading(path):
+        return reader(path)
 
 
 def _write_readme(processed_dir: Path, tables: list[str]) -> None:
