@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ from .errors import ConfigError
 from .sections import SectionSpec
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
-KERNEL = "python3"  # named explicitly: papermill otherwise takes the kernel from notebook metadata
+KERNEL = "python3"
+_REFUSED_WRITES = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS}  # named explicitly: papermill otherwise takes the kernel from notebook metadata
 
 
 @dataclass
@@ -60,6 +62,10 @@ def execute_section(spec: SectionSpec, output: Path, parameters: dict, notebook_
     except PapermillExecutionError as exc:
         # papermill counts cells from 0 and includes its injected-parameters cell
         raise SectionFailed(spec.key, exc.cell_index + 1, f"{exc.ename}: {exc.evalue}", output) from None
+    except OSError as exc:
+        if exc.errno in _REFUSED_WRITES:
+            raise  # a full disk or a read-only folder is the run's problem, not the section's: one line, exit 2
+        raise SectionFailed(spec.key, None, f"{type(exc).__name__}: {exc}", output) from exc
     except Exception as exc:  # kernel died, notebook missing, ...
         raise SectionFailed(spec.key, None, f"{type(exc).__name__}: {exc}", output) from exc
     return output

@@ -71,6 +71,9 @@ def exclusive_run(folders: dict[str, Path], say: Callable[[str], None],
             try:
                 lock.acquire(timeout=0)
             except Timeout:
+                if wait_seconds <= 0:
+                    raise RunLocked(f"{folder} is in use by {_describe(_owner(folder))}: wait for that run to "
+                                    "end, or use another folder (--out / --processed)") from None
                 say(f"waiting  {folder} is in use by {_describe(_owner(folder))}; this run starts when that one "
                     f"ends (at most {wait_seconds / 60:.0f} min; Ctrl-C to stop)")
                 try:

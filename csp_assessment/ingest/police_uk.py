@@ -15,6 +15,7 @@ DuckDB reads the CSVs: it is columnar and multi-threaded, and reads only the col
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import re
 import shutil
@@ -394,7 +395,10 @@ def write_street_counts(files: list[StreetFile], counts_path: Path, memory_limit
                              FROM counted
                              ORDER BY month, force, falls_within, lsoa_code NULLS FIRST, crime_type)
                         TO ? (FORMAT parquet, COMPRESSION zstd)""")
-            atomic_write(counts_path, lambda tmp_path: con.execute(copy, [str(tmp_path)]))
+            try:
+                atomic_write(counts_path, lambda tmp_path: con.execute(copy, [str(tmp_path)]))
+            except duckdb.IOException as exc:  # a full disk, say: a file-system failure like any other
+                raise OSError(errno.EIO, str(exc).splitlines()[0], str(counts_path)) from None
             report = con.execute(
                 f"""
                 SELECT c.filename, any_value(c.file_month) AS month, any_value(c.force) AS force,
