@@ -7,7 +7,10 @@
   (``force=True`` reruns everything). An unchanged rerun executes nothing.
 - Reports are assembled in a staging folder and swapped into ``reports/<year>/`` only when every
   section has run and exported, so a failed or killed run never leaves a half-written report over
-  a good one. A failed run's partial output is kept in ``reports/<year>-failed/``.
+  a good one. A failed run's partial output is kept in ``reports/<year>-failed/``. A run stopped
+  between the swap's two renames is repaired by the next one (the previous report put back).
+- One run at a time per reports folder and processed folder (runlock); a single-area run never
+  replaces another area's report.
 """
 
 from __future__ import annotations
