@@ -375,6 +375,12 @@ def main_many(year: int, areas: list[str], progress: Progress | None = None, *, 
 
 def _run_areas(year: int, areas: list[str], base: RunConfig, progress: Progress, *, force: bool,
                workers: int | None, **options) -> Path:
+    year_dir = base.out_dir / str(year)
+    if (year_dir / MANIFEST).exists():  # one area's report: the areas' folders and index would go into it
+        area = json.loads((year_dir / MANIFEST).read_text(encoding="utf-8")).get("area", {})
+        raise ConfigError(f"{year_dir} holds the report for {area.get('name', 'one area')}; a run of several areas "
+                          f"would write its areas' reports and index into it. Give another reports folder with --out, "
+                          f"or remove {year_dir} first")
     _ingest(base, progress, force)
     codes: list[str] = []
     for area in areas:
@@ -387,7 +393,6 @@ def _run_areas(year: int, areas: list[str], base: RunConfig, progress: Progress,
         report_dir = _run_area(config, progress, force=force, workers=workers, ingest_force=False)
         manifest = json.loads((report_dir / MANIFEST).read_text(encoding="utf-8"))
         reports.append((manifest["area"]["name"], code, report_dir, manifest["demo_data"]))
-    year_dir = base.out_dir / str(year)
     write_index(year_dir, year=year, area_name="", period_label=base.period.long_label, demo_notice=reports[0][3],
                 generated_at=datetime.now(timezone.utc).strftime("%d %B %Y %H:%M UTC"),
                 heading=f"Community Safety Strategic Assessments {year}",
