@@ -7,6 +7,7 @@ readable in greyscale print. Notebooks display them; nothing here saves files.
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib as mpl
 import pandas as pd
@@ -28,37 +29,66 @@ def new_figure(height: float = 4.2) -> tuple[Figure, Axes]:
     return fig, fig.add_subplot()
 
 
-def trend_chart(trend: pd.DataFrame, title: str, y_label: str) -> Figure:
-    """Bars per 12-month period; periods the data do not cover are marked, not drawn as zero."""
+def trend_chart(trend: pd.DataFrame, title: str, y_label: str, x_label: str = "12-month period") -> Figure:
+    """Bars per period of the trend window; periods the data do not cover are marked, not drawn as zero."""
     fig, ax = new_figure()
-    values = trend["records"].astype("Float64").fillna(0).astype(float)
-    colours = [GSS_MID_GREY] * (len(trend) - 1) + [GSS_DARK_BLUE]
-    bars = ax.bar(trend["period"], values, color=colours)
-    for bar, value in zip(bars, trend["records"]):
-        label = "no data" if pd.isna(value) else f"{int(value):,}"
-        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
-                    fontsize=9, xytext=(0, 2), textcoords="offset points")
-    ax.set(title=title, xlabel="12-month period", ylabel=y_label)
-    ax.yaxis.set_major_formatter(THOUSANDS)
-    ax.margins(y=0.12)
+    _draw_trend(ax, trend, title, y_label, x_label)
     return fig
 
 
 def seasonality_chart(season: pd.DataFrame, title: str, y_label: str, current_label: str, previous_label: str) -> Figure:
     """Monthly counts in the assessment period, with the same months a year earlier for context."""
     fig, ax = new_figure()
+    _draw_seasonality(ax, season, title, y_label, current_label, previous_label)
+    return fig
+
+
+def trend_and_seasonality_chart(trend: pd.DataFrame, season: pd.DataFrame, *, trend_title: str,
+                                season_title: str, y_label: str, x_label: str, current_label: str,
+                                previous_label: str) -> Figure:
+    """The two key charts side by side, drawn at the size they print at on the document's one-page
+    summary (so their text stays as large as on the full-width charts)."""
+    apply_style()
+    fig = Figure(figsize=(8, 3.3), layout="constrained")
+    trend_ax, season_ax = fig.subplots(1, 2)
+    _draw_trend(trend_ax, trend, textwrap.fill(trend_title, 40), y_label, x_label, fontsize=8)
+    _draw_seasonality(season_ax, season, textwrap.fill(season_title, 40), y_label, current_label, previous_label,
+                      compact=True)
+    for ax in (trend_ax, season_ax):  # two titles side by side: each must fit its half of the width
+        ax.title.set_fontsize(10)
+    return fig
+
+
+def _draw_trend(ax: Axes, trend: pd.DataFrame, title: str, y_label: str, x_label: str, fontsize: float = 9) -> None:
+    values = trend["records"].astype("Float64").fillna(0).astype(float)
+    colours = [GSS_MID_GREY] * (len(trend) - 1) + [GSS_DARK_BLUE]
+    bars = ax.bar(trend["period"], values, color=colours)
+    for bar, value in zip(bars, trend["records"]):
+        label = "no data" if pd.isna(value) else f"{int(value):,}"
+        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
+                    fontsize=fontsize, xytext=(0, 2), textcoords="offset points")
+    ax.set(title=title, xlabel=x_label, ylabel=y_label)
+    if fontsize < 9:  # side by side: "Apr 12 – Mar 13" on two lines
+        ax.set_xticks(range(len(trend)), [p.replace(" – ", "–\n") for p in trend["period"]])
+    ax.yaxis.set_major_formatter(THOUSANDS)
+    ax.margins(y=0.12)
+
+
+def _draw_seasonality(ax: Axes, season: pd.DataFrame, title: str, y_label: str, current_label: str,
+                      previous_label: str, compact: bool = False) -> None:
     x = range(len(season))
     ax.plot(x, season["records"].astype("Float64").astype(float), marker="o", color=GSS_DARK_BLUE, linewidth=2,
             label=current_label)
     if season["previous_records"].notna().any():
         ax.plot(x, season["previous_records"].astype("Float64").astype(float), marker="s", color=GSS_ORANGE,
                 linewidth=1.5, linestyle="--", label=previous_label)
-    ax.set_xticks(list(x), season["label"], rotation=0)
+    # side by side there is room for the month's initial only ("A M J ..."); the title names the period
+    labels = [label[0] for label in season["label"]] if compact else season["label"]
+    ax.set_xticks(list(x), labels, rotation=0)
     ax.set(title=title, xlabel="Month", ylabel=y_label)
     ax.yaxis.set_major_formatter(THOUSANDS)
     ax.set_ylim(bottom=0)
-    ax.legend(loc="lower right")
-    return fig
+    ax.legend(loc="lower right", fontsize=8 if compact else None)
 
 
 def _labelled_bars(data: pd.DataFrame, category: str, labels: pd.Series, colour: str, title: str,

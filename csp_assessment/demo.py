@@ -60,7 +60,7 @@ from openpyxl.xml.functions import tostring
 
 DEMO_MARKER = "SYNTHETIC-DEMONSTRATION-DATA.txt"
 # Bump when the generator writes different files, so an old demo folder is made again.
-DEMO_VERSION = 2
+DEMO_VERSION = 3
 
 FORCE = "Kent Police"
 FIRST_YEAR = 2012  # financial years 2012/13 .. 2016/17
@@ -253,8 +253,11 @@ def generate_demo(out_dir: Path, seed: int = 2017) -> list[Path]:
     # Imported here: demo_health builds on this module's areas and populations. Called last, with
     # the same generator, so the files above are the same with or without it.
     from .demo_health import write_health_demo
+    from .demo_narrative import write_narrative_demo
+    from .sections import SECTIONS
 
     written += write_health_demo(out_dir, rng)
+    written += write_narrative_demo(out_dir, {key: spec.title for key, spec in SECTIONS.items()})
     return sorted(written)
 
 
@@ -691,6 +694,7 @@ carry the `Geography1` column that ONS added from the mid-2017 release.
 | `ons/lad17-csp17-pfa17-lookup.csv` | ONS local authority -> Community Safety Partnership -> police force area lookup |
 | `ons/mid-year-estimates/ukmidyearestimatesYYYY.xlsx` | ONS mid-year population estimates, mid-2012 to mid-2016 |
 | `ons/census2011-lsoa-population.csv` | Census 2011 usual residents by LSOA |
+| `narrative/*.md` | the partnership's own words for each part of the document (example texts, marked synthetic) |
 
 Real: the 13 local authorities of the Kent police force area with their LAD, CSP and PFA codes,
 Medway's 22 wards, and the ONS population totals (Census 2011, mid-2012 to mid-2016).

@@ -35,7 +35,10 @@ TEMPLATE_NAME = "csp_report"
 # "parameters" is the papermill parameters cell and "injected-parameters" the cell papermill adds with
 # the run's values: both are plumbing, not content.
 # "analyst_only" marks outputs with exact small counts, which reviewers' versions must not show.
-REVIEWER_REMOVED_CELL_TAGS = frozenset({"parameters", "injected-parameters", "remove_cell", "analyst_only"})
+# "document_only" marks outputs drawn for the reviewers' document's summary pages (document.py), which
+# repeat what the section's own page shows in full.
+REVIEWER_REMOVED_CELL_TAGS = frozenset({"parameters", "injected-parameters", "remove_cell", "analyst_only",
+                                        "document_only"})
 
 # Debian packages WeasyPrint needs at run time (it loads pango through ctypes/cffi).
 WEASYPRINT_APT_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"

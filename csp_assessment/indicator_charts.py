@@ -74,10 +74,15 @@ def measure_trend_chart(series: pd.DataFrame, *, title: str, y_label: str, area_
     for xi in x[np.isnan(value)]:  # suppressed or not published: say so rather than leave a silent gap
         ax.annotate("not published", (xi, 0), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8)
     ax.set_xticks(x, series["period"])
-    ax.set(title=_wrapped(title), xlabel="Period", ylabel=y_label)
-    if np.nan_to_num(np.append(value, benchmark)).max() >= 1000:
+    ax.set(title=_wrapped(title), xlabel="Period", ylabel=_wrapped(y_label, 40))
+    drawn = np.append(np.append(value, benchmark), upper[has_interval])
+    if target is not None:
+        drawn = np.append(drawn, target)
+    if np.nan_to_num(drawn).max() >= 1000:
         ax.yaxis.set_major_formatter(THOUSANDS)
-    ax.set_ylim(bottom=0)
-    ax.margins(y=0.15)
+    # A target line (axhline) does not widen the axis by itself: room is made for it, so a target
+    # above or below every value still shows inside the frame.
+    top = np.nanmax(drawn) if np.isfinite(drawn).any() else 1.0
+    ax.set_ylim(0, top * 1.15 if top > 0 else 1.0)
     ax.legend(loc="lower right", fontsize=8.5)
     return fig

@@ -448,8 +448,9 @@ class IndicatorSection:
         if len(known) < 2:
             return ""
         previous, latest = known.iloc[-2], known.iloc[-1]
-        if previous["value"] == latest["value"]:
-            return f", the same as in {previous['period']}"
+        # Compared as printed, so a difference hidden by rounding is not called a rise or fall.
+        if fmt_value(previous["value"], m.unit) == fmt_value(latest["value"], m.unit):
+            return f", unchanged from {previous['period']}"
         word = "up" if latest["value"] > previous["value"] else "down"
         return f", {word} from {fmt_value(previous['value'], m.unit)} in {previous['period']}"
 
@@ -466,6 +467,13 @@ class IndicatorSection:
 
     def narrative(self) -> Markdown:
         return Markdown(esc(self.narrative_text()))
+
+    def commentary(self) -> Markdown:
+        """The partnership's own words on this section (its narrative file); nothing when there are none."""
+        return self.crime.commentary(self.key)
+
+    def commentary_status(self) -> Markdown:
+        return self.crime.commentary_status(self.key)
 
     def missing_inputs_note(self) -> Markdown:
         if not self.absent_inputs:
@@ -541,12 +549,13 @@ class IndicatorSection:
     def _trend_title(self, m: Measure) -> str:
         known = m.series.dropna(subset=["value"])
         first, last = known.iloc[0], known.iloc[-1]
-        if first["value"] == last["value"]:
-            verb = "was unchanged"
+        shown_first, shown_last = fmt_value(first["value"], m.unit), fmt_value(last["value"], m.unit)
+        # Compared as printed: "rose from 9.6% to 9.6%" would contradict itself.
+        if shown_first == shown_last:
+            title = f"{m.label} was unchanged at {shown_last} between {first['period']} and {last['period']}"
         else:
             verb = "rose" if last["value"] > first["value"] else "fell"
-        title = (f"{m.label} {verb} from {fmt_value(first['value'], m.unit)} ({first['period']}) to "
-                 f"{fmt_value(last['value'], m.unit)} ({last['period']})")
+            title = f"{m.label} {verb} from {shown_first} ({first['period']}) to {shown_last} ({last['period']})"
         if m.benchmark_name and not is_missing(last["benchmark"]):
             title += f"; {m.benchmark_name} {fmt_value(last['benchmark'], m.unit)}"
         return title
@@ -567,7 +576,9 @@ class IndicatorSection:
         figures = []
         for crime_type, trend in self.police_trends.items():
             subject = narrative.sentence_case(POLICE_TYPES[crime_type])
-            figures.append(charts.trend_chart(trend, narrative.trend_title(trend, subject), f"{subject} (count)"))
+            n_months = self.config.period.n_months
+            figures.append(charts.trend_chart(trend, narrative.trend_title(trend, subject, n_months), f"{subject} (count)",
+                                              narrative.sentence_case(narrative.period_noun(n_months))))
         return figures
 
     def targets(self) -> pd.DataFrame:

@@ -43,6 +43,16 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def period_noun(n_months: int) -> str:
+    """'12-month period', '11-month period': trend windows are as long as the assessment period."""
+    return f"{n_months}-month period"
+
+
+def per_1000_residents(n_months: int = 12) -> str:
+    """The rate's unit; a rate over anything but a year says over how long, as it is not annual."""
+    return "per 1,000 residents" if n_months == 12 else f"per 1,000 residents over {n_months} months"
+
+
 def change_phrase(change: Change, noun_plural: str) -> str:
     """'a 14.0% increase: 2,840 more crimes' / 'a 21.2% decrease: 1,901 fewer incidents' / 'no change'."""
     if change.difference == 0:
@@ -56,14 +66,14 @@ def change_phrase(change: Change, noun_plural: str) -> str:
 
 def level_sentence(*, count: int | None, noun_plural: str, area: str, period_label: str,
                    rate: float | None, change: Change | None, comparison_label: str,
-                   missing_note: str = "") -> str:
+                   missing_note: str = "", n_months: int = 12) -> str:
     """The section's headline, e.g. '23,125 crimes were recorded in Medway in Apr 16 – Mar 17,
     83.0 per 1,000 residents; a 14.0% increase: 2,840 more crimes than Apr 15 – Mar 16.'"""
     if count is None:
         return (f"The number of {noun_plural} in {area} in {period_label} cannot be given: {missing_note}").strip()
     sentence = f"{fmt_int(count)} {noun_plural} were recorded in {area} in {period_label}"
     if rate is not None:
-        sentence += f", {fmt_rate(rate)} per 1,000 residents"
+        sentence += f", {fmt_rate(rate)} {per_1000_residents(n_months)}"
     if change is None:
         sentence += f". No comparison with {comparison_label} is possible: the data do not cover that whole period."
     elif change.difference == 0:
@@ -73,12 +83,13 @@ def level_sentence(*, count: int | None, noun_plural: str, area: str, period_lab
     return sentence
 
 
-def trend_sentence(trend: pd.DataFrame, noun_plural: str) -> str:
+def trend_sentence(trend: pd.DataFrame, noun_plural: str, n_months: int = 12) -> str:
     """Direction over the trend window, from the first and last complete periods."""
     complete = trend.dropna(subset=["records"])
     if len(complete) < 2:
-        return (f"A trend needs at least two complete 12-month periods of data; the data hold "
-                f"{len(complete)}, so no general trend can be described.")
+        held = f"cover only {complete['period'].iloc[0]}" if len(complete) else "cover none of them"
+        return (f"A trend needs at least two complete {period_noun(n_months)}s of data; the data {held}, "
+                "so no general trend can be described.")
     first, last = complete.iloc[0], complete.iloc[-1]
     change = Change(int(last["records"]), int(first["records"]))
     if change.difference == 0:
@@ -90,14 +101,14 @@ def trend_sentence(trend: pd.DataFrame, noun_plural: str) -> str:
             f"{fmt_int(last['records'])} in {last['period']}, {change_phrase(change, noun_plural)}{gap_note}.")
 
 
-def trend_title(trend: pd.DataFrame, subject: str) -> str:
+def trend_title(trend: pd.DataFrame, subject: str, n_months: int = 12) -> str:
     """A chart title that states the finding: 'Recorded crimes rose 44.5% over 5 years'."""
     complete = trend.dropna(subset=["records"])
     if len(complete) < 2:
-        return f"{subject}: too few complete 12-month periods for a trend"
+        return f"{subject}: too few complete {period_noun(n_months)}s for a trend"
     change = Change(int(complete["records"].iloc[-1]), int(complete["records"].iloc[0]))
     if change.difference == 0 or change.pct is None:
-        return f"{subject} per 12-month period"
+        return f"{subject} per {period_noun(n_months)}"
     verb = "rose" if change.difference > 0 else "fell"
     return f"{subject} {verb} {abs(change.pct):.1f}% between {complete['period'].iloc[0]} and {complete['period'].iloc[-1]}"
 
@@ -111,7 +122,7 @@ def hotspot_sentence(top: pd.DataFrame, noun_plural: str, area: str) -> str:
     return f"The {len(names)} wards with the most {noun_plural} were {listed}; together they account for {share} of {area}'s {noun_plural}."
 
 
-def peer_sentence(peers: pd.DataFrame, noun_plural: str) -> str:
+def peer_sentence(peers: pd.DataFrame, noun_plural: str, n_months: int = 12) -> str:
     row = peers[peers["is_area"]].iloc[0]
     n = len(peers)
     if n < 2:
@@ -119,7 +130,8 @@ def peer_sentence(peers: pd.DataFrame, noun_plural: str) -> str:
     by_count = f"{rank_words(int(row['rank_by_count']))} number of {noun_plural} of {n} areas"
     if is_missing(row["rank_by_rate"]):
         return f"{row['area']} had the {by_count}; rates cannot be ranked without population figures."
-    return f"{row['area']} had the {by_count}, and the {rank_words(int(row['rank_by_rate']))} rate per 1,000 residents."
+    return (f"{row['area']} had the {by_count}, and the {rank_words(int(row['rank_by_rate']))} rate "
+            f"{per_1000_residents(n_months)}.")
 
 
 def rank_words(rank: int) -> str:

@@ -69,6 +69,14 @@ def section_key(notebook: Path, parameters: dict, data_fingerprint: str, code: s
     return digest.hexdigest()
 
 
+def document_key(section_keys: dict[str, str], partnership_text: str) -> str:
+    """Everything the reviewers' document depends on beyond its sections: their keys (so any change in
+    a section rebuilds it) and the partnership's own texts."""
+    digest = hashlib.sha256(json.dumps(section_keys, sort_keys=True).encode())
+    digest.update(partnership_text.encode())
+    return digest.hexdigest()
+
+
 def input_files(sources: dict[str, list[str]], police_files) -> list[dict]:
     """Every input file the ingest read: kind, path, size, sha256, and for police files the rows
     used and set aside (records with no location cannot be placed in an area)."""

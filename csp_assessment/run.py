@@ -26,7 +26,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import provenance, store
+from . import partnership_text, provenance, store
 from .config import AREA_CODE, RunConfig, load_config, with_area
 from .errors import ConfigError
 from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
@@ -39,6 +39,7 @@ from .measures import present_local_authorities
 from .sections import SECTIONS, SectionSpec
 
 MANIFEST = "manifest.json"
+DOCUMENT = "document"  # its key sits beside the sections' in the manifest
 
 
 class Progress:
@@ -84,14 +85,17 @@ def _section_outputs(spec: SectionSpec, report_dir: Path) -> dict[str, Path]:
 
 
 def _previous_keys(report_dir: Path) -> dict[str, str]:
+    """The keys of the last successful run: each section's, and the document's under DOCUMENT."""
     path = report_dir / MANIFEST
     if not path.exists():
         return {}
     try:
-        sections = json.loads(path.read_text(encoding="utf-8")).get("sections", {})
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}  # an unreadable manifest only means everything runs again
-    return {key: entry.get("key", "") for key, entry in sections.items()}
+    keys = {key: entry.get("key", "") for key, entry in manifest.get("sections", {}).items()}
+    keys[DOCUMENT] = manifest.get("document", {}).get("key", "")
+    return keys
 
 
 def _ingest(config: RunConfig, progress: Progress, force: bool = False) -> IngestSummary:
@@ -214,12 +218,23 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, workers: in
     data_fingerprint = store.read_manifest(config.processed_dir)["fingerprint"]
     code = provenance.code_fingerprint()
     specs = [SECTIONS[key] for key in config.sections]
-    keys = {spec.key: provenance.section_key(NOTEBOOK_DIR / spec.notebook, parameters, data_fingerprint, code)
+    text = partnership_text.for_run(config, demo=ingest.demo)
+    for line in text.missing_lines():
+        progress(f"text     {line}")
+    for path in text.unrecognised:
+        progress(f"warning  {path} is not one of the partnership's text files and is not used: rename it to one of "
+                 f"{', '.join(p.file for p in partnership_text.PARTS.values())} or a section's file")
+    # A section shows its own commentary file, so its key covers that file's text too.
+    keys = {spec.key: provenance.section_key(NOTEBOOK_DIR / spec.notebook,
+                                             {**parameters, "commentary": text.fingerprint([spec.key])},
+                                             data_fingerprint, code)
             for spec in specs}
+    document_key = provenance.document_key(keys, text.fingerprint())
     previous = {} if force else _previous_keys(final_dir)
     reusable = {spec.key for spec in specs if previous.get(spec.key) == keys[spec.key]
                 and all(p.exists() for p in _section_outputs(spec, final_dir).values())}
-    if reusable == {spec.key for spec in specs} and set(previous) == reusable:
+    if (reusable == {spec.key for spec in specs} and set(previous) - {DOCUMENT} == reusable
+            and previous.get(DOCUMENT) == document_key):
         progress(f"done     nothing changed since the last run: {final_dir / 'index.html'} is up to date")
         return final_dir
 
@@ -287,7 +302,8 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
         inputs = provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files"))
         notebook = write_document_notebook(staging, config, specs,
                                            {s.key: _section_outputs(s, staging)["notebook"] for s in specs},
-                                           inputs, demo=ingest.demo, generated_at=generated_at.strftime("%d %B %Y"))
+                                           inputs, demo=ingest.demo, generated_at=generated_at.strftime("%d %B %Y"),
+                                           text=text)
         document_job = exports.submit(_timed, export_document, notebook, staging,
                                       f"{config.title} — {config.area_name}", ingest.demo)
         for spec in to_run:
@@ -323,6 +339,9 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
         "inputs": inputs,
         "ingest_warnings": ingest.warnings,
         "sections": {spec.key: {"key": keys[spec.key], "executed": spec.key not in reusable} for spec in specs},
+        "document": {"key": document_key,
+                     "partnership_text": {key: str(path) for key, path in text.files.items()},
+                     "partnership_text_missing": [part.file for part in text.missing]},
         "stage_seconds": {stage: round(seconds, 2) for stage, seconds in timings.items()},
         "versions": provenance.package_versions(),
         "git_commit": provenance.git_commit(),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
-from . import charts, measures, narrative, spc, store
+from . import charts, mdc_icons, measures, narrative, partnership_text, spc, store
 from .text import as_text
 from .config import Period, RunConfig, load_config
 from .findings import write_findings
@@ -134,6 +134,19 @@ class CrimeSection:
                 for name, values in series.items() if values.sum() > 0}
 
     @property
+    def n_months(self) -> int:
+        return self.config.period.n_months
+
+    @property
+    def rate_unit(self) -> str:
+        return narrative.per_1000_residents(self.n_months)
+
+    @property
+    def has_breakdown(self) -> bool:
+        """data.police.uk gives ASB as one category: a one-row breakdown says nothing (always 100%)."""
+        return len(self.breakdown) > 1
+
+    @property
     def all_label(self) -> str:
         return "All crime" if self.spec.record_kind == "crime" else "Anti-social behaviour"
 
@@ -150,12 +163,12 @@ class CrimeSection:
         return narrative.level_sentence(
             count=self.count, noun_plural=self.noun, area=self.area_name, period_label=self.config.period.label,
             rate=self.rate, change=self.change, comparison_label=self.config.comparison.label,
-            missing_note=self.period_missing_note)
+            missing_note=self.period_missing_note, n_months=self.n_months)
 
     def overview(self) -> pd.DataFrame:
         """The published assessments' summary table: one plain-language finding per measure."""
         cfg = self.config
-        level = (f"{narrative.fmt_int(self.count)} / {narrative.fmt_rate(self.rate)} per 1,000 residents"
+        level = (f"{narrative.fmt_int(self.count)} / {narrative.fmt_rate(self.rate)} {self.rate_unit}"
                  if self.rate is not None else narrative.fmt_int(self.count))
         if self.population.available:
             level += f" (population {narrative.fmt_int(self.population.value)}, mid-{self.population.year})"
@@ -167,16 +180,37 @@ class CrimeSection:
         top3 = self.breakdown.head(3)
         breakdown = "; ".join(f"{r.category} {r.share_pct:.1f}%" for r in top3.itertuples()) or "no records"
         hotspots = ", ".join(self.top_wards["ward_name"]) or "no records placed in wards"
-        if len(self.top_wards) and not self.suppressed_wards.any():  # a share would give small counts back
-            hotspots += f" ({narrative.fmt_pct(self.top_wards['share_pct'].sum())} of the area's total)"
-        return pd.DataFrame({
-            "Measure": ["Level", "Peer comparison", "Annual change", "General trend", "Seasonality",
-                        "Breakdown (largest three)", f"Hotspots (top {cfg.top_wards} wards)"],
-            "Finding": [level, narrative.peer_sentence(self.peers, self.noun), change,
-                        narrative.trend_sentence(self.trend, self.noun), seasonality, breakdown, hotspots],
-        })
+        if self.top_wards_share_pct is not None:
+            hotspots += f" ({narrative.fmt_pct(self.top_wards_share_pct)} of the area's total)"
+        rows = [("Level", level), ("Peer comparison", narrative.peer_sentence(self.peers, self.noun, self.n_months)),
+                ("Annual change", change), ("General trend", narrative.trend_sentence(self.trend, self.noun, self.n_months)),
+                ("Seasonality", seasonality), ("Breakdown (largest three)", breakdown),
+                (f"Hotspots (top {cfg.top_wards} wards)", hotspots)]
+        if not self.has_breakdown:
+            rows = [row for row in rows if not row[0].startswith("Breakdown")]
+        return pd.DataFrame(rows, columns=["Measure", "Finding"])
+
+    @property
+    def top_wards_share_pct(self) -> float | None:
+        """The top wards' combined share, from unrounded shares so every place that prints it agrees;
+        None when a suppressed ward count could be worked back from it."""
+        if self.top_wards.empty or self.suppressed_wards.any():
+            return None
+        return float(self.top_wards["share_pct"].sum())
 
     # ---- display objects for the notebook -------------------------------------------------
+    @cached_property
+    def partnership_text(self) -> partnership_text.PartnershipText:
+        return partnership_text.for_run(self.config, demo=self.ingest.demo)
+
+    def commentary(self, section: str | None = None) -> Markdown:
+        """The partnership's own words on this section (its narrative file); nothing when there are none.
+        ``section``: another section's key (the indicator sections ask through their police records)."""
+        return Markdown(partnership_text.commentary_block(self.partnership_text, section or self.spec.key))
+
+    def commentary_status(self, section: str | None = None) -> Markdown:
+        return Markdown(esc(partnership_text.status_line(self.partnership_text, section or self.spec.key)))
+
     def heading(self) -> Markdown:
         """The period line under the report's title (the exported page prints the title itself)."""
         cfg = self.config
@@ -196,7 +230,7 @@ class CrimeSection:
             ("Records in " + cfg.period.label, narrative.fmt_int(self.count)),
             ("Residents (" + (f"ONS mid-{self.population.year}" if self.population.available else "no estimate") + ")",
              narrative.fmt_int(self.population.value)),
-            ("Rate per 1,000 residents", narrative.fmt_rate(self.rate)),
+            (narrative.sentence_case(f"rate {self.rate_unit}"), narrative.fmt_rate(self.rate)),
             ("Records in " + cfg.comparison.label,
              narrative.fmt_int(self.change.previous if self.change else None)),
             ("Change (number)", f"{self.change.difference:+,}" if self.change else narrative.NOT_AVAILABLE),
@@ -206,11 +240,12 @@ class CrimeSection:
 
     def peer_table(self):
         table = self.peers.rename(columns={"area": "Area", "records": "Records", "population": "Residents",
-                                           "per_1000": "Per 1,000", "rank_by_count": "Rank (count)",
+                                           "per_1000": "Rate", "rank_by_count": "Rank (count)",
                                            "rank_by_rate": "Rank (rate)"})
-        return styled_table(table[["Area", "Records", "Residents", "Per 1,000", "Rank (count)", "Rank (rate)"]],
-                       {"Records": "{:,}", "Residents": "{:,}", "Per 1,000": "{:.1f}"},
-                       caption=f"{self.y_label} in {self.config.period.label} by area (rank 1 = highest)",
+        return styled_table(table[["Area", "Records", "Residents", "Rate", "Rank (count)", "Rank (rate)"]],
+                       {"Records": "{:,}", "Residents": "{:,}", "Rate": "{:.1f}"},
+                       caption=f"{self.y_label} in {self.config.period.label} by area; rate {self.rate_unit} "
+                               "(rank 1 = highest)",
                        highlight=list(self.peers["is_area"]))
 
     def peer_chart(self):
@@ -218,22 +253,36 @@ class CrimeSection:
         rank = area_row["rank_by_rate"]
         title = (f"{self.area_name} has the {narrative.rank_words(int(rank))} rate of {len(self.peers)} areas"
                  if pd.notna(rank) else f"{self.y_label} per 1,000 residents by area")
-        return charts.peer_chart(self.peers, title, f"{self.y_label} per 1,000 residents, {self.config.period.label}")
+        return charts.peer_chart(self.peers, title, f"{self.y_label} {self.rate_unit}, {self.config.period.label}")
 
     def trend_table(self):
         table = self.trend[["period", "records"]].rename(columns={"period": "Period", "records": "Records"})
-        return styled_table(table, {"Records": "{:,}"}, caption=f"{self.y_label} per 12-month period")
+        return styled_table(table, {"Records": "{:,}"}, caption=f"{self.y_label} per {narrative.period_noun(self.n_months)}")
 
     def trend_chart(self):
-        return charts.trend_chart(self.trend, narrative.trend_title(self.trend, self.y_label), f"{self.y_label} (count)")
+        return charts.trend_chart(self.trend, narrative.trend_title(self.trend, self.y_label, self.n_months),
+                                  f"{self.y_label} (count)", narrative.sentence_case(narrative.period_noun(self.n_months)))
+
+    @property
+    def seasonality_title(self) -> str:
+        peak = measures.peak_month(self.season)
+        return f"{self.y_label} peaked in {peak[0]}" if peak else f"{self.y_label} per month"
 
     def seasonality_chart(self):
-        peak = measures.peak_month(self.season)
-        title = (f"{self.y_label} peaked in {peak[0]}" if peak else f"{self.y_label} per month")
-        return charts.seasonality_chart(self.season, title, f"{self.y_label} per month (count)",
+        return charts.seasonality_chart(self.season, self.seasonality_title, f"{self.y_label} per month (count)",
                                         self.config.period.label, self.config.comparison.label)
 
+    def key_charts(self):
+        """Trend and seasonality side by side, for the document's one-page summary of the section."""
+        return charts.trend_and_seasonality_chart(
+            self.trend, self.season, trend_title=narrative.trend_title(self.trend, self.y_label, self.n_months),
+            season_title=self.seasonality_title,
+            y_label=f"{self.y_label} (count)", x_label=narrative.sentence_case(narrative.period_noun(self.n_months)),
+            current_label=self.config.period.label, previous_label=self.config.comparison.label)
+
     def breakdown_table(self):
+        if not self.has_breakdown:
+            return Markdown("")
         table = self.breakdown.rename(columns={"category": "Category", "records": "Records", "share_pct": "Share",
                                                "previous": f"Records {self.config.comparison.label}",
                                                "change": "Change", "change_pct": "Change %"})
@@ -242,6 +291,8 @@ class CrimeSection:
                        caption=f"{self.y_label} by type, {self.config.period.label}")
 
     def breakdown_chart(self):
+        if not self.has_breakdown:
+            return Markdown("")
         first = self.breakdown.iloc[0] if len(self.breakdown) else None
         title = (f"{first['category']} is the largest category ({first['share_pct']:.1f}%)" if first is not None
                  else f"{self.y_label} by type")
@@ -249,7 +300,7 @@ class CrimeSection:
 
     def breakdown_note(self) -> Markdown:
         """data.police.uk gives one category for all ASB, so an ASB breakdown needs partner data."""
-        if self.spec.record_kind == "asb" and len(self.breakdown) <= 1:
+        if self.spec.record_kind == "asb" and not self.has_breakdown:
             return Markdown("data.police.uk publishes anti-social behaviour as a single category, so no breakdown "
                             "by incident type (personal, nuisance, environmental) can be made from it.")
         return Markdown("")
@@ -265,7 +316,7 @@ class CrimeSection:
         table = pd.DataFrame({
             "Rank": top["rank"], "Ward": top["ward_name"],
             "Records": top["records"].map(narrative.fmt_int).where(~hidden, f"<{self.config.suppression_threshold}"),
-            "Per 1,000 residents": top["per_1000"].map(narrative.fmt_rate).where(~hidden, "suppressed"),
+            narrative.sentence_case(self.rate_unit): top["per_1000"].map(narrative.fmt_rate).where(~hidden, "suppressed"),
             "Share of area": top["share_pct"].map(narrative.fmt_pct).where(~hidden, "suppressed"),
         })
         caption = f"Top {self.config.top_wards} wards, {self.config.period.label}"
@@ -290,8 +341,9 @@ class CrimeSection:
     def spc_note(self) -> Markdown:
         months = self.spc_months
         if len(months) < 2:
-            return Markdown("SPC charts need at least two consecutive months of data; the data hold "
-                            f"{len(months)} in the trend window, so no SPC chart can be drawn.")
+            held = "only one month" if months else "no month"
+            return Markdown(f"SPC charts need at least two consecutive months of data; the trend window holds {held}, "
+                            "so no SPC chart can be drawn.")
         first, last = (pd.Period(m, "M").strftime("%b %y") for m in (months[0], months[-1]))
         lines = [f"SPC charts cover {len(months)} consecutive months, {first} to {last}."]
         main = self.spc_results.get(self.all_label)
@@ -320,10 +372,12 @@ class CrimeSection:
         if table.empty:
             return Markdown(f"No category shows special-cause variation in {esc(self.config.period.label)}: "
                             "month-to-month changes are within what the history would lead one to expect.")
+        latest = f"Signal in {self.config.period.end.strftime('%b %y')}"
         table = table.rename(columns={"category": "Category", "months_special_cause": "Months flagged",
                                       "rules": "Rules", "direction": "Direction",
-                                      "latest_point_type": "Latest month", "variation": "Latest variation"})
-        table["Latest month"] = table["Latest month"].str.replace("_", " ").str.replace("special cause ", "")
+                                      "latest_point_type": latest, "variation": "Latest variation"})
+        # what the period's last month shows, in words: "common cause", "concern", "improvement"
+        table[latest] = table[latest].str.replace("_", " ").str.replace("special cause ", "")
         return styled_table(table, {}, caption=f"Categories showing special cause in {self.config.period.label}")
 
     def spc_type_charts(self) -> list:
@@ -388,11 +442,20 @@ class CrimeSection:
             "overview": self.overview().to_dict(orient="records"),
             "top_wards": self.top_wards[["ward_name", "records", "share_pct"]].round(1).to_dict(orient="records"),
             "top_wards_suppressed": bool(self.suppressed_wards.any()),
+            "top_wards_share_pct": None if self.top_wards_share_pct is None else round(self.top_wards_share_pct, 1),
+            "period_months": self.n_months,
+            "rate_unit": self.rate_unit,
             "trend": [{"period": r.period, "records": None if pd.isna(r.records) else int(r.records)}
                       for r in self.trend.itertuples()],
             "spc_variation": (self.spc_results[self.all_label].variation
                               if self.all_label in self.spc_results else None),
             "special_causes": self.special_causes[["category", "direction"]].to_dict(orient="records"),
+            "spc_signals": {name: mdc_icons.latest_signal(result) for name, result in self.spc_results.items()},
+            "breakdown": [{"category": r.category, "records": int(r.records),
+                           "previous": None if pd.isna(r.previous) else int(r.previous),
+                           "change": None if pd.isna(r.change) else int(r.change),
+                           "change_pct": None if pd.isna(r.change_pct) else round(float(r.change_pct), 1)}
+                          for r in self.breakdown.itertuples()] if self.has_breakdown else [],
             "data_notes": [n.text for n in self.data_notes()],
             "demo": self.ingest.demo,
         }

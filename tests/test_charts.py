@@ -19,3 +19,28 @@ def test_alt_text_of_a_horizontal_bar_chart_names_the_value_axis():
     top = pd.DataFrame({"ward_name": ["River", "Hill"], "records": [30, 12], "share_pct": [30.0, 12.0]})
     alt = charts.alt_text(charts.hotspot_chart(top, "2 wards hold 42.0%", "Crimes (count)"))
     assert alt == "Chart: 2 wards hold 42.0%. Crimes (count) by Ward. Values: River 30; Hill 12."
+
+
+def test_key_charts_side_by_side_describe_both():
+    trend = pd.DataFrame({"period": ["Apr 15 – Mar 16", "Apr 16 – Mar 17"], "records": pd.array([20285, 23125], dtype="Int64")})
+    season = pd.DataFrame({"label": ["Apr 16", "May 16"], "records": pd.array([1800, 1900], dtype="Int64"),
+                           "previous_records": pd.array([1700, 1750], dtype="Int64")})
+    fig = charts.trend_and_seasonality_chart(trend, season, trend_title="Recorded crimes rose 14.0%",
+                                             season_title="Recorded crimes peaked in May 16",
+                                             y_label="Recorded crimes (count)", x_label="12-month period",
+                                             current_label="Apr 16 – Mar 17", previous_label="Apr 15 – Mar 16")
+    assert len(fig.axes) == 2
+    alt = charts.alt_text(fig)
+    assert "Chart: Recorded crimes rose 14.0%." in alt and "Chart: Recorded crimes peaked in May 16." in alt
+    assert [t.get_text() for t in fig.axes[1].get_xticklabels()] == ["A", "M"]  # initials: the title names the months
+
+
+def test_a_target_line_stays_inside_the_frame():
+    from csp_assessment.indicator_charts import measure_trend_chart
+
+    series = pd.DataFrame({"period": ["2015/16", "2016/17"], "value": [40.0, 45.0], "lower": [float("nan")] * 2,
+                           "upper": [float("nan")] * 2, "benchmark": [float("nan")] * 2})
+    fig = measure_trend_chart(series, title="Needle finds rose", y_label="Needle finds (count)", area_name="Medway",
+                              benchmark_name="", target=90.0)
+    bottom, top = fig.axes[0].get_ylim()
+    assert bottom == 0 and top > 90.0

@@ -187,3 +187,20 @@ def test_indicators_outside_the_table_are_placed_by_name_and_unit():
     assert indicator_spec(1, "Self-harm admissions share", share).unit == "%"
     assert indicator_spec(2, "Smoking prevalence in adults", share) is None
     assert indicator_spec(848, "anything", share).label == "Depression prevalence (18+)"
+
+
+def test_equal_values_at_the_printed_precision_are_unchanged():
+    from types import SimpleNamespace
+
+    from csp_assessment.indicators import IndicatorSection
+
+    series = pd.DataFrame({"period": ["2014", "2015", "2016"], "value": [9.61, 9.7, 9.58],
+                           "benchmark": [8.5, 8.5, 8.5]})
+    measure = SimpleNamespace(label="Mental health disorders in children", unit="%", series=series,
+                              benchmark_name="England")
+    # 9.61% and 9.58% both print as 9.6%: "rose from 9.6% to 9.6%" would contradict itself
+    assert IndicatorSection._trend_title(None, measure) == (
+        "Mental health disorders in children was unchanged at 9.6% between 2014 and 2016; England 8.5%")
+    assert IndicatorSection._change_clause(measure) == ", down from 9.7% in 2015"
+    measure.series = series.assign(value=[9.61, 9.62, 9.58])
+    assert IndicatorSection._change_clause(measure) == ", unchanged from 2015"

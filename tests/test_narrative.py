@@ -44,3 +44,22 @@ def test_hotspot_sentence():
     top = pd.DataFrame({"ward_name": ["River", "Hill"], "share_pct": [30.0, 12.04]})
     assert narrative.hotspot_sentence(top, "crimes", "Medway") == (
         "The 2 wards with the most crimes were River and Hill; together they account for 42.0% of Medway's crimes.")
+
+
+def test_periods_that_are_not_twelve_months_say_so():
+    # The real 2022 files hold January to November: every period of the trend window is 11 months long.
+    assert narrative.per_1000_residents(12) == "per 1,000 residents"
+    assert narrative.per_1000_residents(11) == "per 1,000 residents over 11 months"
+    text = narrative.level_sentence(count=28046, noun_plural="crimes", area="Medway", period_label="Jan 22 – Nov 22",
+                                    rate=28046 / 279773 * 1000, change=None, comparison_label="Jan 21 – Nov 21",
+                                    n_months=11)
+    assert "100.2 per 1,000 residents over 11 months" in text
+    only_current = pd.DataFrame({"period": ["Jan 21 – Nov 21", "Jan 22 – Nov 22"],
+                                 "records": pd.array([pd.NA, 28046], dtype="Int64")})
+    assert narrative.trend_sentence(only_current, "crimes", 11) == (
+        "A trend needs at least two complete 11-month periods of data; the data cover only Jan 22 – Nov 22, "
+        "so no general trend can be described.")
+    none = only_current.assign(records=pd.array([pd.NA, pd.NA], dtype="Int64"))
+    assert "the data cover none of them" in narrative.trend_sentence(none, "crimes", 11)
+    assert narrative.trend_title(only_current, "Recorded crimes", 11) == (
+        "Recorded crimes: too few complete 11-month periods for a trend")

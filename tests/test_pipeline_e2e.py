@@ -122,6 +122,13 @@ def test_medway_2022_from_the_real_kent_files(shared_data, tmp_path):
     assert "No comparison with Jan 21 – Nov 21 is possible" in html
     assert "Synthetic demonstration data" not in html
     assert crime["spc_variation"] is not None and "trial limits" in html  # 11 months: fewer than 12
+    # an 11-month period is never called a 12-month one, and its rates say how long they cover
+    assert "per 1,000 residents over 11 months" in html and "12-month" not in html
+    assert "the data cover only Jan 22 – Nov 22" in html
+    # no narrative files with the real data: the document leaves those parts out
+    document = (report_dir / "strategic-assessment-2022.html").read_text()
+    assert "Listening to the public" not in document and "The partnership&#x27;s commentary" not in document
+    assert "The crime picture in context" in document
 
 
 def test_notebook_runs_as_it_is_with_its_default_parameters(tmp_path):
@@ -145,7 +152,7 @@ def test_notebook_runs_as_it_is_with_its_default_parameters(tmp_path):
 def test_the_whole_document(demo_run):
     html = (demo_run / "strategic-assessment-2017.html").read_text()
     assert 'href="strategic-assessment-2017.pdf"' in (demo_run / "index.html").read_text()
-    # the overview tables hold the same kinds of entries as Medway's published table, computed
+    # the one-page summaries hold the same kinds of entries as Medway's published table, computed
     for entry in ("Level", "Peer comparison", "Annual change", "General trend", "Seasonality",
                   "Breakdown (largest three)", "Hotspots (top 5 wards)"):
         assert f'<th scope="row">{entry}</th>' in html
@@ -154,10 +161,43 @@ def test_the_whole_document(demo_run):
     # data sources from the manifest: publisher, file, period covered, rows used and set aside
     assert "2016-04-kent-street.csv</td><td class=\"csp-text\">Apr 16</td>" in html
     assert "(no location (no LSOA))" in html
+    # the partnership's example texts, in their places
+    assert "The partnership attended <strong>40</strong> community events" in html
+    assert html.index('id="overview"') < html.index("operational group met monthly") < html.index('id="section-all_crime"')
     text = pdf_text(demo_run / "strategic-assessment-2017.pdf")
     for expected in ("Contents", "Executive summary", "23,125 crimes were recorded", "7,077 ASB incidents",
-                     "Background and data sources", "Glossary", "Synthetic demonstration data"):
+                     "The crime picture in context", "Listening to the public", "Background and data", "Glossary",
+                     "Synthetic demonstration data"):
         assert expected in text, expected
-    pages = subprocess.run(["pdfinfo", str(demo_run / "strategic-assessment-2017.pdf")], capture_output=True,
-                           text=True, check=True).stdout
-    assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 20
+
+
+def page_texts(pdf: Path) -> list[str]:
+    return pdf_text(pdf).split("\f")[:-1]
+
+
+def test_the_document_is_concise_and_prints_cleanly(demo_run):
+    pdf = demo_run / "strategic-assessment-2017.pdf"
+    pages = page_texts(pdf)
+    first_lines = [page.strip().splitlines()[0].strip() if page.strip() else "" for page in pages]
+    first_annex = next(i for i, line in enumerate(first_lines) if line.startswith("Annex"))
+    assert first_annex <= 25, f"the body runs to {first_annex} pages"
+    # every annex starts a page whose first line names it, and the annexes are all at the end
+    assert all(line.startswith("Annex") for line in first_lines[first_annex:])
+    assert sorted(set(first_lines[first_annex:])) == [
+        "Annex A: SPC charts by type", "Annex B: Indicator trend charts", "Annex C: How priorities are scored",
+        "Annex D: Data sources and notes"]
+    # nothing in the 15 mm side margins, on any page
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    margin, outside = 15 / 25.4 * 72, []
+    for number, (width, body) in enumerate(re.findall(r'<page width="([\d.]+)"[^>]*>(.*?)</page>', bbox, re.S), 1):
+        for x0, x1, word in re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>',
+                                       body):
+            if float(x0) < margin - 0.5 or float(x1) > float(width) - margin + 0.5:
+                outside.append((number, word))
+    assert outside == []
+    # wording defects found on earlier runs
+    text = "\n".join(pages)
+    assert "Asb incidents" not in text
+    assert not re.search(r"from ([\d.,]+%?) \([^)]*\) to \1 \(", text), "a change between equal printed values"
+    # the SPC table's column for the period's last month names that month
+    assert "Signal in Mar 17" in (demo_run / "01_all_crime.html").read_text()

@@ -1,0 +1,179 @@
+"""The partnership's own words: short Markdown files the analyst writes, placed where the published
+assessments place them (Medway 2017: introduction and foreword, what we have been doing, the crime
+picture in context, progress on existing priorities, listening to the public, and commentary in
+each section).
+
+The files sit in a folder named ``narrative`` in the data folder (sub-folders are fine, like every
+other input), or in the folder ``narrative_dir`` in params names. One file per part, named as in
+:data:`PARTS`. A missing file leaves its part out of the reviewers' document (no empty heading);
+the run log and the analyst HTML say which files are missing.
+
+Text is shown as text: Markdown is rendered with raw HTML escaped, links to anything but web and
+mail addresses disarmed, remote images not loaded, and headings moved below the document's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mistune
+
+from .demo import DEMO_MARKER
+from .errors import ConfigError, InputError
+from .sections import SECTIONS
+
+FOLDER_NAME = "narrative"
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    file: str
+    title: str  # the heading the part appears under in the document
+    place: str  # where it goes, for the analyst
+
+
+# Document-wide parts, in document order. Section commentary files are named after the section
+# (all-crime.md, asb.md, substance-misuse.md, ...), see section_part().
+PARTS: dict[str, Part] = {p.key: p for p in (
+    Part("introduction", "introduction.md", "Introduction", "the introduction and foreword"),
+    Part("what_we_have_been_doing", "what-we-have-been-doing.md", "What we have been doing",
+         "the overview, after the key figures"),
+    Part("crime_in_context", "crime-in-context.md", "The crime picture in context",
+         "the crime picture in context, after the risers and fallers"),
+    Part("progress_on_priorities", "progress-on-priorities.md", "Progress on existing priorities",
+         "progress on existing priorities, after the table of measures"),
+    Part("listening_to_the_public", "listening-to-the-public.md", "Listening to the public",
+         "its own chapter, after the sections"),
+)}
+
+
+def section_part(section_key: str, title: str) -> Part:
+    return Part(section_key, f"{section_key.replace('_', '-')}.md", title,
+                f"the partnership's commentary in the {title} section")
+
+
+class _ReaderRenderer(mistune.HTMLRenderer):
+    """mistune's HTML with the document's heading levels and no images loaded from elsewhere."""
+
+    def heading(self, text: str, level: int, **attrs) -> str:
+        # The document's chapters are h1 and its parts h2: the partnership's headings come below.
+        level = min(level + 2, 6)
+        return f"<h{level}>{text}</h{level}>\n"
+
+    def image(self, text: str, url: str, title=None) -> str:
+        if re.match(r"data:image/(png|jpe?g|gif);", url):
+            return super().image(text, url, title)
+        # A remote image would be fetched when a reviewer opens the report; show what it was instead.
+        return f"[image: {text}]" if text else "[image]"
+
+
+_render = mistune.create_markdown(escape=True, renderer=_ReaderRenderer(escape=True),
+                                  plugins=["table", "strikethrough"])
+
+
+def render(markdown_text: str) -> str:
+    """Markdown to HTML that can only ever be text, lists, tables, emphasis and web links.
+
+    Blank lines are dropped, so the HTML stays one block when it is placed in a Markdown cell."""
+    html_text = _render(markdown_text)
+    return "\n".join(line for line in html_text.splitlines() if line.strip())
+
+
+@dataclass
+class PartnershipText:
+    folder: Path | None
+    parts: dict[str, str] = field(default_factory=dict)  # key -> rendered HTML
+    files: dict[str, Path] = field(default_factory=dict)  # key -> file read
+    missing: list[Part] = field(default_factory=list)
+    unrecognised: list[Path] = field(default_factory=list)
+
+    def html(self, key: str) -> str:
+        return self.parts.get(key, "")
+
+    def missing_lines(self) -> list[str]:
+        """What the run log and the analyst HTML say, one line per missing file."""
+        where = self.folder if self.folder else f"a folder named '{FOLDER_NAME}' in the data folder"
+        return [f"no {p.file} in {where}: {p.place} is left out" for p in self.missing]
+
+    def fingerprint(self, keys: list[str] | None = None) -> str:
+        """Changes when any of these parts' files change (all parts by default)."""
+        digest = hashlib.sha256()
+        for key in sorted(keys if keys is not None else self.files):
+            if key in self.files:
+                digest.update(key.encode() + b"\0" + self.files[key].read_bytes() + b"\0")
+        return digest.hexdigest()
+
+
+def find_folder(data_dir: Path, configured: str | Path | None = None, *, exclude: list[Path] = ()) -> Path | None:
+    """The narrative folder: ``configured`` (relative to the data folder) when params name one,
+    else the one folder named ``narrative`` under the data folder, leaving out ``exclude``
+    (the demo data's folder when real data sit beside it)."""
+    data_dir = Path(data_dir)
+    if configured:
+        folder = Path(configured).expanduser()
+        folder = folder if folder.is_absolute() else data_dir / folder
+        if not folder.is_dir():
+            raise ConfigError(f"narrative_dir in params: {folder} is not a folder; create it or remove the setting")
+        return folder
+    if not data_dir.is_dir():
+        return None
+    found = sorted(p for p in data_dir.rglob(FOLDER_NAME) if p.is_dir()
+                   and not any(root == p or root in p.parents for root in exclude))
+    if len(found) > 1:
+        raise ConfigError(f"several folders named '{FOLDER_NAME}' in {data_dir}: {', '.join(map(str, found))}; "
+                          "keep one, or name it in params as narrative_dir")
+    return found[0] if found else None
+
+
+def for_run(config, *, demo: bool) -> PartnershipText:
+    """The texts a run uses: ``demo`` is whether the run's figures come from the demo data (when
+    they do not, a narrative folder inside the demo data is not the partnership's)."""
+    exclude = [] if demo else [p.parent for p in Path(config.data_dir).rglob(DEMO_MARKER)]
+    folder = find_folder(config.data_dir, config.narrative_dir, exclude=exclude)
+    return read(folder, {key: SECTIONS[key].title for key in config.sections})
+
+
+def read(folder: Path | None, sections: dict[str, str]) -> PartnershipText:
+    """Read every part's file from ``folder``; ``sections``: section key -> title, in document order."""
+    expected = list(PARTS.values()) + [section_part(key, title) for key, title in sections.items()]
+    text = PartnershipText(folder)
+    for part in expected:
+        path = folder / part.file if folder else None
+        if path is None or not path.is_file():
+            text.missing.append(part)
+            continue
+        try:
+            source = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        if source.strip():
+            text.parts[part.key] = render(source)
+            text.files[part.key] = path
+        else:
+            text.missing.append(part)
+    if folder:
+        known = {p.file for p in expected}
+        text.unrecognised = sorted(p for p in folder.glob("*.md") if p.name not in known)
+    return text
+
+
+def commentary_block(text: PartnershipText, key: str) -> str:
+    """A section's commentary under its own heading, or nothing at all when there is none."""
+    if not text.html(key):
+        return ""
+    return f'<div class="csp-partnership-text"><h3>The partnership\'s commentary</h3>\n{text.html(key)}</div>'
+
+
+def status_line(text: PartnershipText, key: str) -> str:
+    """For analysts: which file the section's commentary came from, or which file to write."""
+    if key in text.files:
+        return f"Partnership commentary read from {text.files[key]}."
+    missing = next((p for p in text.missing if p.key == key), None)
+    where = text.folder if text.folder else f"a folder named '{FOLDER_NAME}' in the data folder"
+    name = missing.file if missing else f"{key.replace('_', '-')}.md"
+    return (f"No partnership commentary for this section: write {name} in {where} (Markdown) and run again; "
+            "reviewers' reports leave the part out until then.")
