@@ -509,3 +509,14 @@ def test_markup_in_partner_measures_and_params_text_reaches_the_pages_as_text(re
 def _only_expected_markup(elements) -> bool:
     """Headings and tables use <strong> and <table> of their own: no <a>, <script>, <em>, <code> or <img>."""
     return not [e for e in elements if e[0] in ("a", "script", "em", "code", "img")]
+
+
+def test_markup_in_a_narrative_file_gives_no_script_and_no_javascript_link():
+    """The partnership's narrative files are Markdown by design: links to the web stay, but a
+    javascript: link is disarmed and raw HTML is shown as text."""
+    from csp_assessment import partnership_text
+
+    html = partnership_text.render(PAYLOAD + '\n\n<a href="javascript:alert(2)">x</a> ![i](javascript:alert(3))')
+    elements = _elements(html)
+    assert not [e for e in elements if e[0] in ("script", "img")]
+    assert "javascript" not in " ".join(str(v) for _, attributes in elements for _, v in attributes).lower()
