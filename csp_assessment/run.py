@@ -240,7 +240,7 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, workers: in
 
     try:
         return _build_report(config, progress, ingest, specs, keys, reusable, parameters, timings,
-                             staging, final_dir, failed_dir, workers)
+                             staging, final_dir, failed_dir, workers, text, document_key)
     except SectionFailed:
         raise  # its partial output was kept in the -failed folder, to read
     except BaseException:
@@ -250,7 +250,8 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, workers: in
 
 def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, specs: list[SectionSpec],
                   keys: dict[str, str], reusable: set[str], parameters: dict, timings: dict[str, float],
-                  staging: Path, final_dir: Path, failed_dir: Path, workers: int | None) -> Path:
+                  staging: Path, final_dir: Path, failed_dir: Path, workers: int | None,
+                  text: partnership_text.PartnershipText, document_key: str) -> Path:
     findings_dir = staging / "findings"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
