@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import traceback
 
 from csp_assessment.config import AREA_CODE, load_config
-from csp_assessment.errors import ConfigError, InputError
+from csp_assessment.errors import ConfigError, InputError, describe_os_error
 from csp_assessment.execute import SectionFailed
+from csp_assessment.export import ExportError
+from csp_assessment.runlock import DEFAULT_WAIT_SECONDS
 from csp_assessment.run import main, main_many
 
 
@@ -36,6 +40,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--force", action="store_true",
                         help="rerun every section, even those whose inputs, notebook and params are unchanged")
     parser.add_argument("--workers", type=int, help="sections run at once (default: one per CPU core)")
+    parser.add_argument("--wait", type=float, default=DEFAULT_WAIT_SECONDS / 60, metavar="MINUTES",
+                        help="how long to wait for another run using the same reports or processed folder "
+                             f"(default {DEFAULT_WAIT_SECONDS // 60:.0f}; 0: refuse at once)")
     return parser.parse_args(argv)
 
 
@@ -97,16 +104,29 @@ def cli(argv: list[str] | None = None) -> int:
                    sections=args.sections, processed_dir=args.processed)
     try:
         if len(areas) > 1 or (areas and not AREA_CODE.match(areas[0].upper())):
-            main_many(args.year, areas, force=args.force, workers=args.workers, **options)
+            main_many(args.year, areas, force=args.force, workers=args.workers, wait_seconds=args.wait * 60,
+                      **options)
         else:
             main(load_config(args.year, area=areas[0] if areas else None, **options),
-                 force=args.force, workers=args.workers)
-    except (ConfigError, InputError) as exc:
+                 force=args.force, workers=args.workers, wait_seconds=args.wait * 60)
+    except (ConfigError, InputError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a read-only or full reports folder, a file where a folder should be, ...
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
         return 2
     except SectionFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("stopped: the previous reports and tables are as they were", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a fault in the pipeline itself: one line here, the details in a file to send us
+        with tempfile.NamedTemporaryFile("w", prefix="csp-assessment-error-", suffix=".txt", delete=False) as fh:
+            traceback.print_exc(file=fh)
+        print(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} — this is a "
+              f"fault in the pipeline, not in your data; please report it with {fh.name}", file=sys.stderr)
+        return 3
     return 0
 
 

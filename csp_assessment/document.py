@@ -19,7 +19,6 @@ narrative files (partnership_text.py), already rendered to safe HTML.
 from __future__ import annotations
 
 import base64
-import html
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from .export import export_section
 from .findings import read_findings
 from .partnership_text import PARTS, PartnershipText
 from .sections import SectionSpec
+from .text import as_text
 
 PUBLISHERS = {
     "police_uk": "data.police.uk (Home Office / police forces): street-level crime and ASB",
@@ -70,7 +70,8 @@ CRIME_KINDS = ("crime", "asb")
 
 
 def _e(value) -> str:
-    return html.escape(str(value), quote=True)
+    """Data and params strings placed into the document's markdown and HTML: text, never markup."""
+    return as_text(value)
 
 
 def _cell(source: str, *tags: str) -> nbformat.NotebookNode:

@@ -27,3 +27,20 @@ class InputError(ValueError):
 
 class ConfigError(ValueError):
     """The run was asked for something that does not exist (a year, an area, a section)."""
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for a file-system failure: which path, what happened, what to do."""
+    import errno
+
+    path = exc.filename or "a file"
+    if exc.errno == errno.ENOSPC:
+        return f"{path}: the disk is full (no space left on device): free some space, or choose another folder " \
+               "with --out / --processed, and run again"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{path}: cannot write here ({exc.strerror}): check the folder's permissions, or choose another " \
+               "folder with --out / --processed"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return f"{path}: a file stands where a folder is needed ({exc.strerror}): give a folder with --out / " \
+               "--processed"
+    return f"{path}: {exc.strerror or exc}"

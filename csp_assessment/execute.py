@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,10 +12,12 @@ import papermill
 from papermill.exceptions import PapermillExecutionError
 
 from .config import PROJECT_ROOT
+from .errors import ConfigError
 from .sections import SectionSpec
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
-KERNEL = "python3"  # named explicitly: papermill otherwise takes the kernel from notebook metadata
+KERNEL = "python3"
+_REFUSED_WRITES = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS}  # named explicitly: papermill otherwise takes the kernel from notebook metadata
 
 
 @dataclass
@@ -26,6 +30,20 @@ class SectionFailed(Exception):
     def __str__(self) -> str:
         where = f"cell {self.cell}" if self.cell else "before any cell ran"
         return f"section '{self.section}' failed in {where}: {self.error}\n  partly executed notebook: {self.notebook}"
+
+
+def check_kernels_can_start() -> None:
+    """Notebook kernels talk to the run over local (loopback) network ports: without them a kernel
+    never starts and papermill only gives up after a minute, so say what is wrong straight away."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            probe.listen(1)
+    except OSError as exc:
+        raise ConfigError(
+            f"the notebooks cannot run: Jupyter kernels need local network ports on 127.0.0.1 and this machine "
+            f"refuses them ({exc.strerror or exc}). Enable the loopback interface (in a container or sandbox, "
+            "allow local networking) and run again") from None
 
 
 def execute_section(spec: SectionSpec, output: Path, parameters: dict, notebook_dir: Path = NOTEBOOK_DIR) -> Path:
@@ -44,6 +62,10 @@ def execute_section(spec: SectionSpec, output: Path, parameters: dict, notebook_
     except PapermillExecutionError as exc:
         # papermill counts cells from 0 and includes its injected-parameters cell
         raise SectionFailed(spec.key, exc.cell_index + 1, f"{exc.ename}: {exc.evalue}", output) from None
+    except OSError as exc:
+        if exc.errno in _REFUSED_WRITES:
+            raise  # a full disk or a read-only folder is the run's problem, not the section's: one line, exit 2
+        raise SectionFailed(spec.key, None, f"{type(exc).__name__}: {exc}", output) from exc
     except Exception as exc:  # kernel died, notebook missing, ...
         raise SectionFailed(spec.key, None, f"{type(exc).__name__}: {exc}", output) from exc
     return output

@@ -44,6 +44,12 @@ REVIEWER_REMOVED_CELL_TAGS = frozenset({"parameters", "injected-parameters", "re
 WEASYPRINT_APT_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
 
 
+# Content-Security-Policy of every page we write: no scripts (so no javascript: URLs either), nothing
+# fetched from anywhere but the page itself (data: images and fonts, inline styles).
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'none'; object-src 'none'; img-src data:; font-src data:; "
+                           "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
+
+
 class ExportError(RuntimeError):
     """A report file could not be produced; the message names the file."""
 
@@ -130,7 +136,7 @@ def export_section(
     if not with_code:
         del paths["html_code"]
     csp = {"title": title, "subtitle": subtitle, "demo_notice": DEMO_NOTICE if demo_notice else None,
-           "header": with_header}
+           "header": with_header, "policy": CONTENT_SECURITY_POLICY}
     for key, reviewer in (("html_code", False), ("html", True)):
         if key not in paths:
             continue
@@ -214,6 +220,7 @@ def write_index(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">
 <title>{html.escape(heading)}</title>
 <style>{_INDEX_CSS}</style>
 </head>

@@ -7,7 +7,10 @@
   (``force=True`` reruns everything). An unchanged rerun executes nothing.
 - Reports are assembled in a staging folder and swapped into ``reports/<year>/`` only when every
   section has run and exported, so a failed or killed run never leaves a half-written report over
-  a good one. A failed run's partial output is kept in ``reports/<year>-failed/``.
+  a good one. A failed run's partial output is kept in ``reports/<year>-failed/``. A run stopped
+  between the swap's two renames is repaired by the next one (the previous report put back).
+- One run at a time per reports folder and processed folder (runlock); a single-area run never
+  replaces another area's report.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from pathlib import Path
 from . import partnership_text, provenance, store
 from .config import AREA_CODE, RunConfig, load_config, with_area
 from .errors import ConfigError
+from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
 from .document import export_document, write_document_notebook
 from .priority_report import build_priority_report
-from .execute import NOTEBOOK_DIR, SectionFailed, execute_section
+from .execute import NOTEBOOK_DIR, SectionFailed, check_kernels_can_start, execute_section
 from .export import export_section, write_index
 from . import geography
 from .geography import Geography, placement_report
@@ -111,9 +115,9 @@ def _previous_keys(report_dir: Path) -> dict[str, str]:
     return keys
 
 
-def _ingest(config: RunConfig, progress: Progress) -> IngestSummary:
+def _ingest(config: RunConfig, progress: Progress, force: bool = False) -> IngestSummary:
     progress(f"ingest   {config.data_dir}")
-    ingest = prepare_data(config)
+    ingest = prepare_data(config, force=force)
     n_files = len(ingest.sources.get("police_uk", []))
     changed = "unchanged, tables reused" if ingest.reused else f"read: {', '.join(ingest.rebuilt) or 'nothing new'}"
     progress(f"ingest   done: {n_files} police.uk files ({changed}){' — synthetic demo data' if ingest.demo else ''}")
@@ -144,13 +148,78 @@ def _keep_failed_run(failure: SectionFailed, config: RunConfig, progress: Progre
         encoding="utf-8")
 
 
+def _check_workers(workers: int | None) -> None:
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers {workers}: give the number of sections to run at once, 1 or more "
+                          f"(or leave it out for one per CPU core, {os.cpu_count() or 1} here)")
+
+
+def _restore_interrupted_swap(final_dir: Path, progress: Progress) -> None:
+    """A run stopped between the two renames of its final swap leaves the previous report set aside
+    and none in place: put the previous one back, and say so."""
+    previous_dir = final_dir.parent / f".{final_dir.name}-previous"
+    if not previous_dir.exists():
+        return
+    if final_dir.exists():
+        shutil.rmtree(previous_dir)
+    else:
+        previous_dir.rename(final_dir)
+        progress(f"restored {final_dir}: an earlier run was stopped while swapping in its report, so the report "
+                 "before it has been put back")
+
+
+def _check_report_belongs_to_area(final_dir: Path, config: RunConfig) -> None:
+    """Never silently replace another area's report (or a folder of several areas' reports)."""
+    if not final_dir.is_dir() or not any(final_dir.iterdir()):
+        return
+    try:
+        area = json.loads((final_dir / MANIFEST).read_text(encoding="utf-8"))["area"]
+    except (OSError, ValueError, KeyError, TypeError):
+        area = None
+    if area and list(area.get("codes", [])) == list(config.area_codes):
+        return
+    holds = (f"the report for {area.get('name')} ({', '.join(area.get('codes', []))})" if area
+             else "other files (no report manifest: perhaps several areas' reports)")
+    raise ConfigError(f"{final_dir} holds {holds}; this run is for {config.area_name} "
+                      f"({', '.join(config.area_codes)}) and would replace it. Give another reports folder with "
+                      f"--out, or remove {final_dir} first")
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the export processes now (an interrupted or failed run), rather than after their work."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """Run in each export process: end it when the run that started it has ended (even if killed)."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-run", daemon=True).start()
+
+
 def main(config: RunConfig, progress: Progress | None = None, *, force: bool = False,
-         workers: int | None = None) -> Path:
-    """Run the assessment described by ``config``; return the report folder."""
+         workers: int | None = None, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> Path:
+    """Run the assessment described by ``config``; return the report folder.
+
+    Holds the reports and processed folders' locks for the whole run: one run at a time per folder."""
     progress = progress or Progress()
+    _check_workers(workers)
+    with exclusive_run({"reports": config.out_dir, "processed tables": config.processed_dir}, progress, wait_seconds):
+        return _run_area(config, progress, force=force, workers=workers)
+
+
+def _run_area(config: RunConfig, progress: Progress, *, force: bool, workers: int | None,
+              ingest_force: bool | None = None) -> Path:
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    ingest = _ingest(config, progress)
+    ingest = _ingest(config, progress, force if ingest_force is None else ingest_force)
     timings["ingest"] = time.perf_counter() - started
     config = resolve_area(config)
     progress(f"area     {config.area_name} ({', '.join(config.area_codes)}), {config.period.long_label}")
@@ -159,6 +228,8 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
     final_dir = config.report_dir
     staging = final_dir.parent / f".{final_dir.name}-running"
     failed_dir = final_dir.parent / f"{final_dir.name}-failed"
+    _restore_interrupted_swap(final_dir, progress)
+    _check_report_belongs_to_area(final_dir, config)
     findings_dir = staging / "findings"
     # Keys are computed with the final folder's paths, so they do not change from run to run.
     parameters = _notebook_parameters(config, final_dir / "findings")
@@ -185,6 +256,21 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
         progress(f"done     nothing changed since the last run: {final_dir / 'index.html'} is up to date")
         return final_dir
 
+    try:
+        return _build_report(config, progress, ingest, specs, keys, reusable, parameters, timings,
+                             staging, final_dir, failed_dir, workers, text, document_key)
+    except SectionFailed:
+        raise  # its partial output was kept in the -failed folder, to read
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a full disk, a refused write, Ctrl-C: no half-written report
+        raise
+
+
+def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, specs: list[SectionSpec],
+                  keys: dict[str, str], reusable: set[str], parameters: dict, timings: dict[str, float],
+                  staging: Path, final_dir: Path, failed_dir: Path, workers: int | None,
+                  text: partnership_text.PartnershipText, document_key: str) -> Path:
+    findings_dir = staging / "findings"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for spec in specs:
@@ -199,10 +285,13 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
 
     workers = workers or os.cpu_count() or 1
     to_run = [spec for spec in specs if spec.key not in reusable]
+    if to_run:
+        check_kernels_can_start()
     # Notebooks run in kernels of their own, so threads suffice to run them side by side; printing
     # (nbconvert and WeasyPrint) is pure Python, so it goes to processes to use every core. "spawn"
     # because forking a process that is running threads can deadlock.
-    exports = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    exports = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_end_with_parent, initargs=(os.getpid(),))
 
     def run_section(spec: SectionSpec) -> tuple[float, Future]:
         t0 = time.perf_counter()
@@ -249,6 +338,9 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
                      f"in {timings[f'export {spec.key}']:.1f}s")
         document, timings["document"] = document_job.result()
         progress(f"document {document['html'].name} and {document['pdf'].name} in {timings['document']:.1f}s")
+    except BaseException:
+        _stop_workers(exports)
+        raise
     finally:
         exports.shutdown(cancel_futures=True)
 
@@ -315,13 +407,26 @@ def partnerships_of_force(processed_dir: Path, force: str) -> list[str]:
 
 
 def main_many(year: int, areas: list[str], progress: Progress | None = None, *, force: bool = False,
-              workers: int | None = None, **options) -> Path:
+              workers: int | None = None, wait_seconds: float = DEFAULT_WAIT_SECONDS, **options) -> Path:
     """Several areas in one invocation: ``areas`` are ONS codes or police force names (meaning all
     the force's partnerships). The ingest runs once; each area reports into
     ``reports/<year>/<area code>/``; ``reports/<year>/index.html`` lists them."""
     progress = progress or Progress()
+    _check_workers(workers)
     base = load_config(year, **options)
-    _ingest(base, progress)
+    with exclusive_run({"reports": base.out_dir, "processed tables": base.processed_dir}, progress, wait_seconds):
+        return _run_areas(year, areas, base, progress, force=force, workers=workers, **options)
+
+
+def _run_areas(year: int, areas: list[str], base: RunConfig, progress: Progress, *, force: bool,
+               workers: int | None, **options) -> Path:
+    year_dir = base.out_dir / str(year)
+    if (year_dir / MANIFEST).exists():  # one area's report: the areas' folders and index would go into it
+        area = json.loads((year_dir / MANIFEST).read_text(encoding="utf-8")).get("area", {})
+        raise ConfigError(f"{year_dir} holds the report for {area.get('name', 'one area')}; a run of several areas "
+                          f"would write its areas' reports and index into it. Give another reports folder with --out, "
+                          f"or remove {year_dir} first")
+    _ingest(base, progress, force)
     codes: list[str] = []
     for area in areas:
         found = [area.upper()] if AREA_CODE.match(area.upper()) else partnerships_of_force(base.processed_dir, area)
@@ -330,10 +435,9 @@ def main_many(year: int, areas: list[str], progress: Progress | None = None, *, 
     reports = []
     for code in codes:
         config = replace(load_config(year, area=code, **options), report_subdir=code)
-        report_dir = main(config, progress, force=force, workers=workers)
+        report_dir = _run_area(config, progress, force=force, workers=workers, ingest_force=False)
         manifest = json.loads((report_dir / MANIFEST).read_text(encoding="utf-8"))
         reports.append((manifest["area"]["name"], code, report_dir, manifest["demo_data"]))
-    year_dir = base.out_dir / str(year)
     write_index(year_dir, year=year, area_name="", period_label=base.period.long_label, demo_notice=reports[0][3],
                 generated_at=datetime.now(timezone.utc).strftime("%d %B %Y %H:%M UTC"),
                 heading=f"Community Safety Strategic Assessments {year}",

@@ -7,7 +7,6 @@ only selects the area's records and turns measures into display objects.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +15,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from . import charts, maps, mdc_icons, measures, narrative, partnership_text, spc, store
+from .text import as_text
 from .config import Period, RunConfig, load_config
 from .findings import write_findings
 from .geography import BRIDGE_DOWNLOAD, Area, Geography, PlacementReport, placement_report
@@ -28,8 +28,9 @@ NOUNS = {"crime": ("crimes", "Recorded crimes"), "asb": ("ASB incidents", "ASB i
 
 
 def esc(text) -> str:
-    """Data strings (ward and area names) shown as text, never as HTML or code."""
-    return html.escape(str(text), quote=False)
+    """Data and params strings (ward, area and crime type names, notes) shown as text, never as
+    markdown, HTML or code: see text.as_text."""
+    return as_text(text)
 
 
 @dataclass
@@ -431,13 +432,13 @@ class CrimeSection:
         lines = [f"SPC charts cover {len(months)} consecutive months, {first} to {last}."]
         main = self.spc_results.get(self.all_label)
         if main is not None:
-            lines.append(f"{self.all_label}: the latest month shows **{main.variation}** variation.")
+            lines.append(f"{esc(self.all_label)}: the latest month shows **{esc(main.variation)}** variation.")
             if main.assurance:
-                lines.append(f"Against the monthly target of {main.target:,.0f}: **{main.assurance}**.")
-            lines.extend(main.notes)
+                lines.append(f"Against the monthly target of {main.target:,.0f}: **{esc(main.assurance)}**.")
+            lines.extend(esc(note) for note in main.notes)
         if self.config.spc_rebase:
-            lines.append(f"Limits are recalculated from: {', '.join(self.config.spc_rebase)} (set in params).")
-        return Markdown(" ".join(esc(line) for line in lines))
+            lines.append(f"Limits are recalculated from: {esc(', '.join(self.config.spc_rebase))} (set in params).")
+        return Markdown(" ".join(lines))
 
     def spc_chart(self):
         result = self.spc_results.get(self.all_label)

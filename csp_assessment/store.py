@@ -40,6 +40,16 @@ TABLES = {
 MANIFEST = "ingest.json"
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: os.umask can only be read by setting it, which must not race other threads.
+UMASK = _read_umask()
+
+
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(temporary path)`` then move the result onto ``path``: never a half-written file.
 
@@ -52,6 +62,8 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        # mkstemp makes the file readable by its owner only; outputs are for sharing, as the umask allows.
+        os.chmod(tmp, 0o666 & ~UMASK)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

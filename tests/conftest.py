@@ -43,3 +43,37 @@ def write_street_file(path: Path, month: str, rows: list[tuple], force: str = "K
                              "On or near High Street" if located else "No Location", lsoa,
                              f"{lsoa} name" if located else "", crime_type, "" if not crime_id else "Under investigation", ""])
     return path
+
+
+# The real files a Medway assessment of January to March 2022 reads (issue 12's repro folder).
+REAL_MONTHS = ("2022-01", "2022-02", "2022-03")
+REAL_POPULATION = "ukpopestimatesmid2020on2021geography.xls"
+
+
+@pytest.fixture
+def real_folder(shared_data, tmp_path) -> Path:
+    """A fresh copy of three Kent street files, the ONS lookups and a mid-year estimates workbook
+    from ../shared/data, in a temporary folder that a test may change as it likes."""
+    import shutil
+
+    folder = tmp_path / "raw"
+    for month in REAL_MONTHS:
+        name = f"{month}/{month}-kent-street.csv"
+        (folder / "police-uk" / month).mkdir(parents=True)
+        shutil.copy(shared_data / "police-uk" / name, folder / "police-uk" / name)
+    (folder / "ons" / "mid-year-estimates").mkdir(parents=True)
+    for name in ("lsoa11-ward17-lad17-lookup.csv", "lad17-csp17-pfa17-lookup.csv"):
+        shutil.copy(shared_data / "ons" / name, folder / "ons" / name)
+    shutil.copy(shared_data / "ons" / "mid-year-estimates" / REAL_POPULATION,
+                folder / "ons" / "mid-year-estimates" / REAL_POPULATION)
+    return folder
+
+
+def count_street_rows(*paths: Path, **where) -> int:
+    """Rows of data.police.uk files counted with the csv module alone (independent of the ingest);
+    ``where`` filters on columns, e.g. count_street_rows(path, **{"Crime type": "Drugs"})."""
+    total = 0
+    for path in paths:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            total += sum(1 for row in csv.DictReader(fh) if all(row[k] == v for k, v in where.items()))
+    return total

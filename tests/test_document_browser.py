@@ -40,7 +40,10 @@ def test_document_loads_in_chromium_with_every_chart(tmp_path, demo_dir):
     html = (report / "strategic-assessment-2017.html").read_text(encoding="utf-8")
     charts = len(re.findall(r'<img alt="Chart: ', html))
     probe_page = tmp_path / "probe.html"
-    probe_page.write_text(html.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
+    # The page forbids scripts (its Content-Security-Policy): the probe copy leaves the policy out to run its own.
+    policy = re.compile(r'<meta[^>]*http-equiv="Content-Security-Policy"[^>]*>')
+    assert policy.search(html)
+    probe_page.write_text(policy.sub("", html).replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
     dom = subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",

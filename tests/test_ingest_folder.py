@@ -1,6 +1,7 @@
 """Ingesting a whole data folder: a changed raw file re-ingests only what it affects."""
 
 import os
+from pathlib import Path
 
 from csp_assessment import store
 from csp_assessment.ingest.folder import ingest_folder
@@ -12,23 +13,45 @@ def _mtimes(processed):
     return {p.name: p.stat().st_mtime_ns for p in processed.glob("*.parquet")}
 
 
-def test_changed_file_reingests_only_its_kind(demo_dir, tmp_path):
-    first = ingest_folder(demo_dir, tmp_path)
+def _linked_copy(source: Path, target: Path) -> Path:
+    """The folder ``source`` as symbolic links, so a test can change one file without touching the rest."""
+    for path in source.rglob("*"):
+        if path.is_file():
+            link = target / path.relative_to(source)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(path)
+    return target
+
+
+def test_changed_file_reingests_only_its_kind_and_touching_changes_nothing(demo_dir, tmp_path):
+    data = _linked_copy(demo_dir, tmp_path / "raw")
+    processed = tmp_path / "processed"
+    first = ingest_folder(data, processed)
     assert not first.reused and first.demo
     assert set(first.rebuilt) >= {"police_uk", "lsoa_ward_lad_lookup", "mid_year_estimates", "fingertips"}
-    before = _mtimes(tmp_path)
+    before = _mtimes(processed)
 
-    assert ingest_folder(demo_dir, tmp_path).reused  # nothing changed: nothing read
+    assert ingest_folder(data, processed).reused  # nothing changed: nothing read
 
-    census = demo_dir / "ons" / "census2011-lsoa-population.csv"
-    os.utime(census, ns=(census.stat().st_atime_ns, census.stat().st_mtime_ns + 10**9))
-    second = ingest_folder(demo_dir, tmp_path)
+    # A file touched but unchanged is not a change: content (size and hash) decides.
+    census = data / "ons" / "census2011-lsoa-population.csv"
+    os.utime(census.resolve(), ns=(census.stat().st_atime_ns, census.stat().st_mtime_ns + 10**9))
+    assert ingest_folder(data, processed).reused
+    assert _mtimes(processed) == before
+
+    text = census.read_text(encoding="utf-8")
+    census.unlink()
+    census.write_text(text.rstrip("\n") + "\n\n", encoding="utf-8")  # same table, other bytes
+    second = ingest_folder(data, processed)
     assert second.rebuilt == ["small_area_population"]
-    after = _mtimes(tmp_path)
+    after = _mtimes(processed)
     assert after["population_lsoa.parquet"] != before["population_lsoa.parquet"]
     assert {k: v for k, v in after.items() if k != "population_lsoa.parquet"} == \
         {k: v for k, v in before.items() if k != "population_lsoa.parquet"}
     assert second.sources == first.sources and second.demo
+
+    forced = ingest_folder(data, processed, force=True)
+    assert not forced.reused and set(forced.rebuilt) == set(first.rebuilt)
 
 
 def test_removed_input_takes_its_table_with_it(demo_dir, tmp_path):

@@ -148,7 +148,7 @@ def test_missing_texts_leave_no_empty_headings(tmp_path):
     source = _document(tmp_path, {"asb.md": "ASB-COMMENT"})
     for absent in ("What we have been doing", "Listening to the public", "Progress on existing priorities"):
         assert absent not in source
-    assert source.count("The partnership&#x27;s commentary") == 1  # ASB's only
+    assert source.count("The partnership's commentary") == 1  # ASB's only
     # the introduction falls back to the params file's statement of purpose
     assert "The purpose of the strategic assessment" in source
     # risers and fallers still come from the findings, the crime picture's own words are optional

@@ -130,7 +130,7 @@ def test_medway_2022_from_the_real_kent_files(shared_data, tmp_path):
     assert "the data cover only Jan 22 – Nov 22" in html
     # no narrative files with the real data: the document leaves those parts out
     document = (report_dir / "strategic-assessment-2022.html").read_text()
-    assert "Listening to the public" not in document and "The partnership&#x27;s commentary" not in document
+    assert "Listening to the public" not in document and "The partnership's commentary" not in document
     assert "The crime picture in context" in document
 
 

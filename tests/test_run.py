@@ -34,6 +34,7 @@ def test_failed_run_keeps_the_previous_report(tmp_path, monkeypatch, demo_dir):
     previous = tmp_path / "reports" / "2017"
     previous.mkdir(parents=True)
     (previous / "index.html").write_text("the previous good report")
+    (previous / "manifest.json").write_text('{"area": {"name": "Medway", "codes": ["E06000035"]}}')
 
     def fail(spec, output, parameters):
         output.parent.mkdir(parents=True, exist_ok=True)

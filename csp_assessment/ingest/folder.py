@@ -7,8 +7,12 @@ wherever they sit below the folder.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import os
 import shutil
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,12 +52,45 @@ def _candidate_files(data_dir: Path) -> list[Path]:
     )
 
 
-def _fingerprint(files: list[Path], data_dir: Path, extra: str = "") -> str:
-    """Changes when any input file is added, removed, resized or touched (or ``extra`` changes)."""
+class ContentHashes:
+    """SHA-256 of every input file, remembered with its size and modification time.
+
+    What decides "changed" is content: a file whose size and time are as remembered keeps its
+    remembered hash (no re-reading); any other file is hashed again, so a file that was only
+    touched (or copied back unchanged) hashes the same and changes nothing.
+    """
+
+    def __init__(self, remembered: dict | None = None):
+        self.remembered = dict(remembered or {})
+        self.seen: dict[str, dict] = {}
+
+    def of(self, path: Path) -> str:
+        stat = path.stat()
+        key = str(path)
+        entry = self.remembered.get(key)
+        if not entry or entry["size"] != stat.st_size or entry["mtime_ns"] != stat.st_mtime_ns:
+            entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _sha256(path)}
+        self.seen[key] = entry
+        return entry["sha256"]
+
+    @property
+    def changed(self) -> bool:
+        return any(self.remembered.get(key) != entry for key, entry in self.seen.items())
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fingerprint(files: list[Path], data_dir: Path, hashes: ContentHashes, extra: str = "") -> str:
+    """Changes when any input file is added, removed, renamed or changes content (or ``extra`` changes)."""
     digest = hashlib.sha256(f"schema={SCHEMA_VERSION}|{extra}".encode())
     for path in files:
-        stat = path.stat()
-        digest.update(f"{path.relative_to(data_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        digest.update(f"{path.relative_to(data_dir)}|{path.stat().st_size}|{hashes.of(path)}\n".encode())
     return digest.hexdigest()
 
 
@@ -104,12 +141,15 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
         demo_roots = []
 
     window = f"months={months[0]}..{months[1]}" if months else "months=all"
-    fingerprint = _fingerprint(files, data_dir, window)
     previous = store.read_manifest(processed_dir) or {}
+    hashes = ContentHashes(previous.get("file_hashes"))
+    fingerprint = _fingerprint(files, data_dir, hashes, window)
     if previous.get("data_dir") != str(data_dir) or previous.get("schema_version") != SCHEMA_VERSION:
         previous = {}  # another folder's or an older layout's tables: nothing to keep
     if (not force and previous.get("fingerprint") == fingerprint
             and all(store.has_table(processed_dir, t) for t in previous.get("tables", []))):
+        if hashes.changed:  # touched files: remember their new times so they are not hashed again
+            store.write_json(processed_dir / store.MANIFEST, {**previous, "file_hashes": hashes.seen})
         return IngestSummary(data_dir, processed_dir, True, previous["demo"], previous["sources"],
                              previous["warnings"])
 
@@ -123,6 +163,7 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
             raise InputError(data_dir, f"no data.police.uk street-level files for {months[0]} to {months[1]}, "
                                        "the months this assessment needs")
     by_kind: dict[str, list[Path]] = {"police_uk": sorted({f.source for f in street_files})}
+    unrecognised_csvs = []
     for path in files:
         if path.suffix.lower() == ".zip":
             if boundaries.sniff(path):  # a zipped shapefile; other zips are police.uk archives
@@ -133,44 +174,121 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
         if path.suffix.lower() in boundaries.SUFFIXES:
             kind = "boundaries" if boundaries.sniff(path) else None
         else:
-            kind = ons.sniff(path) or next((name for name, loader in INDICATOR_INPUTS.items() if loader.sniff(path)),
-                                           None)
+            kind = _kind_of(path)
         if kind:
             by_kind.setdefault(kind, []).append(path)
+        elif path.suffix.lower() == ".csv":
+            unrecognised_csvs.append(path)
     if not by_kind.get("lsoa_ward_lad_lookup"):
+        near = [(path, missing) for path in unrecognised_csvs
+                for missing in [_missing_lookup_columns(path)] if missing]
+        if near:
+            path, missing = near[0]
+            raise InputError(path, f"looks like the ONS LSOA -> ward -> local authority lookup but has no "
+                                   f"{', '.join(missing)} column: restore the column as ONS publishes it "
+                                   "(LSOA11CD, LSOA11NM, WD17CD, WD17NM, LAD17CD, LAD17NM, or another vintage)",
+                             row=1, column=missing[0])
         raise InputError(data_dir, "no ONS LSOA -> ward -> local authority lookup found (a CSV with columns "
                                    "like LSOA11CD, WD17CD, WD17NM, LAD17CD, LAD17NM)")
 
-    kind_prints = {kind: _fingerprint(paths, data_dir, window if kind == "police_uk" else "")
+    kind_prints = {kind: _fingerprint(paths, data_dir, hashes, window if kind == "police_uk" else "")
                    for kind, paths in by_kind.items()}
     old = previous.get("kinds", {})
     sources: dict[str, list[str]] = {}
     warnings_by_kind: dict[str, list[str]] = {}
     rebuilt = []
-    for kind, paths in by_kind.items():
-        kept = old.get(kind)
-        if (not force and kept and kept["fingerprint"] == kind_prints[kind]
-                and all(store.has_table(processed_dir, t) for t in TABLES_BY_KIND[kind])):
-            sources[kind], warnings_by_kind[kind] = kept["sources"], kept["warnings"]
-            continue
-        sources[kind], warnings_by_kind[kind] = _build_kind(kind, paths, processed_dir, months)
-        rebuilt.append(kind)
-    for kind in set(old) - set(by_kind):  # inputs removed from the folder take their tables with them
-        for table in TABLES_BY_KIND.get(kind, ()):
-            (processed_dir / f"{table}.parquet").unlink(missing_ok=True)
+    _clear_leftovers(processed_dir)
+    # Every changed kind is read and validated into a staging folder first; the processed tables are
+    # replaced only when all of them succeeded, so a refused folder leaves the previous tables as they were.
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=_ensure_dir(processed_dir)))
+    try:
+        for kind, paths in by_kind.items():
+            kept = old.get(kind)
+            if (not force and kept and kept["fingerprint"] == kind_prints[kind]
+                    and all(store.has_table(processed_dir, t) for t in TABLES_BY_KIND[kind])):
+                sources[kind], warnings_by_kind[kind] = kept["sources"], kept["warnings"]
+                continue
+            sources[kind], warnings_by_kind[kind] = _build_kind(kind, paths, staging, months)
+            rebuilt.append(kind)
 
-    tables = sorted(t for kind in by_kind for t in TABLES_BY_KIND[kind])
-    demo = bool(demo_roots) and all(_is_under(Path(label.split("!", 1)[0]), demo_roots)
-                                    for label in sources["police_uk"])
-    warnings = notices + [w for kind in by_kind for w in warnings_by_kind[kind]]
+        tables = sorted(t for kind in by_kind for t in TABLES_BY_KIND[kind])
+        demo = bool(demo_roots) and all(_is_under(Path(label.split("!", 1)[0]), demo_roots)
+                                        for label in sources["police_uk"])
+        warnings = notices + [w for kind in by_kind for w in warnings_by_kind[kind]]
+        # Without a manifest the next run reads everything again: so a run stopped half-way through
+        # the replacement below never leaves tables that the manifest says are something else.
+        (processed_dir / store.MANIFEST).unlink(missing_ok=True)
+        for staged in sorted(staging.glob("*.parquet")):
+            os.replace(staged, processed_dir / staged.name)
+        # Inputs no longer in the folder (or another folder's tables) take their tables with them.
+        for table in set(store.TABLES) - set(tables):
+            (processed_dir / f"{table}.parquet").unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     store.write_json(processed_dir / store.MANIFEST, {
         "data_dir": str(data_dir), "fingerprint": fingerprint, "schema_version": SCHEMA_VERSION,
-        "tables": tables, "sources": sources, "warnings": warnings, "demo": demo,
+        "tables": tables, "sources": sources, "warnings": warnings, "demo": demo, "file_hashes": hashes.seen,
         "kinds": {kind: {"fingerprint": kind_prints[kind], "sources": sources[kind],
                          "warnings": warnings_by_kind[kind]} for kind in by_kind},
     })
     _write_readme(processed_dir, tables)
     return IngestSummary(data_dir, processed_dir, False, demo, sources, warnings, rebuilt)
+
+
+STAGING_PREFIX = ".ingest-staging-"
+
+
+@contextmanager
+def _reading(path: Path):
+    """A file that breaks the readers themselves (a truncated workbook makes xlrd fail with an
+    IndexError, an empty one with a TypeError) is damaged: say so, naming it, rather than show
+    the reader's traceback. The loaders' own InputErrors pass through as they are."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (csv.Error, UnicodeError) as exc:
+        raise InputError(path, f"cannot be read as CSV ({exc}): the file is damaged; download it again") from None
+    except Exception as exc:
+        if path.suffix.lower() not in {".xls", ".xlsx", ".xlsm"}:
+            raise
+        raise InputError(path, f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}): the file is "
+                               "truncated or damaged; download it again, or remove it from the data folder") from None
+
+
+def _kind_of(path: Path) -> str | None:
+    """Which input ``path`` is (an ONS kind or an indicator input), or None for a file we do not use."""
+    if path.stat().st_size == 0:
+        raise InputError(path, "the file is empty (0 bytes): download it again, or remove it from the data folder")
+    with _reading(path):
+        return ons.sniff(path) or next((name for name, loader in INDICATOR_INPUTS.items() if loader.sniff(path)), None)
+
+
+def _missing_lookup_columns(path: Path) -> list[str]:
+    """The LSOA -> ward -> local authority lookup columns a CSV lacks, when it has most of them
+    (a renamed column, say); [] for a CSV that is something else altogether."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        first_line = handle.readline(1 << 16)
+    header = [" ".join(cell.split()) for cell in first_line.rstrip("\r\n").split(",")]
+    _, missing, _ = ons.resolve_columns(header, ons._LSOA_LOOKUP)
+    has_lsoa_code = not any(col.field == "lsoa_code" for col in missing)
+    return [col.expected for col in missing] if has_lsoa_code and len(missing) <= 2 else []
+
+
+def _ensure_dir(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _clear_leftovers(processed_dir: Path) -> None:
+    """Remove what a killed ingest left: staging folders and temporary files (the run holds the
+    processed folder's lock, so none of them belongs to a live run)."""
+    if not processed_dir.is_dir():
+        return
+    for leftover in processed_dir.glob(f"{STAGING_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in processed_dir.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
 
 
 def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
@@ -180,7 +298,10 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
     if kind == "police_uk":
         street_files = [f for path in paths for f in police_uk.discover_file(path)
                         if not months or months[0] <= f.month <= months[1]]
-        kept, skipped = police_uk.choose_one_per_month(street_files)
+        distinct, copies = police_uk.set_aside_identical(street_files)
+        warnings += [f"{copy.label} is byte-for-byte the same file as {used.label}; its records were counted once."
+                     for copy, used in copies]
+        kept, skipped = police_uk.choose_one_per_month(distinct)
         warnings += [f"{dup.label} repeats {dup.force} {dup.month}; only {used.label} was counted."
                      for dup, used in skipped]
         # The counts table can hold millions of rows at national scale: DuckDB writes it directly.
@@ -210,22 +331,22 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
         if len(paths) > 1:
             warnings.append(f"Several {kind.replace('_', ' ')} files found; used {paths[-1].name}, ignored "
                             f"{', '.join(p.name for p in paths[:-1])}.")
-        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], ons.read_lad_csp_pfa_lookup(paths[-1]))
+        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], _read(ons.read_lad_csp_pfa_lookup, paths[-1]))
         return [str(paths[-1])], warnings
 
     if kind == "mid_year_estimates":
         order = {p.name: i for i, p in enumerate(paths)}
         # Later releases revise earlier years: keep each area-year from the newest release.
-        table = (pd.concat([ons.read_mid_year_estimates(p) for p in paths], ignore_index=True)
+        table = (pd.concat([_read(ons.read_mid_year_estimates, p) for p in paths], ignore_index=True)
                  .assign(_order=lambda d: d["source_file"].map(order))
                  .sort_values(["area_code", "mid_year", "_order"])
                  .drop_duplicates(["area_code", "mid_year"], keep="last")
                  .drop(columns="_order").reset_index(drop=True))
     elif kind == "small_area_population":
-        table = pd.concat([ons.read_small_area_population(p) for p in paths], ignore_index=True)
+        table = pd.concat([_read(ons.read_small_area_population, p) for p in paths], ignore_index=True)
     else:
         loader = INDICATOR_INPUTS[kind]
-        table = pd.concat([loader.read(p) for p in paths], ignore_index=True).drop_duplicates(loader.KEY, keep="last")
+        table = pd.concat([_read(loader.read, p) for p in paths], ignore_index=True).drop_duplicates(loader.KEY, keep="last")
     store.write_table(processed_dir, TABLES_BY_KIND[kind][0], table)
     return [str(p) for p in paths], warnings
 
@@ -240,7 +361,7 @@ def _lookups_of_every_vintage(paths: list[Path]) -> tuple[pd.DataFrame, list[str
     warnings: list[str] = []
     by_vintage: dict[tuple[str, str, str], tuple[Path, pd.DataFrame]] = {}
     for path in sorted(paths, key=lambda p: (p.name, str(p))):
-        lookup = ons.read_lsoa_ward_lad_lookup(path)
+        lookup = _read(ons.read_lsoa_ward_lad_lookup, path)
         vintage = (lookup.attrs["lsoa_vintage"], lookup.attrs["ward_vintage"], lookup.attrs["lad_vintage"])
         if vintage in by_vintage:
             warnings.append(f"Two LSOA {vintage[0]} to ward {vintage[1]} lookups found; used {path.name}, ignored "
@@ -253,6 +374,11 @@ def _lookups_of_every_vintage(paths: list[Path]) -> tuple[pd.DataFrame, list[str
     return table, warnings
 
 
+def _read(reader, path: Path) -> pd.DataFrame:
+    with _reading(path):
+        return reader(path)
+
+
 def _write_readme(processed_dir: Path, tables: list[str]) -> None:
     lines = ["# Processed tables", "", "Written by the ingest step from the files in the data folder "
              "(see ingest.json for which). Do not edit: rerun the pipeline.", ""]
@@ -263,7 +389,7 @@ def _write_readme(processed_dir: Path, tables: list[str]) -> None:
     store.write_text(processed_dir / "README.md", "\n".join(lines) + "\n")
 
 
-def prepare_data(config) -> IngestSummary:
+def prepare_data(config, *, force: bool = False) -> IngestSummary:
     """Make sure the processed tables reflect ``config.data_dir``; on a fresh clone, make the demo data.
 
     The demo data are generated only into ``data/raw/demo`` of the default data folder: when the
@@ -282,4 +408,5 @@ def prepare_data(config) -> IngestSummary:
         if not police_uk.discover(data_dir):
             generate_demo(demo_dir)
     # Only the months the run uses: the trend window, which holds the comparison period too.
-    return ingest_folder(data_dir, config.processed_dir, months=(str(config.trend[0].start), str(config.period.end)))
+    return ingest_folder(data_dir, config.processed_dir, force=force,
+                         months=(str(config.trend[0].start), str(config.period.end)))

@@ -15,11 +15,13 @@ DuckDB reads the CSVs: it is columnar and multi-threaded, and reads only the col
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -36,6 +38,11 @@ ASB_CRIME_TYPE = "Anti-social behaviour"
 # Columns the measures need or validate; the publisher's other columns (outcome, context) are
 # not read. The site has used these names since the street-level files began.
 REQUIRED_COLUMNS = ("Crime ID", "Month", "Falls within", "Longitude", "Latitude", "LSOA code", "Crime type")
+# Read when present, to check a file holds the force its name says (a copy renamed would count twice).
+REPORTED_BY = "Reported by"
+SOURCE_COLUMN = "csp_source_file"  # DuckDB's column naming the file each row came from
+# No line of a data.police.uk file comes near this; a longer one is a damaged file, named as such.
+MAX_LINE_BYTES = 1 << 20
 # data.police.uk covers England, Wales and Northern Ireland; a point outside this box is a
 # corrupted row (swapped or shifted columns), not a real location.
 LONGITUDE_RANGE = (-8.7, 1.8)
@@ -45,6 +52,25 @@ LOW_MONTH_SHARE = 0.5
 # Street files read per DuckDB pass: about a million rows at a large force's monthly size, which
 # keeps a batch's Crime IDs in memory (see write_street_counts).
 FILES_PER_BATCH = 48
+
+
+# File-name slugs that are not the force's name with "Police"/"Constabulary" taken off.
+FORCE_SLUG_ALIASES = {"btp": "british-transport"}
+
+
+def force_slug(name: str) -> str:
+    """The data.police.uk file-name slug of a force as its files name it: 'Kent Police' -> 'kent',
+    'Devon & Cornwall Police' -> 'devon-and-cornwall', 'Police Service of Northern Ireland' ->
+    'northern-ireland', 'Metropolitan Police Service' -> 'metropolitan'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower().replace("&", " and ")).strip("-")
+    slug = slug.removeprefix("police-service-of-")
+    for suffix in ("-police-service", "-constabulary", "-police"):
+        slug = slug.removesuffix(suffix)
+    return slug
+
+
+def same_force(file_force: str, named: str) -> bool:
+    return FORCE_SLUG_ALIASES.get(file_force, file_force) == force_slug(named)
 
 
 @dataclass(frozen=True)
@@ -109,6 +135,35 @@ def choose_one_per_month(files: list[StreetFile]) -> tuple[list[StreetFile], lis
     return kept, skipped
 
 
+def content_key(f: StreetFile) -> tuple[int, int]:
+    """(size, CRC-32) of a street file's bytes: equal for byte-identical files, whatever their names.
+    Zip archives store both for each member, so members are not read."""
+    if f.member is not None:
+        with zipfile.ZipFile(f.source) as zf:
+            info = zf.getinfo(f.member)
+        return info.file_size, info.CRC
+    crc = 0
+    with open(f.source, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            crc = zlib.crc32(block, crc)
+    return f.source.stat().st_size, crc
+
+
+def set_aside_identical(files: list[StreetFile]) -> tuple[list[StreetFile], list[tuple[StreetFile, StreetFile]]]:
+    """Byte-identical street files are one file under two names (a copy renamed, say): keep the
+    first, so its records are counted once. Returns (kept, [(identical copy, kept instead), ...])."""
+    first_by_content: dict[tuple[int, int], StreetFile] = {}
+    kept, copies = [], []
+    for f in files:
+        key = content_key(f)
+        if key in first_by_content:
+            copies.append((f, first_by_content[key]))
+        else:
+            first_by_content[key] = f
+            kept.append(f)
+    return kept, copies
+
+
 def _read_header(raw: bytes, label: str) -> list[str]:
     if not raw.strip():
         raise InputError(label, "the file is empty: expected a data.police.uk street-level CSV with a header row")
@@ -118,6 +173,12 @@ def _read_header(raw: bytes, label: str) -> list[str]:
         raise InputError(label, "the file is semicolon-delimited: data.police.uk files are comma-separated "
                                 "(was it re-saved by a spreadsheet program?)", row=1)
     header = next(csv.reader(io.StringIO(first_line)))
+    for name in (*REQUIRED_COLUMNS, REPORTED_BY):
+        places = [i + 1 for i, cell in enumerate(header) if cell == name]
+        if len(places) > 1:
+            raise InputError(label, f"the column {name!r} appears {len(places)} times in the header (columns "
+                                    f"{', '.join(map(str, places))}), so which to read is unclear: remove the extra "
+                                    "column, or download the file again", row=1, column=name)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise InputError(
@@ -144,10 +205,15 @@ def _materialise(files: list[StreetFile], workdir: Path) -> tuple[dict[str, Stre
             if f.member is None:
                 path = str(f.source)
             else:
-                zf = open_archives.setdefault(f.source, zipfile.ZipFile(f.source))
                 target = workdir / f"{i:05d}-{PurePosixPath(f.member).name}"
-                with zf.open(f.member) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
+                try:
+                    if f.source not in open_archives:
+                        open_archives[f.source] = zipfile.ZipFile(f.source)
+                    with open_archives[f.source].open(f.member) as src, open(target, "wb") as dst:
+                        shutil.copyfileobj(src, dst)
+                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+                    raise InputError(f.label, f"this member of the zip archive cannot be extracted ({exc}): the "
+                                              "archive is damaged or incomplete; download it again") from None
                 path = str(target)
             with open(path, "rb") as fh:
                 headers[path] = tuple(_read_header(fh.read(64 * 1024), f.label))
@@ -161,18 +227,24 @@ def _materialise(files: list[StreetFile], workdir: Path) -> tuple[dict[str, Stre
 def _scan(headers: dict[str, tuple[str, ...]]) -> tuple[str, list]:
     """SQL reading every file with its own declared header: no type sniffing, all text.
 
-    Files are grouped by header so a file with an extra column still reads by name, without
-    DuckDB's union-by-name, which sniffs every file before reading any.
+    DuckDB is given positional column names (c0, c1, ...), and each column the ingest uses is
+    picked by its position in that file's header: a header with other columns, an empty name, a
+    name that differs only in case, or a name DuckDB reserves ("filename") then reads like any
+    other. Files are grouped by layout so a file with an extra column still reads, without DuckDB's
+    union-by-name, which sniffs every file before reading any.
     """
-    groups: dict[tuple[str, ...], list[str]] = {}
+    groups: dict[tuple[int, tuple[int | None, ...]], list[str]] = {}
     for path, header in headers.items():
-        groups.setdefault(header, []).append(path)
+        positions = tuple(header.index(c) if c in header else None for c in (*REQUIRED_COLUMNS, REPORTED_BY))
+        groups.setdefault((len(header), positions), []).append(path)
     selects, parameters = [], []
-    wanted = ", ".join(f'"{c}"' for c in REQUIRED_COLUMNS)
-    for header, group_paths in groups.items():
-        columns = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in header) + "}"
-        selects.append(f"SELECT filename, {wanted} FROM read_csv(?, header = true, auto_detect = false, "
-                       f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', filename = true)")
+    for (width, positions), group_paths in groups.items():
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+        picked = ", ".join(f'c{i} AS "{name}"' if i is not None else f'NULL::VARCHAR AS "{name}"'
+                           for name, i in zip((*REQUIRED_COLUMNS, REPORTED_BY), positions))
+        selects.append(f"SELECT {SOURCE_COLUMN} AS filename, {picked} FROM read_csv(?, header = true, "
+                       f"auto_detect = false, columns = {columns}, delim = ',', quote = '\"', escape = '\"', "
+                       f"filename = '{SOURCE_COLUMN}', max_line_size = {MAX_LINE_BYTES})")
         parameters.append(group_paths)
     return "(" + " UNION ALL ".join(selects) + ")", parameters
 
@@ -196,13 +268,20 @@ def _diagnose_unreadable(path: str, label: str, reason: str) -> InputError:
             line_no = fh.read(exc.start + 3).count(b"\n") + 1  # +3: the BOM utf-8-sig skipped
         return InputError(label, "the file is not UTF-8 text (data.police.uk files are UTF-8; was it re-saved "
                                  "in another encoding?)", row=line_no)
+    damaged = ("far longer than any data.police.uk record: the file is damaged (an unclosed quote, or data pasted "
+               "into a cell); download it again")
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
-    for row in reader:
-        if len(row) != len(header):
-            last = reader.line_num >= len(text.rstrip("\r\n").splitlines())
-            hint = " — the last line is cut short: the file looks truncated, download it again" if last else ""
-            return InputError(label, f"expected {len(header)} fields, found {len(row)}{hint}", row=reader.line_num)
+    try:
+        header = next(reader, [])
+        for row in reader:
+            if len(row) != len(header):
+                last = reader.line_num >= len(text.rstrip("\r\n").splitlines())
+                hint = " — the last line is cut short: the file looks truncated, download it again" if last else ""
+                return InputError(label, f"expected {len(header)} fields, found {len(row)}{hint}", row=reader.line_num)
+            if sum(map(len, row)) > MAX_LINE_BYTES:
+                return InputError(label, f"a line of {sum(map(len, row)):,} characters is {damaged}", row=reader.line_num)
+    except csv.Error:  # a field beyond the csv module's own limit (128 KB): the same damage
+        return InputError(label, f"a field is {damaged}", row=reader.line_num)
     return InputError(label, f"could not be read as CSV: {reason}")
 
 
@@ -275,31 +354,39 @@ def write_street_counts(files: list[StreetFile], counts_path: Path, memory_limit
             # IDs given twice). Reading the CSVs is most of the cost, so they are read once. Files go
             # in batches so each batch's Crime IDs fit in memory: a national folder would otherwise
             # spill to disk and cost more per row as it grows (duplicates are per file, so exact).
-            batch_paths = list(paths)
-            for start in range(0, len(batch_paths), FILES_PER_BATCH):
-                source, parameters = _scan({p: headers[p] for p in batch_paths[start:start + FILES_PER_BATCH]})
-                into = "CREATE TEMP TABLE grouped AS" if start == 0 else "INSERT INTO grouped"
-                # Only Crime IDs seen more than once are kept from the second grouping.
+            # A month's files stay in one batch, so Crime IDs shared by two files of a month are found.
+            batches: list[list[str]] = []
+            for path in sorted(paths, key=lambda p: (paths[p].month, p)):
+                if (not batches or len(batches[-1]) >= FILES_PER_BATCH) and \
+                        not (batches and paths[batches[-1][-1]].month == paths[path].month):
+                    batches.append([])
+                batches[-1].append(path)
+            for number, batch in enumerate(batches):
+                source, parameters = _scan({p: headers[p] for p in batch})
+                into = "CREATE TEMP TABLE grouped AS" if number == 0 else "INSERT INTO grouped"
+                # Only Crime IDs seen more than once are kept from the second grouping; first_file and
+                # last_file tell an ID repeated within a file from one given by two files of a month.
                 _scan_or_explain(con, f"""
                     {into} SELECT * FROM (
-                    SELECT filename, "Month" AS month, "Falls within" AS falls_within,
+                    SELECT filename, "Month" AS month, "Reported by" AS reported_by, "Falls within" AS falls_within,
                            NULLIF(TRIM("LSOA code"), '') AS lsoa_code, "Crime type" AS crime_type,
                            -- DuckDB hashes NULL to a value too: ASB rows (no Crime ID) must stay NULL
                            CASE WHEN NULLIF(TRIM("Crime ID"), '') IS NOT NULL THEN hash(TRIM("Crime ID")) END
                                AS crime_id_hash,
                            count(*) AS records, count(*) FILTER (WHERE {bad_point}) AS bad_points,
+                           min(filename) AS first_file, max(filename) AS last_file,
                            GROUPING(crime_id_hash) AS is_count_row
                     FROM {source}
-                    GROUP BY GROUPING SETS ((filename, month, falls_within, lsoa_code, crime_type),
-                                            (filename, crime_id_hash))
-                    ) WHERE is_count_row = 1 OR records > 1
+                    GROUP BY GROUPING SETS ((filename, month, reported_by, falls_within, lsoa_code, crime_type),
+                                            (month, crime_id_hash))
+                    ) WHERE is_count_row = 1 OR (records > 1 AND crime_id_hash IS NOT NULL)
                     """, parameters, paths)
             con.execute("CREATE TEMP VIEW counted AS SELECT g.*, fm.file_month, fm.force FROM grouped g "
                         "JOIN file_months fm USING (filename) WHERE is_count_row = 1")
             _check_counted(con, paths)
             duplicates = con.execute(
-                "SELECT filename, sum(records - 1) AS duplicates FROM grouped "
-                "WHERE is_count_row = 0 AND crime_id_hash IS NOT NULL AND records > 1 GROUP BY filename").df()
+                "SELECT first_file AS filename, sum(records - 1) AS duplicates FROM grouped "
+                "WHERE is_count_row = 0 AND first_file = last_file GROUP BY first_file").df()
             con.register("duplicates", duplicates)
             # Each counted row is already one output group (one file per force and month, and every
             # row's month checked against its file's), so no regrouping: only a stable order.
@@ -308,7 +395,10 @@ def write_street_counts(files: list[StreetFile], counts_path: Path, memory_limit
                              FROM counted
                              ORDER BY month, force, falls_within, lsoa_code NULLS FIRST, crime_type)
                         TO ? (FORMAT parquet, COMPRESSION zstd)""")
-            atomic_write(counts_path, lambda tmp_path: con.execute(copy, [str(tmp_path)]))
+            try:
+                atomic_write(counts_path, lambda tmp_path: con.execute(copy, [str(tmp_path)]))
+            except duckdb.IOException as exc:  # a full disk, say: a file-system failure like any other
+                raise OSError(errno.EIO, str(exc).splitlines()[0], str(counts_path)) from None
             report = con.execute(
                 f"""
                 SELECT c.filename, any_value(c.file_month) AS month, any_value(c.force) AS force,
@@ -348,6 +438,11 @@ def _scan_or_explain(con: duckdb.DuckDBPyConnection, sql: str, parameters: list,
         raise InputError("the street-level files", f"could not be read as CSV: {reason}") from exc
 
 
+def _has_reported_by(path: str) -> bool:
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+        return REPORTED_BY in next(csv.reader(fh), [])
+
+
 def _check_counted(con: duckdb.DuckDBPyConnection, paths: dict[str, StreetFile]) -> None:
     """Stop on rows that would put records in the wrong period or place, naming file, line and column."""
     bad_month = con.execute("SELECT filename, file_month FROM counted WHERE month IS DISTINCT FROM file_month "
@@ -369,6 +464,28 @@ def _check_counted(con: duckdb.DuckDBPyConnection, paths: dict[str, StreetFile])
         raise InputError(paths[path].label, f"coordinate {row.get(column)!r} is not a number within the UK "
                          f"(longitude {lon_lo} to {lon_hi}, latitude {lat_lo} to {lat_hi})",
                          row=line_no, column=column)
+    wrong_force = con.execute(
+        "SELECT DISTINCT filename, force, coalesce(reported_by, falls_within) AS named FROM counted "
+        "WHERE coalesce(reported_by, falls_within) IS NOT NULL ORDER BY filename").fetchall()
+    for path, force, named in wrong_force:
+        # British Transport Police files give the territorial force in "Falls within": only "Reported by" counts.
+        if same_force(force, named) or (force == "btp" and not _has_reported_by(path)):
+            continue
+        column = REPORTED_BY if _has_reported_by(path) else "Falls within"
+        line_no, _ = _first_row(path, paths[path].label, lambda r: r.get(column) == named)
+        raise InputError(paths[path].label, f"the file's name says force '{force}' but its records are {column} "
+                         f"{named!r}: a copy of another force's file under this name would count its records "
+                         "twice. Remove the file, or give it the name data.police.uk gave it", row=line_no,
+                         column=column)
+    shared = con.execute(
+        "SELECT first_file, last_file, any_value(month) AS month, count(*) AS ids FROM grouped "
+        "WHERE is_count_row = 0 AND first_file <> last_file GROUP BY first_file, last_file "
+        "ORDER BY first_file, last_file LIMIT 1").fetchall()
+    if shared:
+        first, last, month, ids = shared[0]
+        raise InputError(paths[last].label, f"{ids:,} of its Crime IDs for {month} are also in {paths[first].label}: "
+                         "the same records under two names would be counted twice. Keep the one data.police.uk "
+                         "published and remove the other", column="Crime ID")
     missing_type = con.execute("SELECT filename FROM counted WHERE crime_type IS NULL OR TRIM(crime_type) = '' "
                                "LIMIT 1").fetchall()
     if missing_type:
