@@ -401,3 +401,19 @@ def check_placement(report: PlacementReport, warn_pct: float, stop_pct: float, d
                                              f"{stop_pct:g}% of the area's records cannot be placed (unplaced_records: "
                                              "stop_pct in params).")
     return [f"{area_name}: {report.warning()}"] if report.is_loud(warn_pct) else []
+
+
+def partnerships_of(force: str, lookup: pd.DataFrame) -> list[str]:
+    """CSP codes of a police force area named as people name it ('Kent', 'Kent Police', 'kent'),
+    as a run's ``--area Kent`` reads it."""
+    def plain(name: str) -> str:
+        name = name.lower().strip()
+        for suffix in (" police service", " constabulary", " police"):
+            name = name.removesuffix(suffix)
+        return name
+
+    members = lookup[lookup["pfa_name"].map(plain) == plain(force)]
+    if members.empty:
+        raise ConfigError(f"'{force}' is neither an ONS area code nor a police force area in the lookup; forces: "
+                          f"{', '.join(sorted(lookup['pfa_name'].unique()))}")
+    return sorted(members["csp_code"].unique())

@@ -35,7 +35,7 @@ from .priority_report import build_priority_report
 from .execute import NOTEBOOK_DIR, SectionFailed, check_kernels_can_start, execute_section
 from .export import export_section, write_index
 from . import geography
-from .geography import Geography, placement_report
+from .geography import Geography, partnerships_of, placement_report
 from .ingest.folder import IngestSummary, prepare_data
 from .measures import present_local_authorities
 from .sections import SECTIONS, SectionSpec
@@ -391,19 +391,7 @@ def partnerships_of_force(processed_dir: Path, force: str) -> list[str]:
     if not store.has_table(processed_dir, "area_lookup"):
         raise ConfigError(f"'{force}' is not an ONS code, and no local authority -> CSP -> police force lookup is "
                           "in the data folder to read it as a police force name")
-    lookup = store.read_table(processed_dir, "area_lookup")
-
-    def plain(name: str) -> str:
-        name = name.lower().strip()
-        for suffix in (" police service", " constabulary", " police"):
-            name = name.removesuffix(suffix)
-        return name
-
-    members = lookup[lookup["pfa_name"].map(plain) == plain(force)]
-    if members.empty:
-        raise ConfigError(f"'{force}' is neither an ONS area code nor a police force area in the lookup; forces: "
-                          f"{', '.join(sorted(lookup['pfa_name'].unique()))}")
-    return sorted(members["csp_code"].unique())
+    return partnerships_of(force, store.read_table(processed_dir, "area_lookup"))
 
 
 def main_many(year: int, areas: list[str], progress: Progress | None = None, *, force: bool = False,

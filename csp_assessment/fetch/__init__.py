@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..demo import DEMO_MARKER
 from ..errors import ConfigError, InputError
+from ..geography import partnerships_of
 from ..ingest import ons as ons_input
 from . import fingertips, lsoa_points, ons, police_uk
 from .files import MANIFEST_NAME, Ready, default_cache_dir, place, read_manifest, sha256
@@ -300,7 +301,7 @@ def fetch(config, *, only: list[str] | None = None, via: str | None = None, mirr
                               "data folder")
         # Codes given beside the names stay; the params file's own area gives way to the names.
         codes = [] if config.area_from_params else list(config.area_codes)
-        codes += [c for name in force_names for c in police_uk.partnerships_of(name, area_lookup)]
+        codes += [c for name in force_names for c in partnerships_of(name, area_lookup)]
         run.config = config = replace(config, area_codes=tuple(dict.fromkeys(codes)))
         log(f"fetch: {', '.join(force_names)}: partnerships {', '.join(config.area_codes)}")
     lad_codes = list(config.area_codes)

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 from urllib.parse import urlsplit
 
+from ..provenance import sha256_file as sha256
 from .http import Client, FetchError, NotFound
 from .sources import mirrored
 from .verify import Lacking, check_csv_header, check_file, check_mentions
@@ -239,14 +240,6 @@ def read_manifest(data_dir: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return {"files": {}}
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def place(ready: list[Ready], data_dir: Path, mirror: str | None) -> list[str]:

@@ -49,22 +49,6 @@ def force_id(pfa_name: str, sources: dict) -> str:
     return re.sub(r"-(police|constabulary)$", "", slug)
 
 
-def partnerships_of(force: str, lookup: pd.DataFrame) -> list[str]:
-    """CSP codes of a police force area named as people name it ('Kent', 'Kent Police', 'kent'),
-    as a run's ``--area Kent`` reads it."""
-    def plain(name: str) -> str:
-        name = name.lower().strip()
-        for suffix in (" police service", " constabulary", " police"):
-            name = name.removesuffix(suffix)
-        return name
-
-    members = lookup[lookup["pfa_name"].map(plain) == plain(force)]
-    if members.empty:
-        raise ConfigError(f"'{force}' is neither an ONS area code nor a police force area in the lookup; forces: "
-                          f"{', '.join(sorted(lookup['pfa_name'].unique()))}")
-    return sorted(members["csp_code"].unique())
-
-
 def forces_for(area_codes: tuple[str, ...], lookup: pd.DataFrame, sources: dict) -> dict[str, str]:
     """{force id: force area name} of the forces covering ``area_codes`` (local authority or CSP codes),
     from the local authority -> CSP -> police force area lookup."""

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from .. import store
 from ..demo import DEMO_MARKER
 from ..errors import InputError
+from ..provenance import sha256_file
 from . import boundaries, fingertips, moj, ons, partners, police_uk, priority_scores
 
 # Bump when the processed tables change shape, so an old store is rebuilt rather than misread.
@@ -69,21 +70,13 @@ class ContentHashes:
         key = str(path)
         entry = self.remembered.get(key)
         if not entry or entry["size"] != stat.st_size or entry["mtime_ns"] != stat.st_mtime_ns:
-            entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _sha256(path)}
+            entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256_file(path)}
         self.seen[key] = entry
         return entry["sha256"]
 
     @property
     def changed(self) -> bool:
         return any(self.remembered.get(key) != entry for key, entry in self.seen.items())
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fingerprint(files: list[Path], data_dir: Path, hashes: ContentHashes, extra: str = "") -> str:
