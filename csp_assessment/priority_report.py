@@ -10,7 +10,6 @@ escaped: nothing in a theme's or measure's name can become markup.
 from __future__ import annotations
 
 import base64
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,13 +22,14 @@ from .findings import read_findings
 from .priorities import (PROVISIONAL, PriorityAssessment, assess_priorities, load_priority_scores,
                          methodology_markdown, progress_on_priorities, progress_table_for_readers,
                          ranked_table_for_readers, risk_capacity_chart)
+from .text import as_text
 
 # escape=True: a theme label in params is shown as text, never as markup.
 _markdown = mistune.create_markdown(escape=True, plugins=["table"])
 
 
 def _e(value) -> str:
-    return html.escape(str(value), quote=True)
+    return as_text(value)  # as the rest of the document shows data and params strings
 
 
 def _table(frame: pd.DataFrame, caption: str, css: str) -> str:
