@@ -20,15 +20,17 @@ from csp_assessment.errors import ConfigError, InputError, describe_os_error
 from csp_assessment.execute import SectionFailed
 from csp_assessment.export import ExportError
 from csp_assessment.runlock import DEFAULT_WAIT_SECONDS
-from csp_assessment.run import main, main_many
+from csp_assessment.run import AreasFailed, main, main_many
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--year", required=True, help="assessment year; reads params/<year>.yaml")
     parser.add_argument("--area", help="ONS local authority code (e.g. E06000035) or Community Safety "
-                                       "Partnership code (e.g. E22000352); several, comma-separated, or a police "
-                                       "force name (e.g. Kent: all its partnerships) give one report each; "
+                                       "Partnership code (e.g. E22000352); several, comma-separated, a police "
+                                       "force name (e.g. Kent: all its partnerships), a region name or code "
+                                       "(e.g. 'South East', E12000008), or all (every partnership the data "
+                                       "folder has police records for) give one report each; "
                                        "default: the params file's area")
     parser.add_argument("--data", help="folder holding the publishers' files (default: data/raw, where the "
                                        "demo data are made on first run)")
@@ -39,7 +41,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sections", help="comma-separated sections to run, in order (default: params)")
     parser.add_argument("--force", action="store_true",
                         help="rerun every section, even those whose inputs, notebook and params are unchanged")
-    parser.add_argument("--workers", type=int, help="sections run at once (default: one per CPU core)")
+    parser.add_argument("--workers", type=int, help="worker processes of the run's own Dask cluster: sections, "
+                                                     "exports and documents computed at once (default: one per "
+                                                     "CPU core)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                        help="send the sections, exports and documents to an existing Dask cluster instead; its "
+                             "workers must import this package and see the data, processed and reports folders "
+                             "under the same paths")
     parser.add_argument("--wait", type=float, default=DEFAULT_WAIT_SECONDS / 60, metavar="MINUTES",
                         help="how long to wait for another run using the same reports or processed folder "
                              f"(default {DEFAULT_WAIT_SECONDS // 60:.0f}; 0: refuse at once)")
@@ -105,17 +113,17 @@ def cli(argv: list[str] | None = None) -> int:
     try:
         if len(areas) > 1 or (areas and not AREA_CODE.match(areas[0].upper())):
             main_many(args.year, areas, force=args.force, workers=args.workers, wait_seconds=args.wait * 60,
-                      **options)
+                      scheduler=args.scheduler, **options)
         else:
             main(load_config(args.year, area=areas[0] if areas else None, **options),
-                 force=args.force, workers=args.workers, wait_seconds=args.wait * 60)
+                 force=args.force, workers=args.workers, wait_seconds=args.wait * 60, scheduler=args.scheduler)
     except (ConfigError, InputError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a read-only or full reports folder, a file where a folder should be, ...
         print(f"error: {describe_os_error(exc)}", file=sys.stderr)
         return 2
-    except SectionFailed as exc:
+    except (SectionFailed, AreasFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -27,6 +27,9 @@ class SectionFailed(Exception):
     error: str
     notebook: Path  # the partly executed notebook, to open and read
 
+    def __reduce__(self):  # sent back from a Dask worker: a dataclass exception does not pickle by itself
+        return (SectionFailed, (self.section, self.cell, self.error, self.notebook))
+
     def __str__(self) -> str:
         where = f"cell {self.cell}" if self.cell else "before any cell ran"
         return f"section '{self.section}' failed in {where}: {self.error}\n  partly executed notebook: {self.notebook}"

@@ -1,7 +1,9 @@
 """The yearly run: ingest -> section notebooks (papermill) -> exports -> index and manifest.
 
-- Sections run in parallel (one worker per core by default), each executed then exported by the
-  same worker; the report keeps the params' section order.
+- Sections, their exports and the document are Dask tasks (engine.py): on an embedded LocalCluster
+  of one worker process per core by default, or on an existing cluster (``scheduler``). Several
+  areas (``main_many``) share one ingest and one cluster, and run side by side; a failed area is
+  reported and the others finish. The report keeps the params' section order.
 - A section whose notebook, parameters, input data, package code and params files are all
   unchanged since the last successful run is not executed again: its outputs are carried over
   (``force=True`` reruns everything). An unchanged rerun executes nothing.
@@ -20,15 +22,17 @@ import os
 import shutil
 import sys
 import time
-import multiprocessing
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import replace
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import partnership_text, provenance, store
 from .config import AREA_CODE, RunConfig, load_config, with_area
-from .errors import ConfigError
+from .areas import select_areas
+from .engine import Engine, end_with_parent
+from .errors import ConfigError, InputError
 from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
 from .document import export_document, write_document_notebook
 from .priority_report import build_priority_report
@@ -43,6 +47,9 @@ from .sections import SECTIONS, SectionSpec
 MANIFEST = "manifest.json"
 DOCUMENT = "document"  # its key sits beside the sections' in the manifest
 PRIORITIES = "priorities.json"
+AREAS_SUMMARY = "areas.json"  # a run of several areas: what became of each
+_DRIVER_CHARTS = threading.Lock()  # the run's own process draws the priority charts; matplotlib is not thread-safe
+_end_with_parent = end_with_parent  # each embedded Dask worker ends with its run (engine.py)
 
 
 class Progress:
@@ -59,6 +66,21 @@ class Progress:
         print(line, file=self.stream, flush=True)
 
 
+class AreaProgress(Progress):
+    """One area's lines in a run of several: kept for its own run log, and shown in the run's
+    progress with the area's code (areas run side by side, so their lines interleave)."""
+
+    def __init__(self, parent: Progress, code: str):
+        self.parent, self.code = parent, code
+        self.start = parent.start
+        self.lines = []
+        self.stream = parent.stream
+
+    def __call__(self, message: str) -> None:
+        self.lines.append(f"[{time.perf_counter() - self.start:7.1f}s] {message}")
+        self.parent(f"{self.code}  {message}")
+
+
 def _notebook_parameters(config: RunConfig, findings_dir: Path) -> dict:
     """Only plain values: papermill writes them into the notebook as Python literals."""
     return {
@@ -72,10 +94,25 @@ def _notebook_parameters(config: RunConfig, findings_dir: Path) -> dict:
     }
 
 
+_PLACED: dict[tuple[str, str], tuple[Geography, object]] = {}
+_PLACED_LOCK = threading.Lock()
+
+
+def _placed_counts(processed_dir: Path):
+    """(Geography, police counts placed in it) of the processed tables, read once per set of tables:
+    the areas of a run share them."""
+    key = (str(Path(processed_dir).resolve()), store.read_manifest(processed_dir)["fingerprint"])
+    with _PLACED_LOCK:
+        if key not in _PLACED:
+            _PLACED.clear()
+            geo = Geography(processed_dir)
+            _PLACED[key] = (geo, geo.place(store.read_table(processed_dir, "police_counts")))
+        return _PLACED[key]
+
+
 def resolve_area(config: RunConfig) -> RunConfig:
     """Fill the area's names from the ONS lookups; an unknown code stops the run here, listing what exists."""
-    geo = Geography(config.processed_dir)
-    placed = geo.place(store.read_table(config.processed_dir, "police_counts"))
+    geo, placed = _placed_counts(config.processed_dir)
     present = present_local_authorities(placed.assign(lsoa_code=placed["report_lsoa"]), geo.lsoa_lookup)
     area = geo.resolve(config.area_codes, present)
     return with_area(config, area.name, area.partnership_name)
@@ -84,8 +121,7 @@ def resolve_area(config: RunConfig) -> RunConfig:
 def check_placement(config: RunConfig, progress: Progress) -> None:
     """Say in the run log when the area's police records cannot all be placed; stop the run when
     too many cannot (a wrong headline is worse than none)."""
-    geo = Geography(config.processed_dir)
-    placed = geo.place(store.read_table(config.processed_dir, "police_counts"))
+    geo, placed = _placed_counts(config.processed_dir)
     area = geo.resolve(config.area_codes)
     months = sorted(set(config.period.months) | set(config.comparison.months))
     report = placement_report(geo, placed, area.lad_codes, months)
@@ -128,9 +164,14 @@ def _ingest(config: RunConfig, progress: Progress, force: bool = False) -> Inges
 
 
 def _timed(function, *args, **kwargs):
-    """Run ``function`` (in a worker process) and say how long it took: (result, seconds)."""
+    """Run ``function`` (in a Dask worker) and say how long it took: (result, seconds)."""
     start = time.perf_counter()
     return function(*args, **kwargs), time.perf_counter() - start
+
+
+def _export_executed(executed: tuple[Path, float], out_dir: Path, **options):
+    """A Dask task: export the notebook a section's execution task made, (paths, seconds)."""
+    return _timed(export_section, executed[0], out_dir, **options)
 
 
 def _keep_failed_run(failure: SectionFailed, config: RunConfig, progress: Progress, staging: Path,
@@ -185,41 +226,31 @@ def _check_report_belongs_to_area(final_dir: Path, config: RunConfig) -> None:
                       f"--out, or remove {final_dir} first")
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End the export processes now (an interrupted or failed run), rather than after their work."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _end_with_parent(parent_pid: int) -> None:
-    """Run in each export process: end it when the run that started it has ended (even if killed)."""
-    import threading
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="end-with-run", daemon=True).start()
+def _engine(config: RunConfig, progress: Progress, workers: int | None, scheduler: str | None) -> Engine:
+    return Engine(scheduler, workers, {"data folder": config.data_dir, "processed folder": config.processed_dir,
+                                       "reports folder": config.out_dir}, say=progress)
 
 
 def main(config: RunConfig, progress: Progress | None = None, *, force: bool = False,
-         workers: int | None = None, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> Path:
+         workers: int | None = None, wait_seconds: float = DEFAULT_WAIT_SECONDS, scheduler: str | None = None) -> Path:
     """Run the assessment described by ``config``; return the report folder.
 
-    Holds the reports and processed folders' locks for the whole run: one run at a time per folder."""
+    Holds the reports and processed folders' locks for the whole run: one run at a time per folder.
+    The sections run as Dask tasks: on ``workers`` local worker processes (default one per core), or
+    on the cluster whose scheduler is at ``scheduler``."""
     progress = progress or Progress()
     _check_workers(workers)
-    with exclusive_run({"reports": config.out_dir, "processed tables": config.processed_dir}, progress, wait_seconds):
-        return _run_area(config, progress, force=force, workers=workers)
+    with exclusive_run({"reports": config.out_dir, "processed tables": config.processed_dir}, progress, wait_seconds), \
+            _engine(config, progress, workers, scheduler) as engine:
+        return _run_area(config, progress, force=force, engine=engine)
 
 
-def _run_area(config: RunConfig, progress: Progress, *, force: bool, workers: int | None,
-              ingest_force: bool | None = None) -> Path:
+def _run_area(config: RunConfig, progress: Progress, *, force: bool, engine: Engine,
+              ingest: IngestSummary | None = None, priority: int = 0) -> Path:
+    """One area's report; ``ingest`` when the run of several areas has already made the tables."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    ingest = _ingest(config, progress, force if ingest_force is None else ingest_force)
+    ingest = ingest or _ingest(config, progress, force)
     timings["ingest"] = time.perf_counter() - started
     config = resolve_area(config)
     progress(f"area     {config.area_name} ({', '.join(config.area_codes)}), {config.period.long_label}")
@@ -258,7 +289,7 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, workers: in
 
     try:
         return _build_report(config, progress, ingest, specs, keys, reusable, parameters, timings,
-                             staging, final_dir, failed_dir, workers, text, document_key)
+                             staging, final_dir, failed_dir, engine, text, document_key, priority)
     except SectionFailed:
         raise  # its partial output was kept in the -failed folder, to read
     except BaseException:
@@ -268,8 +299,8 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, workers: in
 
 def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, specs: list[SectionSpec],
                   keys: dict[str, str], reusable: set[str], parameters: dict, timings: dict[str, float],
-                  staging: Path, final_dir: Path, failed_dir: Path, workers: int | None,
-                  text: partnership_text.PartnershipText, document_key: str) -> Path:
+                  staging: Path, final_dir: Path, failed_dir: Path, engine: Engine,
+                  text: partnership_text.PartnershipText, document_key: str, priority: int = 0) -> Path:
     findings_dir = staging / "findings"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -283,66 +314,69 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
 
     run_parameters = {**parameters, "findings_dir": str(findings_dir)}
 
-    workers = workers or os.cpu_count() or 1
     to_run = [spec for spec in specs if spec.key not in reusable]
     if to_run:
         check_kernels_can_start()
-    # Notebooks run in kernels of their own, so threads suffice to run them side by side; printing
-    # (nbconvert and WeasyPrint) is pure Python, so it goes to processes to use every core. "spawn"
-    # because forking a process that is running threads can deadlock.
-    exports = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=_end_with_parent, initargs=(os.getpid(),))
-
-    def run_section(spec: SectionSpec) -> tuple[float, Future]:
-        t0 = time.perf_counter()
-        executed = execute_section(spec, _section_outputs(spec, staging)["notebook"], run_parameters)
-        progress(f"section  {spec.title}: executed in {time.perf_counter() - t0:.1f}s")
-        return time.perf_counter() - t0, exports.submit(
-            _timed, export_section, executed, staging, title=f"{spec.title} — {config.area_name}",
-            subtitle=f"{config.title} · {config.period.long_label}", demo_notice=ingest.demo)
-
+    # Every notebook, its exports and the document are Dask tasks (see engine.py); the exports of a
+    # section start as soon as it has executed, the document once every section has.
+    label = config.report_subdir or ",".join(config.area_codes)
+    subtitle = f"{config.title} · {config.period.long_label}"
+    executions = {spec.key: engine.submit(f"{label} {spec.key} execute", _timed, execute_section, spec,
+                                          _section_outputs(spec, staging)["notebook"], run_parameters,
+                                          priority=priority)
+                  for spec in to_run}
+    exported = {spec.key: engine.submit(f"{label} {spec.key} export", _export_executed, executions[spec.key],
+                                        staging, title=f"{spec.title} — {config.area_name}", subtitle=subtitle,
+                                        demo_notice=ingest.demo, priority=priority)
+                for spec in to_run}
+    tasks = [*executions.values(), *exported.values()]
     generated_at = datetime.now(timezone.utc)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(to_run) or 1))) as pool:
-            futures = {spec.key: pool.submit(run_section, spec) for spec in to_run}
-            failure: SectionFailed | None = None
-            exported: dict[str, Future] = {}
-            for spec in to_run:  # report order: the first failing section in params order is the one named
-                try:
-                    timings[f"notebook {spec.key}"], exported[spec.key] = futures[spec.key].result()
-                except SectionFailed as exc:
-                    failure = failure or exc
+        failure: SectionFailed | None = None
+        for spec in to_run:  # report order: the first failing section in params order is the one named
+            try:
+                _, timings[f"notebook {spec.key}"] = executions[spec.key].result()
+                progress(f"section  {spec.title}: executed in {timings[f'notebook {spec.key}']:.1f}s")
+            except SectionFailed as exc:
+                failure = failure or exc
         if failure:
-            exports.shutdown(cancel_futures=True)  # let running exports finish before the folder moves
+            engine.settle(tasks)  # let running exports finish before the folder moves
             _keep_failed_run(failure, config, progress, staging, failed_dir, final_dir)
             raise failure
 
         # The document needs every section executed, not exported: it is printed alongside them.
         inputs = provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files"))
-        priorities = build_priority_report(config, findings_dir)
-        if priorities is not None:
-            # the ranking as data, beside the findings, for analysts and for next year's progress
-            store.write_json(staging / PRIORITIES, priorities.as_json())
-            if priorities.assessment.provisional:
-                progress("warning  priorities are provisional: no scores from the partnership for "
-                         f"{', '.join(priorities.assessment.ranked.loc[lambda t: t['provisional'], 'theme'])}")
-        notebook = write_document_notebook(staging, config, specs,
-                                           {s.key: _section_outputs(s, staging)["notebook"] for s in specs},
-                                           inputs, demo=ingest.demo, generated_at=generated_at.strftime("%d %B %Y"),
-                                           text=text, priorities=priorities)
-        document_job = exports.submit(_timed, export_document, notebook, staging,
-                                      f"{config.title} — {config.area_name}", ingest.demo)
+        with _DRIVER_CHARTS:  # matplotlib is not thread-safe, and several areas are prepared at once
+            priorities = build_priority_report(config, findings_dir)
+            if priorities is not None:
+                # the ranking as data, beside the findings, for analysts and for next year's progress
+                store.write_json(staging / PRIORITIES, priorities.as_json())
+                if priorities.assessment.provisional:
+                    progress("warning  priorities are provisional: no scores from the partnership for "
+                             f"{', '.join(priorities.assessment.ranked.loc[lambda t: t['provisional'], 'theme'])}")
+            notebook = write_document_notebook(staging, config, specs,
+                                               {s.key: _section_outputs(s, staging)["notebook"] for s in specs},
+                                               inputs, demo=ingest.demo,
+                                               generated_at=generated_at.strftime("%d %B %Y"),
+                                               text=text, priorities=priorities)
+        document_job = engine.submit(f"{label} document", _timed, export_document, notebook, staging,
+                                     f"{config.title} — {config.area_name}", ingest.demo, priority=priority)
+        tasks.append(document_job)
         for spec in to_run:
             _, timings[f"export {spec.key}"] = exported[spec.key].result()
             progress(f"export   {spec.title}: HTML (reviewers), HTML with code (analysts), PDF "
                      f"in {timings[f'export {spec.key}']:.1f}s")
         document, timings["document"] = document_job.result()
         progress(f"document {document['html'].name} and {document['pdf'].name} in {timings['document']:.1f}s")
-    except BaseException:
-        _stop_workers(exports)
+    except SectionFailed:
         raise
-    finally:
-        exports.shutdown(cancel_futures=True)
+    except Exception:
+        engine.cancel(tasks)
+        engine.settle(tasks)  # nothing of this area still writing into the staging folder it removes
+        raise
+    except BaseException:
+        engine.cancel(tasks)  # Ctrl-C: the embedded cluster is closed with the run
+        raise
 
     progress("index    writing index.html and manifest.json")
     sections = [{"title": f"{config.title} (the whole document)", "html": document["html"], "pdf": document["pdf"],
@@ -394,44 +428,142 @@ def partnerships_of_force(processed_dir: Path, force: str) -> list[str]:
     return partnerships_of(force, store.read_table(processed_dir, "area_lookup"))
 
 
+class AreasFailed(Exception):
+    """Some areas of a run of several failed (the others finished): the message names them."""
+
+
+@dataclass
+class AreaResult:
+    code: str
+    name: str = ""
+    failed: str = ""  # the error, on one line; empty when the area's report is in place
+    seconds: float = 0.0
+    report_dir: Path | None = None
+    demo: bool = False
+
+
+class AreasProgress:
+    """Areas done / total, with the elapsed time and an estimate of the time remaining."""
+
+    def __init__(self, total: int, progress: Progress):
+        self.total, self.progress = total, progress
+        self.started = time.perf_counter()
+        self.done = self.failed = 0
+        self._lock = threading.Lock()
+
+    def finished(self, result: AreaResult) -> None:
+        with self._lock:
+            self.done += 1
+            self.failed += bool(result.failed)
+            elapsed = time.perf_counter() - self.started
+            remaining = elapsed / self.done * (self.total - self.done)
+            what = f"FAILED {result.code}: {result.failed}" if result.failed else f"{result.code} {result.name}"
+            self.progress(f"areas    {self.done}/{self.total} done{f' ({self.failed} failed)' if self.failed else ''}"
+                          f" — {_duration(elapsed)} elapsed, about {_duration(remaining)} remaining — {what}")
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else \
+        f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and not isinstance(exc, InputError):
+        from .errors import describe_os_error
+        return describe_os_error(exc)
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return text if isinstance(exc, (ConfigError, InputError, SectionFailed)) else f"{type(exc).__name__}: {text}"
+
+
 def main_many(year: int, areas: list[str], progress: Progress | None = None, *, force: bool = False,
-              workers: int | None = None, wait_seconds: float = DEFAULT_WAIT_SECONDS, **options) -> Path:
-    """Several areas in one invocation: ``areas`` are ONS codes or police force names (meaning all
-    the force's partnerships). The ingest runs once; each area reports into
-    ``reports/<year>/<area code>/``; ``reports/<year>/index.html`` lists them."""
+              workers: int | None = None, wait_seconds: float = DEFAULT_WAIT_SECONDS, scheduler: str | None = None,
+              **options) -> Path:
+    """Several areas in one invocation: ``areas`` are ONS codes, police force names, region names or
+    codes, or ``all`` (see areas.py). The ingest runs once; the areas run side by side as Dask tasks,
+    each reporting into ``reports/<year>/<area code>/``; ``reports/<year>/index.html`` lists them.
+    A failed area does not stop the others: AreasFailed names the failed ones at the end."""
     progress = progress or Progress()
     _check_workers(workers)
     base = load_config(year, **options)
-    with exclusive_run({"reports": base.out_dir, "processed tables": base.processed_dir}, progress, wait_seconds):
-        return _run_areas(year, areas, base, progress, force=force, workers=workers, **options)
+    with exclusive_run({"reports": base.out_dir, "processed tables": base.processed_dir}, progress, wait_seconds), \
+            _engine(base, progress, workers, scheduler) as engine:
+        return _run_areas(year, areas, base, progress, force=force, engine=engine, **options)
 
 
 def _run_areas(year: int, areas: list[str], base: RunConfig, progress: Progress, *, force: bool,
-               workers: int | None, **options) -> Path:
+               engine: Engine, **options) -> Path:
     year_dir = base.out_dir / str(year)
     if (year_dir / MANIFEST).exists():  # one area's report: the areas' folders and index would go into it
         area = json.loads((year_dir / MANIFEST).read_text(encoding="utf-8")).get("area", {})
         raise ConfigError(f"{year_dir} holds the report for {area.get('name', 'one area')}; a run of several areas "
                           f"would write its areas' reports and index into it. Give another reports folder with --out, "
                           f"or remove {year_dir} first")
-    _ingest(base, progress, force)
-    codes: list[str] = []
-    for area in areas:
-        found = [area.upper()] if AREA_CODE.match(area.upper()) else partnerships_of_force(base.processed_dir, area)
-        codes += [code for code in found if code not in codes]
+    ingest = _ingest(base, progress, force)
+    selection = select_areas(areas, base.processed_dir)
+    codes = selection.codes
+    if selection.skipped:
+        progress(f"skipped  {len(selection.skipped)} partnerships of the lookup: no police records for them in "
+                 f"{base.data_dir}: {', '.join(f'{code} {name}' for code, name in selection.skipped)}")
     progress(f"areas    {len(codes)}: {', '.join(codes)}")
-    reports = []
-    for code in codes:
-        config = replace(load_config(year, area=code, **options), report_subdir=code)
-        report_dir = _run_area(config, progress, force=force, workers=workers, ingest_force=False)
-        manifest = json.loads((report_dir / MANIFEST).read_text(encoding="utf-8"))
-        reports.append((manifest["area"]["name"], code, report_dir, manifest["demo_data"]))
-    write_index(year_dir, year=year, area_name="", period_label=base.period.long_label, demo_notice=reports[0][3],
-                generated_at=datetime.now(timezone.utc).strftime("%d %B %Y %H:%M UTC"),
-                heading=f"Community Safety Strategic Assessments {year}",
-                sections=[{"title": f"{name} ({code})", "links": [
-                    ("Assessment", folder / f"strategic-assessment-{year}.html"),
-                    ("PDF", folder / f"strategic-assessment-{year}.pdf"),
-                    ("All reports", folder / "index.html")]} for name, code, folder, _ in reports])
-    progress(f"done     {len(reports)} areas — open {year_dir / 'index.html'}")
+    if engine.scheduler:
+        engine.client  # connect now: how many areas to prepare at once depends on the cluster's size
+    tracker = AreasProgress(len(codes), progress)
+
+    def run_one(index: int, code: str) -> AreaResult:
+        started = time.perf_counter()
+        result = AreaResult(code)
+        try:
+            config = replace(load_config(year, area=code, **options), report_subdir=code)
+            report_dir = _run_area(config, AreaProgress(progress, code), force=force, engine=engine, ingest=ingest,
+                                   priority=len(codes) - index)  # the first areas first: they finish first
+            manifest = json.loads((report_dir / MANIFEST).read_text(encoding="utf-8"))
+            result.name, result.report_dir, result.demo = manifest["area"]["name"], report_dir, manifest["demo_data"]
+        except Exception as exc:  # the area failed; the others go on
+            result.failed = _one_line(exc)
+        result.seconds = time.perf_counter() - started
+        tracker.finished(result)
+        return result
+
+    # Each area is prepared (keys, staging folder, document notebook, manifest) here and computed by
+    # the cluster; one more area in preparation than the cluster has threads keeps every worker busy.
+    pool = ThreadPoolExecutor(max_workers=min(len(codes), engine.slots + 1), thread_name_prefix="area")
+    try:
+        results = [future.result() for future in [pool.submit(run_one, i, code) for i, code in enumerate(codes)]]
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        engine.close()  # Ctrl-C: stop the cluster's work now; each area removes its staging folder
+        raise
+    finally:
+        pool.shutdown()
+
+    done = [r for r in results if not r.failed]
+    failed = [r for r in results if r.failed]
+    year_dir.mkdir(parents=True, exist_ok=True)
+    if done:
+        write_index(year_dir, year=year, area_name="", period_label=base.period.long_label, demo_notice=done[0].demo,
+                    generated_at=datetime.now(timezone.utc).strftime("%d %B %Y %H:%M UTC"),
+                    heading=f"Community Safety Strategic Assessments {year}",
+                    sections=[{"title": f"{r.name} ({r.code})", "links": [
+                        ("Assessment", r.report_dir / f"strategic-assessment-{year}.html"),
+                        ("PDF", r.report_dir / f"strategic-assessment-{year}.pdf"),
+                        ("All reports", r.report_dir / "index.html")]} for r in done])
+    progress(f"summary  {len(results)} areas: {len(done)} done, {len(failed)} failed"
+             f"{f', {len(selection.skipped)} skipped (no police records)' if selection.skipped else ''}")
+    width = max(len(r.name) for r in results) if done else 4
+    progress(f"         {'area':<10} {'result':<7} {'seconds':>8}  {'partnership':<{width}}  error")
+    for r in results:
+        progress(f"         {r.code:<10} {'FAILED' if r.failed else 'done':<7} {r.seconds:>8.1f}  {r.name:<{width}}  "
+                 f"{r.failed}".rstrip())
+    store.write_json(year_dir / AREAS_SUMMARY, {
+        "areas": [{"code": r.code, "name": r.name, "result": "failed" if r.failed else "done", "error": r.failed,
+                   "seconds": round(r.seconds, 2)} for r in results],
+        "skipped_no_police_records": [{"code": code, "name": name} for code, name in selection.skipped],
+    })
+    (year_dir / "run.log").write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
+    if failed:
+        raise AreasFailed(f"{len(failed)} of {len(results)} areas failed: "
+                          f"{', '.join(f'{r.code} ({r.failed})' for r in failed)}; the other areas' reports are in "
+                          f"{year_dir}, and {year_dir / AREAS_SUMMARY} lists what became of each")
+    progress(f"done     {len(done)} areas — open {year_dir / 'index.html'}")
     return year_dir
