@@ -11,3 +11,4 @@ python benchmarks/bench_yearly_run.py
 python benchmarks/make_national_data.py --months 12 60
 python benchmarks/bench_ingest.py --months 12 60 --repeat 2
 python benchmarks/bench_areas.py
+python benchmarks/bench_national.py --months 12
