@@ -107,7 +107,7 @@ class Engine:
 
         started = time.perf_counter()
         self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                     dashboard_address=None, silence_logs=logging.ERROR)
+                                     dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(self._cluster)
         client.register_plugin(_end_with_run_plugin(os.getpid()))
         self.say(f"dask     embedded cluster: {self.workers} worker process{'es' if self.workers > 1 else ''}, "
