@@ -152,9 +152,10 @@ def main() -> None:
         if len(mine) >= 2:
             # seconds per additional area between the smallest and each larger run: constant if linear
             base = mine[0]
-            steps = [f"{(r['seconds'] - base['seconds']) / (r['areas'] - base['areas']):.1f}" for r in mine[1:]]
+            steps = [f"{(r['seconds'] - base['seconds']) / (r['areas'] - base['areas']):.1f} (to {r['areas']})"
+                     for r in mine[1:]]
             growth.append(f"- {workers} worker(s): seconds per additional area beyond {base['areas']}: "
-                          f"{', '.join(f'{s} (to {r['areas']})' for s, r in zip(steps, mine[1:]))} — "
+                          f"{', '.join(steps)} — "
                           "equal numbers mean time linear in the number of areas")
     text = "\n\n".join([
         f"# National scale: --area all on the embedded Dask cluster ({manifest['forces']} forces x "

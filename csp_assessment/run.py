@@ -29,9 +29,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import partnership_text, provenance, store
-from .config import AREA_CODE, RunConfig, load_config, with_area
+from .config import RunConfig, load_config, with_area
 from .areas import select_areas
-from .engine import Engine, end_with_parent
+from .engine import Engine
 from .errors import ConfigError, InputError
 from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
 from .document import export_document, write_document_notebook
@@ -49,7 +49,6 @@ DOCUMENT = "document"  # its key sits beside the sections' in the manifest
 PRIORITIES = "priorities.json"
 AREAS_SUMMARY = "areas.json"  # a run of several areas: what became of each
 _DRIVER_CHARTS = threading.Lock()  # the run's own process draws the priority charts; matplotlib is not thread-safe
-_end_with_parent = end_with_parent  # each embedded Dask worker ends with its run (engine.py)
 
 
 class Progress:

@@ -369,7 +369,7 @@ def test_export_processes_end_when_their_run_is_killed(tmp_path):
     code = textwrap.dedent("""
         import multiprocessing, os, time
         from concurrent.futures import ProcessPoolExecutor
-        from csp_assessment.run import _end_with_parent
+        from csp_assessment.engine import end_with_parent as _end_with_parent
         if __name__ == "__main__":
             pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                        initializer=_end_with_parent, initargs=(os.getpid(),))
