@@ -149,7 +149,8 @@ class Engine:
             raise ConfigError(f"--scheduler {self.scheduler}: " + "; ".join(problems) + ". Workers must import the "
                               "same package and see the data, processed and reports folders under the same paths "
                               "(a shared file system)")
-        self.say(f"dask     cluster {self.scheduler}: {len(answers)} workers, {self.slots} threads")
+        self.say(f"dask     cluster {self.scheduler}: {len(answers)} workers, "
+                 f"{sum(client.nthreads().values())} threads")
         return client
 
     @property
