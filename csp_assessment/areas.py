@@ -29,7 +29,7 @@ from . import store
 from .config import AREA_CODE
 from .errors import ConfigError
 from .geography import Geography, partnerships_of
-from .measures import present_local_authorities
+from .stats.measures import present_local_authorities
 
 ALL = "all"
 
