@@ -24,6 +24,29 @@ def demo_dir(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def demo_tables_once(demo_dir, tmp_path_factory) -> Path:
+    """The processed tables of the 2017 demo run (its months), ingested once for the whole session."""
+    from csp_assessment.config import load_config
+    from csp_assessment.ingest.folder import prepare_data
+
+    folder = tmp_path_factory.mktemp("demo-tables") / "processed"
+    prepare_data(load_config(2017, data_dir=demo_dir, processed_dir=folder))
+    return folder
+
+
+@pytest.fixture
+def demo_processed(demo_tables_once, tmp_path) -> Path:
+    """A fresh copy of the 2017 demo run's processed tables in ``tmp_path / "processed"``: a run of
+    the 2017 demo assessment into it reuses them instead of reading the demo data again (the ingest
+    itself is tested in test_ingest_*). The test may change the copy as it likes."""
+    import shutil
+
+    target = tmp_path / "processed"
+    shutil.copytree(demo_tables_once, target)
+    return target
+
+
 @pytest.fixture
 def shared_data() -> Path:
     if not (SHARED_DATA / "police-uk").is_dir():
