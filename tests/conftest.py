@@ -14,14 +14,20 @@ STREET_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude"
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory) -> Path:
-    """The synthetic demo data, generated once for the whole test session. Tests may touch file
-    times or move a file and put it back, but must not change any file's contents."""
+def demo_files(tmp_path_factory) -> tuple[Path, list[Path]]:
+    """The synthetic demo data, generated once for the whole test session: (folder, the files
+    generate_demo says it wrote)."""
     from csp_assessment.demo import generate_demo
 
     folder = tmp_path_factory.mktemp("demo") / "raw"
-    generate_demo(folder)
-    return folder
+    return folder, generate_demo(folder)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(demo_files) -> Path:
+    """The synthetic demo data, generated once for the whole test session. Tests may touch file
+    times or move a file and put it back, but must not change any file's contents."""
+    return demo_files[0]
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +39,25 @@ def demo_tables_once(demo_dir, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo-tables") / "processed"
     prepare_data(load_config(2017, data_dir=demo_dir, processed_dir=folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def demo_tables(demo_dir, tmp_path_factory):
+    """``demo_tables(target)``: the processed tables of ``ingest_folder(demo_dir)`` (every month),
+    read once for the session and copied into ``target``, so a test's own ``ingest_folder(demo_dir,
+    target)`` reuses them instead of reading the demo data again. Returns ``target``."""
+    import shutil
+
+    from csp_assessment.ingest.folder import ingest_folder
+
+    once = tmp_path_factory.mktemp("demo-tables-all") / "processed"
+    ingest_folder(demo_dir, once)
+
+    def copy_to(target: Path) -> Path:
+        shutil.copytree(once, target)
+        return target
+
+    return copy_to
 
 
 @pytest.fixture

@@ -31,11 +31,12 @@ def _cell(body: str) -> str:
 
 
 def _document(chapter_pages: int = 2) -> str:
-    """A cover (page 1), contents (page 2) and three chapters of ``chapter_pages`` pages each, the
-    last an annex: by hand, the chapters start on pages 3, 3 + n and 3 + 2n."""
+    """A cover (page 1), contents (page 2) and four chapters of ``chapter_pages`` pages each, the
+    last two annexes: by hand, the chapters start on pages 3, 3 + n, 3 + 2n and 3 + 3n."""
     filler = "".join(f'<p style="break-before: page">Page {i + 2} of the chapter.</p>' for i in range(chapter_pages - 1))
     chapters = [("first", "First chapter", "csp-chapter"), ("second", "Second chapter", "csp-chapter"),
-                ("annex-a", "Annex A: Charts", "csp-chapter csp-annex")]
+                ("annex-a", "Annex A: Charts", "csp-chapter csp-annex"),
+                ("annex-b", "Annex B: Sources", "csp-chapter csp-annex")]
     toc = "".join(f'<li><a class="csp-toc" href="#{a}">{t}</a></li>' for a, t, _ in chapters)
     body = (_cell('<div class="csp-demo-banner">Synthetic demonstration data</div>'
                   '<h1 class="csp-cover-title csp-title">Strategic Assessment 2017</h1>')
@@ -55,7 +56,7 @@ def test_print_copy_spells_out_running_strings_and_loads_nothing_remote():
     assert '@top-center { content: "Strategic Assessment 2017"; }' in head
     assert '@bottom-left { content: "Synthetic demonstration data"; }' in head
     assert '@page csp-annex-0 { @top-center { content: "Annex A: Charts"; } }' in head
-    assert ".jp-Cell:has(h1#annex-a) ~ .jp-Cell { page: csp-annex-0; }" in head
+    assert ".jp-Cell.jp-Cell:has(h1#annex-a), .jp-Cell:has(h1#annex-a) ~ .jp-Cell { page: csp-annex-0; }" in head
     assert "Content-Security-Policy" in head and "img-src data: file:" in head and "http:" not in head
     assert '<span>Second chapter</span><span class="csp-toc-dots"></span><span>5</span>' in copy
 
@@ -72,18 +73,20 @@ def test_chromium_pdf_has_contents_page_numbers_running_title_and_notice(tmp_pat
     page.write_text(_document(chapter_pages=2), encoding="utf-8")
     pdf = html_to_pdf(page, tmp_path / "document.pdf")
     pages = _pages(pdf)
-    assert len(pages) == 8  # cover, contents, 3 chapters of 2 pages
+    assert len(pages) == 10  # cover, contents, 4 chapters of 2 pages
     assert "Creator" in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     contents = pages[1]
-    # chapters start on pages 3, 5 and 7, counted by hand above
+    # chapters start on pages 3, 5, 7 and 9, counted by hand above
     assert any(line.startswith("1. First chapter") and line.endswith(" 3") for line in contents), contents
     assert any(line.startswith("2. Second chapter") and line.endswith(" 5") for line in contents), contents
     assert any(line.startswith("3. Annex A: Charts") and line.endswith(" 7") for line in contents), contents
+    assert any(line.startswith("4. Annex B: Sources") and line.endswith(" 9") for line in contents), contents
     for number, lines in enumerate(pages, start=1):
-        assert f"Page {number} of 8" in " ".join(lines)
+        assert f"Page {number} of 10" in " ".join(lines)
         assert "Synthetic demonstration data" in lines[-1] or "Synthetic demonstration data" in lines[-2]
         # the running title: the document's, then the annex's from its first page on
-        assert lines[0] == ("Annex A: Charts" if number >= 7 else "Strategic Assessment 2017"), (number, lines[0])
+        title = "Annex B: Sources" if number >= 9 else "Annex A: Charts" if number >= 7 else "Strategic Assessment 2017"
+        assert lines[0] == title, (number, lines[0])
     assert not list(tmp_path.glob(".document-print-*"))  # the print copy is removed
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from csp_assessment.demo import DEMO_MARKER, generate_demo
+from csp_assessment.demo import DEMO_MARKER
 
 MEDWAY = "E06000035"
 POLICE_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
@@ -38,9 +38,8 @@ def financial_year(month: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Path, list[Path]]:
-    out = tmp_path_factory.mktemp("demo")
-    return out, generate_demo(out)
+def demo(demo_files) -> tuple[Path, list[Path]]:
+    return demo_files  # generated once for the session (conftest)
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +124,7 @@ def test_generate_demo_returns_every_file_written_sorted(demo):
     assert "synthetic" in (out / "README.md").read_text(encoding="utf-8").lower()
 
 
+@pytest.mark.slow  # a second whole generation, in a process of its own
 def test_second_run_through_the_command_line_is_byte_identical(demo, tmp_path):
     out, paths = demo
     result = subprocess.run([sys.executable, "-m", "csp_assessment.demo", str(tmp_path)],

@@ -18,9 +18,9 @@ from csp_assessment.sections import SECTIONS
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory, demo_dir):
+def demo_run(tmp_path_factory, demo_dir, demo_tables):
     """Every section's findings as the 2017 demo run records them (made in-process, through JSON)."""
-    processed = tmp_path_factory.mktemp("priorities") / "processed"
+    processed = demo_tables(tmp_path_factory.mktemp("priorities") / "processed")
     config = load_config(2017, data_dir=demo_dir, processed_dir=processed)
     ingest = ingest_folder(config.data_dir, config.processed_dir)
     findings = {}

@@ -104,7 +104,9 @@ def print_copy(page: str, contents_pages: dict[str, int] | None = None) -> str:
     for i, (anchor, heading) in enumerate(_annexes(page)):
         # A named page per annex: its heading is the running title from its first page on.
         rules.append(f"@page csp-annex-{i} {{ @top-center {{ content: {_css_string(heading)}; }} }}")
-        rules.append(f".jp-Cell:has(h1#{anchor}), .jp-Cell:has(h1#{anchor}) ~ .jp-Cell {{ page: csp-annex-{i}; }}")
+        # Both selectors weigh the same, so a later annex's rule wins over an earlier annex's "~".
+        rules.append(f".jp-Cell.jp-Cell:has(h1#{anchor}), .jp-Cell:has(h1#{anchor}) ~ .jp-Cell "
+                     f"{{ page: csp-annex-{i}; }}")
     head = (f'<meta http-equiv="Content-Security-Policy" content="{PRINT_POLICY}">'
             f"<style>{chr(10).join(rules)}</style>")
     page = re.sub(r"<head[^>]*>", lambda m: m.group(0) + head, page, count=1)
