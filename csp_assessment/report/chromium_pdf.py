@@ -94,7 +94,9 @@ def print_copy(page: str, contents_pages: dict[str, int] | None = None) -> str:
     title = _first_text(page, "csp-title")
     demo = _first_text(page, "csp-demo-banner")
     rules = ["*, *::before, *::after { -webkit-print-color-adjust: exact; print-color-adjust: exact; }",
-             "@page { " + (f"@top-center {{ content: {_css_string(title)}; }} " if title else "")
+             # Chromium rounds A4 and its margins to whole pixels, which can let the right-hand edge
+             # of a line reach half a point into the 15 mm margin: keep a millimetre clear instead.
+             "@page { margin-right: 16mm; " + (f"@top-center {{ content: {_css_string(title)}; }} " if title else "")
              + (f"@bottom-left {{ content: {_css_string(demo)}; }} " if demo else "") + "}",
              # leader() and target-counter() are not Chromium's: dots and numbers are spelled out below
              "a.csp-toc::after { content: none !important; }",
@@ -107,9 +109,11 @@ def print_copy(page: str, contents_pages: dict[str, int] | None = None) -> str:
         # Both selectors weigh the same, so a later annex's rule wins over an earlier annex's "~".
         rules.append(f".jp-Cell.jp-Cell:has(h1#{anchor}), .jp-Cell:has(h1#{anchor}) ~ .jp-Cell "
                      f"{{ page: csp-annex-{i}; }}")
-    head = (f'<meta http-equiv="Content-Security-Policy" content="{PRINT_POLICY}">'
-            f"<style>{chr(10).join(rules)}</style>")
-    page = re.sub(r"<head[^>]*>", lambda m: m.group(0) + head, page, count=1)
+    # The policy first, before anything it governs; the rules last, so they win over the page's own.
+    policy = f'<meta http-equiv="Content-Security-Policy" content="{PRINT_POLICY}">'
+    page = re.sub(r"<head[^>]*>", lambda m: m.group(0) + policy, page, count=1)
+    style = f"<style>{chr(10).join(rules)}</style>"
+    page = page.replace("</head>", style + "</head>", 1) if "</head>" in page else style + page
 
     def number(match: re.Match) -> str:
         anchor, label = match.group(1), match.group(2)
