@@ -27,9 +27,12 @@ from test_ingest_health import FINGERTIPS_HEADER, fingertips_row, write_csv
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """This module's working folder (processed tables, executed notebooks, findings)."""
-    return tmp_path_factory.mktemp("indicator-sections")
+def demo(tmp_path_factory, demo_tables_once) -> Path:
+    """This module's working folder (executed notebooks, findings, and a copy of the session's
+    processed demo tables, which the notebooks reuse rather than reading the demo data again)."""
+    root = tmp_path_factory.mktemp("indicator-sections")
+    shutil.copytree(demo_tables_once, root / "processed")
+    return root
 
 
 def execute(stem: str, data_dir: Path, root: Path) -> tuple[dict, str]:

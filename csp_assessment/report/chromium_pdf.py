@@ -26,7 +26,9 @@ import html
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -37,6 +39,28 @@ TIMEOUT_SECONDS = 600
 
 PRINT_POLICY = ("default-src 'none'; script-src 'none'; object-src 'none'; img-src data: file:; "
                 "font-src data: file:; style-src 'unsafe-inline' file:; base-uri 'none'; form-action 'none'")
+
+
+def _libc_prctl():
+    """prctl on Linux (to tie the browser's life to its caller's), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _libc_prctl()  # looked up once here: the child after fork only calls it
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_caller() -> None:
+    """In the browser process before it starts: end it when the export process printing it ends
+    (a killed or stopped run ends its export processes, and so its printing too)."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class ChromiumFailed(RuntimeError):
@@ -136,7 +160,7 @@ def _chromium_print(chromium: str, source: Path, target: Path, workdir: Path) ->
         command.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, preexec_fn=_end_with_caller if _PRCTL else None)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ChromiumFailed(f"{chromium}: {exc}") from exc
     if done.returncode != 0 or not target.exists() or not target.read_bytes()[:5] == b"%PDF-":
