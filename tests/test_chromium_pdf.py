@@ -61,9 +61,9 @@ def test_print_copy_spells_out_running_strings_and_loads_nothing_remote():
     assert '<span>Second chapter</span><span class="csp-toc-dots"></span><span>5</span>' in copy
 
 
-def test_a_quote_in_the_title_cannot_end_the_css_string():
-    page = _document().replace("Strategic Assessment 2017", 'The "best" area \\ 2017')
-    assert '@top-center { content: "The \\"best\\" area \\\\ 2017"; }' in chromium_pdf.print_copy(page)
+def test_a_quote_in_the_title_cannot_end_the_css_string_nor_the_style():
+    page = _document().replace("Strategic Assessment 2017", 'The "best" area \\ &lt;/style&gt; 2017')
+    assert '@top-center { content: "The \\"best\\" area \\\\ \\3C /style> 2017"; }' in chromium_pdf.print_copy(page)
 
 
 @needs_chromium

@@ -95,7 +95,8 @@ def _first_text(page: str, css_class: str) -> str | None:
 
 
 def _css_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    # "<" escaped too, so no text can close the <style> element it is written into
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3C ") + '"'
 
 
 def _annexes(page: str) -> list[tuple[str, str]]:
@@ -135,7 +136,7 @@ def print_copy(page: str, contents_pages: dict[str, int] | None = None) -> str:
                      f"{{ page: csp-annex-{i}; }}")
     # The policy first, before anything it governs; the rules last, so they win over the page's own.
     policy = f'<meta http-equiv="Content-Security-Policy" content="{PRINT_POLICY}">'
-    page = re.sub(r"<head[^>]*>", lambda m: m.group(0) + policy, page, count=1)
+    page = re.sub(r"<head(\s[^>]*)?>", lambda m: m.group(0) + policy, page, count=1)
     style = f"<style>{chr(10).join(rules)}</style>"
     page = page.replace("</head>", style + "</head>", 1) if "</head>" in page else style + page
 
