@@ -23,5 +23,7 @@ SECTIONS: dict[str, SectionSpec] = {
         SectionSpec("substance_misuse", "03_substance_misuse.ipynb", "Substance misuse", "substance_misuse"),
         SectionSpec("reoffending", "04_reoffending.ipynb", "Re-offending", "reoffending"),
         SectionSpec("mental_health", "05_mental_health.ipynb", "Mental health", "mental_health"),
+        SectionSpec("violence_domestic_abuse", "06_violence_domestic_abuse.ipynb", "Domestic abuse and violent crime",
+                    "violence_domestic_abuse"),
     )
 }
