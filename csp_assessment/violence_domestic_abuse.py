@@ -26,7 +26,7 @@ from .config import RunConfig, load_config
 from .findings import write_findings
 from .ingest import ons_domestic_abuse
 from .ingest.folder import IngestSummary, prepare_data
-from .indicators import (INPUT_NAMES, IndicatorSection, Measure, _series, fmt_value, where_to_get)
+from .indicators import INPUT_NAMES, IndicatorSection, Measure, _series, where_to_get
 from .intervals import wilson_interval
 from .narrative import is_missing
 from .section import CrimeSection, DataNote, esc, notes_markdown, styled_table, use_vector_charts
