@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from csp_assessment.errors import InputError
-from csp_assessment.indicators import Measure, _series
+from csp_assessment.sections.indicators import Measure, _series
 from csp_assessment.ingest import ons_domestic_abuse, partners
-from csp_assessment.significance import two_proportion_test
-from csp_assessment.violence_domestic_abuse import VIOLENCE, _repeat_counts
+from csp_assessment.stats.significance import two_proportion_test
+from csp_assessment.sections import open_section
+from csp_assessment.sections.violence_domestic_abuse import VIOLENCE, _repeat_counts
 
 TITLE = ("Table 9: Domestic abuse-related crimes recorded by the police, rate per 1,000 population, by police force "
          "area, England and Wales")
@@ -174,10 +175,8 @@ def csv_violence_counts(demo_dir: Path, months: list[str]) -> int:
 
 @pytest.fixture(scope="module")
 def section(demo_dir, tmp_path_factory):
-    from csp_assessment.violence_domestic_abuse import open_violence_domestic_abuse
-
-    return open_violence_domestic_abuse(data_dir=demo_dir,
-                                        processed_dir=tmp_path_factory.mktemp("violence") / "processed")
+    return open_section("violence_domestic_abuse", data_dir=demo_dir,
+                        processed_dir=tmp_path_factory.mktemp("violence") / "processed")
 
 
 def months(first: str, n: int = 12) -> list[str]:
@@ -229,11 +228,9 @@ def test_domestic_abuse_figures_from_the_demo_files(section, demo_dir):
 def test_missing_domestic_abuse_inputs_are_named(demo_dir, tmp_path):
     import shutil
 
-    from csp_assessment.violence_domestic_abuse import open_violence_domestic_abuse
-
     raw = tmp_path / "raw"
     shutil.copytree(demo_dir, raw, ignore=shutil.ignore_patterns("health-justice", "ons-domestic-abuse"))
-    section = open_violence_domestic_abuse(data_dir=raw, processed_dir=tmp_path / "processed")
+    section = open_section("violence_domestic_abuse", data_dir=raw, processed_dir=tmp_path / "processed")
     found = section.findings()
     missing = " ".join(found["missing_inputs"])
     assert "No ONS domestic abuse-related crime rates by police force area are in the data folder" in missing

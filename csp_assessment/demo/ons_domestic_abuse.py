@@ -1,6 +1,7 @@
 """Synthetic demonstration input for the domestic abuse section: the ONS "Domestic abuse in England
 and Wales" data tool's table of domestic abuse-related crimes per 1,000 population by police force
-area, saved as CSV with its title lines (the layout ``ingest/ons_domestic_abuse.py`` documents).
+area, saved as CSV with its title lines (the layout ``ingest/ons_domestic_abuse.py`` documents). Found by ``generate_demo`` through
+``write_demo``.
 
 Its own random stream (``numpy.random.default_rng([seed, 15002])``), so every other demo file is
 the same with or without it. The rates are invented: Kent's in the proportions of Medway's
@@ -31,8 +32,9 @@ AREAS = (
 )
 
 
-def write_domestic_abuse_demo(out_dir: Path, seed: int = 2017) -> list[Path]:
-    """Write ``ons-domestic-abuse/<FILE_NAME>`` into ``out_dir``; return the files written."""
+def write_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> list[Path]:
+    """Write ``ons-domestic-abuse/<FILE_NAME>`` into ``out_dir``; return the files written. The data
+    tool's layout has not changed, so ``formats`` changes nothing here."""
     rng = np.random.default_rng([seed, STREAM])
     folder = Path(out_dir) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)

@@ -10,28 +10,27 @@ Two kinds of figures, in one section as the seeds assess them:
   attendance) and, when its table is in the data folder, the ONS "Domestic abuse in England and
   Wales" data tool: domestic abuse-related crimes per 1,000 population in the area's police force
   area beside England's. The share of victims who are repeat victims is compared year on year with
-  a two-proportion z-test (significance.py).
+  a two-proportion z-test (stats/significance.py).
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown
 
-from . import indicator_charts, narrative
-from .config import RunConfig, load_config
-from .findings import write_findings
-from .ingest import ons_domestic_abuse
-from .ingest.folder import IngestSummary, prepare_data
+from ..config import RunConfig
+from ..ingest import ons_domestic_abuse
+from ..ingest.folder import IngestSummary
+from ..report import indicator_charts, narrative
+from ..report.narrative import is_missing
+from ..stats.intervals import wilson_interval
+from ..stats.significance import ProportionChange, two_proportion_test
+from . import SectionSpec
+from .base import DataNote, Section, esc, styled_table
+from .crime import CrimeSection
 from .indicators import INPUT_NAMES, IndicatorSection, Measure, _series, where_to_get
-from .intervals import wilson_interval
-from .narrative import is_missing
-from .section import CrimeSection, DataNote, esc, notes_markdown, styled_table, use_vector_charts
-from .sections import SectionSpec
-from .significance import ProportionChange, two_proportion_test
 
 KEY = "violence_domestic_abuse"
 SPEC = SectionSpec(KEY, "06_violence_domestic_abuse.ipynb", "Domestic abuse and violent crime", KEY)
@@ -68,8 +67,7 @@ class DomesticAbuseFigures(IndicatorSection):
 
     def __init__(self, spec: SectionSpec, config: RunConfig, ingest: IngestSummary, violence: ViolenceRecords):
         # Not IndicatorSection.__init__: the police records are the violence section's, already placed.
-        self.spec, self.config, self.ingest = spec, config, ingest
-        self.key = spec.key
+        Section.__init__(self, spec, config, ingest)
         self.crime = violence
         self.area, self.area_name = violence.area, violence.area_name
         self.end_year = config.period.end.year
@@ -263,11 +261,16 @@ def _p_text(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-class ViolenceDomesticAbuseSection:
-    """Violence and sexual offences (police records) and domestic abuse (partners, ONS) for one area."""
+class ViolenceDomesticAbuseSection(Section):
+    """Violence and sexual offences (police records) and domestic abuse (partners, ONS) for one area.
+
+    A notebook asks ``section.violence`` (a :class:`ViolenceRecords`, the crime section's views) and
+    ``section.domestic_abuse`` (a :class:`DomesticAbuseFigures`, the indicator sections' views) for
+    their tables and charts; this object gives what the two share: heading, summary, commentary,
+    data notes and the findings."""
 
     def __init__(self, spec: SectionSpec, config: RunConfig, ingest: IngestSummary):
-        self.spec, self.config, self.ingest = spec, config, ingest
+        super().__init__(spec, config, ingest)
         self.violence = ViolenceRecords(spec, config, ingest)
         self.domestic_abuse = DomesticAbuseFigures(spec, config, ingest, self.violence)
         self.area_name = self.violence.area_name
@@ -275,12 +278,6 @@ class ViolenceDomesticAbuseSection:
     # ---- shared parts --------------------------------------------------------------------------
     def heading(self) -> Markdown:
         return self.violence.heading()
-
-    def commentary(self) -> Markdown:
-        return self.violence.commentary()
-
-    def commentary_status(self) -> Markdown:
-        return self.violence.commentary_status()
 
     def missing_inputs_note(self) -> Markdown:
         return self.domestic_abuse.missing_inputs_note()
@@ -300,9 +297,6 @@ class ViolenceDomesticAbuseSection:
         notes += [n for n in extra if n.text not in seen and not seen.add(n.text)]
         return notes
 
-    def data_notes_markdown(self) -> Markdown:
-        return notes_markdown(self.data_notes())
-
     # ---- findings for the summary, the document and the priority scoring -----------------------
     def findings(self) -> dict:
         found = self.violence.findings()
@@ -318,18 +312,6 @@ class ViolenceDomesticAbuseSection:
             "data_notes": [n.text for n in self.data_notes()],
         })
         return found
-
-    def save_findings(self, findings_dir: str | Path | None) -> Path | None:
-        return write_findings(findings_dir, self.spec.key, self.findings()) if findings_dir else None
-
-
-def open_violence_domestic_abuse(*, year: int = 2017, area=None, data_dir=None, period_from=None, period_to=None,
-                                 processed_dir=None, out_dir=None) -> ViolenceDomesticAbuseSection:
-    """Open the section as the pipeline would run it; ingests the data folder first if it changed."""
-    use_vector_charts()
-    config = load_config(year, area=area, data_dir=data_dir, period_from=period_from, period_to=period_to,
-                         processed_dir=processed_dir, out_dir=out_dir)
-    return ViolenceDomesticAbuseSection(SPEC, config, prepare_data(config))
 
 
 SPECS = (SPEC,)
