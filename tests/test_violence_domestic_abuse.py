@@ -8,6 +8,7 @@ the section's own code.
 from __future__ import annotations
 
 import csv
+import shutil
 import math
 from pathlib import Path
 
@@ -174,9 +175,10 @@ def csv_violence_counts(demo_dir: Path, months: list[str]) -> int:
 
 
 @pytest.fixture(scope="module")
-def section(demo_dir, tmp_path_factory):
-    return open_section("violence_domestic_abuse", data_dir=demo_dir,
-                        processed_dir=tmp_path_factory.mktemp("violence") / "processed")
+def section(demo_dir, demo_tables_once, tmp_path_factory):
+    processed = tmp_path_factory.mktemp("violence") / "processed"
+    shutil.copytree(demo_tables_once, processed)  # the session's demo tables: not read again
+    return open_section("violence_domestic_abuse", data_dir=demo_dir, processed_dir=processed)
 
 
 def months(first: str, n: int = 12) -> list[str]:
