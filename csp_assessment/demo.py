@@ -276,6 +276,9 @@ def generate_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> lis
     written += write_health_demo(out_dir, rng)
     written += write_narrative_demo(out_dir, {key: spec.title for key, spec in SECTIONS.items()})
     written += write_priority_scores_demo(out_dir)  # no random numbers: the files above stay the same
+    from .demo_stats19 import write_stats19_demo
+
+    written += write_stats19_demo(out_dir, seed, lsoas)  # its own random stream: the files above stay the same
     return sorted(written)
 
 

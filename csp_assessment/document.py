@@ -148,7 +148,7 @@ def _indicator_summary(found: dict) -> str:
     if not measures:
         return f"No figures are in the data folder ({len(found.get('missing_inputs', []))} inputs missing)."
     compared = [m for m in measures if m["comparison"] in ("higher", "lower", "similar")]
-    sentences = []
+    sentences = [found["headline"]] if found.get("headline") else []  # a section's own lead sentence (road safety)
     if compared:
         national = compared[0]["benchmark_name"]
         by = {kind: [m["measure"] for m in compared if m["comparison"] == kind] for kind in ("higher", "lower")}

@@ -23,5 +23,6 @@ SECTIONS: dict[str, SectionSpec] = {
         SectionSpec("substance_misuse", "03_substance_misuse.ipynb", "Substance misuse", "substance_misuse"),
         SectionSpec("reoffending", "04_reoffending.ipynb", "Re-offending", "reoffending"),
         SectionSpec("mental_health", "05_mental_health.ipynb", "Mental health", "mental_health"),
+        SectionSpec("road_safety", "07_road_safety.ipynb", "Road safety", "road_safety"),
     )
 }

@@ -36,6 +36,8 @@ TABLES = {
                        "unit, target, which direction is better, source",
     "priority_scores": "the partnership's judged scores per priority theme (harm, vulnerability, public concern, "
                        "confidence, capacity, capability; blank = not yet scored), from its scoring file",
+    "stats19": "DfT road safety data (STATS19): one row per collision (year, local authority, severity, date, "
+               "coordinates) and per casualty (severity, road-user type, age, DfT's severity adjustment)",
 }
 MANIFEST = "ingest.json"
 
