@@ -167,7 +167,7 @@ def write_stats19_demo(out_dir: Path, seed: int = 2017, lsoas: pd.DataFrame | No
                 collisions.append([
                     f"{year}{ref}", year, ref, round(eastings[c]), round(northings[c]), f"{lons[c]:.6f}",
                     f"{lats[c]:.6f}", POLICE_FORCE, collision_severity[c], vehicles[c], sizes[c],
-                    date.strftime("%d/%m/%Y"), (date.dayofweek + 1) % 7 + 1,
+                    date.strftime("%d/%m/%Y"), (date.day_of_week + 1) % 7 + 1,
                     f"{minutes[c] // 60:02d}:{minutes[c] % 60:02d}", -1, la.code, highway, highway, road_classes[c],
                     road_numbers[c], road_types[c], speeds[c], -1, junctions[c], -1, -1, 0, -1, -1, 0, light[c],
                     weather[c], surface[c], 0, -1, 0, 1 if speeds[c] <= 40 else 2, 1, 2, lsoa_codes[c], -1,

@@ -131,6 +131,31 @@ def change_pct(previous: float | None, latest: float | None) -> float | None:
     return 100.0 * (latest - previous) / previous
 
 
+def change_from(annual: pd.DataFrame, column: str, last_year: int, back: int
+                ) -> tuple[int | None, float | None, float | None]:
+    """(earlier year, its value, change % to ``last_year``) for ``back`` years before ``last_year``;
+    Nones when ``annual`` (year, column) lacks either year."""
+    values = annual.set_index("year")[column]
+    year = last_year - back
+    if year not in values.index or last_year not in values.index:
+        return None, None, None
+    previous = float(values[year])
+    return year, previous, change_pct(previous, float(values[last_year]))
+
+
+def three_year_sentence(annual: pd.DataFrame, column: str, last_year: int, subject: str) -> str:
+    """The Maidstone assessment's 3-year comparison: "KSI casualties: a decrease of 20.6% over the
+    three years 2013–2015: 2015 – 50, 2014 – 74, 2013 – 63." ('' without the three years)."""
+    first_year, _, pct = change_from(annual, column, last_year, 2)
+    values = annual.set_index("year")[column]
+    if pct is None or (last_year - 1) not in values.index:
+        return ""
+    listing = ", ".join(f"{y} – {narrative.fmt_int(values[y])}" for y in range(last_year, first_year - 1, -1))
+    word = "an increase" if pct > 0 else "a decrease" if pct < 0 else "no change"
+    amount = f" of {narrative.fmt_pct(abs(pct))}" if pct else ""
+    return f"{subject}: {word}{amount} over the three years {first_year}–{last_year}: {listing}."
+
+
 def rate(count: float, population: float | None) -> tuple[float, float, float]:
     """(rate per 100,000, lower, upper 95% limits); NaNs without a population."""
     if is_missing(count) or not population:
@@ -306,13 +331,7 @@ class RoadSafetySection:
         return compare_with_benchmark(bench, lower, upper)
 
     def _change(self, column: str, back: int) -> tuple[int | None, float | None, float | None]:
-        """(earlier year, earlier value, change %) from ``back`` years before the last one, when held."""
-        year = self.last_year - back
-        earlier = self.annual[self.annual["year"] == year]
-        if earlier.empty or self.annual["year"].iloc[-1] != self.last_year:
-            return None, None, None
-        previous = float(earlier[column].iloc[0])
-        return year, previous, change_pct(previous, float(self.latest[column]))
+        return change_from(self.annual, column, self.last_year, back)
 
     @cached_property
     def by_road_user(self) -> pd.DataFrame:
@@ -344,15 +363,7 @@ class RoadSafetySection:
         return text + "."
 
     def three_year_text(self) -> str:
-        first_year, first, pct = self._change("ksi", 2)
-        if pct is None:
-            return ""
-        values = self.annual.set_index("year")["ksi"]
-        listing = ", ".join(f"{y} – {narrative.fmt_int(values[y])}" for y in range(self.last_year, first_year - 1, -1)
-                            if y in values.index)
-        word = "an increase" if pct > 0 else "a decrease" if pct < 0 else "no change"
-        amount = f" of {narrative.fmt_pct(abs(pct))}" if pct else ""
-        return f"KSI casualties: {word}{amount} over the three years {first_year}–{self.last_year}: {listing}."
+        return three_year_sentence(self.annual, "ksi", self.last_year, "KSI casualties")
 
     def rate_text(self) -> str:
         row = self.series.iloc[-1]
