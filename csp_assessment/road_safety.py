@@ -25,6 +25,7 @@ The figures are pure functions of the processed ``stats19`` table (tested by han
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -473,7 +474,9 @@ class RoadSafetySection:
         what = "Severity-adjusted KSI" if self.adjusted else "KSI"
         title = f"{what} casualties per 100,000 residents, {self.area_name}: {narrative.fmt_rate(row['value'])} in {row['period']}"
         if self.comparison.name and not is_missing(row["benchmark"]):
-            title += f" ({self.rate_comparison} compared with {self.comparison.name}, {narrative.fmt_rate(row['benchmark'])})"
+            relation = {"higher": "significantly higher than", "lower": "significantly lower than",
+                        "similar": "similar to"}.get(self.rate_comparison, "compared with")
+            title += f", {relation} {self.comparison.name} ({narrative.fmt_rate(row['benchmark'])})"
         return indicator_charts.measure_trend_chart(self.series, title=title,
                                                     y_label=f"{what} casualties per 100,000 residents",
                                                     area_name=self.area_name,
@@ -495,14 +498,15 @@ class RoadSafetySection:
         ax.set_yticks(y, data["group"])
         ax.invert_yaxis()
         top = data.sort_values("ksi", ascending=False, kind="stable").iloc[0]
-        ax.set(title=f"Road casualties by road user, {self.area_name}, {self.years[-1]}: most KSI casualties were "
-                     f"{top['group'].lower()}s ({top['ksi']})", xlabel="Casualties", ylabel="")
+        ax.set(title=textwrap.fill(f"Road casualties by road user, {self.area_name}, {self.years[-1]}: most KSI "
+                                   f"casualties were {top['group'].lower()}s ({top['ksi']})", 70),
+               xlabel="Casualties", ylabel="")
         ax.xaxis.set_major_formatter(THOUSANDS)
         ax.grid(axis="x", color="#DDDDDD")
         ax.grid(axis="y", visible=False)
         ax.margins(x=0.15)
         ax.legend(loc="lower right", fontsize=8.5)
-        fig.csp_alt_text = (f"Chart: {ax.get_title()}. Casualties by road user, killed or seriously injured and "
+        fig.csp_alt_text = (f"Chart: {ax.get_title().replace(chr(10), ' ')}. Casualties by road user, killed or seriously injured and "
                             "slightly injured: " + "; ".join(f"{r.group} {r.ksi} KSI, {r.casualties - r.ksi} slight"
                                                              for r in data.itertuples()) + ".")
         return fig
