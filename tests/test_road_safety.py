@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from conftest import PROJECT_ROOT
-from csp_assessment.demo_stats19 import CASUALTY_HEADER, COLLISION_HEADER
+from csp_assessment.demo.stats19 import CASUALTY_HEADER, COLLISION_HEADER
 from csp_assessment.errors import InputError
 from csp_assessment.ingest import stats19
-from csp_assessment.road_safety import (annual_figures, adjusted_ksi, age_band, breakdown, change_from, change_pct,
+from csp_assessment.sections.road_safety import (annual_figures, adjusted_ksi, age_band, breakdown, change_from, change_pct,
                                         last_full_year, placed_casualties, rate, three_year_sentence)
 
 REAL = PROJECT_ROOT.parent / "shared" / "data-current" / "dft-stats19"
@@ -250,7 +250,7 @@ def test_unknown_casualty_type_and_bad_area_code(tmp_path):
 
 
 def test_demo_files_hold_medways_ksi_counted_with_csv(demo_dir):
-    from csp_assessment.demo_stats19 import MEDWAY_CASUALTIES, MEDWAY_KSI, YEARS
+    from csp_assessment.demo.stats19 import MEDWAY_CASUALTIES, MEDWAY_KSI, YEARS
 
     folder = demo_dir / "dft-stats19"
     for year, ksi, total in zip(YEARS, MEDWAY_KSI, MEDWAY_CASUALTIES):

@@ -34,18 +34,20 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from . import indicator_charts, maps, narrative, partnership_text, store
-from .charts import THOUSANDS, new_figure
-from .config import RunConfig, load_config
-from .findings import write_findings
-from .geography import Area, Geography
-from .ingest import stats19 as stats19_input
-from .ingest.folder import IngestSummary, prepare_data
-from .intervals import NOT_COMPARED, byar_rate_interval, compare_with_benchmark
-from .narrative import is_missing
-from .section import DEMO_NOTE, DataNote, esc, notes_markdown, styled_table, use_vector_charts
-from .sections import SECTIONS, SectionSpec
-from .style import GSS_DARK_BLUE, GSS_DARK_GREY, GSS_MID_GREY, GSS_ORANGE
+from .. import store
+from ..config import RunConfig
+from ..geography import Area, Geography
+from ..ingest import stats19 as stats19_input
+from ..ingest.folder import IngestSummary
+from ..report import indicator_charts, maps, narrative
+from ..report.charts import THOUSANDS, new_figure
+from ..report.narrative import is_missing
+from ..report.style import GSS_DARK_BLUE, GSS_DARK_GREY, GSS_MID_GREY, GSS_ORANGE
+from ..stats.intervals import NOT_COMPARED, byar_rate_interval, compare_with_benchmark
+from . import SectionSpec
+from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
+
+SPECS = (SectionSpec("road_safety", "07_road_safety.ipynb", "Road safety", "road_safety"),)
 
 ENGLAND = "E92000001"
 ENGLAND_COVERAGE = 0.99  # share of England's residents whose authorities the data must hold to compare with England
@@ -195,12 +197,11 @@ def _plain(records: list[dict]) -> list[dict]:
     return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()} for r in records]
 
 
-class RoadSafetySection:
+class RoadSafetySection(Section):
     """The road safety section for one area and assessment."""
 
     def __init__(self, spec: SectionSpec, config: RunConfig, ingest: IngestSummary):
-        self.spec, self.config, self.ingest = spec, config, ingest
-        self.key = spec.key
+        super().__init__(spec, config, ingest)
         self.geo = Geography(config.processed_dir)
         self.area: Area = self.geo.resolve(config.area_codes)
         self.area_name = config.area_name or self.area.name
@@ -415,16 +416,6 @@ class RoadSafetySection:
     def missing_inputs_note(self) -> Markdown:
         return Markdown("\n".join(f"- **Missing input:** {esc(text)}" for text in self.absent_inputs))
 
-    @cached_property
-    def _partnership_text(self):
-        return partnership_text.for_run(self.config, demo=self.ingest.demo)
-
-    def commentary(self) -> Markdown:
-        return Markdown(partnership_text.commentary_block(self._partnership_text, self.key))
-
-    def commentary_status(self) -> Markdown:
-        return Markdown(esc(partnership_text.status_line(self._partnership_text, self.key)))
-
     def annual_table(self) -> pd.DataFrame:
         """One row per year, numbers as text (the adjusted KSI has decimals)."""
         name = self.comparison.name or "Comparison"
@@ -623,9 +614,6 @@ class RoadSafetySection:
             notes.append(DataNote(f"DfT road safety data (STATS19) read from: {', '.join(Path(f).name for f in files)}."))
         return notes
 
-    def data_notes_markdown(self) -> Markdown:
-        return notes_markdown(self.data_notes())
-
     def _measure(self, label: str, unit: str, column: str | None, *, interval: bool = False) -> dict:
         def number(value, digits: int = 3):
             return None if is_missing(value) else round(float(value), digits)
@@ -679,14 +667,5 @@ class RoadSafetySection:
             "data_notes": [n.text for n in self.data_notes()], "demo": self.ingest.demo,
         }
 
-    def save_findings(self, findings_dir: str | Path | None) -> Path | None:
-        return write_findings(findings_dir, self.key, self.findings()) if findings_dir else None
 
-
-def open_road_safety_section(key: str = "road_safety", *, year: int = 2017, area=None, data_dir=None,
-                             period_from=None, period_to=None, processed_dir=None, out_dir=None) -> RoadSafetySection:
-    """Open the road safety section as the pipeline would run it; ingests the data folder first if it changed."""
-    use_vector_charts()
-    config = load_config(year, area=area, data_dir=data_dir, period_from=period_from, period_to=period_to,
-                         processed_dir=processed_dir, out_dir=out_dir)
-    return RoadSafetySection(SECTIONS[key], config, prepare_data(config))
+SECTION_CLASS = RoadSafetySection

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .demo import AUTHORITIES, MEDWAY
+from .areas import AUTHORITIES, MEDWAY, _geography
 
 STREAM = 19  # this writer's own random stream: never the main generator's
 FOLDER = "dft-stats19"
@@ -81,13 +81,21 @@ def _fmt(value: float) -> str:
     return f"{value:.5f}".rstrip("0").rstrip(".") if value not in (0, 1) else str(int(value))
 
 
-def write_stats19_demo(out_dir: Path, seed: int = 2017, lsoas: pd.DataFrame | None = None) -> list[Path]:
+def write_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> list[Path]:
     """Write ``dft-stats19/dft-road-casualty-statistics-{collision,casualty}-YYYY.csv`` for YEARS
-    and a README into ``out_dir``; return the files written.
+    and a README into ``out_dir``; return the files written. DfT's layout is the same whatever
+    ``formats`` (the ONS formats) says.
 
-    ``lsoas`` (the demo's synthetic LSOAs: la, lat, lon, lsoa_code, residents) places collisions
-    in them, so they fall inside the demo's boundaries; without it, around each authority's centre.
+    Collisions are placed in the demo's synthetic LSOAs (the areas module's geography, made again
+    from the seed by a generator of its own), so they fall inside the demo's boundaries.
     """
+    lsoas, _ = _geography(np.random.default_rng(seed))  # the same LSOAs generate_demo drew first
+    return write_stats19_demo(out_dir, seed, lsoas)
+
+
+def write_stats19_demo(out_dir: Path, seed: int = 2017, lsoas: pd.DataFrame | None = None) -> list[Path]:
+    """The files of :func:`write_demo`; ``lsoas`` (la, lat, lon, lsoa_code, residents) places the
+    collisions, and without it they lie around each authority's centre."""
     from pyproj import Transformer
 
     rng = np.random.default_rng([seed, STREAM])
