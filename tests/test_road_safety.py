@@ -227,7 +227,7 @@ def test_unknown_severity_code_names_file_row_and_column(tmp_path):
         stats19.read(casualties)
     assert (error.value.path, error.value.row, error.value.column) == (str(casualties), 3, "casualty_severity")
     assert "unknown severity code 4" in str(error.value)
-    text = collisions.read_text().replace(f",3,-1,-1,01/06/2015", f",9,-1,-1,01/06/2015")
+    text = collisions.read_text().replace(",3,-1,-1,01/06/2015", ",9,-1,-1,01/06/2015")
     collisions.write_text(text)
     with pytest.raises(InputError) as error:
         stats19.read(collisions)
