@@ -38,6 +38,8 @@ TABLES = {
                        "confidence, capacity, capability; blank = not yet scored), from its scoring file",
     "stats19": "DfT road safety data (STATS19): one row per collision (year, local authority, severity, date, "
                "coordinates) and per casualty (severity, road-user type, age, DfT's severity adjustment)",
+    "ons_domestic_abuse": "ONS domestic abuse-related crimes per 1,000 population by police force area and year "
+                          "ending March (Domestic abuse in England and Wales data tool)",
 }
 MANIFEST = "ingest.json"
 

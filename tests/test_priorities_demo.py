@@ -23,7 +23,7 @@ def demo_run(tmp_path_factory, demo_dir):
     ingest = ingest_folder(config.data_dir, config.processed_dir)
     findings = {}
     for key in config.sections:
-        section_type = SECTIONS.section_class(key)
+        section_type = SECTIONS.section_class(key)  # the class each section's notebook opens
         findings[key] = json.loads(json.dumps(section_type(SECTIONS[key], config, ingest).findings(), default=str))
     return config, ingest, findings
 
