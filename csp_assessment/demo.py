@@ -68,7 +68,7 @@ from openpyxl.xml.functions import tostring
 
 DEMO_MARKER = "SYNTHETIC-DEMONSTRATION-DATA.txt"
 # Bump when the generator writes different files, so an old demo folder is made again.
-DEMO_VERSION = 5
+DEMO_VERSION = 6  # 6: the demo IoD2019 File 1 (mhclg/)
 DEMO_FORMATS = ("2017", "current")
 
 FORCE = "Kent Police"
@@ -276,6 +276,9 @@ def generate_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> lis
     written += write_health_demo(out_dir, rng)
     written += write_narrative_demo(out_dir, {key: spec.title for key, spec in SECTIONS.items()})
     written += write_priority_scores_demo(out_dir)  # no random numbers: the files above stay the same
+    from .demo_imd import write_imd_demo
+
+    written += write_imd_demo(out_dir, lsoas, AUTHORITIES, seed)  # its own generator: the files above stay the same
     return sorted(written)
 
 

@@ -20,6 +20,7 @@ from .config import Period, RunConfig, load_config
 from .findings import write_findings
 from .geography import BRIDGE_DOWNLOAD, Area, Geography, PlacementReport, placement_report
 from .ingest.folder import IngestSummary, prepare_data
+from .section_deprivation import DeprivationViews
 from .sections import SECTIONS, SectionSpec
 
 DEMO_NOTE = ("Synthetic demonstration data: every figure here comes from the project's demo-data generator "
@@ -44,7 +45,7 @@ def notes_markdown(notes: list[DataNote]) -> Markdown:
     return Markdown("\n".join(f"- {'**Warning:** ' if n.warning else ''}{esc(n.text)}" for n in notes))
 
 
-class CrimeSection:
+class CrimeSection(DeprivationViews):
     """The records of one kind (crime or ASB) for one area and assessment period."""
 
     def __init__(self, spec: SectionSpec, config: RunConfig, ingest: IngestSummary):
@@ -610,6 +611,7 @@ class CrimeSection:
             "by_type": self.type_evidence().astype(object).where(lambda d: d.notna(), None).to_dict(orient="records"),
             "data_notes": [n.text for n in self.data_notes()],
             "demo": self.ingest.demo,
+            "deprivation": self.deprivation_findings(),
         }
 
     def save_findings(self, findings_dir: str | Path | None) -> Path | None:

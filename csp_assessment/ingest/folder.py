@@ -23,7 +23,7 @@ from .. import store
 from ..demo import DEMO_MARKER
 from ..errors import InputError
 from ..provenance import sha256_file
-from . import boundaries, fingertips, moj, ons, partners, police_uk, priority_scores
+from . import boundaries, fingertips, imd, moj, ons, partners, police_uk, priority_scores
 
 # Bump when the processed tables change shape, so an old store is rebuilt rather than misread.
 SCHEMA_VERSION = 4
@@ -32,7 +32,7 @@ INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip", *boundaries.SUFFIXES}
 # priority scores: processed table -> loader module (sniff, read, KEY: the columns identifying a
 # row, the later file winning).
 INDICATOR_INPUTS = {"fingertips": fingertips, "reoffending": moj, "partner_returns": partners,
-                    "priority_scores": priority_scores}
+                    "priority_scores": priority_scores, imd.TABLE: imd}
 
 
 @dataclass
