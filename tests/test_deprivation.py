@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2
 
-from csp_assessment.deprivation import (AS_PUBLISHED, INHERITED, MEAN_RANK, SAME_CODE, decile_of_rank,
-                                        deciles_of_report_lsoas, lsoa_population, most_deprived_share,
-                                        rank_bands, rates_by_decile)
+from csp_assessment.stats.deprivation import (AS_PUBLISHED, INHERITED, MEAN_RANK, SAME_CODE, decile_of_rank,
+                                              deciles_of_report_lsoas, lsoa_population, most_deprived_share,
+                                              rank_bands, rates_by_decile)
 
 Z = 1.959964
 

@@ -12,7 +12,7 @@ import pytest
 
 from csp_assessment.config import load_config
 from csp_assessment.ingest.folder import ingest_folder
-from csp_assessment.section import CrimeSection
+from csp_assessment.sections.crime import CrimeSection
 from csp_assessment.sections import SECTIONS
 
 MEDWAY = "E06000035"

@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from csp_assessment.demo_imd import ENGLAND_LSOAS, HEADER, national_decile, write_imd_demo
+from csp_assessment.demo.imd import ENGLAND_LSOAS, HEADER, national_decile, write_imd_demo
 from csp_assessment.errors import InputError
 from csp_assessment.ingest import folder, imd
 

@@ -8,10 +8,10 @@ import pytest
 
 from scipy.stats import chi2
 
-from csp_assessment.intervals import (BYAR, EXACT_POISSON, HIGHER, LOWER, NOT_COMPARED, SIMILAR, Z_95, Z_998,
-                                      byar_interval, byar_rate_interval, compare_with_benchmark,
-                                      exact_poisson_interval, poisson_interval, poisson_method,
-                                      poisson_rate_interval, wilson_interval)
+from csp_assessment.stats.intervals import (BYAR, EXACT_POISSON, HIGHER, LOWER, NOT_COMPARED, SIMILAR, Z_95, Z_998,
+                                            byar_interval, byar_rate_interval, compare_with_benchmark,
+                                            exact_poisson_interval, poisson_interval, poisson_method,
+                                            poisson_rate_interval, wilson_interval)
 
 Z = 1.959964
 

@@ -1,6 +1,6 @@
 """What the all-crime and ASB sections show about deprivation: records and the rate per 1,000
 residents by national IMD decile of the LSOA, and the share of records in the area's LSOAs among
-England's most deprived 10%. The arithmetic is in deprivation.py; this module picks the inputs
+England's most deprived 10%. The arithmetic is in stats/deprivation.py; this module picks the inputs
 (the IMD table, the LSOA bridge, the small-area population, the area's records in the period)
 and turns the results into a table, a chart, a sentence and notes.
 """
@@ -14,9 +14,13 @@ from functools import cached_property
 import pandas as pd
 from IPython.display import Markdown
 
-from . import charts, deprivation, measures, narrative, store
-from .geography import BRIDGE_DOWNLOAD, POPULATION_DOWNLOAD
-from .ingest import imd as imd_input
+from .. import store
+from ..geography import BRIDGE_DOWNLOAD, POPULATION_DOWNLOAD
+from ..ingest import imd as imd_input
+from ..report import charts, narrative
+from ..report.text import as_text
+from ..stats import deprivation, measures
+from .base import DataNote, notes_markdown, styled_table
 
 DECILE_NAMES = {1: "1 (most deprived)", 10: "10 (least deprived)"}
 
@@ -125,8 +129,6 @@ class DeprivationViews:
             f"{share.lsoas:,} LSOAs among England's most deprived 10%{residents}."))
 
     def deprivation_table(self):
-        from .section import styled_table  # section.py imports this module
-
         figures = self.deprivation
         if figures.missing:
             return Markdown("")
@@ -162,8 +164,6 @@ class DeprivationViews:
                                         hidden=self.suppressed_deciles)
 
     def deprivation_notes(self) -> Markdown:
-        from .section import DataNote, notes_markdown
-
         figures = self.deprivation
         notes = [DataNote(w, True) for w in figures.warnings] + [DataNote(n) for n in figures.notes]
         return notes_markdown(notes) if notes else Markdown("")
@@ -193,6 +193,5 @@ class DeprivationViews:
 
 
 def narrative_text(text: str) -> str:
-    from .text import as_text
-
+    """A sentence built from data and params strings, shown as text (see report.text.as_text)."""
     return as_text(text)

@@ -19,6 +19,9 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
+from .areas import AUTHORITIES, _geography
+from .ons import _save_reproducibly
+
 ENGLAND_LSOAS = 32_844
 SHEET = "IMD2019"
 FILE_NAME = "File_1_IMD2019_Index_of_Multiple_Deprivation.xlsx"
@@ -48,6 +51,15 @@ def imd_ranks(rng: np.random.Generator, crime_per_resident: np.ndarray) -> np.nd
     return out
 
 
+def write_demo(out_dir: Path, seed: int, formats: str) -> list[Path]:
+    """The demo IoD2019 File 1 for the demo's LSOAs (called by ``generate_demo``). The same file in
+    both formats: the demo's LSOA codes are the same in its 2011 and 2021 lookups."""
+    # The demo geography is the first draw of the main generator: drawn again here from a fresh
+    # generator with the same seed, it is the same, and the main stream is not touched.
+    lsoas, _ = _geography(np.random.default_rng(seed))
+    return write_imd_demo(out_dir, lsoas, AUTHORITIES, seed)
+
+
 def write_imd_demo(out_dir: Path, lsoas: pd.DataFrame, authorities, seed: int) -> list[Path]:
     """Write the demo IoD2019 File 1 for ``lsoas`` (the demo geography: lsoa_code, lsoa_name, la,
     residents, crime_weight); ``authorities`` the demo's local authorities by index."""
@@ -66,7 +78,5 @@ def write_imd_demo(out_dir: Path, lsoas: pd.DataFrame, authorities, seed: int) -
     folder = Path(out_dir) / "mhclg"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / FILE_NAME
-    from .demo import _save_reproducibly  # the demo's fixed timestamps: same content, same bytes
-
-    _save_reproducibly(book, path)
+    _save_reproducibly(book, path)  # the demo's fixed timestamps: same content, same bytes
     return [path]
