@@ -106,27 +106,30 @@ class DeprivationViews:
         return measures.small_counts(table["records"], self.config.suppression_threshold)
 
     def deprivation_summary(self) -> Markdown:
+        """The share in the most deprived 10%, or what is missing, as a paragraph."""
+        return Markdown(narrative_text(self.deprivation_sentence()))
+
+    def deprivation_sentence(self) -> str:
+        """The share of the records in the area's LSOAs among England's most deprived 10%, in words
+        (what is missing, when the figures cannot be given)."""
         figures = self.deprivation
         if figures.missing:
-            return Markdown(narrative_text(figures.missing))
+            return figures.missing
         share = figures.share
         if not share.total:
-            return Markdown(narrative_text(f"No {self.noun} in the period were placed in an LSOA with an IMD decile."))
+            return f"No {self.noun} in the period were placed in an LSOA with an IMD decile."
         if share.lsoas == 0:
-            return Markdown(narrative_text(
-                f"None of {self.area_name}'s {share.all_lsoas:,} LSOAs is among England's most deprived 10%."))
+            return f"None of {self.area_name}'s {share.all_lsoas:,} LSOAs is among England's most deprived 10%."
         hidden = measures.small_counts(pd.Series([share.records]), self.config.suppression_threshold).iloc[0]
         residents = ("" if math.isnan(share.population_share_pct)
                      else f", home to {share.population_share_pct:.1f}% of its residents")
         if hidden:
-            return Markdown(narrative_text(
-                f"Fewer than {self.config.suppression_threshold} of the area's {self.noun} were recorded in its "
-                f"{share.lsoas:,} LSOAs among England's most deprived 10%{residents}."))
+            return (f"Fewer than {self.config.suppression_threshold} of the area's {self.noun} were recorded in its "
+                    f"{share.lsoas:,} LSOAs among England's most deprived 10%{residents}.")
         lower, upper = share.interval_pct
-        return Markdown(narrative_text(
-            f"{share.share_pct:.1f}% of {self.area_name}'s {self.noun} in {self.config.period.label} "
-            f"({share.records:,} of {share.total:,}; 95% interval {lower:.1f}% to {upper:.1f}%) were recorded in its "
-            f"{share.lsoas:,} LSOAs among England's most deprived 10%{residents}."))
+        return (f"{share.share_pct:.1f}% of {self.area_name}'s {self.noun} in {self.config.period.label} "
+                f"({share.records:,} of {share.total:,}; 95% interval {lower:.1f}% to {upper:.1f}%) were recorded in "
+                f"its {share.lsoas:,} LSOAs among England's most deprived 10%{residents}.")
 
     def deprivation_table(self):
         figures = self.deprivation
@@ -180,6 +183,7 @@ class DeprivationViews:
 
         return {
             "edition": figures.edition,
+            "sentence": self.deprivation_sentence(),
             "most_deprived_10pct": {"records": share.records, "total": share.total, "lsoas": share.lsoas,
                                     "share_pct": number(share.share_pct, 1),
                                     "population_share_pct": number(share.population_share_pct, 1),
