@@ -142,3 +142,35 @@ def test_demo_file_1_layout_ranks_and_bytes(tmp_path):
     assert national_decile(3284) == 1 and national_decile(3285) == 1 and national_decile(3286) == 2
     assert national_decile(ENGLAND_LSOAS) == 10
     assert imd.read(path)["lad_code"].tolist() == ["E06000035"] * 20 + ["E07000110"] * 20
+
+
+CURRENT_ONS = REAL.parents[1] / "ons"
+BRIDGE_FILE = CURRENT_ONS / "LSOA_(2011)_to_LSOA_(2021)_to_Local_Authority_District_(2022)_Exact_Fit_Lookup_for_EW_(V3).csv"
+LOOKUP_2021 = CURRENT_ONS / "LSOA_(2021)_to_Electoral_Ward_(2024)_to_LAD_(2024)_Best_Fit_Lookup_in_EW.csv"
+
+
+def test_medway_lsoa_2021_areas_get_their_decile_through_the_real_bridge(real_rows, real_table):
+    """Every Medway LSOA 2021 gets a decile; one that came from a single LSOA 2011 (unchanged or
+    split) has that LSOA's published decile, read here with openpyxl and the csv module."""
+    import csv
+
+    from csp_assessment.ingest.ons import read_lsoa_bridge
+    from csp_assessment.stats.deprivation import INHERITED, MEAN_RANK, deciles_of_report_lsoas
+
+    if not (BRIDGE_FILE.is_file() and LOOKUP_2021.is_file()):
+        pytest.skip("the ONS bridge or LSOA 2021 lookup is not in ../shared/data-current/ons")
+    with open(LOOKUP_2021, newline="", encoding="utf-8-sig") as fh:
+        medway = sorted({row["LSOA21CD"] for row in csv.DictReader(fh) if row["LAD24CD"] == "E06000035"})
+    parents: dict[str, set] = {}
+    with open(BRIDGE_FILE, newline="", encoding="utf-8-sig") as fh:
+        for row in csv.DictReader(fh):
+            if row["LSOA21CD"] in medway:
+                parents.setdefault(row["LSOA21CD"], set()).add(row["LSOA11CD"])
+    published = {r[0]: r[5] for r in real_rows[1:] if r[0]}
+    result = deciles_of_report_lsoas(real_table, "2021", medway, read_lsoa_bridge(BRIDGE_FILE)).set_index("lsoa_code")
+    assert sorted(result.index) == medway
+    single = [code for code in medway if len(parents[code]) == 1]
+    assert all(result.loc[code, "imd_decile"] == published[next(iter(parents[code]))] for code in single)
+    assert (result.loc[single, "how"] == INHERITED).all()
+    several = [code for code in medway if len(parents[code]) > 1]
+    assert (result.loc[several, "how"] == MEAN_RANK).all() if several else True
