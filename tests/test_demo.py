@@ -117,8 +117,9 @@ def test_generate_demo_returns_every_file_written_sorted(demo):
     on_disk = sorted(p for p in out.rglob("*") if p.is_file())
     assert paths == on_disk
     # police, lookups, census, estimates, boundaries, notes, health and justice, the partnership's texts
-    # (5 parts + 5 sections), the partnership's priority scores and their README, the IoD2019 File 1
-    assert len(paths) == 60 + 2 + 1 + 5 + 2 + 2 + 5 + 10 + 2 + 1
+    # (5 parts + 6 sections), the partnership's priority scores and their README, the ONS domestic abuse table,
+    # the IoD2019 File 1
+    assert len(paths) == 60 + 2 + 1 + 5 + 2 + 2 + 5 + 11 + 2 + 1 + 1
     police_files = [p.relative_to(out).as_posix() for p in paths if p.parts[-3] == "police-uk"]
     assert police_files == [f"police-uk/{m}/{m}-kent-street.csv" for m in MONTHS]
     assert "synthetic" in (out / DEMO_MARKER).read_text(encoding="utf-8").lower()
