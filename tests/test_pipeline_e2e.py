@@ -69,8 +69,9 @@ def test_crime_section_headline_figures(demo_run):
     assert "open_section" in analyst
     # exact ward counts are for analysts only
     assert "not for publication" in analyst and "not for publication" not in html
-    # peer, trend, seasonality, breakdown, hotspot, SPC and 13 SPC-by-type charts, embedded as SVG
-    assert len(re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg\+xml;base64,', html)) == 19
+    # peer, trend, seasonality, breakdown, hotspot, deprivation, SPC and 13 SPC-by-type charts, embedded as SVG
+    assert len(re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg\+xml;base64,', html)) == 20
+    assert "of Medway&#x27;s crimes in Apr 16 – Mar 17" in html or "of Medway's crimes in Apr 16 – Mar 17" in html
     # the demo writes boundaries, so the section maps its wards and LSOAs, with generated alt text
     assert len(re.findall(r'<img alt="Map: [^"]+" src="data:image/svg\+xml;base64,', html)) == 2
     assert 'alt="Map: Recorded crimes per 1,000 residents by ward, Medway.' in html
