@@ -13,7 +13,7 @@ def test_2017_params_match_the_medway_document():
                                             "Apr 15 – Mar 16", "Apr 16 – Mar 17"]
     assert cfg.population_year == 2016
     assert cfg.sections == ("all_crime", "asb", "violence_domestic_abuse", "substance_misuse", "reoffending",
-                            "mental_health")
+                            "mental_health", "road_safety")
 
 
 def test_flags_override_params(tmp_path):

@@ -55,11 +55,14 @@ def test_demo_run_ranks_every_evidenced_theme_scored(demo_run):
     config, _, findings = demo_run
     assessment = assess_priorities(findings, load_priority_scores(config.processed_dir), config.priorities)
     ranked = assessment.ranked
-    # road safety, hate crime and exploitation have no input yet: listed, not ranked
-    assert set(assessment.table.loc[assessment.table["rank"].isna(), "theme_key"]) == {
-        "road_safety", "hate_crime", "exploitation"}
+    # hate crime and exploitation have no input yet: listed, not ranked
+    assert set(assessment.table.loc[assessment.table["rank"].isna(), "theme_key"]) == {"hate_crime", "exploitation"}
     assert set(assessment.table.loc[assessment.table["rank"].isna(), "status"]) == {NO_EVIDENCE}
-    assert len(ranked) == 8 and set(ranked["status"]) == {SCORED} and not assessment.provisional
+    # road safety is evidenced by the KSI rate of the STATS19 demo files
+    road = assessment.table.set_index("theme_key").loc["road_safety"]
+    assert road["status"] == SCORED and any(d.startswith("Road casualties killed or seriously injured")
+                                            for d in road["drivers"])
+    assert len(ranked) == 9 and set(ranked["status"]) == {SCORED} and not assessment.provisional
     assert list(ranked["rank"]) == sorted(ranked["rank"]) and ranked["risk_score"].is_monotonic_decreasing
     assert all(1 <= len(drivers) <= 3 for drivers in ranked["drivers"])
     assert assessment.notes == []  # every measure params link is in the demo's findings

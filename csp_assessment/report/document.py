@@ -159,7 +159,7 @@ def _indicator_summary(found: dict) -> str:
     if not measures:
         return f"No figures are in the data folder ({len(found.get('missing_inputs', []))} inputs missing)."
     compared = [m for m in measures if m["comparison"] in ("higher", "lower", "similar")]
-    sentences = []
+    sentences = [found["headline"]] if found.get("headline") else []  # a section's own lead sentence (road safety)
     if compared:
         national = compared[0]["benchmark_name"]
         by = {kind: [m["measure"] for m in compared if m["comparison"] == kind] for kind in ("higher", "lower")}
@@ -239,8 +239,16 @@ def _seed_table(spec: SectionSpec, found: dict) -> str:
 
 
 def _crime_page(spec: SectionSpec, found: dict, notebook: Path, text: PartnershipText) -> str:
-    return (f'<p class="csp-lead">{_e(found["headline"])}</p>' + _seed_table(spec, found)
+    return (f'<p class="csp-lead">{_e(found["headline"])}</p>' + _deprivation_line(found) + _seed_table(spec, found)
             + "".join(_drawn(notebook, "doc_chart")) + _commentary(text, spec.key))
+
+
+def _deprivation_line(found: dict) -> str:
+    """The share of the section's records in England's most deprived 10% of LSOAs (the section's
+    Deprivation part has the table by decile); nothing when the IoD file was not in the data folder."""
+    deprivation = found.get("deprivation") or {}
+    sentence = deprivation.get("sentence") if "missing" not in deprivation else None
+    return f"<p>{_e(sentence)}</p>" if sentence else ""
 
 
 def _commentary(text: PartnershipText, key: str) -> str:
