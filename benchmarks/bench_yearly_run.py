@@ -249,7 +249,11 @@ def report(stems: list[str], workers: int, cold: Timed, rerun: Timed, floors: li
          verdict(rerun_ratio, RERUN_TARGET)],
     ], right={1})
 
+    from csp_assessment.report.chromium_pdf import find_chromium
+    chromium = find_chromium()
     notes = [
+        f"- PDFs printed by {'headless Chromium (' + chromium + ')' if chromium else 'WeasyPrint'} "
+        f"(set CSP_PDF_ENGINE=weasyprint to measure WeasyPrint).",
         f"- Sections: {len(stems)}, run by {workers} worker(s). Demo data generated beforehand in "
         f"{demo_seconds:.1f} s (not part of the run). Notebook and export rows overlap in time (parallel workers).",
         f"- Floor: {len(stems)} import-only notebooks, executed and exported the same way with {workers} worker(s); "

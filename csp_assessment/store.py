@@ -36,6 +36,12 @@ TABLES = {
                        "unit, target, which direction is better, source",
     "priority_scores": "the partnership's judged scores per priority theme (harm, vulnerability, public concern, "
                        "confidence, capacity, capability; blank = not yet scored), from its scoring file",
+    "stats19": "DfT road safety data (STATS19): one row per collision (year, local authority, severity, date, "
+               "coordinates) and per casualty (severity, road-user type, age, DfT's severity adjustment)",
+    "ons_domestic_abuse": "ONS domestic abuse-related crimes per 1,000 population by police force area and year "
+                          "ending March (Domestic abuse in England and Wales data tool)",
+    "imd": "English Indices of Deprivation, Index of Multiple Deprivation by LSOA: rank (1 = most deprived in "
+           "England), national decile (1 = most deprived 10%), LSOA vintage, edition",
 }
 MANIFEST = "ingest.json"
 

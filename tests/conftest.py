@@ -14,14 +14,62 @@ STREET_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude"
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory) -> Path:
-    """The synthetic demo data, generated once for the whole test session. Tests may touch file
-    times or move a file and put it back, but must not change any file's contents."""
+def demo_files(tmp_path_factory) -> tuple[Path, list[Path]]:
+    """The synthetic demo data, generated once for the whole test session: (folder, the files
+    generate_demo says it wrote)."""
     from csp_assessment.demo import generate_demo
 
     folder = tmp_path_factory.mktemp("demo") / "raw"
-    generate_demo(folder)
+    return folder, generate_demo(folder)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(demo_files) -> Path:
+    """The synthetic demo data, generated once for the whole test session. Tests may touch file
+    times or move a file and put it back, but must not change any file's contents."""
+    return demo_files[0]
+
+
+@pytest.fixture(scope="session")
+def demo_tables_once(demo_dir, tmp_path_factory) -> Path:
+    """The processed tables of the 2017 demo run (its months), ingested once for the whole session."""
+    from csp_assessment.config import load_config
+    from csp_assessment.ingest.folder import prepare_data
+
+    folder = tmp_path_factory.mktemp("demo-tables") / "processed"
+    prepare_data(load_config(2017, data_dir=demo_dir, processed_dir=folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def demo_tables(demo_dir, tmp_path_factory):
+    """``demo_tables(target)``: the processed tables of ``ingest_folder(demo_dir)`` (every month),
+    read once for the session and copied into ``target``, so a test's own ``ingest_folder(demo_dir,
+    target)`` reuses them instead of reading the demo data again. Returns ``target``."""
+    import shutil
+
+    from csp_assessment.ingest.folder import ingest_folder
+
+    once = tmp_path_factory.mktemp("demo-tables-all") / "processed"
+    ingest_folder(demo_dir, once)
+
+    def copy_to(target: Path) -> Path:
+        shutil.copytree(once, target)
+        return target
+
+    return copy_to
+
+
+@pytest.fixture
+def demo_processed(demo_tables_once, tmp_path) -> Path:
+    """A fresh copy of the 2017 demo run's processed tables in ``tmp_path / "processed"``: a run of
+    the 2017 demo assessment into it reuses them instead of reading the demo data again (the ingest
+    itself is tested in test_ingest_*). The test may change the copy as it likes."""
+    import shutil
+
+    target = tmp_path / "processed"
+    shutil.copytree(demo_tables_once, target)
+    return target
 
 
 @pytest.fixture

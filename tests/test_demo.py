@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from csp_assessment.demo import DEMO_MARKER, generate_demo
+from csp_assessment.demo import DEMO_MARKER
 
 MEDWAY = "E06000035"
 POLICE_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
@@ -38,9 +38,8 @@ def financial_year(month: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Path, list[Path]]:
-    out = tmp_path_factory.mktemp("demo")
-    return out, generate_demo(out)
+def demo(demo_files) -> tuple[Path, list[Path]]:
+    return demo_files  # generated once for the session (conftest)
 
 
 @pytest.fixture(scope="module")
@@ -117,14 +116,17 @@ def test_generate_demo_returns_every_file_written_sorted(demo):
     on_disk = sorted(p for p in out.rglob("*") if p.is_file())
     assert paths == on_disk
     # police, lookups, census, estimates, boundaries, notes, health and justice, the partnership's texts
-    # (5 parts + 5 sections), the partnership's priority scores and their README
-    assert len(paths) == 60 + 2 + 1 + 5 + 2 + 2 + 5 + 10 + 2
+    # (5 parts + the 6 sections with an example text), the partnership's priority scores and their README,
+    # the ONS domestic abuse table, DfT STATS19 (collision and casualty files for 2012-2016, and a README)
+    # and the IoD2019 File 1
+    assert len(paths) == 60 + 2 + 1 + 5 + 2 + 2 + 5 + 11 + 2 + 1 + 11 + 1
     police_files = [p.relative_to(out).as_posix() for p in paths if p.parts[-3] == "police-uk"]
     assert police_files == [f"police-uk/{m}/{m}-kent-street.csv" for m in MONTHS]
     assert "synthetic" in (out / DEMO_MARKER).read_text(encoding="utf-8").lower()
     assert "synthetic" in (out / "README.md").read_text(encoding="utf-8").lower()
 
 
+@pytest.mark.slow  # a second whole generation, in a process of its own
 def test_second_run_through_the_command_line_is_byte_identical(demo, tmp_path):
     out, paths = demo
     result = subprocess.run([sys.executable, "-m", "csp_assessment.demo", str(tmp_path)],

@@ -50,8 +50,8 @@ def test_current_formats_are_today_s_ons_layouts(current_demo):
     assert {f["properties"]["WD24CD"] for f in wards} == ward_codes
 
 
-def test_both_formats_give_the_same_figures_and_maps(demo_dir, current_demo, tmp_path):
-    old, new = sections(demo_dir, tmp_path / "old"), sections(current_demo, tmp_path / "new")
+def test_both_formats_give_the_same_figures_and_maps(demo_dir, demo_tables, current_demo, tmp_path):
+    old, new = sections(demo_dir, demo_tables(tmp_path / "old")), sections(current_demo, tmp_path / "new")
     assert old["all_crime"].count == new["all_crime"].count == 23_125
     assert old["asb"].count == new["asb"].count == 7_077
     for key in ("all_crime", "asb"):
@@ -80,8 +80,8 @@ def test_without_boundaries_the_section_says_where_to_get_them(demo_dir, tmp_pat
     assert section.ward_map().data == "" and section.lsoa_map().data == ""
 
 
-def test_small_ward_counts_are_not_shaded_for_reviewers(demo_dir, tmp_path):
-    section = sections(demo_dir, tmp_path / "processed")["asb"]
+def test_small_ward_counts_are_not_shaded_for_reviewers(demo_dir, demo_tables, tmp_path):
+    section = sections(demo_dir, demo_tables(tmp_path / "processed"))["asb"]
     table = section.ward_table.copy()
     smallest = table["ward_code"].iloc[0]
     table.loc[table["ward_code"] == smallest, "records"] = 3

@@ -1,12 +1,17 @@
 """Confidence intervals against the published formulas, worked by hand (PHE/APHO technical
-guide "Confidence intervals", the methods Fingertips uses), and the Fingertips comparison rule."""
+guide "Confidence intervals", the methods Fingertips uses), against the reference values published with
+PHEindicatormethods and scipy's chi-squared quantiles, and the Fingertips comparison rule."""
 
 import math
 
 import pytest
 
-from csp_assessment.stats.intervals import (HIGHER, LOWER, NOT_COMPARED, SIMILAR, Z_95, byar_interval, byar_rate_interval,
-                                      compare_with_benchmark, wilson_interval)
+from scipy.stats import chi2
+
+from csp_assessment.stats.intervals import (BYAR, EXACT_POISSON, HIGHER, LOWER, NOT_COMPARED, SIMILAR, Z_95, Z_998,
+                                            byar_interval, byar_rate_interval, compare_with_benchmark,
+                                            exact_poisson_interval, poisson_interval, poisson_method,
+                                            poisson_rate_interval, wilson_interval)
 
 Z = 1.959964
 
@@ -74,3 +79,71 @@ def test_impossible_inputs_are_refused(call):
 ])
 def test_comparison_with_benchmark_follows_the_intervals(national, lower, upper, expected):
     assert compare_with_benchmark(national, lower, upper) == expected
+
+
+# --- OHID's method for counts and crude rates: exact Poisson below 10 events, Byar from 10 ---------------------------
+# Reference values published with PHEindicatormethods (tests/testthat/testdata_Rate.xlsx, sheet testdata_Rate,
+# rates per 100 with 95% limits): numerator, denominator, lower, upper, method.
+PHE_RATE_REFERENCE = [
+    (1, 100, 0.025317807984289897, 5.571643390938898, EXACT_POISSON),
+    (5, 100, 1.62348639011842, 11.668332079322669, EXACT_POISSON),
+    (20, 100, 12.211428834875937, 30.889880369197066, BYAR),
+    (65, 100, 50.163187710459454, 82.84913854593984, BYAR),
+    (222, 3215, 6.026574877652675, 7.87572937087185, BYAR),
+    (9856, 12345, 78.26949058976757, 81.4300165427214, BYAR),
+]
+# The same workbook's 99.8% limits for 1 and 5 events (exact) and 20 (Byar).
+PHE_RATE_REFERENCE_998 = [(1, 100, 0.0010005003335835344, 9.233413476451585),
+                          (5, 100, 0.739371731917839, 16.454745203680105),
+                          (20, 100, 8.922802365144193, 38.08503562504191)]
+
+
+@pytest.mark.parametrize("count, population, lower, upper, method", PHE_RATE_REFERENCE)
+def test_poisson_rate_interval_matches_phe_indicator_methods(count, population, lower, upper, method):
+    assert poisson_rate_interval(count, population, per=100) == pytest.approx((lower, upper), rel=1e-6)
+    assert poisson_method(count) == method
+
+
+@pytest.mark.parametrize("count, population, lower, upper", PHE_RATE_REFERENCE_998)
+def test_poisson_rate_interval_at_99_8_percent_matches_phe_indicator_methods(count, population, lower, upper):
+    # Z_998 is the 7-significant-figure 3.090232 (the workbook's the full-precision quantile): 1e-5 apart at most.
+    assert poisson_rate_interval(count, population, per=100, z=Z_998) == pytest.approx((lower, upper), rel=1e-5)
+
+
+@pytest.mark.parametrize("count", range(0, 10))
+def test_exact_limits_below_ten_from_chi_squared_quantiles(count):
+    # Computed independently of statsmodels: lower = χ²(0.025; 2O)/2, upper = χ²(0.975; 2O+2)/2.
+    lower = 0.0 if count == 0 else chi2.ppf(0.025, 2 * count) / 2
+    upper = chi2.ppf(0.975, 2 * count + 2) / 2
+    assert poisson_interval(count) == pytest.approx((lower, upper), rel=1e-6, abs=1e-12)
+    assert exact_poisson_interval(count) == pytest.approx((lower, upper), rel=1e-6, abs=1e-12)
+
+
+def test_byar_from_ten_events():
+    assert poisson_method(9) == EXACT_POISSON and poisson_method(10) == BYAR
+    assert poisson_interval(10) == byar_interval(10)
+    assert poisson_interval(83) == byar_interval(83)
+
+
+def test_byar_alone_is_far_off_the_exact_lower_limit_at_one_event():
+    # The reason for the switch: Byar's lower limit at O = 1 is (1 - 1/9 - z/3)³ = 0.0131, the exact one 0.0253.
+    byar_lower, exact_lower = byar_interval(1)[0], exact_poisson_interval(1)[0]
+    assert byar_lower == pytest.approx((1 - 1 / 9 - Z / 3) ** 3, rel=1e-9)
+    assert 1 - byar_lower / exact_lower == pytest.approx(0.48, abs=0.005)
+
+
+# Wilson reference values published with PHEindicatormethods (testdata_Proportion.xlsx): count, n, lower, upper.
+@pytest.mark.parametrize("count, denominator, lower, upper", [
+    (1, 100, 0.0017674320641406511, 0.054486196178705294),
+    (65, 100, 0.5525444329688797, 0.7363575175690247),
+    (999, 3456, 0.27418951080009873, 0.30440389662818057),
+])
+def test_wilson_matches_phe_indicator_methods(count, denominator, lower, upper):
+    assert wilson_interval(count, denominator) == pytest.approx((lower, upper), rel=1e-6)
+
+
+@pytest.mark.parametrize("call", [lambda: poisson_interval(-1), lambda: exact_poisson_interval(-2),
+                                  lambda: poisson_rate_interval(3, 0)])
+def test_impossible_counts_are_refused(call):
+    with pytest.raises(ValueError):
+        call()

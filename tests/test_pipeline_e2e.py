@@ -38,7 +38,8 @@ def demo_run(tmp_path_factory, demo_dir):
 
 def test_demo_run_writes_every_output(demo_run):
     assert demo_run.name == "2017"
-    for stem in ("01_all_crime", "02_asb", "03_substance_misuse", "04_reoffending", "05_mental_health"):
+    for stem in ("01_all_crime", "02_asb", "03_substance_misuse", "04_reoffending", "05_mental_health",
+                 "06_violence_domestic_abuse", "07_road_safety"):
         for name in (f"{stem}.html", f"{stem}-analyst.html", f"{stem}.pdf", f"notebooks/{stem}.ipynb"):
             assert (demo_run / name).is_file(), name
     index = (demo_run / "index.html").read_text()
@@ -68,8 +69,9 @@ def test_crime_section_headline_figures(demo_run):
     assert "open_section" in analyst
     # exact ward counts are for analysts only
     assert "not for publication" in analyst and "not for publication" not in html
-    # peer, trend, seasonality, breakdown, hotspot, SPC and 13 SPC-by-type charts, embedded as SVG
-    assert len(re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg\+xml;base64,', html)) == 19
+    # peer, trend, seasonality, breakdown, hotspot, deprivation, SPC and 13 SPC-by-type charts, embedded as SVG
+    assert len(re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg\+xml;base64,', html)) == 20
+    assert "of Medway&#x27;s crimes in Apr 16 – Mar 17" in html or "of Medway's crimes in Apr 16 – Mar 17" in html
     # the demo writes boundaries, so the section maps its wards and LSOAs, with generated alt text
     assert len(re.findall(r'<img alt="Map: [^"]+" src="data:image/svg\+xml;base64,', html)) == 2
     assert 'alt="Map: Recorded crimes per 1,000 residents by ward, Medway.' in html
@@ -86,6 +88,29 @@ def test_asb_section_headline_figures(demo_run):
         "Gillingham North", "River", "Gillingham South", "Luton and Wayfield", "Chatham Central"]
     assert 41.5 <= sum(w["share_pct"] for w in top) <= 42.5
     assert findings["spc_variation"] == "special cause improving"  # ASB fell
+
+
+def test_road_safety_section_figures(demo_run):
+    """Medway's demo STATS19 casualties (counted with the csv module in test_road_safety): KSI 2012-2016
+    88, 79, 92, 84, 103; all casualties 861 in 2016."""
+    findings = json.loads((demo_run / "findings" / "road_safety.json").read_text())
+    assert findings["years"] == [2012, 2013, 2014, 2015, 2016]
+    assert [row["ksi"] for row in findings["annual"]] == [88, 79, 92, 84, 103]
+    assert findings["annual"][-1]["casualties"] == 861
+    # 103 against 84: +22.6%; against 92 three years before: +12.0%
+    assert findings["changes"]["ksi"]["1_year"]["change_pct"] == pytest.approx(100 * 19 / 84, abs=1e-3)
+    assert findings["changes"]["ksi"]["2_year"]["change_pct"] == pytest.approx(100 * 11 / 92, abs=1e-3)
+    rate = next(m for m in findings["measures"] if m["unit"] == "per 100,000")
+    # 2016 is recorded injury-based in the demo, so adjusted = reported: 103 x 100,000 / 278,542
+    assert findings["severity_adjusted"] and rate["value"] == pytest.approx(36.978, abs=1e-3)
+    assert rate["benchmark_name"] == "12 other authorities in the data" and rate["comparison"] in (
+        "higher", "lower", "similar")
+    html = (demo_run / "07_road_safety.html").read_text()
+    assert "In 2016, 103 people were killed or seriously injured on Medway&#x27;s roads" in html or \
+        "In 2016, 103 people were killed or seriously injured on Medway's roads" in html
+    assert "an increase of 12.0% over the three years 2014–2016: 2016 – 103, 2015 – 84, 2014 – 92" in html
+    document = (demo_run / "strategic-assessment-2017.html").read_text()
+    assert 'id="section-road_safety"' in document and "Road casualties by year, Medway" in document
 
 
 def test_pdf_holds_the_headline_figures(demo_run):
@@ -167,8 +192,20 @@ def test_the_whole_document(demo_run):
     # the partnership's example texts, in their places
     assert "The partnership attended <strong>40</strong> community events" in html
     assert html.index('id="overview"') < html.index("operational group met monthly") < html.index('id="section-all_crime"')
+    # the domestic abuse and violent crime section: its page, its summary, and re-offending without domestic abuse
+    violence = json.loads((demo_run / "findings" / "violence_domestic_abuse.json").read_text())
+    crime = json.loads((demo_run / "findings" / "all_crime.json").read_text())
+    assert violence["count"] == next(r["records"] for r in crime["breakdown"]
+                                     if r["category"] == "Violence and sexual offences")
+    assert violence["repeat_victims"]["verdict"] == "no significant change"
+    assert 'id="section-violence_domestic_abuse"' in html
+    assert f"{violence['count']:,} violence and sexual offences were recorded in Medway" in html
+    assert "Repeat victims were 26.4% of domestic abuse victims in 2016/17 (1,125 of 4,262)" in html
+    reoffending = json.loads((demo_run / "findings" / "reoffending.json").read_text())
+    assert not [m for m in reoffending["measures"] if "omestic abuse" in m["measure"]]
     text = pdf_text(demo_run / "strategic-assessment-2017.pdf")
     for expected in ("Contents", "Executive summary", "23,125 crimes were recorded", "7,077 ASB incidents",
+                     "Domestic abuse and violent crime",
                      "The crime picture in context", "Listening to the public", "Background and data", "Glossary",
                      "Synthetic demonstration data"):
         assert expected in text, expected

@@ -9,23 +9,21 @@ import json
 import pytest
 
 from csp_assessment.config import load_config
-from csp_assessment.sections.indicators import IndicatorSection
 from csp_assessment.ingest.folder import ingest_folder
 from csp_assessment.stats.priorities import (NO_EVIDENCE, SCORED, assess_priorities, load_priority_scores,
                                        progress_on_priorities)
-from csp_assessment.sections.crime import CrimeSection
 from csp_assessment.sections import SECTIONS
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory, demo_dir):
+def demo_run(tmp_path_factory, demo_dir, demo_tables):
     """Every section's findings as the 2017 demo run records them (made in-process, through JSON)."""
-    processed = tmp_path_factory.mktemp("priorities") / "processed"
+    processed = demo_tables(tmp_path_factory.mktemp("priorities") / "processed")
     config = load_config(2017, data_dir=demo_dir, processed_dir=processed)
     ingest = ingest_folder(config.data_dir, config.processed_dir)
     findings = {}
     for key in config.sections:
-        section_type = CrimeSection if SECTIONS[key].record_kind in ("crime", "asb") else IndicatorSection
+        section_type = SECTIONS.section_class(key)  # the class each section's notebook opens
         findings[key] = json.loads(json.dumps(section_type(SECTIONS[key], config, ingest).findings(), default=str))
     return config, ingest, findings
 
@@ -57,11 +55,14 @@ def test_demo_run_ranks_every_evidenced_theme_scored(demo_run):
     config, _, findings = demo_run
     assessment = assess_priorities(findings, load_priority_scores(config.processed_dir), config.priorities)
     ranked = assessment.ranked
-    # road safety, hate crime and exploitation have no input yet: listed, not ranked
-    assert set(assessment.table.loc[assessment.table["rank"].isna(), "theme_key"]) == {
-        "road_safety", "hate_crime", "exploitation"}
+    # hate crime and exploitation have no input yet: listed, not ranked
+    assert set(assessment.table.loc[assessment.table["rank"].isna(), "theme_key"]) == {"hate_crime", "exploitation"}
     assert set(assessment.table.loc[assessment.table["rank"].isna(), "status"]) == {NO_EVIDENCE}
-    assert len(ranked) == 8 and set(ranked["status"]) == {SCORED} and not assessment.provisional
+    # road safety is evidenced by the KSI rate of the STATS19 demo files
+    road = assessment.table.set_index("theme_key").loc["road_safety"]
+    assert road["status"] == SCORED and any(d.startswith("Road casualties killed or seriously injured")
+                                            for d in road["drivers"])
+    assert len(ranked) == 9 and set(ranked["status"]) == {SCORED} and not assessment.provisional
     assert list(ranked["rank"]) == sorted(ranked["rank"]) and ranked["risk_score"].is_monotonic_decreasing
     assert all(1 <= len(drivers) <= 3 for drivers in ranked["drivers"])
     assert assessment.notes == []  # every measure params link is in the demo's findings

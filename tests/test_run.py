@@ -28,7 +28,7 @@ def test_failing_cell_is_named_with_the_partial_notebook(tmp_path):
     assert "section 'broken' failed in cell 3" in str(err)
 
 
-def test_failed_run_keeps_the_previous_report(tmp_path, monkeypatch, demo_dir):
+def test_failed_run_keeps_the_previous_report(tmp_path, monkeypatch, demo_dir, demo_processed):
     config = load_config(2017, data_dir=demo_dir, processed_dir=tmp_path / "processed",
                          out_dir=tmp_path / "reports", sections="asb")
     previous = tmp_path / "reports" / "2017"
@@ -53,7 +53,7 @@ def test_failed_run_keeps_the_previous_report(tmp_path, monkeypatch, demo_dir):
     assert not (tmp_path / "reports" / ".2017-running").exists()
 
 
-def test_unchanged_rerun_executes_nothing_and_force_reruns(tmp_path, monkeypatch, demo_dir):
+def test_unchanged_rerun_executes_nothing_and_force_reruns(tmp_path, monkeypatch, demo_dir, demo_processed):
     config = load_config(2017, data_dir=demo_dir, processed_dir=tmp_path / "processed",
                          out_dir=tmp_path / "reports", sections="asb")
     report = run.main(config, run.Progress())

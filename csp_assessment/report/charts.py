@@ -181,3 +181,23 @@ def svg_with_alt(fig: Figure) -> tuple[str, dict]:
     with mpl.rc_context({"svg.hashsalt": "csp-assessment"}):
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return buffer.getvalue(), {"alt": alt_text(fig)}
+
+
+def deprivation_chart(by_decile: pd.DataFrame, title: str, y_label: str, hidden: pd.Series | None = None) -> Figure:
+    """Rate per 1,000 residents in the area's LSOAs of each national IMD decile (1 = most deprived),
+    with 95% intervals; deciles without LSOAs in the area, or ``hidden`` ones (small counts), not drawn."""
+    fig, ax = new_figure(height=3.8)
+    shown = by_decile["per_1000"].notna() & (by_decile["lsoas"] > 0)
+    if hidden is not None:
+        shown &= ~hidden
+    data = by_decile[shown]
+    values = data["per_1000"].astype(float)
+    labels = [f"{int(d)}" for d in data["decile"]]
+    ax.bar(labels, values, color=GSS_DARK_BLUE)
+    errors = [values - data["lower"].astype(float), data["upper"].astype(float) - values]
+    ax.errorbar(labels, values, yerr=errors, fmt="none", ecolor=GSS_ORANGE, elinewidth=1.2, capsize=3)
+    for x, value in zip(labels, values):
+        ax.annotate(f"{value:.1f}", (x, value), xytext=(-10, 3), textcoords="offset points", ha="right", fontsize=8)
+    ax.set(title=title, xlabel="National IMD decile of the LSOA (1 = most deprived 10% in England)", ylabel=y_label)
+    ax.set_ylim(bottom=0)
+    return fig

@@ -20,11 +20,12 @@ from ..report import charts, maps, mdc_icons, narrative
 from ..stats import measures, spc
 from . import SectionSpec
 from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
+from .deprivation_views import DeprivationViews
 
 NOUNS = {"crime": ("crimes", "Recorded crimes"), "asb": ("ASB incidents", "ASB incidents")}
 
 
-class CrimeSection(Section):
+class CrimeSection(DeprivationViews, Section):
     """The records of one kind (crime or ASB) for one area and assessment period."""
 
     def __init__(self, spec: SectionSpec, config: RunConfig, ingest: IngestSummary):
@@ -575,6 +576,7 @@ class CrimeSection(Section):
             "by_type": self.type_evidence().astype(object).where(lambda d: d.notna(), None).to_dict(orient="records"),
             "data_notes": [n.text for n in self.data_notes()],
             "demo": self.ingest.demo,
+            "deprivation": self.deprivation_findings(),
         }
 
 

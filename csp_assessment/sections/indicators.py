@@ -31,7 +31,8 @@ from ..ingest import fingertips as fingertips_input
 from ..ingest.folder import IngestSummary
 from ..ingest.partners import SECTIONS as INDICATOR_SECTIONS
 from ..ingest.partners import TEMPLATE_NAME
-from ..stats.intervals import NOT_COMPARED, byar_rate_interval, compare_with_benchmark, wilson_interval
+from ..stats.intervals import (NOT_COMPARED, compare_with_benchmark, poisson_method, poisson_rate_interval,
+                               wilson_interval)
 from ..report.narrative import is_missing
 from . import SECTIONS, SectionSpec
 from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
@@ -70,7 +71,8 @@ NAME_PATTERNS = (
 # data.police.uk crime types reported with substance misuse, and how sentences name them.
 POLICE_TYPES = {"Drugs": "drug offences", "Possession of weapons": "possession of weapons offences"}
 INTERVAL_METHODS = {"published": "published by the source", "Wilson score": "Wilson score method (proportions)",
-                    "Byar": "Byar's method (counts and crude rates)"}
+                    "Byar": "Byar's method (crude rates on 10 or more events)",
+                    "exact Poisson": "the exact Poisson method (crude rates on fewer than 10 events)"}
 
 FINGERTIPS_PROFILES = {
     "mental_health": "Common Mental Health Disorders, Severe Mental Illness, Suicide Prevention, Children and "
@@ -79,18 +81,21 @@ FINGERTIPS_PROFILES = {
 }
 PARTNER_FIGURES = {
     "substance_misuse": "needle finds, people in treatment",
-    "reoffending": "community order, licence and unpaid work completion, integrated offender management results, "
-                   "domestic abuse incidents and repeat victims",
+    "reoffending": "community order, licence and unpaid work completion, integrated offender management results",
     "mental_health": "Section 136 detentions",
+    "violence_domestic_abuse": "domestic abuse incidents and crimes, victims and repeat victims, MARAC cases and "
+                               "repeat referrals, one-stop-shop attendance",
 }
 # The processed tables each section reads (police.uk records aside), and what to call them.
 SECTION_INPUTS = {
     "substance_misuse": ("fingertips", "partner_returns"),
     "reoffending": ("reoffending", "partner_returns"),
     "mental_health": ("fingertips", "partner_returns"),
+    "violence_domestic_abuse": ("ons_domestic_abuse", "partner_returns"),
 }
 INPUT_NAMES = {"fingertips": "OHID Fingertips indicators", "reoffending": "MoJ proven re-offending statistics",
-               "partner_returns": "partner returns"}
+               "partner_returns": "partner returns",
+               "ons_domestic_abuse": "ONS domestic abuse-related crime rates by police force area"}
 SERIES_COLUMNS = ["period", "end_year", "value", "lower", "upper", "count", "denominator", "benchmark", "note"]
 
 
@@ -104,6 +109,9 @@ def where_to_get(table: str, section: str) -> str:
         return ("to add them, download the figures from gov.uk, \"Proven reoffending statistics\": the quarterly "
                 "release's geographical data tool, by local authority with England and Wales, adults and "
                 "juveniles, saved as CSV in the data folder")
+    if table == "ons_domestic_abuse":
+        from ..ingest.ons_domestic_abuse import DOWNLOAD
+        return f"to add them, download {DOWNLOAD}"
     return (f"to add them, copy data/raw/{TEMPLATE_NAME} to a new name, add one row per figure "
             f"({PARTNER_FIGURES[section]}) and put it in the data folder")
 
@@ -159,7 +167,7 @@ class Measure:
     """One measure of a section over every period held, oldest first.
 
     ``series`` columns: period, end_year, value, lower, upper (95% limits), interval (how they
-    were obtained: "published", "Wilson score", "Byar" or ""), benchmark, count, denominator,
+    were obtained: "published", "Wilson score", "Byar", "exact Poisson" or ""), benchmark, count, denominator,
     note. ``benchmark_name`` is "" when the source has no national figure.
     """
 
@@ -206,8 +214,9 @@ def _series(period, end_year, value, **columns) -> pd.DataFrame:
 
 
 def _with_intervals(series: pd.DataFrame, method: str, per: float) -> pd.DataFrame:
-    """Published limits where the source gives them; otherwise Wilson (proportions) or Byar (crude
-    rates) from the count and denominator; none for standardised rates."""
+    """Published limits where the source gives them; otherwise Wilson (proportions) or, for crude
+    rates, exact Poisson below 10 events and Byar from 10, from the count and denominator; none for
+    standardised rates."""
     lower, upper, how = [], [], []
     for row in series.itertuples():
         if not (is_missing(row.lower) or is_missing(row.upper)):
@@ -217,7 +226,7 @@ def _with_intervals(series: pd.DataFrame, method: str, per: float) -> pd.DataFra
         elif method == "wilson" and 0 <= row.count <= row.denominator:
             bounds, name = tuple(per * b for b in wilson_interval(row.count, row.denominator)), "Wilson score"
         elif method == "byar":
-            bounds, name = byar_rate_interval(row.count, row.denominator, per), "Byar"
+            bounds, name = poisson_rate_interval(row.count, row.denominator, per), poisson_method(row.count)
         else:
             bounds, name = (math.nan, math.nan), ""
         lower.append(bounds[0])

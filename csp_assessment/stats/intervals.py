@@ -3,8 +3,13 @@
 The methods are those of the PHE technical guide "Confidence intervals" (APHO, 2008), which the
 Fingertips profiles use:
 
-* proportions (prevalence, completion rates, re-offending rates): the Wilson score interval;
-* counts, and crude rates built on them: Byar's approximation to the exact Poisson interval;
+* proportions (prevalence, completion rates, re-offending rates): the Wilson score interval
+  (statsmodels' ``proportion_confint(method="wilson")``);
+* counts, and crude rates built on them: the exact Poisson interval (from the chi-squared
+  distribution; statsmodels' ``confint_poisson(method="exact-c")``) below 10 events, and Byar's
+  approximation to it from 10 events, as PHEindicatormethods' ``phe_rate`` does
+  (:func:`poisson_interval`, :func:`poisson_rate_interval`). Byar's method alone is far off for
+  small counts: at 1 event its lower limit is 48% below the exact one.
 
 and the Fingertips rule for comparing an area with a benchmark: *higher* or *lower* only when
 the area's whole interval lies above or below the benchmark's value, *similar* otherwise, and
@@ -17,12 +22,26 @@ from __future__ import annotations
 
 import math
 
+from scipy.stats import norm
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.rates import confint_poisson
+
 # The 97.5th percentile of the standard normal distribution: a two-sided 95% interval.
 Z_95 = 1.959964
 # Fingertips also publishes 99.8% limits (the 99.9th percentile).
 Z_998 = 3.090232
 
 HIGHER, LOWER, SIMILAR, NOT_COMPARED = "higher", "lower", "similar", "not compared"
+
+# Counts below this get the exact Poisson interval, counts from it Byar's (PHEindicatormethods).
+EXACT_BELOW = 10
+# How the interval of a count was obtained, as the sections name it.
+EXACT_POISSON, BYAR = "exact Poisson", "Byar"
+
+
+def _alpha(z: float) -> float:
+    """The two-sided significance level whose normal quantile is ``z`` (0.05 for Z_95)."""
+    return 2 * norm.sf(z)
 
 
 def wilson_interval(count: float, denominator: float, z: float = Z_95) -> tuple[float, float]:
@@ -34,11 +53,8 @@ def wilson_interval(count: float, denominator: float, z: float = Z_95) -> tuple[
     if denominator <= 0 or not 0 <= count <= denominator:
         raise ValueError(f"a proportion needs 0 <= count <= denominator and denominator > 0; "
                          f"got {count} / {denominator}")
-    q = 1 - count / denominator
-    centre = 2 * count + z * z
-    spread = z * math.sqrt(z * z + 4 * count * q)
-    scale = 2 * (denominator + z * z)
-    return (centre - spread) / scale, (centre + spread) / scale
+    lower, upper = proportion_confint(count, denominator, alpha=_alpha(z), method="wilson")
+    return float(lower), float(upper)
 
 
 def byar_interval(count: float, z: float = Z_95) -> tuple[float, float]:
@@ -55,8 +71,40 @@ def byar_interval(count: float, z: float = Z_95) -> tuple[float, float]:
     return lower, upper
 
 
+def exact_poisson_interval(count: float, z: float = Z_95) -> tuple[float, float]:
+    """The exact interval for an observed Poisson count O, from chi-squared quantiles:
+
+    lower = χ²(α/2; 2O) / 2 (0 when O = 0), upper = χ²(1 - α/2; 2O + 2) / 2.
+    """
+    if count < 0:
+        raise ValueError(f"a count cannot be negative; got {count}")
+    lower, upper = confint_poisson(count, 1, method="exact-c", alpha=_alpha(z))
+    return (0.0 if count == 0 else float(lower)), float(upper)
+
+
+def poisson_method(count: float) -> str:
+    """Which interval :func:`poisson_interval` gives a count: exact Poisson below 10, Byar from 10."""
+    return EXACT_POISSON if count < EXACT_BELOW else BYAR
+
+
+def poisson_interval(count: float, z: float = Z_95) -> tuple[float, float]:
+    """The interval of a count as OHID computes it: exact Poisson below 10 events, Byar's from 10."""
+    return exact_poisson_interval(count, z) if count < EXACT_BELOW else byar_interval(count, z)
+
+
+def poisson_rate_interval(count: float, population: float, per: float = 100_000,
+                          z: float = Z_95) -> tuple[float, float]:
+    """Interval for the crude rate ``count / population * per`` as OHID computes it (PHEindicatormethods'
+    ``phe_rate``): the count's :func:`poisson_interval`, scaled."""
+    if population <= 0:
+        raise ValueError(f"a rate needs a population above zero; got {population}")
+    lower, upper = poisson_interval(count, z)
+    return lower * per / population, upper * per / population
+
+
 def byar_rate_interval(count: float, population: float, per: float = 100_000, z: float = Z_95) -> tuple[float, float]:
-    """Interval for the crude rate ``count / population * per``: Byar's interval of the count, scaled."""
+    """Interval for the crude rate ``count / population * per``: Byar's interval of the count, scaled,
+    whatever the count (the sections use :func:`poisson_rate_interval`, which is exact below 10)."""
     if population <= 0:
         raise ValueError(f"a rate needs a population above zero; got {population}")
     lower, upper = byar_interval(count, z)
