@@ -68,7 +68,7 @@ from openpyxl.xml.functions import tostring
 
 DEMO_MARKER = "SYNTHETIC-DEMONSTRATION-DATA.txt"
 # Bump when the generator writes different files, so an old demo folder is made again.
-DEMO_VERSION = 5
+DEMO_VERSION = 6
 DEMO_FORMATS = ("2017", "current")
 
 FORCE = "Kent Police"
@@ -276,6 +276,10 @@ def generate_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> lis
     written += write_health_demo(out_dir, rng)
     written += write_narrative_demo(out_dir, {key: spec.title for key, spec in SECTIONS.items()})
     written += write_priority_scores_demo(out_dir)  # no random numbers: the files above stay the same
+    # Outcomes and stop and search, from the street files written above, with a generator of their own.
+    from .demo_police_outcomes import write_police_outcomes_demo
+
+    written += write_police_outcomes_demo(out_dir, seed)
     return sorted(written)
 
 

@@ -65,6 +65,13 @@ class CrimeSection:
 
     # ---- figures -------------------------------------------------------------------------
     @cached_property
+    def outcomes(self):
+        """Police outcomes and stop and search for this area and period (police_outcomes.py)."""
+        from .police_outcomes import PoliceOutcomes
+
+        return PoliceOutcomes(self)
+
+    @cached_property
     def placement(self) -> PlacementReport:
         """How completely the area's records in the headline's months (period and comparison) were placed."""
         months = sorted(set(self.config.period.months) | set(self.config.comparison.months))
@@ -610,6 +617,7 @@ class CrimeSection:
             "by_type": self.type_evidence().astype(object).where(lambda d: d.notna(), None).to_dict(orient="records"),
             "data_notes": [n.text for n in self.data_notes()],
             "demo": self.ingest.demo,
+            **({"police_outcomes": self.outcomes.findings()} if self.spec.record_kind == "crime" else {}),
         }
 
     def save_findings(self, findings_dir: str | Path | None) -> Path | None:
