@@ -18,7 +18,7 @@ import traceback
 from csp_assessment.config import AREA_CODE, load_config
 from csp_assessment.errors import ConfigError, InputError, describe_os_error
 from csp_assessment.execute import SectionFailed
-from csp_assessment.export import ExportError
+from csp_assessment.report.export import ExportError
 from csp_assessment.runlock import DEFAULT_WAIT_SECONDS
 from csp_assessment.run import main, main_many
 

@@ -50,7 +50,7 @@ from csp_assessment import run as run_module
 from csp_assessment.config import load_config
 from csp_assessment.demo import generate_demo
 from csp_assessment.execute import execute_section
-from csp_assessment.export import export_section
+from csp_assessment.report.export import export_section
 from csp_assessment.sections import SECTIONS, SectionSpec
 
 FLOOR_TARGET = 1.5  # cold run total <= this x floor
@@ -70,7 +70,7 @@ FLOOR_CODE = """\
 import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
-import csp_assessment.section
+import csp_assessment.sections.crime
 from IPython.display import Markdown, display
 
 display(Markdown("Floor notebook: imports only."))"""

@@ -90,8 +90,8 @@ class RunConfig:
     spc_fix_after: int | None = None
     spc_screen_outliers: bool = True
     spc_targets: dict = field(default_factory=dict)  # series name -> monthly target
-    priorities: dict = field(default_factory=dict)  # params' priorities: block (see priorities.py)
-    previous_priorities: tuple = ()  # last year's priorities and their measures (see priorities.py)
+    priorities: dict = field(default_factory=dict)  # params' priorities: block (see stats/priorities.py)
+    previous_priorities: tuple = ()  # last year's priorities and their measures (see stats/priorities.py)
     area_from_params: bool = True  # False when --area replaced the params file's area
     # Records whose LSOA cannot be placed: above warn_pct of the area's candidate records the
     # headline and run log say so; above stop_pct the run stops rather than print a wrong figure.
@@ -199,7 +199,7 @@ def load_config(
     if not section_list:
         raise ConfigError("no sections to run")
 
-    from .priorities import check_priority_params  # here, not at import time: priorities imports config
+    from .stats.priorities import check_priority_params  # here, not at import time: priorities imports config
 
     check_priority_params(settings.get("priorities"), settings.get("previous_priorities"))
     peers = settings.get("peers")

@@ -26,18 +26,19 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import partnership_text, provenance, store
+from .report import partnership_text
+from . import provenance, store
 from .config import AREA_CODE, RunConfig, load_config, with_area
 from .errors import ConfigError
 from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
-from .document import export_document, write_document_notebook
-from .priority_report import build_priority_report
+from .report.document import export_document, write_document_notebook
+from .report.priority_report import build_priority_report
 from .execute import NOTEBOOK_DIR, SectionFailed, check_kernels_can_start, execute_section
-from .export import export_section, write_index
+from .report.export import export_section, write_index
 from . import geography
 from .geography import Geography, partnerships_of, placement_report
 from .ingest.folder import IngestSummary, prepare_data
-from .measures import present_local_authorities
+from .stats.measures import present_local_authorities
 from .sections import SECTIONS, SectionSpec
 
 MANIFEST = "manifest.json"

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from csp_assessment.export import DEMO_NOTICE, ExportError, export_section, html_to_pdf, write_index
+from csp_assessment.report.export import DEMO_NOTICE, ExportError, export_section, html_to_pdf, write_index
 
 papermill = pytest.importorskip("papermill")
 

@@ -20,8 +20,9 @@ import papermill
 import pytest
 
 from conftest import PROJECT_ROOT
-from csp_assessment.demo_health import FOLDER
-from csp_assessment.indicators import indicator_spec, open_indicator_section
+from csp_assessment.demo.health import FOLDER
+from csp_assessment.sections import open_section
+from csp_assessment.sections.indicators import indicator_spec
 from test_ingest_health import FINGERTIPS_HEADER, fingertips_row, write_csv
 
 
@@ -153,7 +154,7 @@ def test_latest_period_ends_by_the_assessment_year(without_health_inputs, tmp_pa
                                               "2017/18": (("9.9", "22717", "229465"), ("9.1", "910", "10000"))}.items()
             for area, (value, count, denominator) in (("E06000035", medway), ("E92000001", england))]
     write_csv(without_health_inputs / "fingertips.csv", FINGERTIPS_HEADER, rows)
-    section = open_indicator_section("mental_health", data_dir=without_health_inputs,
+    section = open_section("mental_health", data_dir=without_health_inputs,
                                      processed_dir=tmp_path / "processed")
     depression = section.findings()["measures"][0]
     assert (depression["period"], depression["value"], depression["comparison"]) == ("2016/17", 8.9, "higher")
@@ -168,7 +169,7 @@ def test_a_partnership_of_two_authorities_adds_their_counts(without_health_input
     rows += [fingertips_row(area=area, indicator="41001", name="Suicide rate", period="2013 - 15", value="11.0",
                             count="30", denominator="300000") for area in ("E07000107", "E07000109", "E92000001")]
     write_csv(without_health_inputs / "fingertips.csv", FINGERTIPS_HEADER, rows)
-    section = open_indicator_section("mental_health", area="E22000352", data_dir=without_health_inputs,
+    section = open_section("mental_health", area="E22000352", data_dir=without_health_inputs,
                                      processed_dir=tmp_path / "processed")
     findings = section.findings()
     assert findings["area"] == "Dartford and Gravesham"
@@ -192,7 +193,7 @@ def test_indicators_outside_the_table_are_placed_by_name_and_unit():
 def test_equal_values_at_the_printed_precision_are_unchanged():
     from types import SimpleNamespace
 
-    from csp_assessment.indicators import IndicatorSection
+    from csp_assessment.sections.indicators import IndicatorSection
 
     series = pd.DataFrame({"period": ["2014", "2015", "2016"], "value": [9.61, 9.7, 9.58],
                            "benchmark": [8.5, 8.5, 8.5]})

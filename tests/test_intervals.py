@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from csp_assessment.intervals import (HIGHER, LOWER, NOT_COMPARED, SIMILAR, Z_95, byar_interval, byar_rate_interval,
+from csp_assessment.stats.intervals import (HIGHER, LOWER, NOT_COMPARED, SIMILAR, Z_95, byar_interval, byar_rate_interval,
                                       compare_with_benchmark, wilson_interval)
 
 Z = 1.959964

@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from csp_assessment import mdc_icons, spc
+from csp_assessment.report import mdc_icons
+from csp_assessment.stats import spc
 
 
 def test_latest_signal_and_icons_of_a_rising_series():

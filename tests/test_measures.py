@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from csp_assessment import measures
+from csp_assessment.stats import measures
 from csp_assessment.config import Period
 
 P = Period.parse("2016-04", "2016-06")  # a 3-month assessment period keeps hand sums short

@@ -18,7 +18,7 @@ from csp_assessment import store
 from csp_assessment.config import load_config
 from csp_assessment.geography import Geography, UnplacedRecordsError, check_placement, placement_report
 from csp_assessment.ingest.folder import ingest_folder
-from csp_assessment.section import CrimeSection
+from csp_assessment.sections.crime import CrimeSection
 from csp_assessment.sections import SECTIONS
 
 from conftest import PROJECT_ROOT

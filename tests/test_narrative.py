@@ -1,7 +1,7 @@
 import pandas as pd
 
-from csp_assessment import narrative
-from csp_assessment.measures import Change
+from csp_assessment.report import narrative
+from csp_assessment.stats.measures import Change
 
 
 def test_number_formats():

@@ -9,9 +9,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from csp_assessment import partnership_text
+from csp_assessment.report import partnership_text
 from csp_assessment.config import load_config
-from csp_assessment.document import write_document_notebook
+from csp_assessment.report.document import write_document_notebook
 from csp_assessment.errors import ConfigError, InputError
 from csp_assessment.sections import SECTIONS
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import PROJECT_ROOT, write_street_file
-from csp_assessment import police_outcomes as po
+from csp_assessment.stats import police_outcomes as po
 from csp_assessment.errors import InputError
 from csp_assessment.ingest import police_uk_outcomes as loader
 
@@ -264,7 +264,7 @@ def test_searches_off_the_street_points_are_placed_by_boundary_or_counted_unplac
 
 def test_demo_medway_drug_charges_and_searches_match_a_plain_csv_count(demo_dir, tmp_path):
     """The 2017 demo run's figures against an independent count with the csv module."""
-    from csp_assessment.section import open_section
+    from csp_assessment.sections import open_section
 
     section = open_section("all_crime", year=2017, data_dir=demo_dir, processed_dir=tmp_path / "processed")
     medway = {r["LSOA11CD"] for r in _rows(demo_dir / "ons" / "lsoa11-ward17-lad17-lookup.csv")

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from conftest import PROJECT_ROOT
-from csp_assessment.charts import alt_text
+from csp_assessment.report.charts import alt_text
 from csp_assessment.config import load_config
 from csp_assessment.errors import ConfigError, InputError
 from csp_assessment.ingest import priority_scores
-from csp_assessment.priorities import (
+from csp_assessment.stats.priorities import (
     NO_EVIDENCE, PROVISIONAL, SCORED, MeasureLink, PriorityAssessment, PrioritySettings, assess_priorities,
     default_priority_settings, measure_evidence, methodology_markdown, progress_on_priorities,
     progress_table_for_readers, ranked_table_for_readers, risk_capacity_chart,
@@ -360,7 +360,7 @@ def test_a_malformed_priorities_block_stops_the_run_at_load_config(tmp_path):
 
 
 def test_priority_report_html_escapes_names_and_carries_the_chart(tmp_path):
-    from csp_assessment.priority_report import PriorityReport
+    from csp_assessment.report.priority_report import PriorityReport
 
     settings = {**SETTINGS, "themes": {**SETTINGS["themes"],
                                        "burglary": {"label": "Burglary <b>", "measures": [{"crime_type": "Burglary"}]}}}

@@ -9,11 +9,11 @@ import json
 import pytest
 
 from csp_assessment.config import load_config
-from csp_assessment.indicators import IndicatorSection
+from csp_assessment.sections.indicators import IndicatorSection
 from csp_assessment.ingest.folder import ingest_folder
-from csp_assessment.priorities import (NO_EVIDENCE, SCORED, assess_priorities, load_priority_scores,
+from csp_assessment.stats.priorities import (NO_EVIDENCE, SCORED, assess_priorities, load_priority_scores,
                                        progress_on_priorities)
-from csp_assessment.section import CrimeSection
+from csp_assessment.sections.crime import CrimeSection
 from csp_assessment.sections import SECTIONS
 
 
@@ -77,8 +77,8 @@ def test_demo_run_shows_progress_on_every_previous_priority(demo_run):
 
 
 def test_demo_priority_report_for_the_document(demo_run, tmp_path):
-    from csp_assessment.findings import write_findings
-    from csp_assessment.priority_report import build_priority_report
+    from csp_assessment.report.findings import write_findings
+    from csp_assessment.report.priority_report import build_priority_report
 
     config, _, findings = demo_run
     for key, found in findings.items():

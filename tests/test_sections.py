@@ -9,7 +9,7 @@ from conftest import PROJECT_ROOT
 from csp_assessment.config import load_config
 from csp_assessment.demo import generate_demo
 from csp_assessment.ingest.folder import ingest_folder
-from csp_assessment.section import CrimeSection
+from csp_assessment.sections.crime import CrimeSection
 from csp_assessment.sections import SECTIONS
 
 

@@ -112,8 +112,8 @@ def test_a_run_makes_no_network_connection(demo_dir, tmp_path, monkeypatch):
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
-    from csp_assessment.export import html_to_pdf
-    from csp_assessment.section import open_section
+    from csp_assessment.report.export import html_to_pdf
+    from csp_assessment.sections import open_section
 
     section = open_section("all_crime", data_dir=demo_dir, processed_dir=tmp_path / "processed")
     section.headline(), section.trend_chart(), section.spc_chart(), section.peer_table().to_html()

@@ -30,7 +30,7 @@ from csp_assessment import run, store
 from csp_assessment.errors import InputError
 from csp_assessment.ingest.folder import ingest_folder
 from csp_assessment.runlock import LOCK_NAME, RunLocked, exclusive_run
-from csp_assessment.text import as_text
+from csp_assessment.report.text import as_text
 
 MEDWAY = "E06000035"
 PAYLOAD = "River [see details](javascript:alert(document.domain)) <script>alert(1)</script> *b* _i_ `c` |p| $m$"
@@ -479,15 +479,15 @@ def test_markup_in_partner_measures_and_params_text_reaches_the_pages_as_text(re
     sections and the document write is rendered, and no link, emphasis or element comes of the payload."""
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-    from csp_assessment import document
+    from csp_assessment.report import document
     from csp_assessment.config import load_config
-    from csp_assessment.indicators import open_indicator_section
+    from csp_assessment.sections import open_section
 
     (real_folder / "partner-returns.csv").write_text(
         "section,measure,period,value,unit,target,better,source\n"
         + "".join(f'substance_misuse,"{PAYLOAD}",{period},{value},%,50,higher,"{PAYLOAD}"\n'
                   for period, value in (("2020/21", 40), ("2021/22", 45))), encoding="utf-8")
-    section = open_indicator_section("substance_misuse", year=2022, area=MEDWAY, data_dir=real_folder,
+    section = open_section("substance_misuse", year=2022, area=MEDWAY, data_dir=real_folder,
                                      period_from="2022-01", period_to="2022-03", processed_dir=tmp_path / "processed")
     assert PAYLOAD in section.targets()["Measure"].tolist()  # the payload was read as the measure's name
     shown = [section.heading(), section.narrative(), section.missing_inputs_note(), section.trend_note(),
@@ -514,7 +514,7 @@ def _only_expected_markup(elements) -> bool:
 def test_markup_in_a_narrative_file_gives_no_script_and_no_javascript_link():
     """The partnership's narrative files are Markdown by design: links to the web stay, but a
     javascript: link is disarmed and raw HTML is shown as text."""
-    from csp_assessment import partnership_text
+    from csp_assessment.report import partnership_text
 
     html = partnership_text.render(PAYLOAD + '\n\n<a href="javascript:alert(2)">x</a> ![i](javascript:alert(3))')
     elements = _elements(html)

@@ -31,6 +31,7 @@ from .values import has_columns, numbers, period_end_year
 ENGLAND = "E92000001"
 # Same indicator, area and period once: an export covering several area types (e.g. "County & UA"
 # of two boundary vintages) repeats an authority's rows with the same figures.
+TABLE = "fingertips"  # the processed table this loader writes (ingest/folder.py finds it by TABLE)
 KEY = ["indicator_id", "area_code", "period"]
 
 COLUMNS = (

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib
 import os
+import pkgutil
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -23,16 +25,32 @@ from .. import store
 from ..demo import DEMO_MARKER
 from ..errors import InputError
 from ..provenance import sha256_file
-from . import boundaries, fingertips, moj, ons, partners, police_uk, police_uk_outcomes, priority_scores
+from . import boundaries, ons, police_uk, police_uk_outcomes
 
 # Bump when the processed tables change shape, so an old store is rebuilt rather than misread.
 SCHEMA_VERSION = 5
 INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip", *boundaries.SUFFIXES}
-# Inputs of the substance misuse, re-offending and mental health sections, and the partnership's
-# priority scores: processed table -> loader module (sniff, read, KEY: the columns identifying a
-# row, the later file winning).
-INDICATOR_INPUTS = {"fingertips": fingertips, "reoffending": moj, "partner_returns": partners,
-                    "priority_scores": priority_scores}
+
+
+def _table_loaders() -> dict:
+    """Every loader module of this package that makes one table from files of one kind: it defines
+    TABLE (the processed table's name), sniff(path) -> bool, read(path) -> DataFrame and KEY (the
+    columns identifying a row; the later file wins). A new input needs only its module here.
+    In module-name order, the order files are offered to each sniff."""
+    loaders = {}
+    package = __name__.rsplit(".", 1)[0]
+    for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
+        if info.name == "folder":
+            continue
+        module = importlib.import_module(f"{package}.{info.name}")
+        if all(hasattr(module, name) for name in ("TABLE", "sniff", "read", "KEY")):
+            loaders[module.TABLE] = module
+    return loaders
+
+
+# The substance misuse, re-offending and mental health inputs, the partnership's priority scores
+# and any other one-table input: processed table -> loader module.
+INDICATOR_INPUTS = _table_loaders()
 
 
 @dataclass

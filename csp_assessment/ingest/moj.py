@@ -23,6 +23,7 @@ from .values import has_columns, numbers
 
 NATIONAL_CODES = {"K04000001", "E92000001"}
 NATIONAL_NAMES = {"england and wales", "england & wales"}
+TABLE = "reoffending"  # the processed table this loader writes (ingest/folder.py finds it by TABLE)
 KEY = ["area_code", "cohort_start", "cohort_end", "age_group"]
 AGE_GROUPS = {"adult": "Adult", "adults": "Adult", "juvenile": "Juvenile", "juveniles": "Juvenile",
               "all": "All", "all offenders": "All", "total": "All"}

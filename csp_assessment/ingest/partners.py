@@ -24,6 +24,7 @@ SECTIONS = ("substance_misuse", "reoffending", "mental_health")
 BETTER = ("higher", "lower")
 # The template's example rows must never be read as figures: users copy it to a new name.
 TEMPLATE_NAME = "partner-returns-template.csv"
+TABLE = "partner_returns"  # the processed table this loader writes (ingest/folder.py finds it by TABLE)
 KEY = ["section", "measure", "period"]
 
 COLUMNS = (

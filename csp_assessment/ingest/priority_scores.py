@@ -1,5 +1,5 @@
 """The partnership's priority scores: its judgement of each theme for the MoRiLE-style ranking
-(see csp_assessment/priorities.py), filled in from ``data/raw/priority-scores-template.csv``:
+(see csp_assessment/stats/priorities.py), filled in from ``data/raw/priority-scores-template.csv``:
 
     theme,physical_harm,psychological_harm,financial_harm,community_harm,vulnerability,
     public_concern,confidence,capacity,capability,notes
@@ -21,6 +21,7 @@ from .values import has_columns, numbers
 
 # The template's rows are blank and must never be read as the partnership's scores: users copy it.
 TEMPLATE_NAME = "priority-scores-template.csv"
+TABLE = "priority_scores"  # the processed table this loader writes (ingest/folder.py finds it by TABLE)
 KEY = ["theme"]
 HARM_SCORES = ("physical_harm", "psychological_harm", "financial_harm", "community_harm", "vulnerability",
                "public_concern")
@@ -48,7 +49,7 @@ def read(path: Path, settings: dict | None = None) -> pd.DataFrame:
     ``settings`` is the params' ``priorities`` block (default: ``params/defaults.yaml``'s), which
     gives the themes and scales the file is checked against.
     """
-    from ..priorities import PrioritySettings, default_priority_settings  # priorities reads params
+    from ..stats.priorities import PrioritySettings, default_priority_settings  # priorities reads params
 
     path = Path(path)
     rules = PrioritySettings.from_params(settings) if settings is not None else default_priority_settings()

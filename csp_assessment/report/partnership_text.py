@@ -21,9 +21,9 @@ from pathlib import Path
 
 import mistune
 
-from .demo import DEMO_MARKER
-from .errors import ConfigError, InputError
-from .sections import SECTIONS
+from ..demo import DEMO_MARKER
+from ..errors import ConfigError, InputError
+from ..sections import SECTIONS
 
 FOLDER_NAME = "narrative"
 

@@ -1,54 +1,34 @@
 """What a crime or ASB section notebook calls: every figure, table, chart and sentence it shows.
 
 A notebook opens a section with the same settings the pipeline uses (year, area, data folder,
-period), then asks for one view per cell. All computation is in measures.py; this module
+period), then asks for one view per cell. All computation is in stats/measures.py; this module
 only selects the area's records and turns measures into display objects.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown
 
-from . import charts, maps, mdc_icons, measures, narrative, partnership_text, spc, store
-from .text import as_text
-from .config import Period, RunConfig, load_config
-from .findings import write_findings
-from .geography import BRIDGE_DOWNLOAD, Area, Geography, PlacementReport, placement_report
-from .ingest.folder import IngestSummary, prepare_data
-from .sections import SECTIONS, SectionSpec
+from .. import store
+from ..config import Period, RunConfig
+from ..geography import BRIDGE_DOWNLOAD, Area, Geography, PlacementReport, placement_report
+from ..ingest.folder import IngestSummary
+from ..report import charts, maps, mdc_icons, narrative
+from ..stats import measures, spc
+from . import SectionSpec
+from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
 
-DEMO_NOTE = ("Synthetic demonstration data: every figure here comes from the project's demo-data generator "
-             "and describes no real place.")
 NOUNS = {"crime": ("crimes", "Recorded crimes"), "asb": ("ASB incidents", "ASB incidents")}
 
 
-def esc(text) -> str:
-    """Data and params strings (ward, area and crime type names, notes) shown as text, never as
-    markdown, HTML or code: see text.as_text."""
-    return as_text(text)
-
-
-@dataclass
-class DataNote:
-    text: str
-    warning: bool = False
-
-
-def notes_markdown(notes: list[DataNote]) -> Markdown:
-    """Data notes as a list for readers, each warning marked as one."""
-    return Markdown("\n".join(f"- {'**Warning:** ' if n.warning else ''}{esc(n.text)}" for n in notes))
-
-
-class CrimeSection:
+class CrimeSection(Section):
     """The records of one kind (crime or ASB) for one area and assessment period."""
 
     def __init__(self, spec: SectionSpec, config: RunConfig, ingest: IngestSummary):
-        self.spec, self.config, self.ingest = spec, config, ingest
+        super().__init__(spec, config, ingest)
         self.noun, self.y_label = NOUNS[spec.record_kind]
         self.geo = Geography(config.processed_dir)
         counts = store.read_table(config.processed_dir, "police_counts")
@@ -216,18 +196,6 @@ class CrimeSection:
         return float(self.top_wards["share_pct"].sum())
 
     # ---- display objects for the notebook -------------------------------------------------
-    @cached_property
-    def partnership_text(self) -> partnership_text.PartnershipText:
-        return partnership_text.for_run(self.config, demo=self.ingest.demo)
-
-    def commentary(self, section: str | None = None) -> Markdown:
-        """The partnership's own words on this section (its narrative file); nothing when there are none.
-        ``section``: another section's key (the indicator sections ask through their police records)."""
-        return Markdown(partnership_text.commentary_block(self.partnership_text, section or self.spec.key))
-
-    def commentary_status(self, section: str | None = None) -> Markdown:
-        return Markdown(esc(partnership_text.status_line(self.partnership_text, section or self.spec.key)))
-
     def heading(self) -> Markdown:
         """The period line under the report's title (the exported page prints the title itself)."""
         cfg = self.config
@@ -534,9 +502,6 @@ class CrimeSection:
                 f"them in wards, add the ONS LSOA 2011 to LSOA 2021 lookup ({BRIDGE_DOWNLOAD}).", True))
         return notes
 
-    def data_notes_markdown(self) -> Markdown:
-        return notes_markdown(self.data_notes())
-
     def type_evidence(self) -> pd.DataFrame:
         """Per category (crime type; ASB's one category): the evidence the priority scoring reads.
 
@@ -620,49 +585,9 @@ class CrimeSection:
             **({"police_outcomes": self.outcomes.findings()} if self.spec.record_kind == "crime" else {}),
         }
 
-    def save_findings(self, findings_dir: str | Path | None) -> Path | None:
-        return write_findings(findings_dir, self.spec.key, self.findings()) if findings_dir else None
 
-
-def styled_table(frame: pd.DataFrame, formats: dict, caption: str, highlight: list[bool] | None = None,
-            text_columns: list[str] | None = None):
-    """A table for readers: no index, escaped text, thousands separators, missing shown as 'not available'.
-
-    ``text_columns`` are left-aligned (default: every non-numeric column); the rest, numbers
-    even when already formatted as text, stay right-aligned."""
-    styler = frame.style.hide(axis="index").format(formats, na_rep=narrative.NOT_AVAILABLE, escape="html")
-    styler = styler.set_caption(esc(caption))
-    # Numbers read best right-aligned (the report stylesheet's default); words left-aligned.
-    if text_columns is None:
-        text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    if text_columns:
-        styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
-    if highlight is not None:
-        styler = styler.apply(lambda row: ["font-weight: bold; background-color: #DCE6F0" if highlight[row.name] else ""
-                                           for _ in row], axis=1)
-    return styler
-
-
-def open_section(key: str, *, year: int = 2017, area=None, data_dir=None, period_from=None, period_to=None,
-                 processed_dir=None, out_dir=None) -> CrimeSection:
-    """Open a section as the pipeline would run it; ingests the data folder first if it changed."""
-    use_vector_charts()
-    config = load_config(year, area=area, data_dir=data_dir, period_from=period_from, period_to=period_to,
-                         processed_dir=processed_dir, out_dir=out_dir)
-    ingest = prepare_data(config)
-    return CrimeSection(SECTIONS[key], config, ingest)
-
-
-def use_vector_charts() -> None:
-    """Charts display as SVG (sharp in print and in the PDF) with alt text generated from the
-    chart; only meaningful inside a notebook kernel."""
-    try:
-        from IPython import get_ipython
-        from matplotlib.figure import Figure
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
-    except ImportError:  # pragma: no cover - IPython ships with the kernel
-        return
-    shell = get_ipython()
-    if shell is not None:
-        set_matplotlib_formats("svg")
-        shell.display_formatter.formatters["image/svg+xml"].for_type(Figure, charts.svg_with_alt)
+SPECS = (
+    SectionSpec("all_crime", "01_all_crime.ipynb", "All recorded crime", "crime"),
+    SectionSpec("asb", "02_asb.ipynb", "Anti-social behaviour", "asb"),
+)
+SECTION_CLASS = CrimeSection

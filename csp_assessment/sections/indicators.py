@@ -9,7 +9,7 @@ way whatever the source.
 
 Which period is "latest": the last one the inputs hold that ends no later than the year the
 assessment period ends (2017 for April 2016 - March 2017); later periods are left out and said so.
-Significant differences from the benchmark follow Fingertips (see intervals.py).
+Significant differences from the benchmark follow Fingertips (see stats/intervals.py).
 """
 
 from __future__ import annotations
@@ -23,17 +23,19 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
-from . import charts, indicator_charts, measures, narrative, store
-from .config import RunConfig, load_config
-from .findings import write_findings
-from .ingest import fingertips as fingertips_input
-from .ingest.folder import IngestSummary, prepare_data
-from .ingest.partners import SECTIONS as INDICATOR_SECTIONS
-from .ingest.partners import TEMPLATE_NAME
-from .intervals import NOT_COMPARED, byar_rate_interval, compare_with_benchmark, wilson_interval
-from .narrative import is_missing
-from .section import DEMO_NOTE, CrimeSection, DataNote, styled_table, use_vector_charts, esc, notes_markdown
-from .sections import SECTIONS, SectionSpec
+from ..report import charts, indicator_charts, narrative
+from ..stats import measures
+from .. import store
+from ..config import RunConfig
+from ..ingest import fingertips as fingertips_input
+from ..ingest.folder import IngestSummary
+from ..ingest.partners import SECTIONS as INDICATOR_SECTIONS
+from ..ingest.partners import TEMPLATE_NAME
+from ..stats.intervals import NOT_COMPARED, byar_rate_interval, compare_with_benchmark, wilson_interval
+from ..report.narrative import is_missing
+from . import SECTIONS, SectionSpec
+from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
+from .crime import CrimeSection
 
 
 @dataclass(frozen=True)
@@ -224,15 +226,14 @@ def _with_intervals(series: pd.DataFrame, method: str, per: float) -> pd.DataFra
     return series.assign(lower=lower, upper=upper, interval=how)
 
 
-class IndicatorSection:
+class IndicatorSection(Section):
     """One of the substance misuse, re-offending and mental health sections, for one area and
     assessment."""
 
     def __init__(self, spec: SectionSpec, config: RunConfig, ingest: IngestSummary):
         if spec.key not in INDICATOR_SECTIONS:
             raise ValueError(f"'{spec.key}' is not an indicator section ({', '.join(INDICATOR_SECTIONS)})")
-        self.spec, self.config, self.ingest = spec, config, ingest
-        self.key = spec.key
+        super().__init__(spec, config, ingest)
         # The crime section's view of the police data gives the same area, name and records.
         self.crime = CrimeSection(SECTIONS["all_crime"], config, ingest)
         self.area, self.area_name = self.crime.area, self.crime.area_name
@@ -468,13 +469,6 @@ class IndicatorSection:
     def narrative(self) -> Markdown:
         return Markdown(esc(self.narrative_text()))
 
-    def commentary(self) -> Markdown:
-        """The partnership's own words on this section (its narrative file); nothing when there are none."""
-        return self.crime.commentary(self.key)
-
-    def commentary_status(self) -> Markdown:
-        return self.crime.commentary_status(self.key)
-
     def missing_inputs_note(self) -> Markdown:
         if not self.absent_inputs:
             return Markdown("")
@@ -636,9 +630,6 @@ class IndicatorSection:
         notes.extend(DataNote(w, True) for w in self.ingest.warnings)
         return notes
 
-    def data_notes_markdown(self) -> Markdown:
-        return notes_markdown(self.data_notes())
-
     # ---- findings ------------------------------------------------------------------------------
     def findings(self) -> dict:
         def number(value, digits: int = 3):
@@ -668,10 +659,6 @@ class IndicatorSection:
             "demo": self.ingest.demo,
         }
 
-    def save_findings(self, findings_dir: str | Path | None) -> Path | None:
-        return write_findings(findings_dir, self.key, self.findings()) if findings_dir else None
-
-
 def _summed(parts: pd.DataFrame, keys: list[str], per: float) -> pd.DataFrame:
     """Several authorities' Fingertips rows added up: counts and denominators summed, the value
     recomputed, limits left to be computed from them."""
@@ -697,11 +684,9 @@ def _all_ages(table: pd.DataFrame) -> pd.DataFrame:
     return summed.assign(age_group="All", proportion=100 * summed["reoffenders"] / summed["offenders"])
 
 
-def open_indicator_section(key: str, *, year: int = 2017, area=None, data_dir=None, period_from=None, period_to=None,
-                           processed_dir=None, out_dir=None) -> IndicatorSection:
-    """Open a substance misuse, re-offending or mental health section as the pipeline would run
-    it; ingests the data folder first if it changed."""
-    use_vector_charts()
-    config = load_config(year, area=area, data_dir=data_dir, period_from=period_from, period_to=period_to,
-                         processed_dir=processed_dir, out_dir=out_dir)
-    return IndicatorSection(SECTIONS[key], config, prepare_data(config))
+SPECS = (
+    SectionSpec("substance_misuse", "03_substance_misuse.ipynb", "Substance misuse", "substance_misuse"),
+    SectionSpec("reoffending", "04_reoffending.ipynb", "Re-offending", "reoffending"),
+    SectionSpec("mental_health", "05_mental_health.ipynb", "Mental health", "mental_health"),
+)
+SECTION_CLASS = IndicatorSection

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .ingest.priority_scores import SCORES
+from ..ingest.priority_scores import SCORES
 
 FOLDER = "partnership"
 FILE_NAME = "priority-scores-2017.csv"
@@ -49,6 +49,6 @@ def write_priority_scores_demo(out_dir: Path) -> list[Path]:
         f"`{FILE_NAME}` is `data/raw/priority-scores-template.csv` filled in with **invented scores** for the "
         "demonstration data, so that the demo run ranks the priorities as a partnership that has scored its "
         "themes would see them. They are not any partnership's judgement. See `params/defaults.yaml` "
-        "(`priorities:`) for the scales and `csp_assessment/priorities.py` for the method.\n",
+        "(`priorities:`) for the scales and `csp_assessment/stats/priorities.py` for the method.\n",
         encoding="utf-8", newline="\n")
     return [scores, readme]

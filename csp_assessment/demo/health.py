@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .demo import AUTHORITIES, ENGLAND_MID_YEAR, MEDWAY, REGION
-from .intervals import Z_998, byar_interval, compare_with_benchmark, wilson_interval
+from .areas import AUTHORITIES, ENGLAND_MID_YEAR, MEDWAY, REGION
+from ..stats.intervals import Z_998, byar_interval, compare_with_benchmark, wilson_interval
 
 FOLDER = "health-justice"
 ENGLAND = ("E92000001", "England")
@@ -345,7 +345,7 @@ def _write_readme(folder: Path) -> Path:
     readme = folder / "README.md"
     readme.write_text("""# Synthetic health and justice demonstration data
 
-Made by `csp_assessment.demo_health` with the rest of the demo data. **Synthetic: not real OHID,
+Made by `csp_assessment.demo.health` with the rest of the demo data. **Synthetic: not real OHID,
 Ministry of Justice or partner figures.** The files copy the publishers' layouts, so the pipeline
 reads them as it reads real downloads.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import store
+from .. import store
 
 
 def write_findings(findings_dir: str | Path, section: str, findings: dict) -> Path:

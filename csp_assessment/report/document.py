@@ -26,11 +26,11 @@ import nbformat
 import pandas as pd
 
 from . import mdc_icons, narrative
-from .config import RunConfig
+from ..config import RunConfig
 from .export import export_section
 from .findings import read_findings
 from .partnership_text import PARTS, PartnershipText
-from .sections import SectionSpec
+from ..sections import SectionSpec
 from .text import as_text
 
 PUBLISHERS = {

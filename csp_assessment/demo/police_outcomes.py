@@ -53,7 +53,8 @@ ETHNICITY = (("White - English/Welsh/Scottish/Northern Irish/British", "White"),
              ("Other ethnic group - Not stated", "Other"))
 
 
-def write_police_outcomes_demo(out_dir: Path, seed: int = 2017) -> list[Path]:
+def write_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> list[Path]:
+    """The outcomes and stop-and-search files of every demo month (the same in either format)."""
     rng = np.random.default_rng([seed, OUTCOMES_STREAM])
     street_paths = sorted(Path(out_dir).glob("police-uk/*/*-street.csv"))
     months = [p.parent.name for p in street_paths]

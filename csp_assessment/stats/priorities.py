@@ -30,11 +30,12 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
-from . import narrative, store
-from .charts import new_figure
-from .config import PARAMS_DIR
-from .errors import ConfigError, InputError
-from .style import GSS_DARK_BLUE, GSS_MID_GREY, GSS_ORANGE
+from ..report import narrative
+from .. import store
+from ..report.charts import new_figure
+from ..config import PARAMS_DIR
+from ..errors import ConfigError, InputError
+from ..report.style import GSS_DARK_BLUE, GSS_MID_GREY, GSS_ORANGE
 
 PROVISIONAL = "provisional: not yet scored by the partnership"
 NO_EVIDENCE = "no evidence in this run's data"
@@ -387,7 +388,7 @@ def assess_priorities(findings: dict[str, dict], scores: pd.DataFrame | None, se
     """Rank the themes in ``settings`` (the params' ``priorities`` block) from the run's
     ``findings`` ({section key: findings dict}, as findings.read_findings gives them) and the
     partnership's ``scores`` (the processed priority_scores table; None when there is no file)."""
-    from .ingest.priority_scores import HARM_SCORES  # the scoring file's column per harm part
+    from ..ingest.priority_scores import HARM_SCORES  # the scoring file's column per harm part
 
     settings = settings if isinstance(settings, PrioritySettings) else PrioritySettings.from_params(settings)
     by_theme = _checked_scores(scores, settings)
@@ -645,7 +646,7 @@ def _previous_priorities(previous: list | tuple) -> list[tuple[str, list[Measure
 
 
 def _fmt_value(value: float | None, unit: str) -> str:
-    from .indicators import fmt_value  # one formatting of indicator values for every report
+    from ..sections.indicators import fmt_value  # one formatting of indicator values for every report
 
     return fmt_value(value, unit)
 

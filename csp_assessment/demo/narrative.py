@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .partnership_text import FOLDER_NAME, PARTS, section_part
+from ..report.partnership_text import FOLDER_NAME, PARTS, section_part
 
 SYNTHETIC = "*Example text written for the synthetic demonstration data: it describes no real partnership's work.*"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .config import Period
+from ..config import Period
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .charts import THOUSANDS, new_figure
-from .intervals import HIGHER, LOWER
+from ..stats.intervals import HIGHER, LOWER
 from .style import GSS_DARK_BLUE, GSS_DARK_GREY, GSS_MID_GREY, GSS_ORANGE
 
 # Fingertips' own comparison colours are blue for a significant difference either way (no

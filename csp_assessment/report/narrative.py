@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from .measures import Change
+from ..stats.measures import Change
 
 NOT_AVAILABLE = "not available"
 

@@ -26,7 +26,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from csp_assessment.style import (
+from csp_assessment.report.style import (
     GSS_DARK_GREY,
     GSS_DARK_PINK,
     SPC_COMMON_CAUSE,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-from .spc import SPCResult
+from ..stats.spc import SPCResult
 from .style import SPC_COMMON_CAUSE, SPC_CONCERN, SPC_IMPROVEMENT, SPC_NEUTRAL
 
 SIZE = 22  # px: about a line of table text high

@@ -1,4 +1,4 @@
-"""The priorities as the reviewers' document shows them: HTML made from priorities.py's results.
+"""The priorities as the reviewers' document shows them: HTML made from stats/priorities.py's results.
 
 ``build_priority_report(config, findings_dir)`` reads the run's findings and the partnership's
 scores (as the ingest stored them) and returns a :class:`PriorityReport` whose parts the document
@@ -17,9 +17,9 @@ import mistune
 import pandas as pd
 
 from .charts import svg_with_alt
-from .config import RunConfig
+from ..config import RunConfig
 from .findings import read_findings
-from .priorities import (PROVISIONAL, PriorityAssessment, assess_priorities, load_priority_scores,
+from ..stats.priorities import (PROVISIONAL, PriorityAssessment, assess_priorities, load_priority_scores,
                          methodology_markdown, progress_on_priorities, progress_table_for_readers,
                          ranked_table_for_readers, risk_capacity_chart)
 from .text import as_text

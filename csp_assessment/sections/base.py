@@ -1,0 +1,111 @@
+"""What every section shares: the base class of the sections' notebook API and the display helpers.
+
+A section object is opened by ``sections.open_section(key, ...)`` with the run's settings and the
+ingest summary; each notebook cell asks it for one view. Subclasses add their figures and views;
+this class gives them the partnership's commentary, the data notes and saving the findings the
+summary, the document and the priority scoring read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown
+
+from ..config import RunConfig
+from ..ingest.folder import IngestSummary
+from ..report import charts, narrative, partnership_text
+from ..report.findings import write_findings
+from ..report.text import as_text
+from . import SectionSpec
+
+DEMO_NOTE = ("Synthetic demonstration data: every figure here comes from the project's demo-data generator "
+             "and describes no real place.")
+
+def esc(text) -> str:
+    """Data and params strings (ward, area and crime type names, notes) shown as text, never as
+    markdown, HTML or code: see text.as_text."""
+    return as_text(text)
+
+
+@dataclass
+class DataNote:
+    text: str
+    warning: bool = False
+
+
+def notes_markdown(notes: list[DataNote]) -> Markdown:
+    """Data notes as a list for readers, each warning marked as one."""
+    return Markdown("\n".join(f"- {'**Warning:** ' if n.warning else ''}{esc(n.text)}" for n in notes))
+
+
+class Section:
+    """One section of the assessment for one area and assessment period."""
+
+    def __init__(self, spec: SectionSpec, config: RunConfig, ingest: IngestSummary):
+        self.spec, self.config, self.ingest = spec, config, ingest
+        self.key = spec.key
+
+    @cached_property
+    def partnership_text(self) -> partnership_text.PartnershipText:
+        return partnership_text.for_run(self.config, demo=self.ingest.demo)
+
+    def commentary(self, section: str | None = None) -> Markdown:
+        """The partnership's own words on this section (its narrative file); nothing when there are none.
+        ``section``: another section's key."""
+        return Markdown(partnership_text.commentary_block(self.partnership_text, section or self.spec.key))
+
+    def commentary_status(self, section: str | None = None) -> Markdown:
+        return Markdown(esc(partnership_text.status_line(self.partnership_text, section or self.spec.key)))
+
+    def data_notes(self) -> list[DataNote]:
+        raise NotImplementedError
+
+    def data_notes_markdown(self) -> Markdown:
+        return notes_markdown(self.data_notes())
+
+    def findings(self) -> dict:
+        """The key figures the executive summary, the document and the priority scoring read."""
+        raise NotImplementedError
+
+    def save_findings(self, findings_dir: str | Path | None) -> Path | None:
+        return write_findings(findings_dir, self.key, self.findings()) if findings_dir else None
+
+
+
+
+def styled_table(frame: pd.DataFrame, formats: dict, caption: str, highlight: list[bool] | None = None,
+            text_columns: list[str] | None = None):
+    """A table for readers: no index, escaped text, thousands separators, missing shown as 'not available'.
+
+    ``text_columns`` are left-aligned (default: every non-numeric column); the rest, numbers
+    even when already formatted as text, stay right-aligned."""
+    styler = frame.style.hide(axis="index").format(formats, na_rep=narrative.NOT_AVAILABLE, escape="html")
+    styler = styler.set_caption(esc(caption))
+    # Numbers read best right-aligned (the report stylesheet's default); words left-aligned.
+    if text_columns is None:
+        text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if text_columns:
+        styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
+    if highlight is not None:
+        styler = styler.apply(lambda row: ["font-weight: bold; background-color: #DCE6F0" if highlight[row.name] else ""
+                                           for _ in row], axis=1)
+    return styler
+
+
+def use_vector_charts() -> None:
+    """Charts display as SVG (sharp in print and in the PDF) with alt text generated from the
+    chart; only meaningful inside a notebook kernel."""
+    try:
+        from IPython import get_ipython
+        from matplotlib.figure import Figure
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # pragma: no cover - IPython ships with the kernel
+        return
+    shell = get_ipython()
+    if shell is not None:
+        set_matplotlib_formats("svg")
+        shell.display_formatter.formatters["image/svg+xml"].for_type(Figure, charts.svg_with_alt)
