@@ -243,6 +243,7 @@ class PoliceOutcomes:
     def findings(self) -> dict:
         out: dict = {}
         if self.has_outcomes:
+            out["sentence"] = self.outcome_sentence()
             out["positive_outcomes"] = [
                 {k: (None if pd.isna(v) else round(float(v), 1) if isinstance(v, float) else v)
                  for k, v in row.items()}
