@@ -54,6 +54,14 @@ class PoliceOutcomes:
         in_area = self.placed_outcomes[self.placed_outcomes["lad_code"].isin(self.section.area.lad_codes)]
         return sorted(set(in_area["force"]))
 
+    @property
+    def force_names(self) -> str:
+        """The forces' names as params give them where they match the files' slugs (else the slugs)."""
+        from ..ingest.police_uk import same_force
+
+        named = self.config.police_force
+        return ", ".join(named if named and same_force(f, named) else f for f in self.forces) or "no force"
+
     @cached_property
     def rates(self) -> pd.DataFrame:
         """The area's positive outcome rates by crime type beside the force's (see compare_with_force)."""
@@ -83,7 +91,7 @@ class PoliceOutcomes:
         })
         return styled_table(shown, {}, caption=f"Positive outcomes (charged or summonsed) of crimes recorded in "
                                                f"{self.config.period.label}, {self.section.area_name}, against "
-                                               f"the force ({', '.join(self.forces) or 'no force'}); data.police.uk "
+                                               f"the force ({self.force_names}); data.police.uk "
                                                "outcomes", text_columns=["Crime type", "Compared with force"])
 
     def missing_outcomes_note(self) -> Markdown:
