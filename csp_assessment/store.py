@@ -40,6 +40,8 @@ TABLES = {
                        "unit, target, which direction is better, source",
     "priority_scores": "the partnership's judged scores per priority theme (harm, vulnerability, public concern, "
                        "confidence, capacity, capability; blank = not yet scored), from its scoring file",
+    "ons_domestic_abuse": "ONS domestic abuse-related crimes per 1,000 population by police force area and year "
+                          "ending March (Domestic abuse in England and Wales data tool)",
 }
 MANIFEST = "ingest.json"
 

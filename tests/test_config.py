@@ -12,7 +12,8 @@ def test_2017_params_match_the_medway_document():
     assert [p.label for p in cfg.trend] == ["Apr 12 – Mar 13", "Apr 13 – Mar 14", "Apr 14 – Mar 15",
                                             "Apr 15 – Mar 16", "Apr 16 – Mar 17"]
     assert cfg.population_year == 2016
-    assert cfg.sections == ("all_crime", "asb", "substance_misuse", "reoffending", "mental_health")
+    assert cfg.sections == ("all_crime", "asb", "violence_domestic_abuse", "substance_misuse", "reoffending",
+                            "mental_health")
 
 
 def test_flags_override_params(tmp_path):

@@ -117,9 +117,9 @@ def test_generate_demo_returns_every_file_written_sorted(demo):
     on_disk = sorted(p for p in out.rglob("*") if p.is_file())
     assert paths == on_disk
     # police, lookups, census, estimates, boundaries, notes, health and justice, the partnership's texts
-    # (5 parts + 5 sections), the partnership's priority scores and their README, and the police
-    # outcomes and stop-and-search files beside the street files
-    assert len(paths) == 60 + 2 + 1 + 5 + 2 + 2 + 5 + 10 + 2 + 120
+    # (5 parts + 6 sections), the partnership's priority scores and their README, the ONS domestic abuse
+    # table, and the police outcomes and stop-and-search files beside the street files
+    assert len(paths) == 60 + 2 + 1 + 5 + 2 + 2 + 5 + 11 + 2 + 1 + 120
     police_files = [p.relative_to(out).as_posix() for p in paths if p.parts[-3] == "police-uk"]
     assert police_files == [f"police-uk/{m}/{m}-kent-{kind}.csv" for m in MONTHS
                             for kind in ("outcomes", "stop-and-search", "street")]

@@ -112,6 +112,7 @@ def test_reoffending_targets_and_cohorts(reoffending):
     assert ("Community orders and suspended sentence orders completed: 75.5% in 2016/17 against a target of 75.0% "
             "(higher is better): met.") in text
     assert "Not met" not in text
+    assert not [m for m in measures if "omestic abuse" in m]  # its own section now (issue 15)
 
 
 def test_substance_misuse_with_police_records(substance_misuse):

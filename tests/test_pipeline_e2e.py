@@ -38,7 +38,8 @@ def demo_run(tmp_path_factory, demo_dir):
 
 def test_demo_run_writes_every_output(demo_run):
     assert demo_run.name == "2017"
-    for stem in ("01_all_crime", "02_asb", "03_substance_misuse", "04_reoffending", "05_mental_health"):
+    for stem in ("01_all_crime", "02_asb", "03_substance_misuse", "04_reoffending", "05_mental_health",
+                 "06_violence_domestic_abuse"):
         for name in (f"{stem}.html", f"{stem}-analyst.html", f"{stem}.pdf", f"notebooks/{stem}.ipynb"):
             assert (demo_run / name).is_file(), name
     index = (demo_run / "index.html").read_text()
@@ -167,8 +168,20 @@ def test_the_whole_document(demo_run):
     # the partnership's example texts, in their places
     assert "The partnership attended <strong>40</strong> community events" in html
     assert html.index('id="overview"') < html.index("operational group met monthly") < html.index('id="section-all_crime"')
+    # the domestic abuse and violent crime section: its page, its summary, and re-offending without domestic abuse
+    violence = json.loads((demo_run / "findings" / "violence_domestic_abuse.json").read_text())
+    crime = json.loads((demo_run / "findings" / "all_crime.json").read_text())
+    assert violence["count"] == next(r["records"] for r in crime["breakdown"]
+                                     if r["category"] == "Violence and sexual offences")
+    assert violence["repeat_victims"]["verdict"] == "no significant change"
+    assert 'id="section-violence_domestic_abuse"' in html
+    assert f"{violence['count']:,} violence and sexual offences were recorded in Medway" in html
+    assert "Repeat victims were 26.4% of domestic abuse victims in 2016/17 (1,125 of 4,262)" in html
+    reoffending = json.loads((demo_run / "findings" / "reoffending.json").read_text())
+    assert not [m for m in reoffending["measures"] if "omestic abuse" in m["measure"]]
     text = pdf_text(demo_run / "strategic-assessment-2017.pdf")
     for expected in ("Contents", "Executive summary", "23,125 crimes were recorded", "7,077 ASB incidents",
+                     "Domestic abuse and violent crime",
                      "The crime picture in context", "Listening to the public", "Background and data", "Glossary",
                      "Synthetic demonstration data"):
         assert expected in text, expected

@@ -9,11 +9,9 @@ import json
 import pytest
 
 from csp_assessment.config import load_config
-from csp_assessment.sections.indicators import IndicatorSection
 from csp_assessment.ingest.folder import ingest_folder
 from csp_assessment.stats.priorities import (NO_EVIDENCE, SCORED, assess_priorities, load_priority_scores,
                                        progress_on_priorities)
-from csp_assessment.sections.crime import CrimeSection
 from csp_assessment.sections import SECTIONS
 
 
@@ -25,7 +23,7 @@ def demo_run(tmp_path_factory, demo_dir):
     ingest = ingest_folder(config.data_dir, config.processed_dir)
     findings = {}
     for key in config.sections:
-        section_type = CrimeSection if SECTIONS[key].record_kind in ("crime", "asb") else IndicatorSection
+        section_type = SECTIONS.section_class(key)  # the class each section's notebook opens
         findings[key] = json.loads(json.dumps(section_type(SECTIONS[key], config, ingest).findings(), default=str))
     return config, ingest, findings
 

@@ -66,7 +66,7 @@ from .police_uk import _write_police
 
 DEMO_MARKER = "SYNTHETIC-DEMONSTRATION-DATA.txt"
 # Bump when the generator writes different files, so an old demo folder is made again.
-DEMO_VERSION = 6
+DEMO_VERSION = 7
 DEMO_FORMATS = ("2017", "current")
 
 def generate_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> list[Path]:

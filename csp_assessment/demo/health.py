@@ -328,14 +328,29 @@ PARTNER_ROWS = [
          ("91.0", "92.5", "94.0")),
         ("reoffending", "Reduction in offending by the integrated offender management cohort", "%", "", "higher",
          "Kent Police IOM unit", ("31.0", "35.5", "38.2")),
-        ("reoffending", "Domestic abuse incidents reported to the police", "count", "", "", "Kent Police",
+        ("violence_domestic_abuse", "Domestic abuse incidents reported to the police", "count", "", "", "Kent Police",
          ("4,812", "5,390", "6,035")),
-        ("reoffending", "Domestic abuse repeat victims", "%", "", "lower", "Kent Police", ("25.8", "26.2", "26.4")),
+        ("violence_domestic_abuse", "Domestic abuse repeat victims", "%", "", "lower", "Kent Police",
+         ("25.8", "26.2", "26.4")),
         ("mental_health", "Section 136 detentions", "count", "250", "lower", "Kent Police", ("312", "287", "241")),
         ("substance_misuse", "Needle finds", "count", "1,000", "lower", "Medway Council street scene team",
          ("1,214", "1,046", "862")),
         ("substance_misuse", "Adults in drug and alcohol treatment", "count", "1,500", "higher",
          "Medway substance misuse service", ("1,420", "1,398", "1,437")),
+        # The domestic abuse section's other partner figures (issue 15): victims and repeat victims
+        # (880 of 3,410, 1,001 of 3,820, 1,125 of 4,262: the 25.8%, 26.2% and 26.4% above), MARAC
+        # and the one-stop shop. Invented, in the proportions of Maidstone's 2017 assessment.
+        ("violence_domestic_abuse", "Domestic abuse crimes recorded by the police", "count", "", "", "Kent Police",
+         ("2,104", "2,561", "3,118")),
+        ("violence_domestic_abuse", "Domestic abuse victims", "count", "", "", "Kent Police",
+         ("3,410", "3,820", "4,262")),
+        ("violence_domestic_abuse", "Domestic abuse repeat victims (number)", "count", "", "", "Kent Police",
+         ("880", "1,001", "1,125")),
+        ("violence_domestic_abuse", "MARAC cases", "count", "", "", "Medway MARAC", ("512", "566", "604")),
+        ("violence_domestic_abuse", "MARAC repeat referrals", "%", "28", "higher", "Medway MARAC",
+         ("24.1", "26.8", "28.3")),
+        ("violence_domestic_abuse", "One-stop shop attendances", "count", "", "", "Medway Domestic Abuse Forum",
+         ("1,046", "1,212", "1,389")),
     )
     for period, value in zip(FINANCIAL_YEARS[2:], values)
 ]
@@ -357,7 +372,9 @@ reads them as it reads real downloads.
 - `moj-proven-reoffending.csv`: the MoJ proven re-offending geographical data tool, adults and
   juveniles, cohorts 2011 to 2015;
 - `partner-returns.csv`: the partner-return template (data/raw/partner-returns-template.csv)
-  filled in.
+  filled in (probation, integrated offender management, Section 136, needle finds, treatment,
+  and the domestic abuse section's incidents, crimes, victims, repeat victims, MARAC cases and
+  repeat referrals, one-stop-shop attendance).
 
 Medway's latest figures are those of the Medway Community Safety Partnership Strategic
 Assessment 2017: common mental disorders 15.8% (31,053 people), depression 8.9% against England's

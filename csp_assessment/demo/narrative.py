@@ -63,6 +63,10 @@ to focus on those who cause the most harm.
 Mental health sits behind many cases the partnership deals with; the street triage pilot will be
 reviewed next year.
 """,
+    "violence_domestic_abuse": """\
+Much of the rise in violence follows better recording of domestic abuse. The one-stop shop saw more
+victims than ever, and MARAC repeat referrals reached the level SafeLives recommends.
+""",
 }
 
 

@@ -4,7 +4,7 @@ tidy CSV layout that partners fill in from ``data/raw/partner-returns-template.c
 
     section,measure,period,value,unit,target,better,source
 
-one row per measure and period. ``section`` is substance_misuse, reoffending or mental_health;
+one row per measure and period. ``section`` is substance_misuse, reoffending, mental_health or violence_domestic_abuse;
 ``period`` a label such as "2016/17" or "Apr 16 – Mar 17"; ``unit`` e.g. "%", "count" or
 "per 100,000"; ``target`` may be empty; ``better`` is "higher" or "lower" (required with a target,
 so that met / not met can be judged); ``source`` names the partner. Values may carry thousands
@@ -20,7 +20,7 @@ import pandas as pd
 from .ons import Column, csv_columns, read_csv_table
 from .values import has_columns, numbers, period_end_year
 
-SECTIONS = ("substance_misuse", "reoffending", "mental_health")
+SECTIONS = ("substance_misuse", "reoffending", "mental_health", "violence_domestic_abuse")
 BETTER = ("higher", "lower")
 # The template's example rows must never be read as figures: users copy it to a new name.
 TEMPLATE_NAME = "partner-returns-template.csv"

@@ -42,6 +42,7 @@ PUBLISHERS = {
     "fingertips": "OHID Fingertips: public health indicators",
     "reoffending": "Ministry of Justice: proven re-offending statistics",
     "partner_returns": "Partner returns (local template)",
+    "ons_domestic_abuse": "ONS: Domestic abuse in England and Wales data tool (rates by police force area)",
     "priority_scores": "The partnership's priority scores (local template)",
 }
 
@@ -125,22 +126,32 @@ def _contents(chapters: list[tuple[str, str]]) -> str:
 
 
 def _section_summary(found: dict) -> str:
-    """At most four printed lines on a section, from its findings."""
-    if "measures" not in found:  # crime and ASB: the headline and what the SPC charts show
-        sentences = [found.get("headline", "")]
-        concerns = [c["category"] for c in found.get("special_causes", []) if "concern" in c["direction"]]
-        improving = [c["category"] for c in found.get("special_causes", []) if "improvement" in c["direction"]]
-        if concerns or improving:
-            parts = []
-            if concerns:
-                parts.append(f"{len(concerns)} of its monthly series show special cause of concern")
-            if improving:
-                parts.append(f"{len(improving)} show improvement")
-            sentences.append(narrative.sentence_case(" and ".join(parts)) + " (SPC).")
-        elif found.get("spc_variation"):
-            sentences.append(f"Month-to-month changes are {found['spc_variation']} variation (SPC).")
-        return " ".join(s for s in sentences if s)
-    return _indicator_summary(found)
+    """At most four printed lines on a section, from its findings: police records' headline and SPC
+    (crime, ASB), indicators compared and targets (the indicator sections), or both (domestic abuse
+    and violent crime)."""
+    if "headline" not in found:
+        return _indicator_summary(found)
+    records = _records_summary(found)
+    if "measures" not in found:
+        return records
+    return " ".join([records, _indicator_summary(found), *found.get("summary_points", [])])
+
+
+def _records_summary(found: dict) -> str:
+    """The headline and what the SPC charts show."""
+    sentences = [found.get("headline", "")]
+    concerns = [c["category"] for c in found.get("special_causes", []) if "concern" in c["direction"]]
+    improving = [c["category"] for c in found.get("special_causes", []) if "improvement" in c["direction"]]
+    if concerns or improving:
+        parts = []
+        if concerns:
+            parts.append(f"{len(concerns)} of its monthly series show special cause of concern")
+        if improving:
+            parts.append(f"{len(improving)} show improvement")
+        sentences.append(narrative.sentence_case(" and ".join(parts)) + " (SPC).")
+    elif found.get("spc_variation"):
+        sentences.append(f"Month-to-month changes are {found['spc_variation']} variation (SPC).")
+    return " ".join(s for s in sentences if s)
 
 
 def _indicator_summary(found: dict) -> str:
@@ -181,14 +192,14 @@ def _key_figures(specs: list[SectionSpec], findings: dict[str, dict]) -> str:
         found = findings.get(spec.key)
         if not found:
             continue
-        if "measures" not in found:
+        if "count" in found:  # police records (crime, ASB, violence)
             level = narrative.fmt_int(found["count"])
             if found.get("rate_per_1000") is not None:
                 level += f" ({narrative.fmt_rate(found['rate_per_1000'])} {found.get('rate_unit', 'per 1,000 residents')})"
             change = (narrative.fmt_pct(found["change_pct"], signed=True) + f" on {found['comparison_period']}"
                       if found.get("change_pct") is not None else narrative.NOT_AVAILABLE)
-            signal = found.get("spc_signals", {}).get("All crime" if spec.record_kind == "crime"
-                                                      else "Anti-social behaviour", {})
+            series = found.get("spc_series") or ("All crime" if spec.record_kind == "crime" else "Anti-social behaviour")
+            signal = found.get("spc_signals", {}).get(series, {})
             rows.append((spec.title, f"{level} in {found['period']}", change, _signal_cell(signal)))
         else:
             rows.append((spec.title, _indicator_summary(found), "", ""))
@@ -276,7 +287,7 @@ def _risers_and_fallers(found: dict, n: int = 3) -> str:
 def _indicator_page(spec: SectionSpec, found: dict, notebook: Path, text: PartnershipText) -> str:
     drawn = _drawn(notebook, "doc_table") + _drawn(notebook, "doc_chart")
     missing = "".join(f"<li>{_e(m)}</li>" for m in found.get("missing_inputs", []))
-    return (f'<p class="csp-lead">{_e(_indicator_summary(found))}</p>'
+    return (f'<p class="csp-lead">{_e(_section_summary(found))}</p>'
             + (f'<p><strong>Not available:</strong></p><ul class="csp-missing">{missing}</ul>' if missing else "")
             + "".join(drawn) + _commentary(text, spec.key))
 
@@ -373,8 +384,10 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
 
     # Annexes: each on a new page whose first line (the running header, then the heading) says "Annex".
     annexes = []
-    for anchor, title, tag, chosen in (("annex-spc", "SPC charts by type", "doc_annex_spc", crime_specs),
-                                       ("annex-trends", "Indicator trend charts", "doc_annex_trends", indicator_specs)):
+    # Any section may draw for an annex: the tagged cells choose (crime, ASB, violence for SPC).
+    with_findings = [s for s in specs if s.key in findings]
+    for anchor, title, tag, chosen in (("annex-spc", "SPC charts by type", "doc_annex_spc", with_findings),
+                                       ("annex-trends", "Indicator trend charts", "doc_annex_trends", with_findings)):
         charts = "".join(f"<h2>{_e(s.title)}</h2>" + "".join(drawn) for s in chosen
                          if (drawn := _drawn(executed[s.key], tag, charts_only=True)))
         if charts:

@@ -79,18 +79,21 @@ FINGERTIPS_PROFILES = {
 }
 PARTNER_FIGURES = {
     "substance_misuse": "needle finds, people in treatment",
-    "reoffending": "community order, licence and unpaid work completion, integrated offender management results, "
-                   "domestic abuse incidents and repeat victims",
+    "reoffending": "community order, licence and unpaid work completion, integrated offender management results",
     "mental_health": "Section 136 detentions",
+    "violence_domestic_abuse": "domestic abuse incidents and crimes, victims and repeat victims, MARAC cases and "
+                               "repeat referrals, one-stop-shop attendance",
 }
 # The processed tables each section reads (police.uk records aside), and what to call them.
 SECTION_INPUTS = {
     "substance_misuse": ("fingertips", "partner_returns"),
     "reoffending": ("reoffending", "partner_returns"),
     "mental_health": ("fingertips", "partner_returns"),
+    "violence_domestic_abuse": ("ons_domestic_abuse", "partner_returns"),
 }
 INPUT_NAMES = {"fingertips": "OHID Fingertips indicators", "reoffending": "MoJ proven re-offending statistics",
-               "partner_returns": "partner returns"}
+               "partner_returns": "partner returns",
+               "ons_domestic_abuse": "ONS domestic abuse-related crime rates by police force area"}
 SERIES_COLUMNS = ["period", "end_year", "value", "lower", "upper", "count", "denominator", "benchmark", "note"]
 
 
@@ -104,6 +107,9 @@ def where_to_get(table: str, section: str) -> str:
         return ("to add them, download the figures from gov.uk, \"Proven reoffending statistics\": the quarterly "
                 "release's geographical data tool, by local authority with England and Wales, adults and "
                 "juveniles, saved as CSV in the data folder")
+    if table == "ons_domestic_abuse":
+        from ..ingest.ons_domestic_abuse import DOWNLOAD
+        return f"to add them, download {DOWNLOAD}"
     return (f"to add them, copy data/raw/{TEMPLATE_NAME} to a new name, add one row per figure "
             f"({PARTNER_FIGURES[section]}) and put it in the data folder")
 
