@@ -97,6 +97,9 @@ class RunConfig:
     # headline and run log say so; above stop_pct the run stops rather than print a wrong figure.
     unplaced_warn_pct: float = 0.5
     unplaced_stop_pct: float = 5.0
+    # The substance misuse section's target for drug offences charged or summonsed as a % of outcomes:
+    # a number, "increase" (above the comparison period), or None (params' police_outcomes block).
+    drug_charge_target_pct: float | str | None = None
     report_subdir: str = ""  # set in a multi-area run: each area reports into reports/<year>/<area code>/
     extra: dict = field(default_factory=dict, compare=False)
 
@@ -234,7 +237,21 @@ def load_config(
         area_from_params=area_from_params,
         unplaced_warn_pct=float((settings.get("unplaced_records") or {}).get("warn_pct", 0.5)),
         unplaced_stop_pct=float((settings.get("unplaced_records") or {}).get("stop_pct", 5.0)),
+        drug_charge_target_pct=_drug_charge_target((settings.get("police_outcomes") or {}).get("drug_charge_target_pct")),
     )
+
+
+def _drug_charge_target(value) -> float | str | None:
+    if value is None or value == "increase":
+        return value
+    try:
+        target = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"police_outcomes.drug_charge_target_pct: {value!r} is neither a percentage nor "
+                          "'increase'") from None
+    if not 0 <= target <= 100:
+        raise ConfigError(f"police_outcomes.drug_charge_target_pct: {value!r} is not a percentage (0 to 100)")
+    return target
 
 
 def with_area(config: RunConfig, name: str, partnership: str) -> RunConfig:

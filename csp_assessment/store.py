@@ -20,6 +20,10 @@ TABLES = {
     "police_counts": "data.police.uk records counted per month, force, LSOA (null = no location) and crime type; "
                      "is_asb marks anti-social behaviour",
     "police_files": "every street-level file read: records, ASB records, records without LSOA, duplicate Crime IDs",
+    "police_outcomes": "data.police.uk outcomes: one row per crime with its latest outcome (the latest month's), "
+                       "the crime's type and month from the street files (null when no street file read lists it)",
+    "stop_search": "data.police.uk stop and search: one row per search, with its object, outcome, whether the "
+                   "outcome was linked to the object, and its LSOA (placed_by: LSOA code, street point, or none yet)",
     "lsoa_lookup": "ONS LSOA -> ward -> local authority lookups, every vintage in the data folder (lsoa_vintage, "
                    "ward_vintage, lad_vintage, source_file)",
     "lsoa_bridge": "ONS LSOA 2011 -> LSOA 2021 lookup: one row per old and new LSOA pair, change U/S/M/X",

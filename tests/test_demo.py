@@ -117,11 +117,12 @@ def test_generate_demo_returns_every_file_written_sorted(demo):
     assert paths == on_disk
     # police, lookups, census, estimates, boundaries, notes, health and justice, the partnership's texts
     # (5 parts + the 6 sections with an example text), the partnership's priority scores and their README,
-    # the ONS domestic abuse table, DfT STATS19 (collision and casualty files for 2012-2016, and a README)
-    # and the IoD2019 File 1
-    assert len(paths) == 60 + 2 + 1 + 5 + 2 + 2 + 5 + 11 + 2 + 1 + 11 + 1
+    # the ONS domestic abuse table, DfT STATS19 (collision and casualty files for 2012-2016, and a README),
+    # the IoD2019 File 1, and the police outcomes and stop-and-search files beside the street files
+    assert len(paths) == 60 + 2 + 1 + 5 + 2 + 2 + 5 + 11 + 2 + 1 + 11 + 1 + 120
     police_files = [p.relative_to(out).as_posix() for p in paths if p.parts[-3] == "police-uk"]
-    assert police_files == [f"police-uk/{m}/{m}-kent-street.csv" for m in MONTHS]
+    assert police_files == [f"police-uk/{m}/{m}-kent-{kind}.csv" for m in MONTHS
+                            for kind in ("outcomes", "stop-and-search", "street")]
     assert "synthetic" in (out / DEMO_MARKER).read_text(encoding="utf-8").lower()
     assert "synthetic" in (out / "README.md").read_text(encoding="utf-8").lower()
 

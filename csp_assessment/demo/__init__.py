@@ -66,7 +66,8 @@ from .police_uk import _write_police
 
 DEMO_MARKER = "SYNTHETIC-DEMONSTRATION-DATA.txt"
 # Bump when the generator writes different files, so an old demo folder is made again.
-DEMO_VERSION = 7  # 6: domestic abuse and violence inputs; 7: the demo IoD2019 File 1 (mhclg/)
+DEMO_VERSION = 8  # 6: domestic abuse and violence inputs; 7: STATS19 and the IoD2019 File 1; 8: police outcomes
+                  # and stop-and-search files
 DEMO_FORMATS = ("2017", "current")
 
 def generate_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> list[Path]:

@@ -25,10 +25,10 @@ from .. import store
 from ..demo import DEMO_MARKER
 from ..errors import InputError
 from ..provenance import sha256_file
-from . import boundaries, ons, police_uk
+from . import boundaries, ons, police_uk, police_uk_outcomes
 
 # Bump when the processed tables change shape, so an old store is rebuilt rather than misread.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip", *boundaries.SUFFIXES}
 
 
@@ -115,7 +115,7 @@ def _is_under(path: Path, roots: list[Path]) -> bool:
 
 # Which processed tables each kind of input makes: a changed file rebuilds only its kind's tables.
 TABLES_BY_KIND = {
-    "police_uk": ("police_counts", "police_files"),
+    "police_uk": ("police_counts", "police_files", "police_outcomes", "stop_search"),
     "lsoa_ward_lad_lookup": ("lsoa_lookup",),
     "lsoa_bridge": ("lsoa_bridge",),
     "boundaries": ("boundaries",),
@@ -173,14 +173,17 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
         if not street_files:
             raise InputError(data_dir, f"no data.police.uk street-level files for {months[0]} to {months[1]}, "
                                        "the months this assessment needs")
-    by_kind: dict[str, list[Path]] = {"police_uk": sorted({f.source for f in street_files})}
+    # Outcomes and stop-and-search files are read with the street files (their crimes' types and
+    # points come from the street files), so they are one kind of input.
+    outcome_files = [p for p in files if police_uk_outcomes.is_police_file(p.name)]
+    by_kind: dict[str, list[Path]] = {"police_uk": sorted({f.source for f in street_files} | set(outcome_files))}
     unrecognised_csvs = []
     for path in files:
         if path.suffix.lower() == ".zip":
             if boundaries.sniff(path):  # a zipped shapefile; other zips are police.uk archives
                 by_kind.setdefault("boundaries", []).append(path)
             continue
-        if police_uk.STREET_FILE.match(path.name):
+        if police_uk.STREET_FILE.match(path.name) or police_uk_outcomes.is_police_file(path.name):
             continue
         if path.suffix.lower() in boundaries.SUFFIXES:
             kind = "boundaries" if boundaries.sniff(path) else None
@@ -318,7 +321,10 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
         # The counts table can hold millions of rows at national scale: DuckDB writes it directly.
         file_report = police_uk.write_street_counts(kept, processed_dir / "police_counts.parquet")
         store.write_table(processed_dir, "police_files", file_report)
-        return [f.label for f in kept], warnings + police_uk.quality_warnings(file_report)
+        outcomes, searches, _, more = police_uk_outcomes.build_tables(paths, months)
+        store.write_table(processed_dir, "police_outcomes", outcomes)
+        store.write_table(processed_dir, "stop_search", searches)
+        return [f.label for f in kept], warnings + police_uk.quality_warnings(file_report) + more
 
     if kind == "lsoa_ward_lad_lookup":
         # Every lookup is kept with its vintages: police files coded in LSOA 2011 and in LSOA 2021

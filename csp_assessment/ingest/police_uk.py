@@ -2,7 +2,8 @@
 
 Files are found by the publisher's own names, in monthly folders
 (``YYYY-MM/YYYY-MM-<force>-street.csv``) or inside the zip archives the site's download page
-serves (same layout inside). Outcome and stop-and-search files beside them are ignored.
+serves (same layout inside). Outcome and stop-and-search files beside them are read by
+police_uk_outcomes.py.
 
 The tidy output is one row per (month, force, LSOA, crime type) with a record count: every
 measure in the assessment (levels, changes, trends, seasonality, breakdowns, ward hotspots) is

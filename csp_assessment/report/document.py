@@ -239,7 +239,9 @@ def _seed_table(spec: SectionSpec, found: dict) -> str:
 
 
 def _crime_page(spec: SectionSpec, found: dict, notebook: Path, text: PartnershipText) -> str:
+    outcomes = found.get("police_outcomes", {}).get("sentence")  # positive outcomes (all crime only)
     return (f'<p class="csp-lead">{_e(found["headline"])}</p>' + _deprivation_line(found) + _seed_table(spec, found)
+            + (f"<p>{_e(outcomes)}</p>" if outcomes else "")
             + "".join(_drawn(notebook, "doc_chart")) + _commentary(text, spec.key))
 
 

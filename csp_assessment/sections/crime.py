@@ -46,6 +46,13 @@ class CrimeSection(DeprivationViews, Section):
 
     # ---- figures -------------------------------------------------------------------------
     @cached_property
+    def outcomes(self):
+        """Police outcomes and stop and search for this area and period (police_outcomes.py)."""
+        from .police_outcomes import PoliceOutcomes
+
+        return PoliceOutcomes(self)
+
+    @cached_property
     def placement(self) -> PlacementReport:
         """How completely the area's records in the headline's months (period and comparison) were placed."""
         months = sorted(set(self.config.period.months) | set(self.config.comparison.months))
@@ -577,6 +584,7 @@ class CrimeSection(DeprivationViews, Section):
             "data_notes": [n.text for n in self.data_notes()],
             "demo": self.ingest.demo,
             "deprivation": self.deprivation_findings(),
+            **({"police_outcomes": self.outcomes.findings()} if self.spec.record_kind == "crime" else {}),
         }
 
 

@@ -1,0 +1,309 @@
+"""data.police.uk outcomes and stop-and-search files, exactly as the site serves them.
+
+They sit beside the street-level files, in the same monthly folders (``YYYY-MM/YYYY-MM-<force>-
+outcomes.csv``, ``YYYY-MM-<force>-stop-and-search.csv``) or inside the same zip archives.
+
+* An **outcomes** file lists the outcomes recorded in its month, each for a crime of that month
+  or an earlier one, named by its Crime ID (the street files' ID). A crime may have several
+  outcomes over the months (charged, then a court result); its *latest* is the one of the latest
+  month (the last row of that month when a month gives it twice, as the files do for a crime with
+  two suspects). The crime's type and month come from the street file that lists its Crime ID.
+* A **stop-and-search** file lists each search in its month, with the object searched for and
+  whether the outcome was linked to it. The files give a point (latitude, longitude) but no LSOA;
+  each search is given the LSOA of the street files' record at the same point (data.police.uk
+  snaps every record to one of a fixed set of anonymised points, each in one LSOA). Searches at
+  other points are placed by the boundaries later, in the section (see police_outcomes.py).
+
+Tables written (see store.TABLES): ``police_outcomes`` (one row per crime, its latest outcome)
+and ``stop_search`` (one row per search).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+
+from ..errors import InputError
+from . import police_uk
+
+OUTCOMES_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-outcomes\.csv$", re.IGNORECASE)
+STOP_SEARCH_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-stop-and-search\.csv$",
+                              re.IGNORECASE)
+OUTCOME_COLUMNS = ("Crime ID", "Month", "Falls within", "LSOA code", "Outcome type")
+STOP_SEARCH_COLUMNS = ("Type", "Date", "Latitude", "Longitude", "Legislation", "Object of search", "Outcome",
+                       "Outcome linked to object of search")
+STREET_COLUMNS = ("Crime ID", "Month", "Crime type", "LSOA code", "Longitude", "Latitude")
+LINKED_VALUES = {"true": True, "false": False, "": None}
+
+OUTCOME_TABLE_COLUMNS = ["crime_id", "force", "outcome_month", "outcome_type", "lsoa_code", "crime_month",
+                         "crime_type", "outcome_records", "source_file"]
+STOP_SEARCH_TABLE_COLUMNS = ["force", "month", "date", "search_type", "latitude", "longitude", "legislation",
+                             "object_of_search", "outcome", "outcome_linked", "lsoa_code", "placed_by",
+                             "source_file"]
+OUTCOMES_DOWNLOAD = "https://data.police.uk/data/ (tick 'Include outcomes data')"
+STOP_SEARCH_DOWNLOAD = "https://data.police.uk/data/ (tick 'Include stop and search data')"
+
+
+@dataclass(frozen=True)
+class PoliceFile:
+    """One month of one force's outcomes or stop-and-search file, on disk or inside a zip archive."""
+
+    source: Path
+    member: str | None
+    month: str
+    force: str
+    kind: str  # "outcomes" or "stop_search"
+
+    @property
+    def label(self) -> str:
+        return f"{self.source}!{self.member}" if self.member else str(self.source)
+
+
+def _match(name: str) -> tuple[str, re.Match] | None:
+    for kind, pattern in (("outcomes", OUTCOMES_FILE), ("stop_search", STOP_SEARCH_FILE)):
+        match = pattern.match(PurePosixPath(name).name)
+        if match:
+            return kind, match
+    return None
+
+
+def is_police_file(name: str) -> bool:
+    """True for an outcomes or stop-and-search file's name (the folder scan leaves them to this module)."""
+    return _match(name) is not None
+
+
+def discover_file(path: Path) -> list[PoliceFile]:
+    """The outcomes or stop-and-search file ``path`` is, or those a zip archive at ``path`` holds."""
+    path = Path(path)
+    found = _match(path.name)
+    if found:
+        kind, match = found
+        return [PoliceFile(path, None, match["month"], match["force"].lower(), kind)]
+    if path.suffix.lower() != ".zip":
+        return []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = sorted(zf.namelist())
+    except zipfile.BadZipFile as exc:
+        raise InputError(path, f"not a readable zip archive ({exc})") from exc
+    files = []
+    for name in names:
+        found = _match(name)
+        if found:
+            kind, match = found
+            files.append(PoliceFile(path, name, match["month"], match["force"].lower(), kind))
+    return files
+
+
+def discover(data_dir: Path) -> list[PoliceFile]:
+    return [f for path in sorted(Path(data_dir).rglob("*")) if path.is_file() for f in discover_file(path)]
+
+
+def _one_per_month(files: list) -> list:
+    """One file per (kind, force, month): the last in path order, as for the street files."""
+    by_key: dict = {}
+    for f in sorted(files, key=lambda f: (str(f.source), f.member or "")):
+        by_key[(getattr(f, "kind", "street"), f.force, f.month)] = f
+    return [by_key[k] for k in sorted(by_key)]
+
+
+def _text(f) -> str:
+    if f.member is None:
+        raw = Path(f.source).read_bytes()
+    else:
+        with zipfile.ZipFile(f.source) as zf:
+            raw = zf.read(f.member)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise InputError(f.label, "the file is not UTF-8 text (data.police.uk files are UTF-8; was it re-saved "
+                                  "in another encoding?)", row=line) from None
+
+
+def _read_csv(f, required: tuple[str, ...], what: str) -> pd.DataFrame:
+    """The file as text columns, its header checked; ``line`` is each row's line number in the file."""
+    text = _text(f)
+    if not text.strip():
+        raise InputError(f.label, f"the file is empty: expected a data.police.uk {what} CSV with a header row")
+    header = next(csv.reader(io.StringIO(text.splitlines()[0])))
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f.label, f"missing column(s) {', '.join(repr(c) for c in missing)}; found "
+                                  f"{', '.join(repr(c) for c in header)}. Expected the data.police.uk {what} header "
+                                  f"({', '.join(required)}, ...)", row=1, column=missing[0])
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+                            skip_blank_lines=True)
+    except pd.errors.ParserError:
+        frame = None
+    if frame is None or list(frame.columns) != header or frame.isna().any().any():
+        # The slow path, for errors only: which line is wrong, and how.
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader)
+        for row in reader:
+            if row and len(row) != len(header):
+                raise InputError(f.label, f"expected {len(header)} fields, found {len(row)}: the file is damaged or "
+                                          "truncated; download it again", row=reader.line_num)
+        raise InputError(f.label, "could not be read as CSV: the file is damaged; download it again")
+    frame["line"] = frame.index + 2  # the header is line 1
+    return frame
+
+
+def _check_force(f, frame: pd.DataFrame) -> None:
+    """An outcomes file must hold the force its name says: a renamed copy would count twice."""
+    column = police_uk.REPORTED_BY if police_uk.REPORTED_BY in frame.columns else "Falls within"
+    for value, line in zip(frame[column], frame["line"]):
+        if value.strip() and not police_uk.same_force(f.force, value):
+            raise InputError(f.label, f"the file's name says force '{f.force}' but its records are {column} "
+                                      f"{value!r}: an outcomes file of another force under this name would put its "
+                                      "outcomes in the wrong area. Remove the file, or give it the name "
+                                      "data.police.uk gave it", row=line, column=column)
+
+
+def read_outcomes(f: PoliceFile) -> pd.DataFrame:
+    """One outcomes file: crime_id, force, outcome_month, outcome_type, lsoa_code, line, source_file."""
+    frame = _read_csv(f, OUTCOME_COLUMNS, "outcomes")
+    _check_force(f, frame)
+    for value, line in zip(frame["Month"], frame["line"]):
+        if value != f.month:
+            kind = "malformed month" if not police_uk.MONTH_VALUE.match(value) else "month outside the file's own month"
+            raise InputError(f.label, f"{kind}: found {value!r}, expected {f.month!r} (every row of a monthly "
+                                      "file must carry the file's month, YYYY-MM)", row=line, column="Month")
+    for column in ("Crime ID", "Outcome type"):
+        blank = frame[frame[column].str.strip() == ""]
+        if len(blank):
+            raise InputError(f.label, f"a row has no {column.lower()}: every outcome names its crime and its "
+                                      "outcome", row=int(blank["line"].iloc[0]), column=column)
+    return pd.DataFrame({
+        "crime_id": frame["Crime ID"].str.strip(), "force": f.force, "outcome_month": f.month,
+        "outcome_type": frame["Outcome type"].str.strip(),
+        "lsoa_code": frame["LSOA code"].str.strip().replace("", None), "line": frame["line"],
+        "source_file": f.label})
+
+
+def _coordinate(f, frame: pd.DataFrame, column: str, bounds: tuple[float, float]) -> pd.Series:
+    values = pd.to_numeric(frame[column].str.strip().replace("", None), errors="coerce")
+    bad = (frame[column].str.strip() != "") & ~values.between(*bounds)
+    if bad.any():
+        row = frame[bad].iloc[0]
+        raise InputError(f.label, f"coordinate {row[column]!r} is not a number within the UK ({column.lower()} "
+                                  f"{bounds[0]} to {bounds[1]})", row=int(row["line"]), column=column)
+    return values
+
+
+def read_stop_search(f: PoliceFile) -> pd.DataFrame:
+    """One stop-and-search file, one row per search (see STOP_SEARCH_TABLE_COLUMNS)."""
+    frame = _read_csv(f, STOP_SEARCH_COLUMNS, "stop-and-search")
+    linked = frame["Outcome linked to object of search"].str.strip().str.lower()
+    unknown = ~linked.isin(list(LINKED_VALUES))
+    if unknown.any():
+        row = frame[unknown].iloc[0]
+        raise InputError(f.label, f"'Outcome linked to object of search' is {row['Outcome linked to object of search']!r}"
+                                  "; data.police.uk gives True, False or nothing", row=int(row["line"]),
+                         column="Outcome linked to object of search")
+    dates = frame["Date"].str.strip()
+    bad_date = ~dates.str.match(r"^\d{4}-\d{2}-\d{2}")
+    if bad_date.any():
+        row = frame[bad_date].iloc[0]
+        raise InputError(f.label, f"date {row['Date']!r} is not a date (YYYY-MM-DDThh:mm:ss+hh:mm)",
+                         row=int(row["line"]), column="Date")
+    lsoa = (frame["LSOA code"].str.strip().replace("", None) if "LSOA code" in frame.columns
+            else pd.Series(None, index=frame.index, dtype=object))
+    return pd.DataFrame({
+        "force": f.force, "month": f.month, "date": dates, "search_type": frame["Type"].str.strip(),
+        "latitude": _coordinate(f, frame, "Latitude", police_uk.LATITUDE_RANGE),
+        "longitude": _coordinate(f, frame, "Longitude", police_uk.LONGITUDE_RANGE),
+        "legislation": frame["Legislation"].str.strip(),
+        "object_of_search": frame["Object of search"].str.strip().replace("", "Not stated"),
+        "outcome": frame["Outcome"].str.strip().replace("", "Not stated"),
+        "outcome_linked": linked.map(LINKED_VALUES).astype("boolean"),
+        "lsoa_code": lsoa, "placed_by": pd.Series(None, index=frame.index, dtype=object),
+        "source_file": f.label})
+
+
+def _point_key(lat: pd.Series, lon: pd.Series) -> pd.Series:
+    """Points compared at the files' own precision (6 decimals)."""
+    return lat.map(lambda v: f"{v:.6f}") + "," + lon.map(lambda v: f"{v:.6f}")
+
+
+def _read_street(f) -> pd.DataFrame:
+    frame = _read_csv(f, STREET_COLUMNS, "street-level")
+    return frame[list(STREET_COLUMNS)].assign(force=f.force, file_month=f.month)
+
+
+def latest_outcomes(records: pd.DataFrame) -> pd.DataFrame:
+    """One row per (force, crime): its outcome of the latest month; within a month, the last row
+    in file order. ``outcome_records`` counts every outcome row the crime has."""
+    if records.empty:
+        return records.assign(outcome_records=pd.Series(dtype="int64"))
+    ordered = records.reset_index(drop=True).reset_index(names="_order")
+    counts = ordered.groupby(["force", "crime_id"]).size().rename("outcome_records")
+    latest = (ordered.sort_values(["outcome_month", "_order"]).drop_duplicates(["force", "crime_id"], keep="last")
+              .join(counts, on=["force", "crime_id"]))
+    return latest.drop(columns="_order").sort_values(["force", "crime_id"], ignore_index=True)
+
+
+def build_tables(paths: list[Path], months: tuple[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str]]:
+    """Read the outcomes and stop-and-search files among ``paths`` (plain files or the site's
+    archives) and the street files beside them.
+
+    Returns (police_outcomes, stop_search, sources used, warnings).
+    """
+    def wanted(f) -> bool:
+        return not months or months[0] <= f.month <= months[1]
+
+    found = [f for path in paths for f in discover_file(path) if wanted(f)]
+    police_files = _one_per_month(found)
+    street_files = _one_per_month([f for path in paths for f in police_uk.discover_file(path) if wanted(f)])
+    warnings: list[str] = []
+    outcome_files = [f for f in police_files if f.kind == "outcomes"]
+    search_files = [f for f in police_files if f.kind == "stop_search"]
+    if not outcome_files and not search_files:
+        return (pd.DataFrame(columns=OUTCOME_TABLE_COLUMNS), pd.DataFrame(columns=STOP_SEARCH_TABLE_COLUMNS), [],
+                warnings)
+    street = (pd.concat([_read_street(f) for f in street_files], ignore_index=True) if street_files
+              else pd.DataFrame(columns=[*STREET_COLUMNS, "force", "file_month"]))
+
+    # Outcomes: the latest of each crime, with the street files' type and month of the crime.
+    if outcome_files:
+        records = pd.concat([read_outcomes(f) for f in outcome_files], ignore_index=True)
+        latest = latest_outcomes(records.drop(columns="line"))
+        crimes = (street[street["Crime ID"].str.strip() != ""]
+                  .assign(crime_id=lambda d: d["Crime ID"].str.strip())
+                  .drop_duplicates(["force", "crime_id"], keep="last")
+                  [["force", "crime_id", "file_month", "Crime type", "LSOA code"]]
+                  .rename(columns={"file_month": "crime_month", "Crime type": "crime_type",
+                                   "LSOA code": "street_lsoa"}))
+        outcomes = latest.merge(crimes, on=["force", "crime_id"], how="left")
+        street_lsoa = outcomes.pop("street_lsoa").replace("", None)
+        outcomes["lsoa_code"] = outcomes["lsoa_code"].combine_first(street_lsoa)
+        outcomes = outcomes[OUTCOME_TABLE_COLUMNS]
+    else:
+        outcomes = pd.DataFrame(columns=OUTCOME_TABLE_COLUMNS)
+
+    if search_files:
+        searches = pd.concat([read_stop_search(f) for f in search_files], ignore_index=True)
+        has_code = searches["lsoa_code"].notna()
+        searches.loc[has_code, "placed_by"] = "LSOA code"
+        located = street[(street["LSOA code"].str.strip() != "") & (street["Latitude"].str.strip() != "")]
+        points = pd.Series(located["LSOA code"].str.strip().to_numpy(),
+                           index=_point_key(located["Latitude"].astype(float), located["Longitude"].astype(float)))
+        points = points[~points.index.duplicated(keep="last")]
+        with_point = ~has_code & searches["latitude"].notna() & searches["longitude"].notna()
+        keys = _point_key(searches.loc[with_point, "latitude"], searches.loc[with_point, "longitude"])
+        matched = keys.map(points)
+        searches.loc[matched.dropna().index, "lsoa_code"] = matched.dropna()
+        searches.loc[matched.dropna().index, "placed_by"] = "street point"
+        searches.loc[searches["latitude"].isna() & searches["lsoa_code"].isna(), "placed_by"] = "no location"
+        searches = searches[STOP_SEARCH_TABLE_COLUMNS]
+    else:
+        searches = pd.DataFrame(columns=STOP_SEARCH_TABLE_COLUMNS)
+    sources = [f.label for f in police_files]
+    return outcomes.reset_index(drop=True), searches.reset_index(drop=True), sources, warnings
