@@ -261,7 +261,6 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, engine: Eng
     failed_dir = final_dir.parent / f"{final_dir.name}-failed"
     _restore_interrupted_swap(final_dir, progress)
     _check_report_belongs_to_area(final_dir, config)
-    findings_dir = staging / "findings"
     # Keys are computed with the final folder's paths, so they do not change from run to run.
     parameters = _notebook_parameters(config, final_dir / "findings")
     data_fingerprint = store.read_manifest(config.processed_dir)["fingerprint"]

@@ -5,7 +5,6 @@ IoD file."""
 import csv
 import math
 from collections import Counter
-from pathlib import Path
 
 import openpyxl
 import pytest

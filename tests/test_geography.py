@@ -159,7 +159,7 @@ def test_a_partnership_that_is_part_of_an_authority_is_refused(tmp_path):
 
 
 def test_ward_rates_need_a_population_of_the_wards_lsoa_vintage(tmp_path):
-    geo = mixed_geo(tmp_path)
+    mixed_geo(tmp_path)
     store.write_table(tmp_path, "population_lsoa", pd.DataFrame({
         "lsoa_code": ["A", "B", "S"], "lad_code": "E06000035", "population": [1, 2, 3], "year": 2011,
         "source": "Census 2011 usual residents", "lsoa_vintage": "2011"}))

@@ -741,7 +741,7 @@ def _progress_row(findings: dict, link: MeasureLink) -> dict:
 def _reading(row: dict) -> str:
     """'Burglary fell from 1,636 in Apr 15 – Mar 16 to 1,500 in Apr 16 – Mar 17 (-8.3%); target
     1,600: met.' — 'unchanged at' when the two values read the same at the precision shown."""
-    label, unit = row["measure"], row["unit"] or ""
+    label = row["measure"]
     if row["previous_text"] is None:
         sentence = f"{label} was {row['current_text']} in {row['current_period']}; no earlier figure to compare"
     elif row["previous_text"] == row["current_text"]:
