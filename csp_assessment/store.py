@@ -32,20 +32,6 @@ TABLES = {
     "area_lookup": "ONS local authority -> Community Safety Partnership -> police force area lookup",
     "population_la": "ONS mid-year population estimates by area and year",
     "population_lsoa": "small-area (LSOA) population, with its source and year",
-    "fingertips": "OHID Fingertips indicators (whole population, main sex and age), one row per indicator, area "
-                  "and period, with 95% limits, count and denominator",
-    "reoffending": "MoJ proven re-offending by local authority, cohort and age group; is_national marks "
-                   "England and Wales",
-    "partner_returns": "partners' figures from the partner-return template: section, measure, period, value, "
-                       "unit, target, which direction is better, source",
-    "priority_scores": "the partnership's judged scores per priority theme (harm, vulnerability, public concern, "
-                       "confidence, capacity, capability; blank = not yet scored), from its scoring file",
-    "stats19": "DfT road safety data (STATS19): one row per collision (year, local authority, severity, date, "
-               "coordinates) and per casualty (severity, road-user type, age, DfT's severity adjustment)",
-    "ons_domestic_abuse": "ONS domestic abuse-related crimes per 1,000 population by police force area and year "
-                          "ending March (Domestic abuse in England and Wales data tool)",
-    "imd": "English Indices of Deprivation, Index of Multiple Deprivation by LSOA: rank (1 = most deprived in "
-           "England), national decile (1 = most deprived 10%), LSOA vintage, edition",
 }
 MANIFEST = "ingest.json"
 

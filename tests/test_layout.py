@@ -47,7 +47,7 @@ def test_a_new_section_module_is_found_without_editing_a_list(tmp_path, monkeypa
 def test_one_table_loaders_are_found_by_their_table_name():
     assert {"fingertips", "reoffending", "partner_returns", "priority_scores"} <= set(INDICATOR_INPUTS)
     for table, loader in INDICATOR_INPUTS.items():
-        assert loader.TABLE == table and callable(loader.sniff) and callable(loader.read) and loader.KEY
+        assert loader.TABLE == table and loader.DESCRIPTION and callable(loader.sniff) and callable(loader.read) and loader.KEY
 
 
 def test_further_demo_writers_each_have_write_demo():

@@ -32,6 +32,9 @@ ENGLAND = "E92000001"
 # Same indicator, area and period once: an export covering several area types (e.g. "County & UA"
 # of two boundary vintages) repeats an authority's rows with the same figures.
 TABLE = "fingertips"  # the processed table this loader writes (ingest/folder.py finds it by TABLE)
+# What the processed table holds (its line in the processed folder's README).
+DESCRIPTION = ("OHID Fingertips indicators (whole population, main sex and age), one row per indicator, "
+               "area and period, with 95% limits, count and denominator")
 KEY = ["indicator_id", "area_code", "period"]
 
 COLUMNS = (

@@ -34,8 +34,9 @@ INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip", *boundaries.SUFFIXES}
 
 def _table_loaders() -> dict:
     """Every loader module of this package that makes one table from files of one kind: it defines
-    TABLE (the processed table's name), sniff(path) -> bool, read(path) -> DataFrame and KEY (the
-    columns identifying a row; the later file wins). A new input needs only its module here.
+    TABLE (the processed table's name), DESCRIPTION (what the table holds), sniff(path) -> bool,
+    read(path) -> DataFrame and KEY (the columns identifying a row; the later file wins). A new
+    input needs only its module here.
     In module-name order, the order files are offered to each sniff."""
     loaders = {}
     package = __name__.rsplit(".", 1)[0]
@@ -43,7 +44,7 @@ def _table_loaders() -> dict:
         if info.name == "folder":
             continue
         module = importlib.import_module(f"{package}.{info.name}")
-        if all(hasattr(module, name) for name in ("TABLE", "sniff", "read", "KEY")):
+        if all(hasattr(module, name) for name in ("TABLE", "DESCRIPTION", "sniff", "read", "KEY")):
             loaders[module.TABLE] = module
     return loaders
 
@@ -112,6 +113,9 @@ def _demo_roots(data_dir: Path) -> list[Path]:
 def _is_under(path: Path, roots: list[Path]) -> bool:
     return any(root == path or root in path.parents for root in roots)
 
+
+# What every processed table holds: the police and ONS tables, and each one-table loader's own.
+TABLE_DESCRIPTIONS = {**store.TABLES, **{table: loader.DESCRIPTION for table, loader in INDICATOR_INPUTS.items()}}
 
 # Which processed tables each kind of input makes: a changed file rebuilds only its kind's tables.
 TABLES_BY_KIND = {
@@ -235,7 +239,7 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
         for staged in sorted(staging.glob("*.parquet")):
             os.replace(staged, processed_dir / staged.name)
         # Inputs no longer in the folder (or another folder's tables) take their tables with them.
-        for table in set(store.TABLES) - set(tables):
+        for table in set(TABLE_DESCRIPTIONS) - set(tables):
             (processed_dir / f"{table}.parquet").unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -401,7 +405,7 @@ def _write_readme(processed_dir: Path, tables: list[str]) -> None:
              "(see ingest.json for which). Do not edit: rerun the pipeline.", ""]
     for name in tables:
         meta = pq.read_metadata(processed_dir / f"{name}.parquet")  # rows and columns without loading the table
-        lines.append(f"- `{name}.parquet` ({meta.num_rows:,} rows): {store.TABLES[name]}. "
+        lines.append(f"- `{name}.parquet` ({meta.num_rows:,} rows): {TABLE_DESCRIPTIONS[name]}. "
                      f"Columns: {', '.join(meta.schema.names)}.")
     store.write_text(processed_dir / "README.md", "\n".join(lines) + "\n")
 

@@ -29,6 +29,9 @@ from ..errors import InputError
 from .ons import Column, resolve_columns
 
 TABLE = "imd"
+# What the processed table holds (its line in the processed folder's README).
+DESCRIPTION = ("English Indices of Deprivation, Index of Multiple Deprivation by LSOA: rank (1 = most "
+               "deprived in England), national decile (1 = most deprived 10%), LSOA vintage, edition")
 DESCRIPTION = ("English Indices of Deprivation, Index of Multiple Deprivation by LSOA: rank (1 = most deprived in "
                "England) and national decile (1 = most deprived 10%), with the LSOA vintage and the edition")
 KEY = ["edition", "lsoa_code"]

@@ -24,6 +24,9 @@ from .values import has_columns, numbers
 NATIONAL_CODES = {"K04000001", "E92000001"}
 NATIONAL_NAMES = {"england and wales", "england & wales"}
 TABLE = "reoffending"  # the processed table this loader writes (ingest/folder.py finds it by TABLE)
+# What the processed table holds (its line in the processed folder's README).
+DESCRIPTION = ("MoJ proven re-offending by local authority, cohort and age group; is_national marks "
+               "England and Wales")
 KEY = ["area_code", "cohort_start", "cohort_end", "age_group"]
 AGE_GROUPS = {"adult": "Adult", "adults": "Adult", "juvenile": "Juvenile", "juveniles": "Juvenile",
               "all": "All", "all offenders": "All", "total": "All"}

@@ -35,6 +35,9 @@ from .ons import Column, _cell_text, _excel_file, resolve_columns
 from .values import numbers
 
 TABLE = "ons_domestic_abuse"
+# What the processed table holds (its line in the processed folder's README).
+DESCRIPTION = ("ONS domestic abuse-related crimes per 1,000 population by police force area and year "
+               "ending March (Domestic abuse in England and Wales data tool)")
 KEY = ["area_code", "end_year"]
 ENGLAND = "E92000001"
 HEADER_SCAN_ROWS = 15

@@ -25,6 +25,9 @@ BETTER = ("higher", "lower")
 # The template's example rows must never be read as figures: users copy it to a new name.
 TEMPLATE_NAME = "partner-returns-template.csv"
 TABLE = "partner_returns"  # the processed table this loader writes (ingest/folder.py finds it by TABLE)
+# What the processed table holds (its line in the processed folder's README).
+DESCRIPTION = ("partners' figures from the partner-return template: section, measure, period, value, "
+               "unit, target, which direction is better, source")
 KEY = ["section", "measure", "period"]
 
 COLUMNS = (

@@ -14,7 +14,7 @@ outcomes.csv``, ``YYYY-MM-<force>-stop-and-search.csv``) or inside the same zip 
   snaps every record to one of a fixed set of anonymised points, each in one LSOA). Searches at
   other points are placed by the boundaries later, in the section (see police_outcomes.py).
 
-Tables written (see store.TABLES): ``police_outcomes`` (one row per crime, its latest outcome)
+Tables written (described in store.TABLES): ``police_outcomes`` (one row per crime, its latest outcome)
 and ``stop_search`` (one row per search).
 """
 

@@ -22,6 +22,9 @@ from .values import has_columns, numbers
 # The template's rows are blank and must never be read as the partnership's scores: users copy it.
 TEMPLATE_NAME = "priority-scores-template.csv"
 TABLE = "priority_scores"  # the processed table this loader writes (ingest/folder.py finds it by TABLE)
+# What the processed table holds (its line in the processed folder's README).
+DESCRIPTION = ("the partnership's judged scores per priority theme (harm, vulnerability, public concern, "
+               "confidence, capacity, capability; blank = not yet scored), from its scoring file")
 KEY = ["theme"]
 HARM_SCORES = ("physical_harm", "psychological_harm", "financial_harm", "community_harm", "vulnerability",
                "public_concern")

@@ -34,6 +34,10 @@ from .ons import Column, csv_columns, read_csv_table
 from .values import csv_header
 
 TABLE = "stats19"
+# What the processed table holds (its line in the processed folder's README).
+DESCRIPTION = ("DfT road safety data (STATS19): one row per collision (year, local authority, severity, "
+               "date, coordinates) and per casualty (severity, road-user type, age, DfT's severity "
+               "adjustment)")
 DESCRIPTION = ("DfT road safety data (STATS19): one row per collision (year, local authority, severity, date, "
                "coordinates) and per casualty (severity, road-user type, age, DfT's severity adjustment)")
 KEY = ["record", "collision_index", "vehicle_reference", "casualty_reference"]
