@@ -43,6 +43,11 @@ def seasonality_chart(season: pd.DataFrame, title: str, y_label: str, current_la
     return fig
 
 
+# Characters per title line when two charts share a row: a long category name ("Violence and sexual
+# offences") and its wider axis label must not push one title into the other.
+TITLE_WRAP_SIDE_BY_SIDE = 34
+
+
 def trend_and_seasonality_chart(trend: pd.DataFrame, season: pd.DataFrame, *, trend_title: str,
                                 season_title: str, y_label: str, x_label: str, current_label: str,
                                 previous_label: str) -> Figure:
@@ -51,9 +56,9 @@ def trend_and_seasonality_chart(trend: pd.DataFrame, season: pd.DataFrame, *, tr
     apply_style()
     fig = Figure(figsize=(8, 3.3), layout="constrained")
     trend_ax, season_ax = fig.subplots(1, 2)
-    _draw_trend(trend_ax, trend, textwrap.fill(trend_title, 40), y_label, x_label, fontsize=8)
-    _draw_seasonality(season_ax, season, textwrap.fill(season_title, 40), y_label, current_label, previous_label,
-                      compact=True)
+    _draw_trend(trend_ax, trend, textwrap.fill(trend_title, TITLE_WRAP_SIDE_BY_SIDE), y_label, x_label, fontsize=8)
+    _draw_seasonality(season_ax, season, textwrap.fill(season_title, TITLE_WRAP_SIDE_BY_SIDE), y_label,
+                      current_label, previous_label, compact=True)
     for ax in (trend_ax, season_ax):  # two titles side by side: each must fit its half of the width
         ax.title.set_fontsize(10)
     return fig

@@ -159,7 +159,7 @@ def _indicator_summary(found: dict) -> str:
     if not measures:
         return f"No figures are in the data folder ({len(found.get('missing_inputs', []))} inputs missing)."
     compared = [m for m in measures if m["comparison"] in ("higher", "lower", "similar")]
-    sentences = [found["headline"]] if found.get("headline") else []  # a section's own lead sentence (road safety)
+    sentences = []  # a section with a headline of its own leads with it (_section_summary)
     if compared:
         national = compared[0]["benchmark_name"]
         by = {kind: [m["measure"] for m in compared if m["comparison"] == kind] for kind in ("higher", "lower")}
@@ -167,7 +167,8 @@ def _indicator_summary(found: dict) -> str:
         parts = [f"{len(names)} significantly {kind} ({'; '.join(names)})" for kind, names in by.items() if names]
         if similar:
             parts.append(f"{similar} similar")
-        sentences.append(f"Of {len(compared)} measures compared with {national}, " + ", ".join(parts) + ".")
+        sentences.append(f"Of {len(compared)} measure{'s' if len(compared) > 1 else ''} compared with {national}, "
+                         + ", ".join(parts) + ".")
     targets = [m for m in measures if m.get("status") in ("Met", "Not met")]
     if targets:
         met = sum(m["status"] == "Met" for m in targets)
