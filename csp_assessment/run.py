@@ -52,6 +52,9 @@ AREAS_SUMMARY = "areas.json"  # a run of several areas: what became of each
 _DRIVER_CHARTS = threading.Lock()  # the run's own process draws the priority charts; matplotlib is not thread-safe
 
 
+SKIPPED_NAMED = 10  # partnerships without police records named in the run log
+
+
 class Progress:
     """One line per step with the elapsed time, to the terminal and to the run log."""
 
@@ -502,8 +505,11 @@ def _run_areas(year: int, areas: list[str], base: RunConfig, progress: Progress,
     selection = select_areas(areas, base.processed_dir)
     codes = selection.codes
     if selection.skipped:
+        # A national lookup skips hundreds: the log names a few, areas.json lists them all.
+        named = ", ".join(f"{code} {name}" for code, name in selection.skipped[:SKIPPED_NAMED])
+        more = len(selection.skipped) - SKIPPED_NAMED
         progress(f"skipped  {len(selection.skipped)} partnerships of the lookup: no police records for them in "
-                 f"{base.data_dir}: {', '.join(f'{code} {name}' for code, name in selection.skipped)}")
+                 f"{base.data_dir}: {named}{f' and {more} more (all listed in areas.json)' if more > 0 else ''}")
     progress(f"areas    {len(codes)}: {', '.join(codes)}")
     if engine.scheduler:
         engine.client  # connect now: how many areas to prepare at once depends on the cluster's size
