@@ -21,6 +21,7 @@ import os
 import threading
 import time
 import uuid
+from concurrent.futures import CancelledError
 from pathlib import Path
 
 from .errors import ConfigError
@@ -179,9 +180,14 @@ class Engine:
         """Wait until ``futures`` have finished or failed (no task of theirs still writing)."""
         from distributed import wait
 
-        futures = [f for f in futures if f is not None]
+        # A cancelled future is settled as far as the scheduler goes; waiting on one raises
+        # FuturesCancelledError, which would hide the error that made the run cancel its work.
+        futures = [f for f in futures if f is not None and not f.cancelled()]
         if futures and self._client is not None:
-            wait(futures)
+            try:
+                wait(futures)
+            except CancelledError:  # cancelled while waiting (distributed's FuturesCancelledError)
+                pass
 
     def cancel(self, futures) -> None:
         futures = [f for f in futures if f is not None]
