@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 import csv
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def child_outliving_killed_parent(tmp_path: Path, script: str, seconds: float) -> int | None:
+    """Run ``script`` (which prints the pid of a child process it started, then sleeps), kill it
+    with SIGKILL, and wait up to ``seconds`` for the child to end too: the child's pid if it is
+    still alive then (it is killed, so no test leaves it behind), None if it ended."""
+    path = tmp_path / "run.py"
+    path.write_text(script)
+    parent = subprocess.Popen([sys.executable, str(path)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return None
+        time.sleep(0.2)
+    os.kill(child, signal.SIGKILL)
+    return child
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 STREET_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
                  "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]

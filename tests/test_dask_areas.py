@@ -4,17 +4,13 @@ a failed area reported while the other finishes, and embedded workers that end w
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 import types
 
 import pandas as pd
 import pytest
 
-from conftest import PROJECT_ROOT
+from conftest import child_outliving_killed_parent
 from csp_assessment import areas
 from csp_assessment.errors import ConfigError
 from csp_assessment.run import AreaResult, AreasFailed, AreasProgress, Progress, _duration, main, main_many
@@ -152,19 +148,5 @@ def test_embedded_workers_end_when_their_run_is_killed(tmp_path):
             engine.submit("sleep", time.sleep, 600)
             time.sleep(600)
     """)
-    script = tmp_path / "run.py"
-    script.write_text(code)
-    parent = subprocess.Popen([sys.executable, str(script)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
-    worker = int(parent.stdout.readline())
-    parent.send_signal(signal.SIGKILL)
-    parent.wait()
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            os.kill(worker, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.2)
-    os.kill(worker, signal.SIGKILL)
-    pytest.fail(f"Dask worker {worker} outlived its run")
+    survivor = child_outliving_killed_parent(tmp_path, code, 15)
+    assert survivor is None, f"Dask worker {survivor} outlived its run"

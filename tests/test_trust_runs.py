@@ -18,14 +18,13 @@ import stat
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import pipeline
-from conftest import PROJECT_ROOT, count_street_rows
+from conftest import PROJECT_ROOT, child_outliving_killed_parent, count_street_rows
 from csp_assessment import run, store
 from csp_assessment.errors import InputError
 from csp_assessment.ingest.folder import ingest_folder
@@ -377,21 +376,8 @@ def test_export_processes_end_when_their_run_is_killed(tmp_path):
             pool.submit(time.sleep, 600)
             time.sleep(600)
     """)
-    script = tmp_path / "run.py"
-    script.write_text(code)
-    parent = subprocess.Popen([sys.executable, str(script)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
-    worker = int(parent.stdout.readline())
-    parent.send_signal(signal.SIGKILL)
-    parent.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(worker, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.2)
-    pytest.fail(f"export worker {worker} outlived its run")
+    survivor = child_outliving_killed_parent(tmp_path, code, 10)
+    assert survivor is None, f"export worker {survivor} outlived its run"
 
 
 # ---------------------------------------------------------------- 3, 7: a whole run with markup in the data
