@@ -17,10 +17,7 @@ import traceback
 
 from csp_assessment.config import AREA_CODE, load_config
 from csp_assessment.errors import ConfigError, InputError, describe_os_error
-from csp_assessment.execute import SectionFailed
-from csp_assessment.report.export import ExportError
 from csp_assessment.runlock import DEFAULT_WAIT_SECONDS
-from csp_assessment.run import AreasFailed, main, main_many
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -107,6 +104,12 @@ def cli(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "fetch":
         return fetch_cli(argv[1:])
     args = parse_args(argv)
+    # Imported here, not at the top: `fetch` (and a Dask worker, which imports this file as its
+    # main module) does without the notebook and export machinery, seconds of imports.
+    from csp_assessment.execute import SectionFailed
+    from csp_assessment.report.export import ExportError
+    from csp_assessment.run import AreasFailed, main, main_many
+
     areas = [a.strip() for a in (args.area or "").split(",") if a.strip()]
     options = dict(data_dir=args.data, period_from=args.period_from, period_to=args.period_to, out_dir=args.out,
                    sections=args.sections, processed_dir=args.processed)

@@ -16,11 +16,11 @@ Measured, in one process:
    faster of the two is used (the stricter floor), as other work on the machine slows either.
 
 Stages are timed by wrapping the functions ``csp_assessment.run`` calls in this process
-(prepare_data, resolve_area, execute_section, write_index); exports and the document print in worker
-processes, so their durations come from the run's manifest. Sections run in parallel, so their
-notebook and export times overlap: the "sections" row is the wall time from the first section
-starting to the last one finishing, and "other" is the rest of ``main`` (section keys, provenance,
-staging, swapping the report into place).
+(prepare_data, resolve_area, write_index); the notebooks, exports and the document are Dask tasks,
+so their durations come from the run's manifest. Sections run in parallel, so their notebook and
+export times overlap: the "sections" row is the wall time from the area's resolution to the index
+(section keys, the tasks, the document), and "other" is the rest of ``main`` (locks, the cluster's
+start and close, swapping the report into place).
 
 Targets: cold run total <= 1.5 x floor; unchanged rerun <= 5% of the cold run.
 
@@ -56,14 +56,12 @@ from csp_assessment.sections import SECTIONS, SectionSpec
 FLOOR_TARGET = 1.5  # cold run total <= this x floor
 RERUN_TARGET = 0.05  # unchanged rerun <= this x cold run
 
-# The functions csp_assessment.run.main calls for each stage, and the stage they time; those the
-# run module does not have (yet, or any more) are left out.
-# Exports and the document print in worker processes, where a wrapper cannot follow them (it cannot
-# be pickled): their durations come from the run's own manifest (stage_seconds) instead.
-STAGE_FUNCTIONS = {"prepare_data": "ingest", "resolve_area": "area", "execute_section": "notebook",
-                   "write_index": "index"}
+# The functions csp_assessment.run.main calls for each stage in this process, and the stage they time;
+# those the run module does not have (yet, or any more) are left out. Notebooks, exports and the
+# document are Dask tasks: their durations come from the run's own manifest (stage_seconds) instead.
+STAGE_FUNCTIONS = {"prepare_data": "ingest", "resolve_area": "area", "write_index": "index"}
 RUN_STAGES = ("index",)  # timed once per run, after the sections
-# The document prints alongside the section exports, so it counts in the sections' wall time.
+# The document prints after the sections' findings, so it counts in the sections' wall time.
 SECTION_PREFIXES = ("notebook ", "export ", "document")
 
 FLOOR_CODE = """\
@@ -82,13 +80,20 @@ class Timed:
 
     total: float = 0.0
     stages: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # Durations without a start: the notebooks, exports and document of a run, from its manifest.
+    durations: dict[str, float] = field(default_factory=dict)
     ingest_reused: bool | None = None
 
     def seconds(self, label: str) -> float | None:
-        return self.stages[label][1] - self.stages[label][0] if label in self.stages else None
+        if label in self.stages:
+            return self.stages[label][1] - self.stages[label][0]
+        return self.durations.get(label)
 
     def span(self, prefixes: tuple[str, ...]) -> float | None:
-        """Wall time from the first matching stage's start to the last one's end (they may overlap)."""
+        """Wall time of the sections, exports and document (they overlap): for a run, from the area's
+        resolution to the index, as the tasks run elsewhere; for the floor, first start to last end."""
+        if self.durations and "area" in self.stages and "index" in self.stages:
+            return self.stages["index"][0] - self.stages["area"][1]
         spans = [v for k, v in self.stages.items() if k.startswith(prefixes)]
         return max(e for _, e in spans) - min(s for s, _ in spans) if spans else None
 
@@ -100,7 +105,7 @@ def timing_stages(timed: Timed, origin: float):
         def wrapper(*args, **kwargs):
             start = time.perf_counter() - origin
             result = function(*args, **kwargs)
-            timed.stages[_stage_label(kind, args)] = (start, time.perf_counter() - origin)
+            timed.stages[kind] = (start, time.perf_counter() - origin)
             if kind == "ingest":
                 timed.ingest_reused = result.reused
             return result
@@ -114,14 +119,6 @@ def timing_stages(timed: Timed, origin: float):
     finally:
         for name, function in originals.items():
             setattr(run_module, name, function)
-
-
-def _stage_label(kind: str, args: tuple) -> str:
-    if kind == "notebook":  # execute_section(spec, output, parameters)
-        return f"notebook {Path(args[0].notebook).stem}"
-    if kind == "export":  # export_section(executed_notebook, out_dir, ...)
-        return f"export {Path(args[0]).stem}"
-    return kind
 
 
 def project_fingerprint() -> str:
@@ -157,19 +154,18 @@ def timed_run(config, workers: int) -> tuple[Timed, dict[str, str]]:
 
 
 def add_process_stages(timed: Timed, report_dir: Path) -> None:
-    """Export and document durations from the manifest, each placed after what it waited for: a
-    section's export after its notebook, the document after the last notebook."""
-    if not any(label.startswith("notebook ") for label in timed.stages):
+    """Notebook, export and document durations from the run's manifest (they run as Dask tasks,
+    where a wrapper here cannot follow them)."""
+    if timed.ingest_reused and "index" not in timed.stages:
         return  # nothing was executed: the manifest is the previous run's
     seconds = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))["stage_seconds"]
-    notebooks_end = max((end for label, (_, end) in timed.stages.items() if label.startswith("notebook ")), default=0.0)
     for key, spec in SECTIONS.items():
         stem = Path(spec.notebook).stem
-        if f"export {key}" in seconds and f"notebook {stem}" in timed.stages:
-            start = timed.stages[f"notebook {stem}"][1]
-            timed.stages[f"export {stem}"] = (start, start + seconds[f"export {key}"])
+        for kind in ("notebook", "export"):
+            if f"{kind} {key}" in seconds:
+                timed.durations[f"{kind} {stem}"] = seconds[f"{kind} {key}"]
     if "document" in seconds:
-        timed.stages["document"] = (notebooks_end, notebooks_end + seconds["document"])
+        timed.durations["document"] = seconds["document"]
 
 
 def floor_notebook(parameters: dict) -> nbformat.NotebookNode:
@@ -232,7 +228,7 @@ def report(stems: list[str], workers: int, cold: Timed, rerun: Timed, floors: li
         for kind in ("notebook", "export"):
             label = f"{kind} {stem}"
             rows.append([f"    {label}", cell(cold.seconds(label)), cell(rerun.seconds(label)), cell(floor.seconds(label))])
-    rows.append(["    document (printed alongside the exports)", cell(cold.seconds("document")),
+    rows.append(["    document (printed after the last section's findings)", cell(cold.seconds("document")),
                  cell(rerun.seconds("document")), "–"])
     rows += [[label, cell(cold.seconds(label)), cell(rerun.seconds(label)), "–"] for label in RUN_STAGES
              if label in cold.stages or label in rerun.stages]

@@ -70,7 +70,7 @@ class Engine:
     """A Dask client, connected on first use to an embedded LocalCluster or to ``scheduler``."""
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None,
-                 folders: dict[str, Path] | None = None, say=None):
+                 folders: dict[str, Path] | None = None, say=None, processes: bool = True):
         if workers is not None and workers < 1:
             raise ConfigError(f"--workers {workers}: give the number of Dask workers of the run's own cluster, 1 or "
                               f"more (or leave it out for one per CPU core, {os.cpu_count() or 1} here)")
@@ -78,6 +78,7 @@ class Engine:
         self.workers = workers or os.cpu_count() or 1
         self.folders = {what: Path(path).resolve() for what, path in (folders or {}).items()}
         self.say = say or (lambda message: None)
+        self.processes = processes
         self._client = None
         self._cluster = None
         self._lock = threading.Lock()
@@ -107,12 +108,18 @@ class Engine:
         from distributed import Client, LocalCluster
 
         started = time.perf_counter()
-        self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                     dashboard_address=":0", silence_logs=logging.ERROR)
-        client = Client(self._cluster)
-        client.register_plugin(_end_with_run_plugin(os.getpid()))
-        self.say(f"dask     embedded cluster: {self.workers} worker process{'es' if self.workers > 1 else ''}, "
-                 f"1 thread each (started in {time.perf_counter() - started:.1f}s)")
+        if self.processes:
+            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=":0", silence_logs=logging.ERROR)
+            client = Client(self._cluster)
+            client.register_plugin(_end_with_run_plugin(os.getpid()))
+            how = f"{self.workers} worker process{'es' if self.workers > 1 else ''}, 1 thread each"
+        else:
+            self._cluster = LocalCluster(n_workers=1, threads_per_worker=self.workers, processes=False,
+                                         dashboard_address=":0", silence_logs=logging.ERROR)
+            client = Client(self._cluster)
+            how = f"{self.workers} thread{'s' if self.workers > 1 else ''} in the run's own process"
+        self.say(f"dask     embedded cluster: {how} (started in {time.perf_counter() - started:.1f}s)")
         return client
 
     def _connect(self):

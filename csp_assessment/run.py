@@ -229,9 +229,10 @@ def _check_report_belongs_to_area(final_dir: Path, config: RunConfig) -> None:
                       f"--out, or remove {final_dir} first")
 
 
-def _engine(config: RunConfig, progress: Progress, workers: int | None, scheduler: str | None) -> Engine:
+def _engine(config: RunConfig, progress: Progress, workers: int | None, scheduler: str | None, *,
+            processes: bool = True) -> Engine:
     return Engine(scheduler, workers, {"data folder": config.data_dir, "processed folder": config.processed_dir,
-                                       "reports folder": config.out_dir}, say=progress)
+                                       "reports folder": config.out_dir}, say=progress, processes=processes)
 
 
 def main(config: RunConfig, progress: Progress | None = None, *, force: bool = False,
@@ -244,7 +245,7 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
     progress = progress or Progress()
     _check_workers(workers)
     with exclusive_run({"reports": config.out_dir, "processed tables": config.processed_dir}, progress, wait_seconds), \
-            _engine(config, progress, workers, scheduler) as engine:
+            _engine(config, progress, workers, scheduler, processes=False) as engine:
         return _run_area(config, progress, force=force, engine=engine)
 
 

@@ -35,6 +35,14 @@ def child_outliving_killed_parent(tmp_path: Path, script: str, seconds: float) -
         time.sleep(0.2)
     os.kill(child, signal.SIGKILL)
     return child
+def pytest_collection_modifyitems(items):
+    """A test on the generated demo data set is slow: generating and ingesting it takes about a
+    minute per session, on top of the test's own work. `pytest -m "not slow"` leaves such tests out."""
+    for item in items:
+        if "demo_files" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 STREET_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
                  "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]
@@ -97,6 +105,52 @@ def demo_processed(demo_tables_once, tmp_path) -> Path:
     target = tmp_path / "processed"
     shutil.copytree(demo_tables_once, target)
     return target
+
+
+def _adopt_tables(tables: Path, processed: Path, source: Path, data_dir: Path) -> Path:
+    """Copy ``tables`` (ingested from ``source``) to ``processed`` as if ingested from ``data_dir``:
+    the manifest's paths are rewritten, so an ingest of ``data_dir`` (the demo files linked, a few
+    changed) keeps the kinds of input whose files are unchanged and reads the changed ones again,
+    as it would for a folder it had ingested before."""
+    import json
+    import shutil
+
+    from csp_assessment import store
+
+    old, new = str(source.resolve()), str(data_dir.resolve())
+
+    def moved(value):
+        if isinstance(value, str):
+            return new + value[len(old):] if value == old or value.startswith(old + os.sep) else value
+        if isinstance(value, list):
+            return [moved(v) for v in value]
+        if isinstance(value, dict):
+            return {moved(k): moved(v) for k, v in value.items()}
+        return value
+
+    shutil.copytree(tables, processed)
+    manifest = processed / store.MANIFEST
+    manifest.write_text(json.dumps(moved(json.loads(manifest.read_text()))))
+    return processed
+
+
+@pytest.fixture
+def demo_variant(demo_dir, demo_tables_once, tmp_path):
+    """``demo_variant(leave_out=(), folder=None, processed=None)`` -> (data folder, processed folder):
+    the demo data as symbolic links in ``folder`` (default ``tmp_path / "raw"``), leaving out every
+    file with one of ``leave_out`` among its path's parts, and the session's 2017 tables adopted for
+    it in ``processed`` (default ``tmp_path / "processed"``). The test changes files as it likes
+    (replace a link, don't write through it); a 2017 run there reads again only what changed."""
+    def make(leave_out=(), folder: Path | None = None, processed: Path | None = None) -> tuple[Path, Path]:
+        folder = folder or tmp_path / "raw"
+        for path in demo_dir.rglob("*"):
+            relative = path.relative_to(demo_dir)
+            if path.is_file() and not set(relative.parts) & set(leave_out):
+                (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+                (folder / relative).symlink_to(path)
+        return folder, _adopt_tables(demo_tables_once, processed or tmp_path / "processed", demo_dir, folder)
+
+    return make
 
 
 @pytest.fixture

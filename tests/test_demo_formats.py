@@ -11,9 +11,11 @@ import pytest
 from csp_assessment.config import load_config
 from csp_assessment.demo import generate_demo
 from csp_assessment.ingest import boundaries, ons
-from csp_assessment.ingest.folder import ingest_folder
+from csp_assessment.ingest.folder import prepare_data
 from csp_assessment.sections.crime import CrimeSection
 from csp_assessment.sections import SECTIONS
+
+pytestmark = pytest.mark.slow  # a second demo data set is generated, in today's formats
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,7 @@ def current_demo(tmp_path_factory):
 
 def sections(folder, processed):
     config = load_config(2017, data_dir=folder, processed_dir=processed)
-    ingest = ingest_folder(config.data_dir, config.processed_dir)
+    ingest = prepare_data(config)
     return {key: CrimeSection(SECTIONS[key], config, ingest) for key in ("all_crime", "asb")}
 
 
@@ -50,8 +52,8 @@ def test_current_formats_are_today_s_ons_layouts(current_demo):
     assert {f["properties"]["WD24CD"] for f in wards} == ward_codes
 
 
-def test_both_formats_give_the_same_figures_and_maps(demo_dir, demo_tables, current_demo, tmp_path):
-    old, new = sections(demo_dir, demo_tables(tmp_path / "old")), sections(current_demo, tmp_path / "new")
+def test_both_formats_give_the_same_figures_and_maps(demo_dir, demo_processed, current_demo, tmp_path):
+    old, new = sections(demo_dir, demo_processed), sections(current_demo, tmp_path / "new")
     assert old["all_crime"].count == new["all_crime"].count == 23_125
     assert old["asb"].count == new["asb"].count == 7_077
     for key in ("all_crime", "asb"):
@@ -67,21 +69,16 @@ def test_both_formats_give_the_same_figures_and_maps(demo_dir, demo_tables, curr
             assert "each of 163 LSOAs" in lsoa_map.csp_alt_text and "1 to 4" in lsoa_map.csp_alt_text
 
 
-def test_without_boundaries_the_section_says_where_to_get_them(demo_dir, tmp_path):
-    folder = tmp_path / "raw"
-    for path in demo_dir.rglob("*"):
-        if path.is_file() and "boundaries" not in path.parts:
-            target = folder / path.relative_to(demo_dir)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(path)
-    section = sections(folder, tmp_path / "processed")["all_crime"]
+def test_without_boundaries_the_section_says_where_to_get_them(demo_variant):
+    folder, processed = demo_variant(leave_out=("boundaries",))
+    section = sections(folder, processed)["all_crime"]
     note = section.maps_note().data
     assert "Maps need ONS boundary files" in note and "geoportal.statistics.gov.uk" in note
     assert section.ward_map().data == "" and section.lsoa_map().data == ""
 
 
-def test_small_ward_counts_are_not_shaded_for_reviewers(demo_dir, demo_tables, tmp_path):
-    section = sections(demo_dir, demo_tables(tmp_path / "processed"))["asb"]
+def test_small_ward_counts_are_not_shaded_for_reviewers(demo_dir, demo_processed):
+    section = sections(demo_dir, demo_processed)["asb"]
     table = section.ward_table.copy()
     smallest = table["ward_code"].iloc[0]
     table.loc[table["ward_code"] == smallest, "records"] = 3

@@ -134,12 +134,11 @@ def test_substance_misuse_with_police_records(substance_misuse):
     assert any("opiate users (2012)" in note for note in findings["data_notes"])  # the suppressed value
 
 
-@pytest.fixture(scope="module")
-def without_health_inputs(demo, demo_dir) -> Path:
-    """The demo data as a user with only police and ONS files has them (tests add a file of their own)."""
-    raw = demo / "without-health" / "raw"
-    shutil.copytree(demo_dir, raw, ignore=shutil.ignore_patterns(FOLDER))
-    return raw
+@pytest.fixture
+def without_health_inputs(demo_variant) -> Path:
+    """The demo data as a user with only police and ONS files has them (tests add a file of their
+    own), with the session's tables adopted in ``tmp_path / "processed"``."""
+    return demo_variant(leave_out=(FOLDER,))[0]
 
 
 def test_missing_inputs_are_named_and_the_notebook_still_runs(without_health_inputs, tmp_path):

@@ -2,18 +2,19 @@
 
 import io
 import shutil
+from pathlib import Path
 
 import pytest
 
 from conftest import PROJECT_ROOT
 from csp_assessment.config import load_config
-from csp_assessment.ingest.folder import ingest_folder
+from csp_assessment.ingest.folder import prepare_data
 from csp_assessment.sections.crime import CrimeSection
 from csp_assessment.sections import SECTIONS
 
 
 @pytest.fixture(scope="module")
-def asb_with_threshold(tmp_path_factory, demo_dir, demo_tables):
+def asb_with_threshold(tmp_path_factory, demo_dir, demo_tables_once):
     """ASB for Medway 2017 with the suppression threshold at 700: of the top wards (743, 672, 587,
     510, 460 incidents) only the first can be published."""
     root = tmp_path_factory.mktemp("sections")
@@ -21,8 +22,9 @@ def asb_with_threshold(tmp_path_factory, demo_dir, demo_tables):
     shutil.copytree(PROJECT_ROOT / "params", params)
     with open(params / "2017.yaml", "a") as fh:
         fh.write("suppression_threshold: 700\n")
-    config = load_config(2017, data_dir=demo_dir, processed_dir=demo_tables(root / "processed"), params_dir=params)
-    return CrimeSection(SECTIONS["asb"], config, ingest_folder(config.data_dir, config.processed_dir))
+    shutil.copytree(demo_tables_once, root / "processed")
+    config = load_config(2017, data_dir=demo_dir, processed_dir=root / "processed", params_dir=params)
+    return CrimeSection(SECTIONS["asb"], config, prepare_data(config))
 
 
 def test_small_ward_counts_are_suppressed_for_reviewers(asb_with_threshold):
@@ -39,17 +41,18 @@ def test_small_ward_counts_are_suppressed_for_reviewers(asb_with_threshold):
     assert "%" not in hotspots
 
 
-def test_a_month_missing_and_an_unknown_lsoa_are_said_plainly(tmp_path, demo_dir):
+def test_a_month_missing_and_an_unknown_lsoa_are_said_plainly(demo_variant):
     """A gap in the monthly files leaves the period's figures out, saying why; records with an LSOA
     the lookup does not know are counted and reported, never silently dropped."""
-    shutil.copytree(demo_dir, tmp_path / "raw")  # the session's demo data, byte for byte, to change
-    (tmp_path / "raw" / "police-uk" / "2016-11" / "2016-11-kent-street.csv").unlink()
-    december = tmp_path / "raw" / "police-uk" / "2016-12" / "2016-12-kent-street.csv"
-    with open(december, "a", newline="") as fh:
-        fh.write(",2016-12,Kent Police,Kent Police,0.5,51.4,On or near Nowhere,E01999999,Nowhere 001A,"
-                 "Anti-social behaviour,,\r\n")
-    config = load_config(2017, data_dir=tmp_path / "raw", processed_dir=tmp_path / "processed")
-    section = CrimeSection(SECTIONS["asb"], config, ingest_folder(config.data_dir, config.processed_dir))
+    raw, processed = demo_variant()
+    (raw / "police-uk" / "2016-11" / "2016-11-kent-street.csv").unlink()
+    december = raw / "police-uk" / "2016-12" / "2016-12-kent-street.csv"
+    text = december.read_text(encoding="utf-8")
+    december.unlink()  # a link to the session's demo file: write a file of its own
+    december.write_text(text + ",2016-12,Kent Police,Kent Police,0.5,51.4,On or near Nowhere,E01999999,"
+                        "Nowhere 001A,Anti-social behaviour,,\r\n", encoding="utf-8", newline="")
+    config = load_config(2017, data_dir=raw, processed_dir=processed)
+    section = CrimeSection(SECTIONS["asb"], config, prepare_data(config))
     assert section.count is None and section.change is None
     notes = " ".join(n.text for n in section.data_notes())
     assert "Incomplete period" in notes and "(Nov 16)" in notes
@@ -58,27 +61,26 @@ def test_a_month_missing_and_an_unknown_lsoa_are_said_plainly(tmp_path, demo_dir
     assert "cannot be given" in section.headline()
 
 
-def _demo_without_lsoas(demo_dir, folder, n_removed):
-    """The demo data with ``n_removed`` of Medway's LSOAs left out of the ONS lookup."""
-    for path in demo_dir.rglob("*"):
-        if path.is_file() and path.name != "lsoa11-ward17-lad17-lookup.csv":
-            target = folder / path.relative_to(demo_dir)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(path)
-    lines = (demo_dir / "ons" / "lsoa11-ward17-lad17-lookup.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+def _demo_without_lsoas(demo_variant, name, n_removed):
+    """The demo data with ``n_removed`` of Medway's LSOAs left out of the ONS lookup, in ``name``
+    (and the session's tables in ``name``-processed): (config of the 2017 run, its ingest)."""
+    folder, processed = demo_variant(folder=Path(name).resolve(), processed=Path(f"{name}-processed").resolve())
+    lookup = folder / "ons" / "lsoa11-ward17-lad17-lookup.csv"
+    lines = lookup.read_text(encoding="utf-8").splitlines(keepends=True)
     medway = [i for i, line in enumerate(lines) if ",E06000035," in line]
     removed = set(medway[:n_removed])
-    (folder / "ons" / "lsoa11-ward17-lad17-lookup.csv").write_text(
-        "".join(line for i, line in enumerate(lines) if i not in removed), encoding="utf-8")
+    lookup.unlink()  # a link to the session's demo file: write a file of its own
+    lookup.write_text("".join(line for i, line in enumerate(lines) if i not in removed), encoding="utf-8")
+    config = load_config(2017, data_dir=folder, processed_dir=processed)
+    return config, prepare_data(config)
 
 
-def test_a_partial_count_says_so_in_its_headline_and_too_partial_a_count_stops_the_run(demo_dir, tmp_path):
+def test_a_partial_count_says_so_in_its_headline_and_too_partial_a_count_stops_the_run(demo_variant, tmp_path):
     from csp_assessment.geography import UnplacedRecordsError
     from csp_assessment.run import Progress, check_placement
 
-    _demo_without_lsoas(demo_dir, tmp_path / "raw", 3)
-    config = load_config(2017, data_dir=tmp_path / "raw", processed_dir=tmp_path / "processed")
-    section = CrimeSection(SECTIONS["all_crime"], config, ingest_folder(config.data_dir, config.processed_dir))
+    config, ingest = _demo_without_lsoas(demo_variant, tmp_path / "raw", 3)
+    section = CrimeSection(SECTIONS["all_crime"], config, ingest)
     placement = section.placement
     assert 0.5 < placement.unplaced_pct < 5
     headline = section.headline()
@@ -89,8 +91,6 @@ def test_a_partial_count_says_so_in_its_headline_and_too_partial_a_count_stops_t
     check_placement(config, progress)
     assert any(line.split("]", 1)[-1].strip().startswith("WARNING  Medway: Partial count") for line in progress.lines)
 
-    _demo_without_lsoas(demo_dir, tmp_path / "raw2", 12)
-    config = load_config(2017, data_dir=tmp_path / "raw2", processed_dir=tmp_path / "processed2")
-    ingest_folder(config.data_dir, config.processed_dir)
+    config, _ = _demo_without_lsoas(demo_variant, tmp_path / "raw2", 12)
     with pytest.raises(UnplacedRecordsError, match=r"Medway: Partial count: .*The run stops because more than 5%"):
         check_placement(config, Progress(stream=io.StringIO()))

@@ -227,12 +227,9 @@ def test_domestic_abuse_figures_from_the_demo_files(section, demo_dir):
     assert "Repeat victims were 26.4% of domestic abuse victims in 2016/17 (1,125 of 4,262)" in found["summary_points"][0]
 
 
-def test_missing_domestic_abuse_inputs_are_named(demo_dir, tmp_path):
-    import shutil
-
-    raw = tmp_path / "raw"
-    shutil.copytree(demo_dir, raw, ignore=shutil.ignore_patterns("health-justice", "ons-domestic-abuse"))
-    section = open_section("violence_domestic_abuse", data_dir=raw, processed_dir=tmp_path / "processed")
+def test_missing_domestic_abuse_inputs_are_named(demo_variant):
+    raw, processed = demo_variant(leave_out=("health-justice", "ons-domestic-abuse"))
+    section = open_section("violence_domestic_abuse", data_dir=raw, processed_dir=processed)
     found = section.findings()
     missing = " ".join(found["missing_inputs"])
     assert "No ONS domestic abuse-related crime rates by police force area are in the data folder" in missing

@@ -27,6 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -138,11 +139,15 @@ def _read_csv(f, required: tuple[str, ...], what: str) -> pd.DataFrame:
         raise InputError(f.label, f"missing column(s) {', '.join(repr(c) for c in missing)}; found "
                                   f"{', '.join(repr(c) for c in header)}. Expected the data.police.uk {what} header "
                                   f"({', '.join(required)}, ...)", row=1, column=missing[0])
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=True)
-    except pd.errors.ParserError:
-        frame = None
+    frame = None
+    # pyarrow's reader is about three times faster; it refuses a field with a line break inside its
+    # quotes, which the C reader takes, so a file pyarrow refuses is read again by the C reader.
+    for options in ({"engine": "pyarrow"}, {"engine": "c", "na_filter": False, "skip_blank_lines": True}):
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, **options)
+            break
+        except pd.errors.ParserError:
+            pass
     if frame is None or list(frame.columns) != header or frame.isna().any().any():
         # The slow path, for errors only: which line is wrong, and how.
         reader = csv.reader(io.StringIO(text, newline=""))
@@ -159,8 +164,10 @@ def _read_csv(f, required: tuple[str, ...], what: str) -> pd.DataFrame:
 def _check_force(f, frame: pd.DataFrame) -> None:
     """An outcomes file must hold the force its name says: a renamed copy would count twice."""
     column = police_uk.REPORTED_BY if police_uk.REPORTED_BY in frame.columns else "Falls within"
-    for value, line in zip(frame[column], frame["line"]):
+    # A file holds one force's name on every row: each distinct value is checked once.
+    for value in frame[column].unique():
         if value.strip() and not police_uk.same_force(f.force, value):
+            line = int(frame["line"][frame[column] == value].iloc[0])
             raise InputError(f.label, f"the file's name says force '{f.force}' but its records are {column} "
                                       f"{value!r}: an outcomes file of another force under this name would put its "
                                       "outcomes in the wrong area. Remove the file, or give it the name "
@@ -171,11 +178,12 @@ def read_outcomes(f: PoliceFile) -> pd.DataFrame:
     """One outcomes file: crime_id, force, outcome_month, outcome_type, lsoa_code, line, source_file."""
     frame = _read_csv(f, OUTCOME_COLUMNS, "outcomes")
     _check_force(f, frame)
-    for value, line in zip(frame["Month"], frame["line"]):
-        if value != f.month:
-            kind = "malformed month" if not police_uk.MONTH_VALUE.match(value) else "month outside the file's own month"
-            raise InputError(f.label, f"{kind}: found {value!r}, expected {f.month!r} (every row of a monthly "
-                                      "file must carry the file's month, YYYY-MM)", row=line, column="Month")
+    other_month = frame[frame["Month"] != f.month]
+    if len(other_month):
+        value, line = other_month["Month"].iloc[0], int(other_month["line"].iloc[0])
+        kind = "malformed month" if not police_uk.MONTH_VALUE.match(value) else "month outside the file's own month"
+        raise InputError(f.label, f"{kind}: found {value!r}, expected {f.month!r} (every row of a monthly "
+                                  "file must carry the file's month, YYYY-MM)", row=line, column="Month")
     for column in ("Crime ID", "Outcome type"):
         blank = frame[frame[column].str.strip() == ""]
         if len(blank):
@@ -229,8 +237,8 @@ def read_stop_search(f: PoliceFile) -> pd.DataFrame:
 
 
 def _point_key(lat: pd.Series, lon: pd.Series) -> pd.Series:
-    """Points compared at the files' own precision (6 decimals)."""
-    return lat.map(lambda v: f"{v:.6f}") + "," + lon.map(lambda v: f"{v:.6f}")
+    """Points compared at the files' own precision (6 decimals), as whole millionths of a degree."""
+    return (lat * 1e6).round().astype("int64") * 1_000_000_000 + (lon * 1e6).round().astype("int64")
 
 
 def _read_street(f) -> pd.DataFrame:
@@ -243,11 +251,18 @@ def latest_outcomes(records: pd.DataFrame) -> pd.DataFrame:
     in file order. ``outcome_records`` counts every outcome row the crime has."""
     if records.empty:
         return records.assign(outcome_records=pd.Series(dtype="int64"))
-    ordered = records.reset_index(drop=True).reset_index(names="_order")
-    counts = ordered.groupby(["force", "crime_id"]).size().rename("outcome_records")
-    latest = (ordered.sort_values(["outcome_month", "_order"]).drop_duplicates(["force", "crime_id"], keep="last")
-              .join(counts, on=["force", "crime_id"]))
-    return latest.drop(columns="_order").sort_values(["force", "crime_id"], ignore_index=True)
+    ordered = records.reset_index(drop=True)
+    # Each (force, crime) as one integer whose order is the order of (force, crime_id): sorting and
+    # counting half a million integers is many times faster than grouping by two text columns.
+    force_code, _ = pd.factorize(ordered["force"], sort=True)
+    crime_code, crime_ids = pd.factorize(ordered["crime_id"], sort=True)
+    key = force_code.astype("int64") * len(crime_ids) + crime_code
+    by_month = ordered["outcome_month"].to_numpy().argsort(kind="stable")  # file order kept within a month
+    last_first = key[by_month][::-1]
+    keys, first_seen = np.unique(last_first, return_index=True)  # each key's last row, keys in order
+    latest = ordered.iloc[by_month[len(last_first) - 1 - first_seen]].reset_index(drop=True)
+    latest["outcome_records"] = np.unique(key, return_counts=True)[1]
+    return latest
 
 
 def build_tables(paths: list[Path], months: tuple[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str]]:
