@@ -38,9 +38,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sections", help="comma-separated sections to run, in order (default: params)")
     parser.add_argument("--force", action="store_true",
                         help="rerun every section, even those whose inputs, notebook and params are unchanged")
-    parser.add_argument("--workers", type=int, help="worker processes of the run's own Dask cluster: sections, "
-                                                     "exports and documents computed at once (default: one per "
-                                                     "CPU core)")
+    parser.add_argument("--workers", type=int, help="size of the run's own Dask cluster: sections, exports and "
+                                                     "documents computed at once (default: one per CPU core)")
     parser.add_argument("--scheduler", metavar="tcp://HOST:8786",
                         help="send the sections, exports and documents to an existing Dask cluster instead; its "
                              "workers must import this package and see the data, processed and reports folders "

@@ -4,9 +4,13 @@ Each section's notebook, its exports (reviewer HTML, analyst HTML, PDF) and each
 Dask tasks. The run itself (ingest, incremental-rerun keys, the staging folder, manifest, swap and
 locks) stays in the process that was started, so it behaves the same whatever executes the tasks.
 
-- By default a run starts an embedded ``LocalCluster`` sized to the machine: one single-threaded
-  worker process per CPU core (``--workers`` to change it). Its workers end with the run, even a
-  killed one. Nothing changes for one analyst.
+- By default a run starts an embedded ``LocalCluster`` sized to the machine (``--workers`` to
+  change it). A run of one area (the analyst's yearly run) uses one worker inside the run's own
+  process, with a thread per CPU core: the heavy work is in the notebook kernels and the PDF
+  printer, each a process of its own, so worker processes would only add seconds of start-up
+  (each imports the package) and of shutting down. A run of several areas uses one single-threaded
+  worker process per core, so that areas' exports and documents do not share one interpreter.
+  Either way, the workers end with the run, even a killed one.
 - ``--scheduler tcp://HOST:8786`` sends the tasks to an existing cluster (``dask scheduler`` and
   ``dask worker tcp://HOST:8786`` on each machine). Every worker must import the same package code
   and see the data, processed and reports folders under the same paths (a shared file system):
@@ -115,8 +119,11 @@ class Engine:
             client.register_plugin(_end_with_run_plugin(os.getpid()))
             how = f"{self.workers} worker process{'es' if self.workers > 1 else ''}, 1 thread each"
         else:
+            # TCP on the loopback address: the in-process transport asks the system for this
+            # machine's address by opening a UDP socket towards 8.8.8.8, and a run reaches no network.
             self._cluster = LocalCluster(n_workers=1, threads_per_worker=self.workers, processes=False,
-                                         dashboard_address=":0", silence_logs=logging.ERROR)
+                                         host="127.0.0.1", protocol="tcp://", dashboard_address=":0",
+                                         silence_logs=logging.ERROR)
             client = Client(self._cluster)
             how = f"{self.workers} thread{'s' if self.workers > 1 else ''} in the run's own process"
         self.say(f"dask     embedded cluster: {how} (started in {time.perf_counter() - started:.1f}s)")

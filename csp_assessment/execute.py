@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 import socket
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +57,8 @@ def execute_section(spec: SectionSpec, output: Path, parameters: dict, notebook_
     os.environ.pop("MPLBACKEND", None)
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        papermill.execute_notebook(
+        _in_own_event_loop(
+            papermill.execute_notebook,
             str(Path(notebook_dir) / spec.notebook), str(output), parameters=parameters, kernel_name=KERNEL,
             cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False, report_mode=False,
             # The kernel's own log (start-up warnings about local TCP transport, shutdown notices) is noise in the
@@ -72,3 +75,35 @@ def execute_section(spec: SectionSpec, output: Path, parameters: dict, notebook_
     except Exception as exc:  # kernel died, notebook missing, ...
         raise SectionFailed(spec.key, None, f"{type(exc).__name__}: {exc}", output) from exc
     return output
+
+
+def _in_own_event_loop(function, *args, **kwargs):
+    """``function(*args, **kwargs)`` in a thread of its own, with an event loop of its own.
+
+    papermill drives the kernel through jupyter_core, which keeps its asyncio event loop in a
+    context variable; Dask runs each task in a copy of the submitting thread's context, so two
+    sections executing side by side in one process's threads would otherwise share one loop ("This
+    event loop is already running"). A new thread starts with an empty context, so jupyter_core
+    makes a loop for this call alone, closed when it ends; the caller's thread is left as it was.
+    """
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        except BaseException as exc:  # handed to the caller, with its traceback
+            outcome["error"] = exc
+        finally:
+            try:
+                loop = asyncio.get_event_loop_policy().get_event_loop()  # the one jupyter_core set here
+            except RuntimeError:
+                pass  # it failed before making one
+            else:
+                loop.close()
+
+    thread = threading.Thread(target=run, name=f"{threading.current_thread().name} papermill", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

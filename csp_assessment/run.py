@@ -1,7 +1,7 @@
 """The yearly run: ingest -> section notebooks (papermill) -> exports -> index and manifest.
 
 - Sections, their exports and the document are Dask tasks (engine.py): on an embedded LocalCluster
-  of one worker process per core by default, or on an existing cluster (``scheduler``). Several
+  sized to the machine by default, or on an existing cluster (``scheduler``). Several
   areas (``main_many``) share one ingest and one cluster, and run side by side; a failed area is
   reported and the others finish. The report keeps the params' section order.
 - A section whose notebook, parameters, input data, package code and params files are all
@@ -240,8 +240,8 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
     """Run the assessment described by ``config``; return the report folder.
 
     Holds the reports and processed folders' locks for the whole run: one run at a time per folder.
-    The sections run as Dask tasks: on ``workers`` local worker processes (default one per core), or
-    on the cluster whose scheduler is at ``scheduler``."""
+    The sections run as Dask tasks: on ``workers`` threads of a worker in this process (default one
+    per core; see engine.py), or on the cluster whose scheduler is at ``scheduler``."""
     progress = progress or Progress()
     _check_workers(workers)
     with exclusive_run({"reports": config.out_dir, "processed tables": config.processed_dir}, progress, wait_seconds), \
