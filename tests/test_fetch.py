@@ -402,6 +402,7 @@ def test_the_api_and_the_archive_give_the_same_counts(server, tmp_path):
     assert sum(1 for method, *_ in server.requests if method == "POST") > 2 * 60
 
 
+@pytest.mark.slow  # two whole fetch runs through the command line, each its own process
 def test_cli_fetch_exits_non_zero_naming_the_failure(server, tmp_path):
     sources = _sources(page_size=2000)
     _publish(server, sources)

@@ -23,6 +23,9 @@ from csp_assessment.sections import SECTIONS
 
 from conftest import PROJECT_ROOT
 
+# Whole ingests of eleven months of Kent and the City of London files with both lookups and the bridge.
+pytestmark = pytest.mark.slow
+
 SHARED = PROJECT_ROOT.parent / "shared"
 CURRENT = SHARED / "data-current"
 LOOKUP_2011 = SHARED / "data" / "ons" / "lsoa11-ward17-lad17-lookup.csv"

@@ -75,13 +75,14 @@ def sniff(path: Path) -> bool:
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return False
+    if _FILE_NAME.search(path.name):
+        return True  # MHCLG's own name: no need to open a workbook whose strings take seconds to load
     try:
         heads = _first_rows(path)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError):
         return False
-    return bool(_FILE_NAME.search(path.name)) or any(
-        any(_MENTIONS_IMD.search(cell) for cell in header) and any(re.match(r"LSOA code", c, re.I) for c in header)
-        for header in heads.values())
+    return any(any(_MENTIONS_IMD.search(cell) for cell in header) and any(re.match(r"LSOA code", c, re.I) for c in header)
+               for header in heads.values())
 
 
 def _table_sheet(path: Path, heads: dict[str, list[str]]) -> str:
