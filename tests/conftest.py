@@ -76,25 +76,6 @@ def demo_tables_once(demo_dir, tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def demo_tables(demo_dir, tmp_path_factory):
-    """``demo_tables(target)``: the processed tables of ``ingest_folder(demo_dir)`` (every month),
-    read once for the session and copied into ``target``, so a test's own ``ingest_folder(demo_dir,
-    target)`` reuses them instead of reading the demo data again. Returns ``target``."""
-    import shutil
-
-    from csp_assessment.ingest.folder import ingest_folder
-
-    once = tmp_path_factory.mktemp("demo-tables-all") / "processed"
-    ingest_folder(demo_dir, once)
-
-    def copy_to(target: Path) -> Path:
-        shutil.copytree(once, target)
-        return target
-
-    return copy_to
-
-
 @pytest.fixture
 def demo_processed(demo_tables_once, tmp_path) -> Path:
     """A fresh copy of the 2017 demo run's processed tables in ``tmp_path / "processed"``: a run of

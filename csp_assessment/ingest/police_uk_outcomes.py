@@ -259,7 +259,7 @@ def latest_outcomes(records: pd.DataFrame) -> pd.DataFrame:
     key = force_code.astype("int64") * len(crime_ids) + crime_code
     by_month = ordered["outcome_month"].to_numpy().argsort(kind="stable")  # file order kept within a month
     last_first = key[by_month][::-1]
-    keys, first_seen = np.unique(last_first, return_index=True)  # each key's last row, keys in order
+    _, first_seen = np.unique(last_first, return_index=True)  # each key's last row, keys in order
     latest = ordered.iloc[by_month[len(last_first) - 1 - first_seen]].reset_index(drop=True)
     latest["outcome_records"] = np.unique(key, return_counts=True)[1]
     return latest
