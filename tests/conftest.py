@@ -35,6 +35,8 @@ def child_outliving_killed_parent(tmp_path: Path, script: str, seconds: float) -
         time.sleep(0.2)
     os.kill(child, signal.SIGKILL)
     return child
+
+
 def pytest_collection_modifyitems(items):
     """A test on the generated demo data set is slow: generating and ingesting it takes about a
     minute per session, on top of the test's own work. `pytest -m "not slow"` leaves such tests out."""
@@ -88,6 +90,17 @@ def demo_processed(demo_tables_once, tmp_path) -> Path:
     return target
 
 
+def linked_copy(source: Path, target: Path, leave_out=()) -> Path:
+    """The folder ``source`` as symbolic links in ``target`` (files with one of ``leave_out`` among
+    their path's parts left out), so a test can change one file without touching the rest."""
+    for path in source.rglob("*"):
+        relative = path.relative_to(source)
+        if path.is_file() and not set(relative.parts) & set(leave_out):
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            (target / relative).symlink_to(path)
+    return target
+
+
 def _adopt_tables(tables: Path, processed: Path, source: Path, data_dir: Path) -> Path:
     """Copy ``tables`` (ingested from ``source``) to ``processed`` as if ingested from ``data_dir``:
     the manifest's paths are rewritten, so an ingest of ``data_dir`` (the demo files linked, a few
@@ -123,12 +136,7 @@ def demo_variant(demo_dir, demo_tables_once, tmp_path):
     it in ``processed`` (default ``tmp_path / "processed"``). The test changes files as it likes
     (replace a link, don't write through it); a 2017 run there reads again only what changed."""
     def make(leave_out=(), folder: Path | None = None, processed: Path | None = None) -> tuple[Path, Path]:
-        folder = folder or tmp_path / "raw"
-        for path in demo_dir.rglob("*"):
-            relative = path.relative_to(demo_dir)
-            if path.is_file() and not set(relative.parts) & set(leave_out):
-                (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-                (folder / relative).symlink_to(path)
+        folder = linked_copy(demo_dir, folder or tmp_path / "raw", leave_out)
         return folder, _adopt_tables(demo_tables_once, processed or tmp_path / "processed", demo_dir, folder)
 
     return make

@@ -1,30 +1,18 @@
 """Ingesting a whole data folder: a changed raw file re-ingests only what it affects."""
 
 import os
-from pathlib import Path
 
+from conftest import linked_copy
 from csp_assessment import store
 from csp_assessment.ingest.folder import ingest_folder
-
-
 
 
 def _mtimes(processed):
     return {p.name: p.stat().st_mtime_ns for p in processed.glob("*.parquet")}
 
 
-def _linked_copy(source: Path, target: Path) -> Path:
-    """The folder ``source`` as symbolic links, so a test can change one file without touching the rest."""
-    for path in source.rglob("*"):
-        if path.is_file():
-            link = target / path.relative_to(source)
-            link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(path)
-    return target
-
-
 def test_changed_file_reingests_only_its_kind_and_touching_changes_nothing(demo_dir, tmp_path):
-    data = _linked_copy(demo_dir, tmp_path / "raw")
+    data = linked_copy(demo_dir, tmp_path / "raw")
     processed = tmp_path / "processed"
     first = ingest_folder(data, processed)
     assert not first.reused and first.demo
