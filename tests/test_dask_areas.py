@@ -13,8 +13,7 @@ import pytest
 from conftest import child_outliving_killed_parent
 from csp_assessment import areas
 from csp_assessment.errors import ConfigError
-from csp_assessment.run import AreaResult, AreasFailed, AreasProgress, Progress, _duration, main, main_many
-from csp_assessment.config import load_config
+from csp_assessment.run import AreaResult, AreasFailed, AreasProgress, Progress, _duration, main_many
 
 # A lookup written by hand: two Kent partnerships, one Sussex, one Gwent, one of West Midlands Police.
 LOOKUP = pd.DataFrame({
@@ -85,15 +84,21 @@ def _findings(folder):
 
 
 @pytest.mark.slow
-def test_two_areas_on_a_two_worker_cluster_match_local_runs(demo_dir, tmp_path):
+def test_two_areas_on_a_two_worker_cluster_match_local_runs(demo_dir, demo_processed, tmp_path):
     from distributed import LocalCluster
 
     codes = ["E06000035", "E22000352"]
-    options = dict(data_dir=demo_dir, processed_dir=tmp_path / "processed", sections="asb")
-    local = {}
-    for code in codes:  # each area on its own, on the run's own embedded cluster
-        local[code] = main(load_config(2017, area=code, out_dir=tmp_path / f"local-{code}", **options),
-                           Progress(stream=open(os.devnull, "w")))
+    options = dict(data_dir=demo_dir, processed_dir=demo_processed, sections="asb")
+    # The local run: both areas on the run's own embedded cluster, one ingest, a report each and one index
+    progress = Progress(stream=open(os.devnull, "w"))
+    local_dir = main_many(2017, codes, progress, out_dir=tmp_path / "local", **options)
+    assert sum("ingest   done" in line for line in progress.lines) == 1
+    local = {code: local_dir / code for code in codes}
+    index = (local_dir / "index.html").read_text()
+    for code, name in (("E06000035", "Medway"), ("E22000352", "Dartford and Gravesham")):
+        assert json.loads((local[code] / "manifest.json").read_text())["area"]["name"] == name
+        assert f'href="{code}/strategic-assessment-2017.pdf"' in index and name in index
+    assert json.loads((local["E06000035"] / "findings" / "asb.json").read_text())["count"] == 7077
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         progress = Progress(stream=open(os.devnull, "w"))
@@ -126,7 +131,7 @@ def test_two_areas_on_a_two_worker_cluster_match_local_runs(demo_dir, tmp_path):
         # the command line: a failed area gives exit code 1 and the summary names it
         import pipeline
         code = pipeline.cli(["--year", "2017", "--area", "E06000035,E06000099", "--data", str(demo_dir),
-                             "--processed", str(tmp_path / "processed"), "--out", str(tmp_path / "cluster"),
+                             "--processed", str(demo_processed), "--out", str(tmp_path / "cluster"),
                              "--sections", "asb", "--scheduler", cluster.scheduler_address])
         assert code == 1
 

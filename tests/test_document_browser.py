@@ -34,8 +34,8 @@ window.addEventListener("load", () => {
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (Debian package: chromium)")
-def test_document_loads_in_chromium_with_every_chart(tmp_path, demo_dir):
-    report = main(load_config(2017, data_dir=demo_dir, processed_dir=tmp_path / "processed",
+def test_document_loads_in_chromium_with_every_chart(tmp_path, demo_dir, demo_processed):
+    report = main(load_config(2017, data_dir=demo_dir, processed_dir=demo_processed,
                               out_dir=tmp_path / "reports", sections="all_crime,asb"), Progress())
     html = (report / "strategic-assessment-2017.html").read_text(encoding="utf-8")
     charts = len(re.findall(r'<img alt="Chart: ', html))

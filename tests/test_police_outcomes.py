@@ -262,11 +262,11 @@ def test_searches_off_the_street_points_are_placed_by_boundary_or_counted_unplac
         "street point", "unplaced", "unplaced", "no location"]
 
 
-def test_demo_medway_drug_charges_and_searches_match_a_plain_csv_count(demo_dir, tmp_path):
+def test_demo_medway_drug_charges_and_searches_match_a_plain_csv_count(demo_dir, demo_processed):
     """The 2017 demo run's figures against an independent count with the csv module."""
     from csp_assessment.sections import open_section
 
-    section = open_section("all_crime", year=2017, data_dir=demo_dir, processed_dir=tmp_path / "processed")
+    section = open_section("all_crime", year=2017, data_dir=demo_dir, processed_dir=demo_processed)
     medway = {r["LSOA11CD"] for r in _rows(demo_dir / "ons" / "lsoa11-ward17-lad17-lookup.csv")
               if r["LAD17CD"] == "E06000035"}
     period = {f"2016-{m:02d}" for m in range(4, 13)} | {"2017-01", "2017-02", "2017-03"}

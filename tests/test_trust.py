@@ -1,6 +1,7 @@
 """Trustworthy runs: killed runs leave the previous reports intact, the same inputs give the same
 bytes, data and parameters cannot run code, and nothing reaches the network."""
 
+import dataclasses
 import hashlib
 import os
 import signal
@@ -14,32 +15,30 @@ import pytest
 
 from conftest import PROJECT_ROOT
 from csp_assessment.config import load_config
-from csp_assessment.ingest.folder import ingest_folder
+from csp_assessment.ingest.folder import prepare_data
 from csp_assessment.run import Progress, main
 
 pytestmark = pytest.mark.slow
-
-
 
 
 def _digests(folder: Path, pattern: str) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob(pattern))}
 
 
-def test_same_inputs_give_byte_identical_tables_and_figures(demo_dir, tmp_path):
-    ingest_folder(demo_dir, tmp_path / "a")
-    ingest_folder(demo_dir, tmp_path / "b", force=True)
-    first, second = _digests(tmp_path / "a", "*.parquet"), _digests(tmp_path / "b", "*.parquet")
+def test_same_inputs_give_byte_identical_tables_and_figures(demo_dir, demo_tables_once, tmp_path):
+    # the session's 2017 tables, against the same ingest made again from nothing
+    config = load_config(2017, data_dir=demo_dir, processed_dir=tmp_path / "again", sections="asb")
+    prepare_data(config, force=True)
+    first, second = _digests(demo_tables_once, "*.parquet"), _digests(tmp_path / "again", "*.parquet")
     assert first == second and "police_counts.parquet" in first
-    reports = [main(load_config(2017, data_dir=demo_dir, processed_dir=tmp_path / "a", out_dir=tmp_path / name,
-                                sections="asb"), Progress()) for name in ("r1", "r2")]
+    reports = [main(dataclasses.replace(config, out_dir=tmp_path / name), Progress()) for name in ("r1", "r2")]
     assert _digests(reports[0] / "findings", "*.json") == _digests(reports[1] / "findings", "*.json")
 
 
-def _start_run(demo_dir: Path, tmp_path: Path) -> subprocess.Popen:
+def _start_run(data: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "pipeline.py", "--year", "2017", "--data", str(demo_dir), "--processed",
-         str(tmp_path / "processed"), "--out", str(tmp_path / "reports"), "--sections", "asb", "--force"],
+        [sys.executable, "pipeline.py", "--year", "2017", "--data", str(data), "--processed",
+         str(tmp_path / "processed"), "--out", str(tmp_path / "reports"), "--sections", "asb", *extra],
         cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
@@ -53,44 +52,49 @@ def _kill_when(process: subprocess.Popen, ready, timeout: float = 300) -> None:
     process.wait()
 
 
-def test_a_killed_run_leaves_the_previous_report_and_the_next_run_completes(demo_dir, tmp_path):
-    first = _start_run(demo_dir, tmp_path)
+def _new_commentary(data: Path, text: str) -> None:
+    """The analyst edits the section's commentary: the next run executes the section again."""
+    commentary = data / "narrative" / "asb.md"
+    commentary.unlink()  # a link to the session's demo file: replaced, not written through
+    commentary.write_text(text, encoding="utf-8")
+
+
+def test_a_killed_run_leaves_the_previous_report_and_the_next_run_completes(demo_variant, tmp_path):
+    data, processed = demo_variant()
+    first = _start_run(data, tmp_path)
     assert first.wait(timeout=600) == 0, first.stdout.read()
     report = tmp_path / "reports" / "2017"
     before = _digests(report, "*.*")
     staging = tmp_path / "reports" / ".2017-running"
 
     # killed while the notebook runs, then while the section is being exported
-    for moment in (lambda: (staging / "notebooks" / "02_asb.ipynb").exists(),
-                   lambda: (staging / "02_asb-analyst.html").exists()):
-        _kill_when(_start_run(demo_dir, tmp_path), moment)
+    for n, moment in enumerate((lambda: (staging / "notebooks" / "02_asb.ipynb").exists(),
+                                lambda: (staging / "02_asb-analyst.html").exists())):
+        _new_commentary(data, f"ASB commentary, edit {n}.\n")
+        _kill_when(_start_run(data, tmp_path), moment)
         assert _digests(report, "*.*") == before  # the previous report, byte for byte
         assert "Anti-social behaviour" in (report / "index.html").read_text()
 
     # killed while the ingest writes the processed tables (--force makes it read them again, into its staging folder)
-    processed = tmp_path / "processed"
     tables = _digests(processed, "*.parquet")
-    _kill_when(_start_run(demo_dir, tmp_path), lambda: any(processed.rglob(".*.tmp")), timeout=120)
+    _kill_when(_start_run(data, tmp_path, "--force"), lambda: any(processed.rglob(".*.tmp")), timeout=120)
     assert _digests(processed, "*.parquet") == tables  # every table whole: the old one, readable
     assert _digests(report, "*.*") == before
 
-    last = _start_run(demo_dir, tmp_path)
+    last = _start_run(data, tmp_path)
     assert last.wait(timeout=600) == 0, last.stdout.read()
     assert not staging.exists() and (report / "02_asb.pdf").exists()
+    assert "edit 1" in (report / "02_asb.html").read_text()
 
 
-def test_parameters_and_data_strings_are_passed_as_text(demo_dir, tmp_path):
+def test_parameters_and_data_strings_are_passed_as_text(demo_variant, tmp_path):
     # A data folder whose name holds quotes, a newline and Python code, and a ward name holding HTML.
-    odd = tmp_path / "it's \"odd\"\nimport os; os._exit(3) #"
-    odd.mkdir()
-    for path in demo_dir.rglob("*"):
-        if path.is_file():
-            target = odd / path.relative_to(demo_dir)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(path.read_bytes())
+    odd, processed = demo_variant(folder=tmp_path / "it's \"odd\"\nimport os; os._exit(3) #")
     lookup = odd / "ons" / "lsoa11-ward17-lad17-lookup.csv"
-    lookup.write_text(lookup.read_text().replace(",River,", ',"River <b>&</b> Quay"");print(1)",'))
-    report = main(load_config(2017, data_dir=odd, processed_dir=tmp_path / "processed", out_dir=tmp_path / "out",
+    text = lookup.read_text()
+    lookup.unlink()
+    lookup.write_text(text.replace(",River,", ',"River <b>&</b> Quay"");print(1)",'))
+    report = main(load_config(2017, data_dir=odd, processed_dir=processed, out_dir=tmp_path / "out",
                               sections="asb"), Progress())
     html = (report / "02_asb.html").read_text()
     assert 'River &lt;b&gt;&amp;&lt;/b&gt; Quay");print(1)' in html  # in the hotspot sentence
