@@ -37,12 +37,24 @@ def child_outliving_killed_parent(tmp_path: Path, script: str, seconds: float) -
     return child
 
 
+# The modules that take longest (whole runs of the pipeline), longest first, as measured with
+# `--durations`. pytest-xdist hands each module to one worker in collection order (pyproject.toml
+# turns its own reordering off), so the long ones start first and the many quick modules fill in
+# at the end: the workers finish together instead of one waiting on a long module started last.
+LONGEST_FIRST = ("test_pipeline_e2e", "test_trust", "test_run", "test_dask_areas", "test_trust_runs",
+                 "test_violence_domestic_abuse", "test_fetch", "test_ingest_folder", "test_police_outcomes",
+                 "test_demo", "test_indicator_sections", "test_demo_formats",
+                 "test_mixed_vintages", "test_sections")
+
+
 def pytest_collection_modifyitems(items):
     """A test on the generated demo data set is slow: generating and ingesting it takes about a
     minute per session, on top of the test's own work. `pytest -m "not slow"` leaves such tests out."""
     for item in items:
         if "demo_files" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: tests keep their order in a module
 
 
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"

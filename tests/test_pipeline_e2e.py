@@ -1,4 +1,4 @@
-"""The whole yearly run, end to end: demo data -> notebooks -> HTML, PDF, index.
+"""The whole yearly run, end to end: demo data -> notebooks -> HTML, PDF, index, and the document in a browser.
 
 Expected figures are the ones the demo data reproduce from the published Medway assessment
 2017 (23,125 crimes; 20,285 the year before; 7,077 ASB incidents, 8,978 before; 278,542
@@ -20,6 +20,25 @@ from csp_assessment.config import load_config
 from csp_assessment.run import main
 
 pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Recorded in the page itself, so --dump-dom carries the result out of the browser.
+PROBE = """
+<script>
+window.__errors = [];
+window.addEventListener("error", e => window.__errors.push(String(e.message || e.target && e.target.src)), true);
+window.addEventListener("load", () => {
+  const images = [...document.images];
+  const result = {errors: window.__errors, images: images.length,
+                  broken: images.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.alt),
+                  without_alt: images.filter(i => !i.alt).length};
+  const out = document.createElement("pre");
+  out.id = "csp-probe";
+  out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+});
+</script>
+"""
 
 
 def pdf_text(path: Path) -> str:
@@ -243,3 +262,30 @@ def test_the_document_is_concise_and_prints_cleanly(demo_run):
     assert not re.search(r"from ([\d.,]+%?) \([^)]*\) to \1 \(", text), "a change between equal printed values"
     # the SPC table's column for the period's last month names that month
     assert "Signal in Mar 17" in (demo_run / "01_all_crime.html").read_text()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (Debian package: chromium)")
+def test_document_loads_in_chromium_with_every_chart(demo_run, tmp_path):
+    """The reviewers' document in a real browser: headless Chromium (Debian's chromium package)
+    loads it with no script errors and every chart image decodes."""
+    html = (demo_run / "strategic-assessment-2017.html").read_text(encoding="utf-8")
+    charts = len(re.findall(r'<img alt="Chart: ', html))
+    probe_page = tmp_path / "probe.html"
+    # The page forbids scripts (its Content-Security-Policy): the probe copy leaves the policy out to run its own.
+    policy = re.compile(r'<meta[^>]*http-equiv="Content-Security-Policy"[^>]*>')
+    assert policy.search(html)
+    probe_page.write_text(policy.sub("", html).replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
+    dom = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         "--virtual-time-budget=20000", "--dump-dom", probe_page.as_uri()],
+        capture_output=True, text=True, timeout=180).stdout
+    found = re.search(r'<pre id="csp-probe">(.*?)</pre>', dom, re.S)
+    assert found, "the page never finished loading in Chromium"
+    result = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert result["errors"] == []
+    # every image is a chart with alt text, and the browser has each: at least the key charts of crime
+    # and ASB (2), the risk-versus-capacity chart of the priorities (1) and the SPC annex's all crime,
+    # its 13 crime types and ASB (15); every other section adds its own
+    assert result["images"] == charts == html.count("<img ") and charts > 18
+    assert result["broken"] == [] and result["without_alt"] == 0
