@@ -61,7 +61,7 @@ def write_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> list[P
     written: list[Path] = []
     outcome_rows: dict[str, list[pd.DataFrame]] = {m: [] for m in months}
     for index, path in enumerate(street_paths):
-        street = pd.read_csv(path, dtype=str, keep_default_na=False)
+        street = pd.read_csv(path, dtype=object, keep_default_na=False)
         crimes = street[(street["Crime ID"] != "") & ~street["Last outcome category"].isin(NOT_YET)]
         last = len(months) - 1
         lag = np.minimum(index + rng.geometric(0.55, len(crimes)) - 1, last)
@@ -88,11 +88,11 @@ def write_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> list[P
 
 
 def _write_searches(rng: np.random.Generator, street_path: Path, month: str) -> Path:
-    street = pd.read_csv(street_path, dtype=str, keep_default_na=False, usecols=["Latitude", "Longitude"])
+    street = pd.read_csv(street_path, dtype=object, keep_default_na=False, usecols=["Latitude", "Longitude"])
     points = street[street["Latitude"] != ""]
     n = int(rng.poisson(SEARCHES_PER_MONTH))
     pick = points.iloc[rng.integers(0, len(points), n)]
-    lat, lon = pick["Latitude"].to_numpy(dtype=object), pick["Longitude"].to_numpy(dtype=object)
+    lat, lon = pick["Latitude"].to_numpy(dtype=object, copy=True), pick["Longitude"].to_numpy(dtype=object, copy=True)
     where = rng.random(n)
     nearby = (where >= 0.90) & (where < 0.96)  # a point of its own, not a street point: placed by boundaries
     lat[nearby] = [f"{float(v) + d:.6f}" for v, d in zip(lat[nearby], rng.normal(0, 0.001, nearby.sum()))]
