@@ -16,6 +16,10 @@ def _mtimes(processed):
     return {p.name: p.stat().st_mtime_ns for p in processed.glob("*.parquet")}
 
 
+def _table_bytes(processed):
+    return {p.name: p.read_bytes() for p in processed.glob("*.parquet")}
+
+
 def test_changed_file_reingests_only_its_kind_and_touching_changes_nothing(demo_dir, tmp_path):
     data = linked_copy(demo_dir, tmp_path / "raw")
     processed = tmp_path / "processed"
@@ -43,11 +47,11 @@ def test_changed_file_reingests_only_its_kind_and_touching_changes_nothing(demo_
         {k: v for k, v in before.items() if k != "population_lsoa.parquet"}
     assert second.sources == first.sources and second.demo
 
-    tables = {p.name: p.read_bytes() for p in processed.glob("*.parquet")}
+    tables = _table_bytes(processed)
     forced = ingest_folder(data, processed, force=True, months=YEAR)
     assert not forced.reused and set(forced.rebuilt) == set(first.rebuilt)
     # every table read again from nothing: the same inputs give byte-identical tables
-    assert {p.name: p.read_bytes() for p in processed.glob("*.parquet")} == tables
+    assert _table_bytes(processed) == tables
 
 
 def test_removed_input_takes_its_table_with_it(demo_dir, demo_variant):
