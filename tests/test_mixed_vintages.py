@@ -31,6 +31,7 @@ CURRENT = SHARED / "data-current"
 LOOKUP_2011 = SHARED / "data" / "ons" / "lsoa11-ward17-lad17-lookup.csv"
 LOOKUP_2021 = CURRENT / "ons" / "LSOA_(2021)_to_Electoral_Ward_(2024)_to_LAD_(2024)_Best_Fit_Lookup_in_EW.csv"
 BRIDGE = CURRENT / "ons" / "LSOA_(2011)_to_LSOA_(2021)_to_Local_Authority_District_(2022)_Exact_Fit_Lookup_for_EW_(V3).csv"
+IMD = CURRENT / "mhclg" / "File_1_IMD2019_Index_of_Multiple_Deprivation.xlsx"
 MEDWAY, CITY = "E06000035", "E09000001"
 
 
@@ -49,6 +50,8 @@ def mixed_folder(tmp_path_factory) -> Path:
     (folder / "ons" / "boundaries").mkdir()
     for geojson in sorted((CURRENT / "ons" / "boundaries").glob("*/*.geojson")):
         (folder / "ons" / "boundaries" / geojson.name).symlink_to(geojson)
+    (folder / "mhclg").mkdir()
+    (folder / "mhclg" / IMD.name).symlink_to(IMD)
     (folder / "ons" / "mid-year-estimates").mkdir()
     for workbook in sorted((SHARED / "data" / "ons" / "mid-year-estimates").glob("*")) + \
             sorted((CURRENT / "ons" / "mid-year-estimates").glob("*")):
@@ -112,6 +115,38 @@ def test_medway_2022_is_unchanged_by_the_newer_files(mixed_folder, placed):
                   if row["LAD24CD"] == MEDWAY}
     assert set(section.counts["ward_name"].dropna()) <= names_2024
     assert set(section.top_wards["ward_name"]) <= names_2024
+
+
+def test_medway_2022_deciles_through_the_bridge_and_what_best_fit_does_to_them(mixed_folder, placed):
+    """Medway's 2022 records carry LSOA 2011 codes and the report's LSOAs are 2021's: the records of the
+    six Medway LSOAs ONS split in 2021 go to one best-fit successor each, not apportioned. Every part
+    of a split LSOA inherits its IoD2019 decile, so the counts by decile equal the counts by the decile
+    of each record's own LSOA 2011 (counted here with csv and openpyxl), and the notes say so."""
+    import openpyxl
+
+    _, _, processed = placed
+    config = load_config(2022, area="E06000035", data_dir=mixed_folder, processed_dir=processed,
+                         period_from="2022-01", period_to="2022-11")
+    ingest = ingest_folder(mixed_folder, processed, months=(str(config.trend[0].start), "2025-02"))
+    section = CrimeSection(SECTIONS["all_crime"], config, ingest)
+    book = openpyxl.load_workbook(IMD, read_only=True)
+    decile = {row[0]: row[5] for row in list(book["IMD2019"].iter_rows(values_only=True))[1:]}
+    medway = {code for code, lad in lookup_lads(LOOKUP_2011, "LSOA11CD", "LAD17CD").items() if lad == MEDWAY}
+    with open(BRIDGE, encoding="utf-8-sig", newline="") as fh:
+        split = {row["LSOA11CD"] for row in csv.DictReader(fh) if row["CHGIND"] == "S" and row["LSOA11CD"] in medway}
+    by_decile, moved = Counter(), 0
+    for street in sorted(mixed_folder.glob("2022-*/*-street.csv")):
+        with open(street, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row["LSOA code"] in medway and row["Crime type"] != "Anti-social behaviour":
+                    by_decile[decile[row["LSOA code"]]] += 1
+                    moved += row["LSOA code"] in split
+    assert len(split) == 6 and moved > 0
+    table = section.deprivation.by_decile.set_index("decile")
+    assert {d: table.loc[d, "records"] for d in range(1, 11)} == {d: by_decile[d] for d in range(1, 11)}
+    notes = " ".join(section.deprivation.notes)
+    assert (f"{moved:,} crimes were recorded in LSOAs that ONS split or redesigned in 2021" in notes
+            and "not apportioned between them" in notes and "so this changes no decile's count." in notes)
 
 
 def test_without_the_newer_lookup_the_city_of_london_is_loud(mixed_folder, tmp_path):

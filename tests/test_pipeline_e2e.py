@@ -127,7 +127,14 @@ def test_road_safety_section_figures(demo_run):
     html = (demo_run / "07_road_safety.html").read_text()
     assert "In 2016, 103 people were killed or seriously injured on Medway&#x27;s roads" in html or \
         "In 2016, 103 people were killed or seriously injured on Medway's roads" in html
-    assert "an increase of 12.0% over the three years 2014–2016: 2016 – 103, 2015 – 84, 2014 – 92" in html
+    # The sentences use the rate's series, severity-adjusted (DfT advises it for comparisons over time):
+    # 103.0 against 96.7 in 2015 and 104.6 in 2014, not the reported 84 and 92.
+    adjusted = {row["year"]: row["ksi_adjusted"] for row in findings["annual"]}
+    assert findings["changes"]["ksi_adjusted"]["2_year"]["change_pct"] == pytest.approx(
+        100 * (adjusted[2016] - adjusted[2014]) / adjusted[2014], abs=1e-3)
+    assert (f"Severity-adjusted KSI casualties: a decrease of 1.5% over the three years 2014–2016: "
+            f"2016 – {adjusted[2016]:.1f}, 2015 – {adjusted[2015]:.1f}, 2014 – {adjusted[2014]:.1f}") in html
+    assert "severity-adjusted KSI up 6.5% on 2015 (96.7)" in findings["headline"]
     document = (demo_run / "strategic-assessment-2017.html").read_text()
     assert 'id="section-road_safety"' in document and "Road casualties by year, Medway" in document
 

@@ -28,7 +28,7 @@ from ..provenance import sha256_file
 from . import boundaries, ons, police_uk, police_uk_outcomes
 
 # Bump when the processed tables change shape, so an old store is rebuilt rather than misread.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6  # 6: outcomes placed by their street record's LSOA
 INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip", *boundaries.SUFFIXES}
 
 

@@ -65,6 +65,17 @@ GLOSSARY = {
     "Assurance icon": "Whether the process will meet its target: P consistently met, F consistently missed, "
                       "? hit and miss",
     "Peer comparison": "The area ranked among the other local authorities in the data",
+    "Charge/summons rate": "Crimes recorded in the period that were charged or summonsed (Home Office outcome 1), "
+                           "as a % of all crimes recorded",
+    "Positive outcome": "A crime recorded whose outcome was a charge or summons, a caution, an offence taken into "
+                        "consideration, a penalty notice for disorder, a cannabis or khat warning or a community "
+                        "resolution (Home Office outcome types 1 to 4 and 6 to 8)",
+    "Linked outcome": "A stop and search whose outcome, other than no further action, was linked to the reason "
+                      "for the search (what was searched for); the linked outcome rate is its share of all searches",
+    "KSI": "People killed or seriously injured in road traffic collisions (DfT STATS19)",
+    "Severity-adjusted KSI": "KSI as DfT estimates it had every police force used injury-based reporting: fatal "
+                             "casualties plus each other casualty's probability of a serious injury; DfT advises it "
+                             "for comparisons over time",
 }
 
 CRIME_KINDS = ("crime", "asb")
