@@ -115,12 +115,14 @@ def export_section(
     demo_notice: bool = False,
     with_header: bool = True,
     with_code: bool = True,
+    draft_notice: str | None = None,
 ) -> dict[str, Path]:
     """Write the analyst HTML, reviewer HTML and PDF of one executed section notebook into out_dir.
 
     Returns {"html_code": analyst HTML, "html": reviewer HTML, "pdf": PDF}; without ``with_code``
     no analyst HTML is written (nor returned). ``with_header=False`` leaves out the title block
-    for a notebook that opens with its own cover.
+    for a notebook that opens with its own cover. ``draft_notice`` marks the pages DRAFT: a banner
+    that stays at the top of the screen, and "DRAFT" in the running header of every printed page.
     """
     executed_notebook = Path(executed_notebook)
     out_dir = Path(out_dir)
@@ -137,7 +139,7 @@ def export_section(
     if not with_code:
         del paths["html_code"]
     csp = {"title": title, "subtitle": subtitle, "demo_notice": DEMO_NOTICE if demo_notice else None,
-           "header": with_header, "policy": CONTENT_SECURITY_POLICY}
+           "header": with_header, "policy": CONTENT_SECURITY_POLICY, "draft_notice": draft_notice}
     for key, reviewer in (("html_code", False), ("html", True)):
         if key not in paths:
             continue
