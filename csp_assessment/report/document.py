@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import mdc_icons, narrative
 from ..config import RunConfig
-from .export import export_section
+from .export import export_section, is_raw_output
 from .findings import read_findings
 from .partnership_text import PARTS, PartnershipText
 from ..sections import SectionSpec
@@ -96,6 +96,8 @@ def _drawn(notebook: Path, tag: str, *, charts_only: bool = False) -> list[str]:
         if cell.cell_type != "code" or tag not in cell.metadata.get("tags", []):
             continue
         for output in cell.get("outputs", []):
+            if is_raw_output(output):  # an analyst's raw DataFrame or value: analyst HTML only (export.py)
+                continue
             data = output.get("data", {})
             if "image/svg+xml" in data:
                 alt = output.get("metadata", {}).get("image/svg+xml", {}).get("alt", "Chart")
