@@ -107,6 +107,11 @@ class RunConfig:
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
+    def report_sections(self) -> tuple[str, ...]:
+        """Every section the report and document hold (those --sections does not name are kept)."""
+        return self.document_sections or self.sections
+
+    @property
     def report_dir(self) -> Path:
         year_dir = self.out_dir / str(self.year)
         return year_dir / self.report_subdir if self.report_subdir else year_dir

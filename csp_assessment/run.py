@@ -198,7 +198,7 @@ def _plan_sections(config: RunConfig, current_keys: dict[str, str], manifest: di
         return all(p.exists() for p in _section_outputs(spec, final_dir).values())
 
     specs, keys, unchanged, kept, stale, left_out = [], {}, set(), set(), set(), []
-    for key in config.document_sections or config.sections:
+    for key in config.report_sections:
         spec = SECTIONS[key]
         if key in requested:
             keys[key] = current_keys[key]
@@ -370,7 +370,7 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, engine: Eng
     current_keys = {key: provenance.section_key(NOTEBOOK_DIR / SECTIONS[key].notebook,
                                                 {**parameters, "commentary": text.fingerprint([key])},
                                                 data_fingerprint, code)
-                    for key in config.document_sections or config.sections}
+                    for key in config.report_sections}
     manifest = _previous_manifest(final_dir)
     plan = _plan_sections(config, current_keys, manifest, final_dir, parameters, force)
     specs, keys = plan.specs, plan.keys

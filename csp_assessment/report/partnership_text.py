@@ -135,7 +135,7 @@ def for_run(config, *, demo: bool) -> PartnershipText:
     exclude = [] if demo else [p.parent for p in Path(config.data_dir).rglob(DEMO_MARKER)]
     folder = find_folder(config.data_dir, config.narrative_dir, exclude=exclude)
     # every section of the report, also those a --sections run keeps from the last run
-    return read(folder, {key: SECTIONS[key].title for key in config.document_sections or config.sections})
+    return read(folder, {key: SECTIONS[key].title for key in config.report_sections})
 
 
 def read(folder: Path | None, sections: dict[str, str]) -> PartnershipText:

@@ -248,20 +248,18 @@ def theme_likelihood(evidence: list[Evidence], weights: dict) -> tuple[float | N
     likelihood is the mean over the records group and the indicators. A records group of no
     records (all categories empty) counts its categories equally.
     """
-    scored = [(ev, ev.likelihood(weights)) for ev in evidence]
-    scored = [(ev, value) for ev, value in scored if value is not None]
-    records = [(ev, value) for ev, value in scored if ev.records is not None]
-    parts = len(scored) - len(records) + (1 if records else 0)
+    values = [ev.likelihood(weights) for ev in evidence]
+    scored = [i for i, value in enumerate(values) if value is not None]
+    records = [i for i in scored if evidence[i].records is not None]
+    parts = len(scored) - len(records) + (1 if records else 0)  # the records group, and each indicator
     if not parts:
         return None, [0.0] * len(evidence)
-    total = sum(ev.records for ev, _ in records)
-    share = {}
-    for ev, _ in records:
-        share[id(ev)] = (ev.records / total if total else 1 / len(records)) / parts
-    for ev, _ in scored:
-        share.setdefault(id(ev), 1 / parts)
-    likelihood = sum(share[id(ev)] * value for ev, value in scored)
-    return likelihood, [share.get(id(ev), 0.0) for ev in evidence]
+    total = sum(evidence[i].records for i in records)
+    shares = [0.0] * len(evidence)
+    for i in scored:
+        within = (evidence[i].records / total if total else 1 / len(records)) if i in records else 1.0
+        shares[i] = within / parts
+    return sum(shares[i] * values[i] for i in scored), shares
 
 
 def _band_score(value: float, bands: tuple[float, ...]) -> float:
@@ -510,9 +508,9 @@ def assess_priorities(findings: dict[str, dict], scores: pd.DataFrame | None, se
                                             "organisational_factor")))
         risk = (judgement["harm"] * likelihood * judgement["confidence_factor"] * judgement["organisational_factor"]
                 if status in RANKED else None)
-        measures = [{"measure": ev.label, "records": ev.records, "share": round(share, 4),
-                     "score": round(ev.likelihood(settings.likelihood_weights), 3)}
-                    for ev, share in zip(evidence, shares)]
+        measures = [{"measure": ev.label, "records": ev.records, "share": round(share, 4), "score": round(score, 4)}
+                    for ev, share in zip(evidence, shares)
+                    if (score := ev.likelihood(settings.likelihood_weights)) is not None]
         rows.append({"theme": theme.label, "theme_key": theme.key, "risk_score": risk, "likelihood": likelihood,
                      **judgement, "provisional": status == PROVISIONAL, "status": status, "drivers": drivers,
                      "measures": measures})
