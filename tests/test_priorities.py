@@ -470,3 +470,26 @@ def test_priority_report_html_escapes_names_and_carries_the_chart(tmp_path):
     assert report.has_progress and "target 1,700 (lower is better): not met." in report.progress_html()
     method = report.method_html()
     assert "<table>" in method and "Burglary &lt;b&gt;" in method and "<b>" not in method
+
+
+def test_summary_lists_unscored_and_no_data_themes_apart_from_the_ranking():
+    from csp_assessment.report.priority_report import PriorityReport
+
+    partly = {"burglary": [1, 3, 3, 2, 2, 3, math.nan, 2, 3]}  # burglary scored but for confidence
+    report = PriorityReport(assess_priorities(FINDINGS, scores_frame(partly), SETTINGS),
+                            progress_on_priorities(PROGRESS_FINDINGS, []), SETTINGS)
+    html = report.summary_html()
+    ranked, unscored = html.index("Ranked priorities"), html.index("<h3>Not yet scored by the partnership</h3>")
+    no_data = html.index("<h3>No data supplied</h3>")
+    assert ranked < html.index("Burglary") < unscored < html.index("Mental health") < no_data
+    assert html.count("Mental health") == 1 and "<li>Road safety (no measure linked in params yet)</li>" in html
+    # one plain notice for blank scores, not "Provisional: provisional: ..."
+    assert "<strong>Provisional:</strong> some of the partnership's scores are blank" in html
+    assert "provisional: provisional" not in html.lower() and "Provisional: some scores blank" in html  # its status
+    assert "Evidence for priority setting" not in html
+    # nothing scored: evidence for priority setting, no ranking, no notice, no chart
+    evidence = PriorityReport(assess_priorities(FINDINGS, None, SETTINGS), progress_on_priorities({}, []), SETTINGS)
+    html = evidence.summary_html()
+    assert html.startswith("<h2>Evidence for priority setting</h2>") and "not a ranking of risk" in html
+    assert "Ranked priorities" not in html and "rovisional" not in html and "<img" not in html
+    assert evidence.as_json()["basis"] == "evidence for priority setting"
