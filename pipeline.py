@@ -35,7 +35,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--to", dest="period_to", metavar="YYYY-MM", help="last month of the assessment period")
     parser.add_argument("--out", help="reports folder (default: reports/)")
     parser.add_argument("--processed", help="folder for the tidy tables the ingest writes (default: data/processed)")
-    parser.add_argument("--sections", help="comma-separated sections to run, in order (default: params)")
+    parser.add_argument("--sections", metavar="KEY[,KEY]",
+                        help="execute only these sections (comma-separated keys, e.g. all_crime,asb); the report "
+                             "and document keep every other section's last good result from the reports folder "
+                             "(default: every section params list)")
     parser.add_argument("--force", action="store_true",
                         help="rerun every section, even those whose inputs, notebook and params are unchanged")
     parser.add_argument("--workers", type=int, help="size of the run's own Dask cluster: sections, exports and "

@@ -78,7 +78,7 @@ class RunConfig:
     trend: tuple[Period, ...]  # oldest first, ending with the assessment period
     population_year: int
     peers: tuple[str, ...] | None
-    sections: tuple[str, ...]
+    sections: tuple[str, ...]  # the sections this run executes (--sections, else params)
     top_wards: int
     suppression_threshold: int
     data_dir: Path
@@ -101,7 +101,15 @@ class RunConfig:
     # a number, "increase" (above the comparison period), or None (params' police_outcomes block).
     drug_charge_target_pct: float | str | None = None
     report_subdir: str = ""  # set in a multi-area run: each area reports into reports/<year>/<area code>/
+    # The sections of the report and document: params' list, with any --sections key params do not
+    # list after it. With --sections, those not executed keep their last good result (run.py).
+    document_sections: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def report_sections(self) -> tuple[str, ...]:
+        """Every section the report and document hold (those --sections does not name are kept)."""
+        return self.document_sections or self.sections
 
     @property
     def report_dir(self) -> Path:
@@ -190,14 +198,19 @@ def load_config(
     n_trend = int(settings.get("trend_periods", 5))
     trend = tuple(period.shift(-12 * k) for k in reversed(range(n_trend)))
 
-    section_list = sections if sections is not None else settings.get("sections", [])
+    params_sections = settings.get("sections", [])
+    section_list = sections if sections is not None else params_sections
     if isinstance(section_list, str):
         section_list = [s.strip() for s in section_list.split(",") if s.strip()]
-    unknown = [s for s in section_list if s not in SECTIONS]
-    if unknown:
-        raise ConfigError(f"unknown section(s) {unknown}; sections that exist: {', '.join(SECTIONS)}")
+    for given, where in ((section_list, "--sections" if sections is not None else f"{year_file.name} sections"),
+                         (params_sections, f"{year_file.name} sections")):
+        unknown = [s for s in given if s not in SECTIONS]
+        if unknown:
+            raise ConfigError(f"{where}: unknown section(s) {unknown}; sections that exist: "
+                              + ", ".join(f"{key} ({spec.title})" for key, spec in SECTIONS.items()))
     if not section_list:
         raise ConfigError("no sections to run")
+    document_sections = [*params_sections, *[s for s in section_list if s not in params_sections]]
 
     from .stats.priorities import check_priority_params  # here, not at import time: priorities imports config
 
@@ -220,6 +233,7 @@ def load_config(
         population_year=int(settings.get("population_year", period.end.year - 1)),
         peers=tuple(str(p).upper() for p in peers) if peers else None,
         sections=tuple(section_list),
+        document_sections=tuple(dict.fromkeys(document_sections)),
         top_wards=int(settings.get("top_wards", 5)),
         suppression_threshold=int(settings.get("suppression_threshold", 5)),
         data_dir=_resolve_path(data_dir, cwd) if data_dir else _resolve_path(settings.get("data_dir", "data/raw"), PROJECT_ROOT),

@@ -15,7 +15,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from csp_assessment.report.export import DEMO_NOTICE, ExportError, export_section, html_to_pdf, write_index
+from csp_assessment.report.export import (DEMO_NOTICE, ExportError, analyst_only_cells, export_section, html_to_pdf,
+                                          write_index)
 
 papermill = pytest.importorskip("papermill")
 
@@ -25,6 +26,10 @@ WARNING_TEXT = "coverage of March is incomplete for export test"
 STDERR_TEXT = "stderr line for export test"
 HIDDEN_CELL_TEXT = "output of a cell tagged remove_cell"
 INJECTED_AREA = "Testshire"
+ANALYST_FRAME = "analyst_frame_for_export_test"
+RAW_RATE = "346.375618"
+PRINTED_TEXT = "printed by an analyst for export test"
+STYLED_CAPTION = "Rate by ward, styled for reviewers"
 TITLE = "All recorded crime"
 
 NEEDS_PDFTOTEXT = pytest.mark.skipif(
@@ -64,6 +69,15 @@ def _section_notebook() -> nbformat.NotebookNode:
             "matplotlib_inline.backend_inline.set_matplotlib_formats('png')\n"
             "fig, ax = plt.subplots()\nax.bar(['A', 'B'], [2, 3])\nplt.show()"
         ),
+        # An analyst's own cells: a DataFrame as pandas prints it (index column, every decimal), a
+        # bare number and printed text; then the same frame shown through the report's styling.
+        new_code_cell(f"{ANALYST_FRAME} = pd.DataFrame({{'rate': [{RAW_RATE}]}}, index=['Ward A'])\n{ANALYST_FRAME}",
+                      metadata={"tags": ["doc_table"]}),
+        new_code_cell("round(2 ** 0.5, 6)"),
+        new_code_cell(f"print('{PRINTED_TEXT}')"),
+        new_code_cell("from csp_assessment.sections.base import show_table\n"
+                      f"show_table({ANALYST_FRAME}.rename_axis('Ward'), '{STYLED_CAPTION}')",
+                      metadata={"tags": ["doc_table"]}),
     ]
     return nb
 
@@ -141,6 +155,29 @@ def test_reviewer_html_shows_content_without_code_or_diagnostics(exported):
     # parameters cell, papermill's injected parameters and remove_cell cells go with their output
     for absent in ("area_name", INJECTED_AREA, HIDDEN_CELL_TEXT):
         assert absent not in page
+
+
+def test_an_analysts_raw_outputs_stay_in_the_analyst_html(exported, executed_notebook):
+    reviewer, analyst = _read(exported["html"]), _read(exported["html_code"])
+    # reviewers never get pandas' own table (index column, 346.375618), a bare value or printed text
+    for absent in (RAW_RATE, 'class="dataframe"', "1.414214", PRINTED_TEXT):
+        assert absent not in reviewer, absent
+        assert absent in analyst, absent
+    # the same frame through show_table: no index column, one decimal, the caption
+    assert STYLED_CAPTION in reviewer and ">346.4<" in reviewer.replace(" ", "")
+    # the run log's names for the held-back cells, numbered as in the notebook the analyst edits
+    # (1 parameters, 2 remove_cell, 3 table, 4 warnings, 5 markdown, 6 and 7 charts, 8-10 the analyst's)
+    first_line = f"{ANALYST_FRAME} = pd.DataFrame({{'rate': [{RAW_RATE}]}}, index=['Ward A'])"
+    assert analyst_only_cells(executed_notebook) == [
+        f'cell 8 ("{first_line[:60]}…")',  # a long first line is cut at 60 characters
+        'cell 9 ("round(2 ** 0.5, 6)")', f'cell 10 ("print(\'{PRINTED_TEXT}\')")']
+
+
+def test_the_document_takes_no_raw_output_from_a_tagged_cell(executed_notebook):
+    from csp_assessment.report.document import _drawn
+
+    tables = _drawn(executed_notebook, "doc_table")  # both analyst tables are tagged doc_table
+    assert len(tables) == 1 and STYLED_CAPTION in tables[0] and RAW_RATE not in tables[0]
 
 
 def test_analyst_html_has_code_and_diagnostics(exported):

@@ -17,7 +17,7 @@ import pytest
 import pipeline
 from conftest import PROJECT_ROOT
 from csp_assessment.config import load_config
-from csp_assessment.run import main
+from csp_assessment.run import Progress, main
 
 pytestmark = pytest.mark.slow
 
@@ -156,12 +156,14 @@ def test_medway_2022_from_the_real_kent_files(shared_data, tmp_path):
     with open(shared_data / "ons" / "lsoa11-ward17-lad17-lookup.csv", newline="", encoding="utf-8-sig") as fh:
         medway_lsoas = {r["LSOA11CD"] for r in csv.DictReader(fh) if r["LAD17CD"] == "E06000035"}
     crimes = asb = 0
+    by_type: dict[str, int] = {}
     for path in sorted((shared_data / "police-uk").glob("*/*-street.csv")):
         with open(path, newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 if row["LSOA code"] in medway_lsoas:
                     asb += row["Crime type"] == "Anti-social behaviour"
                     crimes += row["Crime type"] != "Anti-social behaviour"
+                    by_type[row["Crime type"]] = by_type.get(row["Crime type"], 0) + 1
     # The two sections the real street files feed and this test counts; every section on the
     # demo data is test_demo_run_writes_every_output's.
     config = load_config(2022, area="E06000035", data_dir=shared_data, period_from="2022-01", period_to="2022-11",
@@ -185,6 +187,43 @@ def test_medway_2022_from_the_real_kent_files(shared_data, tmp_path):
     document = (report_dir / "strategic-assessment-2022.html").read_text()
     assert "Listening to the public" not in document and "The partnership's commentary" not in document
     assert "The crime picture in context" in document
+    _check_medway_priorities(report_dir, document, by_type)
+
+
+def _check_medway_priorities(report_dir: Path, document: str, by_type: dict[str, int]) -> None:
+    """Medway 2022 from police files alone: no theme scored, no narrative, no previous priorities."""
+    priorities = json.loads((report_dir / "priorities.json").read_text())
+    assert priorities["basis"] == "evidence for priority setting" and not priorities["scored_by_partnership"]
+    themes = {theme["theme_key"]: theme for theme in priorities["ranked"]}
+    assert all(theme["rank"] is None and theme["risk_score"] is None for theme in themes.values())
+    # Violence's measures count by their share of its records, counted here with the csv module
+    violence = themes["violence"]
+    names = ["Violence and sexual offences", "Robbery", "Possession of weapons"]
+    counts = [by_type[name] for name in names]
+    assert [(m["measure"], m["records"]) for m in violence["measures"]] == list(zip(names, counts))
+    assert [m["share"] for m in violence["measures"]] == pytest.approx([c / sum(counts) for c in counts], abs=1e-4)
+    weighted = sum(c * m["score"] for c, m in zip(counts, violence["measures"])) / sum(counts)
+    assert violence["likelihood"] == pytest.approx(weighted, abs=2e-3)
+    # violence, half of all crime with the highest robbery rate in Kent, is not below vehicle crime
+    order = [theme["theme_key"] for theme in priorities["ranked"]]
+    assert violence["likelihood"] >= themes["vehicle_crime"]["likelihood"]
+    assert order.index("violence") < order.index("vehicle_crime")
+    # themes the police files cannot evidence: "no data supplied", apart, never read as low risk
+    for key in ("domestic_abuse", "road_safety", "mental_health", "reoffending", "hate_crime", "exploitation"):
+        assert themes[key]["status"] == "no data supplied" and themes[key]["likelihood"] is None
+    assert order[-6:] == ["domestic_abuse", "road_safety", "mental_health", "reoffending", "hate_crime",
+                          "exploitation"]
+    summary = document[document.index('id="executive-summary"'):document.index('id="overview"')]
+    assert "<h2>Evidence for priority setting</h2>" in summary and "not a ranking of risk" in summary
+    assert "Ranked priorities" not in summary and "not ranked" not in summary.replace("neither ranked", "")
+    assert "<h3>No data supplied</h3>" in summary and "<li>Domestic abuse (measures: " in summary
+    assert "rovisional" not in summary and "no evidence in this run" not in document
+    # DRAFT on the cover (with what is to come), in a banner, and in every printed page's header
+    cover = document[document.index('class="csp-cover"'):document.index('class="csp-contents-title"')]
+    assert '<p class="csp-draft-word">DRAFT</p>' in cover and "last year's priorities" in cover
+    assert 'class="csp-draft-banner"' in document and '@top-right { content: "DRAFT"' in document
+    pages = page_texts(report_dir / "strategic-assessment-2022.pdf")
+    assert all("DRAFT" in page.strip().splitlines()[0] for page in pages)
 
 
 def test_notebook_runs_as_it_is_with_its_default_parameters(tmp_path):
@@ -296,3 +335,50 @@ def test_document_loads_in_chromium_with_every_chart(demo_run, tmp_path):
     # its 13 crime types and ASB (15); every other section adds its own
     assert result["images"] == charts == html.count("<img ") and charts > 18
     assert result["broken"] == [] and result["without_alt"] == 0
+
+
+SECTION_STEMS = ("01_all_crime", "02_asb", "03_substance_misuse", "04_reoffending", "05_mental_health",
+                 "06_violence_domestic_abuse", "07_road_safety")
+
+
+def test_a_one_section_rerun_keeps_every_other_section(demo_run, demo_dir):
+    """`--sections all_crime` after a full run: only all crime executes (forced, as after an edit
+    of its notebook); every other section's findings, reports and executed notebook stay as they
+    were and the document keeps them all; the log names the reused sections; a full run then finds
+    nothing to do. Last in this module: it reruns into the module's report, which it leaves whole."""
+    files = {f"{stem}{suffix}" for stem in SECTION_STEMS for suffix in (".html", "-analyst.html", ".pdf")}
+    before = {name: (demo_run / name).read_bytes() for name in files if not name.startswith("01_")}
+    before.update({f"findings/{p.name}": p.read_bytes() for p in (demo_run / "findings").glob("*.json")
+                   if p.stem != "all_crime"})
+    pages = len(page_texts(demo_run / "strategic-assessment-2017.pdf"))
+    options = dict(data_dir=demo_dir, processed_dir=demo_run.parent.parent / "processed",
+                   out_dir=demo_run.parent.parent / "reports")
+
+    progress = Progress()
+    assert main(load_config(2017, sections="all_crime", **options), progress, force=True) == demo_run
+    executed = [line for line in progress.lines if "executed in" in line]
+    assert len(executed) == 1 and "All recorded crime" in executed[0]
+    assert any(line.endswith("sections reused from the last run: asb, violence_domestic_abuse, substance_misuse, "
+                             "reoffending, mental_health, road_safety") for line in progress.lines)
+    assert "sections reused from the last run" in (demo_run / "run.log").read_text()
+    for name in files | {f"notebooks/{stem}.ipynb" for stem in SECTION_STEMS}:
+        assert (demo_run / name).is_file(), name
+    assert {name: (demo_run / name).read_bytes() for name in before} == before
+    html = (demo_run / "strategic-assessment-2017.html").read_text()
+    for key in ("all_crime", "asb", "violence_domestic_abuse", "substance_misuse", "reoffending", "mental_health",
+                "road_safety"):
+        assert f'id="section-{key}"' in html, key
+    assert len(page_texts(demo_run / "strategic-assessment-2017.pdf")) == pages
+    # the ASB priority keeps its own measure (from the ASB section's findings, reused)
+    ranked = json.loads((demo_run / "priorities.json").read_text())["ranked"]
+    asb = next(theme for theme in ranked if theme["theme_key"] == "asb")
+    assert "Anti-social behaviour" in [m["measure"] for m in asb["measures"]]
+    manifest = json.loads((demo_run / "manifest.json").read_text())
+    assert manifest["sections"]["all_crime"]["executed"] is True
+    assert manifest["sections"]["asb"] == {"key": manifest["sections"]["asb"]["key"], "executed": False,
+                                           "reused_from_last_run": True, "up_to_date": True}
+
+    # every section's recorded key is current: a full run has nothing to do
+    progress = Progress()
+    main(load_config(2017, **options), progress)
+    assert "nothing changed since the last run" in progress.lines[-1]

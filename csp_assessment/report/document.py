@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import mdc_icons, narrative
 from ..config import RunConfig
-from .export import export_section
+from .export import export_section, is_raw_output
 from .findings import read_findings
 from .partnership_text import PARTS, PartnershipText
 from ..sections import SectionSpec
@@ -107,6 +107,8 @@ def _drawn(notebook: Path, tag: str, *, charts_only: bool = False) -> list[str]:
         if cell.cell_type != "code" or tag not in cell.metadata.get("tags", []):
             continue
         for output in cell.get("outputs", []):
+            if is_raw_output(output):  # an analyst's raw DataFrame or value: analyst HTML only (export.py)
+                continue
             data = output.get("data", {})
             if "image/svg+xml" in data:
                 alt = output.get("metadata", {}).get("image/svg+xml", {}).get("alt", "Chart")
@@ -122,9 +124,36 @@ def _drawn(notebook: Path, tag: str, *, charts_only: bool = False) -> list[str]:
 
 # ---- front matter -----------------------------------------------------------------------------
 
-def _cover(config: RunConfig, generated_at: str, demo: bool) -> str:
+DRAFT_NOTICE = "DRAFT: not yet agreed by the partnership"  # the running header's mark (export_document)
+
+
+def draft_reasons(config: RunConfig, text: PartnershipText, priorities=None) -> list[str]:
+    """What the partnership has still to supply before the document stops being a DRAFT: its
+    scores of the priority themes (none ranked yet), every part of its own words, and last year's
+    priorities (params ``previous_priorities``). Empty when the document is not a draft."""
+    reasons = []
+    if priorities is not None and priorities.assessment.evidence_only:
+        reasons.append("its scores of the priority themes (until then the priorities are evidence only)")
+    missing = [part.title.lower() for part in text.missing if part.key in PARTS]
+    if missing:
+        reasons.append(f"its own words: {', '.join(missing)}")
+    if not config.previous_priorities:
+        reasons.append("last year's priorities, to report progress on")
+    return reasons
+
+
+def _draft_mark(reasons: list[str]) -> str:
+    if not reasons:
+        return ""
+    items = "".join(f"<li>{_e(reason)}</li>" for reason in reasons)
+    return ('<div class="csp-draft-mark"><p class="csp-draft-word">DRAFT</p><p>Not yet agreed by the partnership. '
+            f'Still to come from the partnership:</p><ul>{items}</ul></div>')
+
+
+def _cover(config: RunConfig, generated_at: str, demo: bool, draft: list[str] = ()) -> str:
     notice = ('<p class="csp-cover-notice">Produced from synthetic demonstration data: the figures describe no '
               "real place.</p>" if demo else "")
+    notice += _draft_mark(list(draft))
     return (f'<div class="csp-cover"><p class="csp-cover-kicker">{_e(config.partnership or config.area_name)}</p>'
             f'<h1 class="csp-cover-title csp-title">{_e(config.title)}</h1>'
             f'<p class="csp-cover-area">{_e(config.area_name)} · assessment period {_e(config.period.long_label)}</p>'
@@ -420,7 +449,8 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
     chapters += [Chapter(anchor, f"Annex {chr(ord('A') + i)}: {title}", body, annex=True)
                  for i, (anchor, title, body) in enumerate(annexes)]
 
-    cells = [_cell(_cover(config, generated_at, demo)),
+    draft = draft_reasons(config, text, priorities)
+    cells = [_cell(_cover(config, generated_at, demo, draft)),
              _cell(_contents([(c.anchor, c.title) for c in chapters]))]
     for chapter in chapters:
         css = "csp-chapter csp-annex" if chapter.annex else "csp-chapter"
@@ -429,6 +459,7 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
         cell.id = f"cell-{i}"  # the same on every run
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["csp_draft"] = draft  # export_document marks every page's header while it is not empty
     path = report_dir / "notebooks" / f"strategic-assessment-{config.year}.ipynb"
     nbformat.write(notebook, path)
     return path
@@ -437,5 +468,7 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
 def export_document(notebook: Path, report_dir: Path, title: str, demo: bool) -> dict[str, Path]:
     """``strategic-assessment-<year>.html`` and ``.pdf``: returns {"html", "pdf", "notebook"}."""
     # The cover replaces the page header; the document is for reviewers (analysts have the sections).
-    paths = export_section(notebook, report_dir, title=title, demo_notice=demo, with_header=False, with_code=False)
+    draft = nbformat.read(notebook, as_version=4).metadata.get("csp_draft")
+    paths = export_section(notebook, report_dir, title=title, demo_notice=demo, with_header=False, with_code=False,
+                           draft_notice=DRAFT_NOTICE if draft else None)
     return {**paths, "notebook": notebook}

@@ -96,6 +96,23 @@ def styled_table(frame: pd.DataFrame, formats: dict, caption: str, highlight: li
     return styler
 
 
+def show_table(frame: pd.DataFrame, caption: str, decimals: int = 1):
+    """Any DataFrame as the report shows tables, for a cell an analyst adds for reviewers: no index
+    column, whole numbers with thousands separators, other numbers to ``decimals`` places, missing
+    as "not available", the caption above. A DataFrame displayed as it is stays in the analyst HTML
+    (report/export.py), so reviewers never see an index column or 346.375618."""
+    if any(name is not None for name in frame.index.names):  # a named index (a groupby's) holds data
+        frame = frame.reset_index()
+    frame = frame.reset_index(drop=True)  # highlight and row styles look rows up from 0
+    formats = {}
+    for column in frame.columns:
+        if pd.api.types.is_integer_dtype(frame[column]):
+            formats[column] = "{:,}"
+        elif pd.api.types.is_float_dtype(frame[column]):
+            formats[column] = f"{{:,.{decimals}f}}"
+    return styled_table(frame, formats, caption)
+
+
 def use_vector_charts() -> None:
     """Charts display as SVG (sharp in print and in the PDF) with alt text generated from the
     chart; only meaningful inside a notebook kernel."""
