@@ -120,8 +120,9 @@ class CrimeSection(DeprivationViews, Section):
         if len(months) < 2:
             return {}
         rebase = [m for m in self.config.spc_rebase if m in months[1:]]
+        # Counts: a lower process limit below 0 is shown as 0 (stats/spc.py)
         options = dict(improvement="decrease", fix_after=self.config.spc_fix_after, rebase=rebase or None,
-                       screen_outliers=self.config.spc_screen_outliers)
+                       screen_outliers=self.config.spc_screen_outliers, lower_bound=0)
         series = {self.all_label: measures.monthly_series(self.counts, months)[None]}
         if self.spec.record_kind == "crime":
             series.update(measures.monthly_series(self.counts, months, by="crime_type"))
@@ -411,7 +412,11 @@ class CrimeSection(DeprivationViews, Section):
             lines.append(f"{esc(self.all_label)}: the latest month shows **{esc(main.variation)}** variation.")
             if main.assurance:
                 lines.append(f"Against the monthly target of {main.target:,.0f}: **{esc(main.assurance)}**.")
-            lines.extend(esc(note) for note in main.notes)
+            lines.extend(esc(note) for note in main.notes if "cannot go below" not in note)
+        floored = [name for name, result in self.spc_results.items() if result.floored]
+        if floored:
+            lines.append(f"A count cannot go below 0, so where a lower process limit works out below 0 it is shown "
+                         f"as 0 ({esc(', '.join(floored))}).")
         if self.config.spc_rebase:
             lines.append(f"Limits are recalculated from: {esc(', '.join(self.config.spc_rebase))} (set in params).")
         return Markdown(" ".join(lines))
