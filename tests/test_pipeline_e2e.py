@@ -80,7 +80,7 @@ def test_crime_section_headline_figures(demo_run):
             "a 14.0% increase: 2,840 more crimes than in Apr 15 – Mar 16.") in html
     assert "Synthetic demonstration data" in html
     # crime rose 45% over the 60 months: the latest months sit on a run above the mean
-    assert findings["spc_variation"] == "special cause concerning"
+    assert findings["spc_variation"] == "special cause of concern"
     assert {"category": "All crime", "direction": "concern"} in findings["special_causes"]
     assert "Categories showing special cause in Apr 16 – Mar 17" in html
     assert "open_section" not in html  # reviewers see no code
@@ -106,7 +106,7 @@ def test_asb_section_headline_figures(demo_run):
     assert [w["ward_name"] for w in top] == [
         "Gillingham North", "River", "Gillingham South", "Luton and Wayfield", "Chatham Central"]
     assert 41.5 <= sum(w["share_pct"] for w in top) <= 42.5
-    assert findings["spc_variation"] == "special cause improving"  # ASB fell
+    assert findings["spc_variation"] == "special cause of improvement"  # ASB fell
 
 
 def test_road_safety_section_figures(demo_run):
