@@ -35,7 +35,7 @@ from ..stats.intervals import (NOT_COMPARED, compare_with_benchmark, poisson_met
                                wilson_interval)
 from ..report.narrative import is_missing
 from . import SECTIONS, SectionSpec
-from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
+from .base import DEMO_NOTE, DataNote, MissingInput, Section, esc, styled_table
 from .crime import CrimeSection
 
 
@@ -97,6 +97,28 @@ INPUT_NAMES = {"fingertips": "OHID Fingertips indicators", "reoffending": "MoJ p
                "partner_returns": "partner returns",
                "ons_domestic_abuse": "ONS domestic abuse-related crime rates by police force area"}
 SERIES_COLUMNS = ["period", "end_year", "value", "lower", "upper", "count", "denominator", "benchmark", "note"]
+
+
+# Who publishes each input, for the reviewers' "Not yet supplied" list (the steps are where_to_get's).
+PUBLISHED_BY = {
+    "fingertips": "OHID Fingertips, fingertips.phe.org.uk",
+    "reoffending": "Ministry of Justice, Proven reoffending statistics on gov.uk",
+    "ons_domestic_abuse": "ONS, Domestic abuse in England and Wales data tool on ons.gov.uk",
+    "partner_returns": "partner agencies, on the partner-return template",
+}
+
+
+def missing_input(table: str, section: str, what: str, area_name: str = "") -> MissingInput:
+    """An absent input of ``section``: ``what`` opens the analysts' sentence ("No OHID Fingertips
+    indicators are in the data folder"), followed by how to add it."""
+    name = INPUT_NAMES[table]
+    if table == "partner_returns":
+        name = f"partners' figures ({PARTNER_FIGURES[section]})"
+    elif table == "fingertips":
+        name = f"{name} ({FINGERTIPS_PROFILES[section]})"
+    if area_name and table != "partner_returns":
+        name += f" for {area_name}"
+    return MissingInput(name, PUBLISHED_BY[table], f"{what}; {where_to_get(table, section)}.")
 
 
 def where_to_get(table: str, section: str) -> str:
@@ -248,7 +270,7 @@ class IndicatorSection(Section):
         self.area, self.area_name = self.crime.area, self.crime.area_name
         self.end_year = config.period.end.year
         self.notes: list[DataNote] = []
-        self.absent_inputs: list[str] = []  # sentences: what is missing and how to add it
+        self.absent_inputs: list[MissingInput] = []
         self.measures = self._gather()
 
     def _table(self, name: str) -> pd.DataFrame | None:
@@ -281,8 +303,8 @@ class IndicatorSection(Section):
     def _fingertips_measures(self) -> list[Measure]:
         table = self._table("fingertips")
         if table is None:
-            self.absent_inputs.append(f"No {INPUT_NAMES['fingertips']} are in the data folder; "
-                                      f"{where_to_get('fingertips', self.key)}.")
+            self.absent_inputs.append(missing_input("fingertips", self.key,
+                                                    f"No {INPUT_NAMES['fingertips']} are in the data folder"))
             return []
         found, expected = [], {i: s for i, s in FINGERTIPS_INDICATORS.items() if s.section == self.key}
         for indicator_id, rows in table.groupby("indicator_id", sort=False):
@@ -309,9 +331,9 @@ class IndicatorSection(Section):
                                  _with_intervals(series, spec.interval, per), "England" if england.size else "",
                                  detail=f"{rows['sex'].iloc[0]}, {rows['age'].iloc[0]}"))
         if not found:
-            self.absent_inputs.append(f"The {INPUT_NAMES['fingertips']} in the data folder hold none on "
-                                      f"{self.spec.title.lower()} for {self.area_name}; "
-                                      f"{where_to_get('fingertips', self.key)}.")
+            self.absent_inputs.append(missing_input(
+                "fingertips", self.key, f"The {INPUT_NAMES['fingertips']} in the data folder hold none on "
+                                        f"{self.spec.title.lower()} for {self.area_name}", self.area_name))
         elif expected:
             missing = ", ".join(f"{s.label} (indicator {i})" for i, s in expected.items())
             self.notes.append(DataNote(f"Not in the Fingertips files, so not shown: {missing}.", True))
@@ -320,8 +342,8 @@ class IndicatorSection(Section):
     def _reoffending_measures(self) -> list[Measure]:
         table = self._table("reoffending")
         if table is None:
-            self.absent_inputs.append(f"No {INPUT_NAMES['reoffending']} are in the data folder; "
-                                      f"{where_to_get('reoffending', self.key)}.")
+            self.absent_inputs.append(missing_input("reoffending", self.key,
+                                                    f"No {INPUT_NAMES['reoffending']} are in the data folder"))
             return []
         # Proportions from 3-month and 12-month cohorts are not comparable: use one length, the
         # annual one where the file has it.
@@ -352,8 +374,9 @@ class IndicatorSection(Section):
                                  _with_intervals(series, "wilson", 100),
                                  national_rows["area_name"].iloc[0] if len(national_rows) else ""))
         if not found:
-            self.absent_inputs.append(f"The {INPUT_NAMES['reoffending']} in the data folder hold no figures for "
-                                      f"{self.area_name}; {where_to_get('reoffending', self.key)}.")
+            self.absent_inputs.append(missing_input(
+                "reoffending", self.key, f"The {INPUT_NAMES['reoffending']} in the data folder hold no figures for "
+                                         f"{self.area_name}", self.area_name))
         return found
 
     @cached_property
@@ -377,7 +400,7 @@ class IndicatorSection(Section):
             topic = self.spec.title.lower()
             what = (f"No partner returns for {topic} are in the data folder" if table is None
                     else f"The partner returns in the data folder hold no figures for {topic}")
-            self.absent_inputs.append(f"{what}; {where_to_get('partner_returns', self.key)}.")
+            self.absent_inputs.append(missing_input("partner_returns", self.key, what))
             return []
         found = []
         for (measure, unit), group in rows.groupby(["measure", "unit"], sort=False):
@@ -477,12 +500,6 @@ class IndicatorSection(Section):
 
     def narrative(self) -> Markdown:
         return Markdown(esc(self.narrative_text()))
-
-    def missing_inputs_note(self) -> Markdown:
-        if not self.absent_inputs:
-            return Markdown("")
-        lines = [f"- **Missing input:** {esc(text)}" for text in self.absent_inputs]
-        return Markdown("\n".join(lines))
 
     def headline(self) -> pd.DataFrame:
         """One row per measure, latest period; cells are text, as units differ from row to row."""
@@ -663,7 +680,7 @@ class IndicatorSection(Section):
                           for r in m.series.itertuples()],
             } for m in self.measures],
             "narrative": self.narrative_text(),
-            "missing_inputs": list(self.absent_inputs),
+            **self.missing_findings(),
             "data_notes": [n.text for n in self.data_notes()],
             "demo": self.ingest.demo,
         }

@@ -45,7 +45,9 @@ from ..report.narrative import is_missing
 from ..report.style import GSS_DARK_BLUE, GSS_DARK_GREY, GSS_MID_GREY, GSS_ORANGE
 from ..stats.intervals import NOT_COMPARED, byar_rate_interval, compare_with_benchmark
 from . import SectionSpec
-from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
+from .base import DEMO_NOTE, DataNote, MissingInput, Section, esc, styled_table
+
+PUBLISHED_BY = "Department for Transport, 'Road safety data' on data.gov.uk"  # for the "Not yet supplied" list
 
 SPECS = (SectionSpec("road_safety", "07_road_safety.ipynb", "Road safety", "road_safety"),)
 
@@ -208,12 +210,14 @@ class RoadSafetySection(Section):
         self.last_year = last_full_year(config.period.end)
         self.window = list(range(self.last_year - len(config.trend) + 1, self.last_year + 1))
         self.notes: list[DataNote] = []
-        self.absent_inputs: list[str] = []
+        self.absent_inputs: list[MissingInput] = []
         self.table = self._table()
+        stats19 = f"DfT road safety data (STATS19) for {self.window[0]} to {self.window[-1]}"
         if self.table is None:
-            self.absent_inputs.append(f"No DfT road safety data (STATS19) are in the data folder; to add them, "
-                                      f"download from {stats19_input.DOWNLOAD} for {self.window[0]} to "
-                                      f"{self.window[-1]}, and put them, unchanged, in the data folder.")
+            self.absent_inputs.append(MissingInput(stats19, PUBLISHED_BY, (
+                f"No DfT road safety data (STATS19) are in the data folder; to add them, download from "
+                f"{stats19_input.DOWNLOAD} for {self.window[0]} to {self.window[-1]}, and put them, unchanged, "
+                "in the data folder.")))
             self.casualties = self.unplaced = pd.DataFrame()
             self.years: list[int] = []
             return
@@ -224,16 +228,18 @@ class RoadSafetySection(Section):
         self.years = [y for y in self.window if y in held]
         missing = [y for y in self.window if y not in held]
         if not self.years:
-            self.absent_inputs.append(f"The STATS19 files in the data folder hold no casualties for {self.window[0]} "
-                                      f"to {self.window[-1]}; to add them, download from {stats19_input.DOWNLOAD}.")
+            self.absent_inputs.append(MissingInput(stats19, PUBLISHED_BY, (
+                f"The STATS19 files in the data folder hold no casualties for {self.window[0]} to {self.window[-1]}; "
+                f"to add them, download from {stats19_input.DOWNLOAD}.")))
         elif missing:
             self.notes.append(DataNote(f"No STATS19 casualties for {', '.join(map(str, missing))} are in the data "
                                        f"folder; those years are left out. Download them from "
                                        f"{stats19_input.DOWNLOAD}.", True))
         if self.years and self.casualties.empty:
-            self.absent_inputs.append(f"The STATS19 files in the data folder hold no collisions in {self.area_name} "
-                                      f"({', '.join(self.area.lad_codes)}); to add them, download the national files "
-                                      f"from {stats19_input.DOWNLOAD}.")
+            self.absent_inputs.append(MissingInput(f"{stats19} covering {self.area_name}", PUBLISHED_BY, (
+                f"The STATS19 files in the data folder hold no collisions in {self.area_name} "
+                f"({', '.join(self.area.lad_codes)}); to add them, download the national files "
+                f"from {stats19_input.DOWNLOAD}.")))
             self.years = []
 
     def _table(self) -> pd.DataFrame | None:
@@ -412,9 +418,6 @@ class RoadSafetySection(Section):
 
     def narrative(self) -> Markdown:
         return Markdown(esc(self.narrative_text()))
-
-    def missing_inputs_note(self) -> Markdown:
-        return Markdown("\n".join(f"- **Missing input:** {esc(text)}" for text in self.absent_inputs))
 
     def annual_table(self) -> pd.DataFrame:
         """One row per year, numbers as text (the adjusted KSI has decimals)."""
@@ -663,7 +666,7 @@ class RoadSafetySection(Section):
             "annual": annual, "changes": changes,
             "by_road_user": _plain(self.by_road_user.to_dict("records")) if self.has_figures else [],
             "by_age_band": _plain(self.by_age_band.to_dict("records")) if self.has_figures else [],
-            "measures": measures, "narrative": self.narrative_text(), "missing_inputs": list(self.absent_inputs),
+            "measures": measures, "narrative": self.narrative_text(), **self.missing_findings(),
             "data_notes": [n.text for n in self.data_notes()], "demo": self.ingest.demo,
         }
 
