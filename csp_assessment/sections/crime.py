@@ -52,6 +52,12 @@ class CrimeSection(DeprivationViews, Section):
         self.area_name = config.area_name or self.area.name
         self.counts = self.all_counts[self.all_counts["lad_code"].isin(self.area.lad_codes)]
 
+    @property
+    def absent_inputs(self) -> list:
+        """Police outcomes and stop and search, which the all crime section reports, when the data
+        folder lacks them for the area's force."""
+        return self.outcomes.missing_inputs() if self.spec.key == "all_crime" else []
+
     # ---- figures -------------------------------------------------------------------------
     @cached_property
     def outcomes(self):
@@ -211,7 +217,8 @@ class CrimeSection(DeprivationViews, Section):
         """The published assessments' summary table: one plain-language finding per measure."""
         cfg = self.config
         level = (f"{narrative.fmt_int(self.count)} / {narrative.fmt_rate(self.rate)} {self.rate_unit}"
-                 f"{narrative.not_annual(self.n_months)}" if self.rate is not None else narrative.fmt_int(self.count))
+                 + (", not an annual rate" if self.n_months != 12 else "")
+                 if self.rate is not None else narrative.fmt_int(self.count))
         if self.population.available:
             level += (f" (population {narrative.fmt_int(self.population.value)}, mid-{self.population.year}"
                       + (f"; no mid-{self.population.requested_year} estimate in the data folder" if self.rate_note
@@ -526,13 +533,18 @@ class CrimeSection(DeprivationViews, Section):
         return {kind: int(kinds[kind]) for kind in ("concern", "improvement", "neutral") if kind in kinds}
 
     def special_months_text(self, name: str) -> str:
-        """'7 months (5 of concern, 2 of improvement)'; '' when no month of the period is special cause."""
+        """'7 months: 5 of concern, 2 of improvement', '1 month, of concern'; '' when no month of the
+        period is special cause."""
         months = self.special_months(name)
         if not months:
             return ""
+        total = narrative.counted(sum(months.values()), "month")
+        if len(months) == 1:
+            kind = next(iter(months))
+            return f"{total}, {'of ' + kind if kind != 'neutral' else 'neither concern nor improvement'}"
         kinds = ", ".join(f"{n} of {kind}" if kind != "neutral" else f"{n} neither concern nor improvement"
                           for kind, n in months.items())
-        return f"{narrative.counted(sum(months.values()), 'month')} ({kinds})"
+        return f"{total}: {kinds}"
 
     def spc_table(self):
         table = self.special_causes
@@ -703,6 +715,7 @@ class CrimeSection(DeprivationViews, Section):
                           for r in self.breakdown.itertuples()] if self.has_breakdown else [],
             "by_type": self.type_evidence().astype(object).where(lambda d: d.notna(), None).to_dict(orient="records"),
             "data_notes": [n.text for n in self.data_notes()],
+            **self.missing_findings(),
             "demo": self.ingest.demo,
             "deprivation": self.deprivation_findings(),
             **({"police_outcomes": self.outcomes.findings()} if self.spec.record_kind == "crime" else {}),

@@ -454,7 +454,9 @@ class IndicatorSection(Section):
                                             period_label=self.config.period.label, rate=None,
                                             change=self.police_changes[crime_type],
                                             comparison_label=self.config.comparison.label,
-                                            missing_note=self.crime.period_missing_note)
+                                            missing_note=self.crime.period_missing_note,
+                                            no_comparison=self.crime.no_comparison,
+                                            noun_singular=POLICE_TYPES[crime_type].replace("offences", "offence"))
         if is_missing(row["value"]):
             return f"{m.label}: the {row['period']} figure is not published (suppressed or withheld by the source)."
         if m.key.startswith("partner:"):
@@ -489,8 +491,22 @@ class IndicatorSection(Section):
 
     def narrative_text(self) -> str:
         if not self.measures:
-            return f"No figures on {self.spec.title.lower()} for {self.area_name} are in the data folder."
+            return (f"No figures on {self.spec.title.lower()} for {self.area_name} are in this assessment yet: the "
+                    "inputs they come from are not yet supplied.")
         return " ".join(self.measure_sentence(m) for m in self.measures)
+
+    def police_summary(self) -> str:
+        """The police-recorded measures (drug and weapons offences) for the summaries: one sentence
+        while there is no change to give, else a sentence each."""
+        police = [m for m in self.measures if m.key.startswith("police:")]
+        counts = [m.latest["value"] for m in police]
+        if not police or any(self.police_changes.values()) or any(is_missing(c) for c in counts):
+            return " ".join(self.measure_sentence(m) for m in police)
+        listed = [narrative.counted(int(c), POLICE_TYPES[m.key.removeprefix("police:")].replace("offences", "offence"),
+                                    POLICE_TYPES[m.key.removeprefix("police:")]) for m, c in zip(police, counts)]
+        sentence = (" and ".join(listed) + f" {'was' if len(listed) == 1 and counts[0] == 1 else 'were'} recorded in "
+                    f"{self.area_name} in {self.config.period.label}.")
+        return sentence + (f" {self.crime.no_comparison}" if self.crime.no_comparison else "")
 
     # ---- display objects for the notebook ----------------------------------------------------
     def heading(self) -> Markdown:
@@ -517,7 +533,10 @@ class IndicatorSection(Section):
             rows.append({"Measure": m.label, "Period": row["period"], self.area_name: fmt_value(row["value"], m.unit),
                          "95% interval": interval, national: benchmark, f"Compared with {national}": comparison,
                          "Count / denominator": numbers, "Source": m.source})
-        return pd.DataFrame(rows)
+        table = pd.DataFrame(rows)
+        # No column that is empty on every row (police counts have no interval or national figure).
+        return table[[c for c in table.columns if c in ("Measure", "Period", self.area_name)
+                      or (table[c].astype(str) != "").any()]]
 
     def headline_table(self):
         if not self.measures:
@@ -585,16 +604,22 @@ class IndicatorSection(Section):
         rows = []
         for crime_type, change in self.police_changes.items():
             current = self.police_trends[crime_type]["records"].iloc[-1]  # the last period is the assessment's
-            rows.append({"Crime type": crime_type, cfg.period.label: narrative.fmt_int(current),
-                         cfg.comparison.label: narrative.fmt_int(change.previous if change else None),
-                         "Change": f"{change.difference:+,}" if change else narrative.NOT_AVAILABLE,
-                         "Change %": narrative.fmt_pct(change.pct, signed=True) if change else narrative.NOT_AVAILABLE})
-        return styled_table(pd.DataFrame(rows), {}, caption=f"Drug and weapons offences recorded by the police, "
-                                                        f"{self.area_name} (data.police.uk)")
+            row = {"Crime type": crime_type, cfg.period.label: narrative.fmt_int(current)}
+            if change:
+                row.update({cfg.comparison.label: narrative.fmt_int(change.previous), "Change": f"{change.difference:+,}",
+                            "Change %": narrative.fmt_pct(change.pct, signed=True)})
+            rows.append(row)
+        caption = f"Drug and weapons offences recorded by the police, {self.area_name} (data.police.uk)"
+        if not any(self.police_changes.values()):  # no columns of "not available": the caption says why
+            caption += f". {self.crime.no_comparison}"
+        return styled_table(pd.DataFrame(rows), {}, caption=caption)
 
     def police_trend_charts(self) -> list:
+        """A chart per police-recorded type with a trend (two periods or more); none before then."""
         figures = []
         for crime_type, trend in self.police_trends.items():
+            if trend["records"].notna().sum() < 2:
+                continue
             subject = narrative.sentence_case(POLICE_TYPES[crime_type])
             n_months = self.config.period.n_months
             figures.append(charts.trend_chart(trend, narrative.trend_title(trend, subject, n_months), f"{subject} (count)",
@@ -680,6 +705,7 @@ class IndicatorSection(Section):
                           for r in m.series.itertuples()],
             } for m in self.measures],
             "narrative": self.narrative_text(),
+            "police_summary": self.police_summary(),
             **self.missing_findings(),
             "data_notes": [n.text for n in self.data_notes()],
             "demo": self.ingest.demo,

@@ -20,6 +20,14 @@ from ..stats.police_outcomes import (DRUG_SEARCH_OBJECTS, DRUGS, WEAPON_SEARCH_O
 from .base import styled_table
 
 
+MISSING_OUTCOMES = (f"No data.police.uk outcomes files (YYYY-MM-<force>-outcomes.csv) of the area's force are in the "
+                    f"data folder, so positive outcome rates cannot be given. Download them from {OUTCOMES_DOWNLOAD} "
+                    "into the monthly folders beside the street files.")
+MISSING_SEARCHES = (f"No data.police.uk stop-and-search files (YYYY-MM-<force>-stop-and-search.csv) of the area's force "
+                    f"are in the data folder, so searches cannot be counted. Download them from {STOP_SEARCH_DOWNLOAD} "
+                    "into the monthly folders beside the street files.")
+
+
 def _pct(value) -> str:
     return narrative.NOT_AVAILABLE if value is None or pd.isna(value) else f"{value:.1f}%"
 
@@ -37,9 +45,16 @@ class PoliceOutcomes:
                              else None)
 
     # ---- outcomes ------------------------------------------------------------------------------
+    @cached_property
+    def area_forces(self) -> set[str]:
+        """The forces whose street files hold the area's records: another force's outcomes or searches
+        (City of London's beside Bedfordshire's street files) say nothing of this area."""
+        return set(self.section.counts["force"].dropna())
+
     @property
     def has_outcomes(self) -> bool:
-        return self.outcomes is not None and not self.outcomes.empty
+        return (self.outcomes is not None and not self.outcomes.empty
+                and bool(self.area_forces & set(self.outcomes["force"])))
 
     @cached_property
     def placed_outcomes(self) -> pd.DataFrame:
@@ -95,9 +110,7 @@ class PoliceOutcomes:
                                                "outcomes", text_columns=["Crime type", "Compared with force"])
 
     def missing_outcomes_note(self) -> Markdown:
-        return Markdown(as_text(f"No data.police.uk outcomes files (YYYY-MM-<force>-outcomes.csv) are in the data "
-                                f"folder, so positive outcome rates cannot be given. Download them from "
-                                f"{OUTCOMES_DOWNLOAD} into the monthly folders beside the street files."))
+        return Markdown(as_text(MISSING_OUTCOMES))
 
     def outcome_summary(self) -> Markdown:
         if not self.has_outcomes:
@@ -158,7 +171,8 @@ class PoliceOutcomes:
     # ---- stop and search -----------------------------------------------------------------------
     @property
     def has_searches(self) -> bool:
-        return self.searches_all is not None and not self.searches_all.empty
+        return (self.searches_all is not None and not self.searches_all.empty
+                and bool(self.area_forces & set(self.searches_all["force"])))
 
     @cached_property
     def placed_searches(self) -> pd.DataFrame:
@@ -178,9 +192,7 @@ class PoliceOutcomes:
         return searches_by_object(self.area_searches, objects)
 
     def missing_searches_note(self) -> Markdown:
-        return Markdown(as_text(f"No data.police.uk stop-and-search files (YYYY-MM-<force>-stop-and-search.csv) are "
-                                f"in the data folder, so searches cannot be counted. Download them from "
-                                f"{STOP_SEARCH_DOWNLOAD} into the monthly folders beside the street files."))
+        return Markdown(as_text(MISSING_SEARCHES))
 
     def search_table(self, objects=None, what: str = "all objects"):
         """Stop and search in the area: searches by object of search and the share whose outcome was
@@ -244,6 +256,21 @@ class PoliceOutcomes:
                 f"{p['unplaced']:,} at a point in no known LSOA) and are not in the area's figures. 'Linked' means "
                 "the search's outcome was linked to the object searched for.")
         return notes
+
+    def missing_inputs(self) -> list:
+        """The outcomes and stop-and-search files of the area's force, when the data folder lacks them."""
+        from .base import MissingInput
+
+        force = self.config.police_force if self.config.area_from_params and self.config.police_force else \
+            ", ".join(sorted(self.area_forces)) or "the area's force"
+        missing = []
+        if not self.has_outcomes:
+            missing.append(MissingInput(f"data.police.uk outcomes files of {force} (positive outcome rates)",
+                                        "data.police.uk", MISSING_OUTCOMES))
+        if not self.has_searches:
+            missing.append(MissingInput(f"data.police.uk stop-and-search files of {force}", "data.police.uk",
+                                        MISSING_SEARCHES))
+        return missing
 
     def notes_markdown(self) -> Markdown:
         return Markdown("\n".join(f"- {as_text(n)}" for n in self.notes()))

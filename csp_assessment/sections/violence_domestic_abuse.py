@@ -117,6 +117,11 @@ class DomesticAbuseFigures(IndicatorSection):
         return [Measure("ons:domestic_abuse", ONS_LABEL, "per 1,000", "ONS Domestic abuse in England and Wales",
                         series, "England" if england.size else "", detail=f"{force[1]} police force area")]
 
+    def narrative_text(self) -> str:
+        """The measures' sentences; nothing while none is supplied: the section leads with its police
+        figures, and the missing inputs are listed once, as not yet supplied."""
+        return super().narrative_text() if self.measures else ""
+
     def _gather(self) -> list[Measure]:
         found = self._partner_measures()
         self._with_repeat_intervals(found)
