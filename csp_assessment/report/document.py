@@ -183,7 +183,7 @@ def spc_statement(found: dict) -> str:
     sentence += "."
     special = found.get("spc_special_months", {}).get(name)
     if special:
-        sentence += f" Over {found['period']} there was special cause in {special}."
+        sentence += f" Over {found['period']} there was {special}."
     return sentence
 
 
@@ -270,7 +270,8 @@ def _key_figures(specs: list[SectionSpec], findings: dict[str, dict]) -> str:
         if "count" in found:  # police records (crime, ASB, violence)
             level = narrative.fmt_int(found["count"])
             if found.get("rate_per_1000") is not None:
-                level += f" ({narrative.fmt_rate(found['rate_per_1000'])} {found.get('rate_unit', 'per 1,000 residents')})"
+                level += (f" ({narrative.fmt_rate(found['rate_per_1000'])} {found.get('rate_unit', 'per 1,000 residents')}"
+                          + (f"; mid-{found['population_year']} population" if found.get("rate_note") else "") + ")")
             change = _change_cell(found)
             series = found.get("spc_series") or ("All crime" if spec.record_kind == "crime" else "Anti-social behaviour")
             signal = found.get("spc_signals", {}).get(series, {})
@@ -305,7 +306,7 @@ def _change_cell(found: dict) -> str:
         return f"{found['change']:+,} on {found['comparison_period']}"
     if (found.get("no_comparison") or "").startswith("No earlier year"):
         return "no earlier year in the data"
-    return "none: the comparison period is not fully in the data"
+    return f"none: {found['comparison_period']} not fully in the data"
 
 
 def _signal_cell(signal: dict) -> str:
@@ -389,8 +390,8 @@ def _composition(found: dict) -> str:
                  f"{narrative.not_annual(months)} of {_listed([h.lower() for h in highest])}.")
     special = {name: text for name, text in found.get("spc_special_months", {}).items() if name in by_type}
     if special:
-        lead += (f" Over {found['period']}, SPC showed special cause in some months for "
-                 + "; ".join(f"{name.lower()} ({text})" for name, text in special.items()) + " (charts in the annex).")
+        lead += (f" The SPC charts (in the annex) showed, over {found['period']}: "
+                 + "; ".join(f"{name.lower()}, {text}" for name, text in special.items()) + ".")
     if found.get("no_comparison"):
         lead += " " + found["no_comparison"].replace("change and trend start", "changes by type start")
 
@@ -404,8 +405,9 @@ def _composition(found: dict) -> str:
                 f'<td class="csp-text">{_signal_cell(signals.get(r["category"], {}))}</td></tr>')
 
     peers = max((r.get("peers") or 0 for r in by_type.values()), default=0)
-    caption = (f"Crimes by type, {found['period']}; rate {unit}{narrative.not_annual(months)}, ranked among the "
-               f"{peers} areas in the data")
+    population = f" ({found['rate_note']})" if found.get("rate_note") else ""
+    caption = (f"Crimes by type, {found['period']}; rate {unit}{narrative.not_annual(months)}{population}, ranked "
+               f"among the {peers} areas in the data")
     table = (f'<table class="csp-composition"><caption>{_e(caption)}</caption><thead><tr>'
              f"<th>Crime type</th><th>Crimes</th><th>Share</th><th>Rate</th><th>Rank of rate</th>"
              f"<th>Latest month ({_e(latest)}, SPC)</th></tr></thead><tbody>{''.join(map(row, rows))}</tbody></table>")

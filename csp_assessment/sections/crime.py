@@ -7,6 +7,7 @@ only selects the area's records and turns measures into display objects.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 import pandas as pd
@@ -236,7 +237,8 @@ class CrimeSection(DeprivationViews, Section):
             hotspots += f" ({narrative.fmt_pct(self.top_wards_share_pct)} of the area's total)"
         trend = narrative.trend_sentence(self.trend, self.noun, self.n_months)
         # With no earlier year neither change nor trend can be given: one row says so, once.
-        over_time = ([("Change and trend", change)] if not self.change and self.trend["records"].notna().sum() < 2
+        merged = change if change.startswith("No earlier year") else f"{change} {trend}"
+        over_time = ([("Change and trend", merged)] if not self.change and not self.has_trend
                      and not self.comparison_covered else [("Annual change", change), ("General trend", trend)])
         rows = [("Level", level), ("Peer comparison", narrative.peer_sentence(self.peers, self.noun, self.n_months)),
                 *over_time, ("Seasonality", seasonality), ("Breakdown (largest three)", breakdown),
@@ -292,7 +294,10 @@ class CrimeSection(DeprivationViews, Section):
         return styled_table(table[["Area", "Records", "Residents", "Rate", "Rank (count)", "Rank (rate)"]],
                        {"Records": "{:,}", "Residents": "{:,}", "Rate": "{:.1f}"},
                        caption=f"{self.y_label} in {self.config.period.label} by area; rate {self.rate_unit}"
-                               f"{narrative.not_annual(self.n_months)} (rank 1 = highest)",
+                               f"{narrative.not_annual(self.n_months)}"
+                               + (f", on the mid-{self.population.year} population (no mid-"
+                                  f"{self.population.requested_year} estimate in the data folder)" if self.rate_note
+                                  else "") + " (rank 1 = highest)",
                        highlight=list(self.peers["is_area"]))
 
     def peer_chart(self):
@@ -390,6 +395,9 @@ class CrimeSection(DeprivationViews, Section):
         })
         vintage = f" ({self.geo.ward_vintage} wards)" if self.geo.ward_vintage else ""
         caption = f"Top {self.config.top_wards} wards{vintage}, {self.config.period.label}"
+        used = re.match(r"Ward rates use (.+?) \((\d{4})\)", self.ward_population[1])
+        if used:  # ward rates rest on a small-area population, whose year is rarely the period's own
+            caption += f"; rates on {used[1]} ({used[2]})"
         if exact:
             caption += " — exact counts, for analysts only: not for publication"
         return styled_table(table, {}, caption=caption, text_columns=["Ward"])
@@ -533,18 +541,19 @@ class CrimeSection(DeprivationViews, Section):
         return {kind: int(kinds[kind]) for kind in ("concern", "improvement", "neutral") if kind in kinds}
 
     def special_months_text(self, name: str) -> str:
-        """'7 months: 5 of concern, 2 of improvement', '1 month, of concern'; '' when no month of the
-        period is special cause."""
+        """'special cause in 7 months (5 of concern, 2 of improvement)', 'special cause of concern in
+        1 month'; '' when no month of the period is special cause."""
         months = self.special_months(name)
         if not months:
             return ""
         total = narrative.counted(sum(months.values()), "month")
         if len(months) == 1:
             kind = next(iter(months))
-            return f"{total}, {'of ' + kind if kind != 'neutral' else 'neither concern nor improvement'}"
+            return (f"special cause of {kind} in {total}" if kind != "neutral"
+                    else f"special cause, neither concern nor improvement, in {total}")
         kinds = ", ".join(f"{n} of {kind}" if kind != "neutral" else f"{n} neither concern nor improvement"
                           for kind, n in months.items())
-        return f"{total}: {kinds}"
+        return f"special cause in {total} ({kinds})"
 
     def spc_table(self):
         table = self.special_causes
@@ -554,7 +563,7 @@ class CrimeSection(DeprivationViews, Section):
         latest = f"Latest month ({self.latest_month})"
         shown = pd.DataFrame({
             "Series": table["category"],
-            f"Months with special cause in {self.config.period.label}": table["category"].map(self.special_months_text),
+            f"Over {self.config.period.label}": table["category"].map(self.special_months_text),
             "Rules": table["rules"],
             latest: table["latest_point_type"].map(spc.VARIATION),
         })
