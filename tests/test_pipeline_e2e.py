@@ -173,8 +173,9 @@ def luton_2024(tmp_path_factory):
 
 
 def document_body(report_dir: Path, year: int) -> str:
-    """The reviewers' document up to the annexes (the body a board reads), as HTML."""
+    """The reviewers' document from its cover up to the annexes (the body a board reads), as HTML."""
     html = (report_dir / f"strategic-assessment-{year}.html").read_text(encoding="utf-8")
+    html = re.sub(r"<(style|script)\b.*?</\1>", "", html[html.index("<body"):], flags=re.S)
     return html[:html.index('id="annex-')] if 'id="annex-' in html else html
 
 
