@@ -86,7 +86,7 @@ def _draw_seasonality(ax: Axes, season: pd.DataFrame, title: str, y_label: str, 
     x = range(len(season))
     ax.plot(x, season["records"].astype("Float64").astype(float), marker="o", color=GSS_DARK_BLUE, linewidth=2,
             label=current_label)
-    if season["previous_records"].notna().any():
+    if season["previous_records"].notna().all():  # a comparison only where its period is covered
         ax.plot(x, season["previous_records"].astype("Float64").astype(float), marker="s", color=GSS_ORANGE,
                 linewidth=1.5, linestyle="--", label=previous_label)
     # side by side there is room for the month's initial only ("A M J ..."); the title names the period

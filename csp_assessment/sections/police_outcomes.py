@@ -20,12 +20,16 @@ from ..stats.police_outcomes import (DRUG_SEARCH_OBJECTS, DRUGS, WEAPON_SEARCH_O
 from .base import styled_table
 
 
-MISSING_OUTCOMES = (f"No data.police.uk outcomes files (YYYY-MM-<force>-outcomes.csv) of the area's force are in the "
-                    f"data folder, so positive outcome rates cannot be given. Download them from {OUTCOMES_DOWNLOAD} "
-                    "into the monthly folders beside the street files.")
-MISSING_SEARCHES = (f"No data.police.uk stop-and-search files (YYYY-MM-<force>-stop-and-search.csv) of the area's force "
-                    f"are in the data folder, so searches cannot be counted. Download them from {STOP_SEARCH_DOWNLOAD} "
-                    "into the monthly folders beside the street files.")
+# For reviewers, what is missing; the download steps go to the run log and the analysts (MissingInput).
+MISSING_OUTCOMES = ("No data.police.uk outcomes files of the area's force are in the data folder yet, so positive "
+                    "outcome rates cannot be given.")
+MISSING_SEARCHES = ("No data.police.uk stop-and-search files of the area's force are in the data folder yet, so "
+                    "searches cannot be counted.")
+OUTCOMES_STEPS = (f"No data.police.uk outcomes files (YYYY-MM-<force>-outcomes.csv) of the area's force are in the data "
+                  f"folder; download them from {OUTCOMES_DOWNLOAD} into the monthly folders beside the street files.")
+SEARCHES_STEPS = (f"No data.police.uk stop-and-search files (YYYY-MM-<force>-stop-and-search.csv) of the area's force "
+                  f"are in the data folder; download them from {STOP_SEARCH_DOWNLOAD} into the monthly folders beside "
+                  "the street files.")
 
 
 def _pct(value) -> str:
@@ -266,10 +270,10 @@ class PoliceOutcomes:
         missing = []
         if not self.has_outcomes:
             missing.append(MissingInput(f"data.police.uk outcomes files of {force} (positive outcome rates)",
-                                        "data.police.uk", MISSING_OUTCOMES))
+                                        "data.police.uk", OUTCOMES_STEPS))
         if not self.has_searches:
             missing.append(MissingInput(f"data.police.uk stop-and-search files of {force}", "data.police.uk",
-                                        MISSING_SEARCHES))
+                                        SEARCHES_STEPS))
         return missing
 
     def notes_markdown(self) -> Markdown:
