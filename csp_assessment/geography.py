@@ -319,7 +319,8 @@ class Geography:
         vintage = f" on LSOA {self.lsoa_vintage} boundaries" if self.lsoa_vintage else ""
         note = f"Ward rates use {source} ({int(year)}){vintage}, summed from LSOAs to wards."
         if missing:
-            note += f" {missing} LSOA(s) of the area have no population figure; their wards' rates are understated."
+            note += (f" {missing} {'LSOA' if missing == 1 else 'LSOAs'} of the area {'has' if missing == 1 else 'have'} "
+                     "no population figure; their wards' rates are understated.")
         return table, note
 
 

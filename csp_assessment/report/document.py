@@ -3,11 +3,13 @@
 Body (Medway 2017's order): cover, contents, introduction, executive summary (a short paragraph per
 section and the ranked priorities), overview (key figures and what the partnership has been doing),
 one page each for all crime and ASB in the seed's table shape with their key charts, the crime
-picture in context (biggest risers and fallers with their SPC signal), progress on existing
-priorities, substance misuse, re-offending and mental health (headline tables and the significance
-chart), listening to the public, background and data (one page), glossary. Then annexes, each on a
-new page: SPC charts by type, indicator trend charts, how priorities are scored, data sources and
-notes. The section files keep their full detail.
+picture in context (biggest risers and fallers with their SPC signal; with no comparison period,
+crime by type with shares, rates and peer ranks), progress on existing priorities, substance misuse,
+re-offending and mental health (headline tables and the significance chart), listening to the public,
+background and data (one page, with the one "Not yet supplied" list), glossary. Then annexes, each on
+a new page: SPC charts by type, indicator trend charts, how priorities are scored, data sources and
+notes. The section files keep their full detail. A theme without figures gets no page; where no
+partnership text exists, the introduction is computed from the findings.
 
 The document is a notebook of generated HTML cells, exported by the same reviewer exporter as the
 sections. Every figure comes from the sections' findings JSON or from the charts and tables their
@@ -150,7 +152,7 @@ def _section_summary(found: dict) -> str:
     """At most four printed lines on a section, from its findings: police records' headline and SPC
     (crime, ASB), indicators compared and targets (the indicator sections), or both (domestic abuse
     and violent crime). Missing inputs are not mentioned: they are listed once, as not yet supplied."""
-    if "headline" not in found or found.get("count") is None and not found.get("headline"):
+    if not found.get("headline"):
         return _indicator_summary(found)
     records = _records_summary(found)
     if not found.get("measures"):
@@ -476,7 +478,8 @@ def _police_records(findings: dict[str, dict]) -> dict | None:
 
 
 def _data_used(inputs: list[dict], findings: dict[str, dict], config: RunConfig) -> str:
-    """'street-level crime and ASB recorded by Kent Police (data.police.uk, 11 monthly files), ...'"""
+    """'crime and anti-social behaviour recorded by Kent Police (data.police.uk street-level files, 11
+    months), ONS lookups of ...': what the figures come from, for the introduction."""
     kinds = list(dict.fromkeys(entry["kind"] for entry in inputs))
     parts = []
     if "police_uk" in kinds:
@@ -533,7 +536,7 @@ def _introduction(config: RunConfig, specs: list[SectionSpec], findings: dict[st
 
 
 def _background(inputs: list[dict], findings: dict[str, dict], config: RunConfig,
-                specs: list[SectionSpec] = ()) -> str:
+                specs: list[SectionSpec]) -> str:
     by_kind: dict[str, int] = {}
     for entry in inputs:
         by_kind[entry["kind"]] = by_kind.get(entry["kind"], 0) + 1

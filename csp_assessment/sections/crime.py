@@ -23,7 +23,6 @@ from . import SectionSpec
 from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
 from .deprivation_views import DeprivationViews
 
-# (one, several, chart label): every counted noun agrees with its number (narrative.plural)
 def spc_kind(point_type: str) -> str | None:
     """A point's special cause as "concern", "improvement" or "neutral"; None for common cause."""
     if point_type == "common_cause":
@@ -31,6 +30,7 @@ def spc_kind(point_type: str) -> str | None:
     return {"special_cause_concern": "concern", "special_cause_improvement": "improvement"}.get(point_type, "neutral")
 
 
+# (one, several, chart label): every counted noun agrees with its number (narrative.plural)
 NOUNS = {"crime": ("crime", "crimes", "Recorded crimes"), "asb": ("ASB incident", "ASB incidents", "ASB incidents")}
 
 
@@ -238,8 +238,8 @@ class CrimeSection(DeprivationViews, Section):
         trend = narrative.trend_sentence(self.trend, self.noun, self.n_months)
         # With no earlier year neither change nor trend can be given: one row says so, once.
         merged = change if change.startswith("No earlier year") else f"{change} {trend}"
-        over_time = ([("Change and trend", merged)] if not self.change and not self.has_trend
-                     and not self.comparison_covered else [("Annual change", change), ("General trend", trend)])
+        over_time = ([("Change and trend", merged)] if not self.comparison_covered and not self.has_trend
+                     else [("Annual change", change), ("General trend", trend)])
         rows = [("Level", level), ("Peer comparison", narrative.peer_sentence(self.peers, self.noun, self.n_months)),
                 *over_time, ("Seasonality", seasonality), ("Breakdown (largest three)", breakdown),
                 (f"Hotspots (top {cfg.top_wards} wards)", hotspots)]
@@ -499,7 +499,8 @@ class CrimeSection(DeprivationViews, Section):
         lines = [f"SPC charts cover {len(months)} consecutive months, {first} to {last}."]
         main = self.spc_results.get(self.all_label)
         if main is not None:
-            lines.append(f"{esc(self.all_label)}: the latest month shows **{esc(main.variation)}** variation.")
+            lines.append(f"{esc(self.all_label)}: the latest month ({self.latest_month}) shows **{esc(main.variation)}**"
+                         + (" variation." if main.variation == "common cause" else "."))
             if main.assurance:
                 lines.append(f"Against the monthly target of {main.target:,.0f}: **{esc(main.assurance)}**.")
             lines.extend(esc(note) for note in main.notes if "cannot go below" not in note)
@@ -583,12 +584,14 @@ class CrimeSection(DeprivationViews, Section):
             notes.append(DataNote(self.no_comparison, True))
         in_period = self.all_counts[self.all_counts["month"].isin(self.config.period.months)]
         no_location = int(in_period.loc[in_period["lsoa_code"].isna(), "records"].sum())
-        one = no_location == 1
         if no_location:
+            def agree(one: str, several: str) -> str:
+                return narrative.plural(no_location, one, several)
+
             notes.append(DataNote(f"{narrative.counted(no_location, self.noun_one, self.noun)} in the police force files "
-                                  f"for {self.config.period.label} {'has' if one else 'have'} no location, so "
-                                  f"{'it' if one else 'they'} cannot be placed in any area and {'is' if one else 'are'} "
-                                  "not in these figures.", True))
+                                  f"for {self.config.period.label} {agree('has', 'have')} no location, so "
+                                  f"{agree('it', 'they')} cannot be placed in any area and {agree('is', 'are')} not in "
+                                  "these figures.", True))
         elsewhere = in_period[in_period["lad_code"].notna() & ~in_period["lad_code"].isin(self.area.lad_codes)]
         if len(elsewhere):
             n_elsewhere, n_authorities = int(elsewhere["records"].sum()), elsewhere["lad_code"].nunique()
@@ -613,11 +616,13 @@ class CrimeSection(DeprivationViews, Section):
         if placed.is_loud(self.config.unplaced_warn_pct):
             notes.append(DataNote(placed.warning(), True))
         elif placed.unplaced:
-            notes.append(DataNote(f"{placed.unplaced:,} records in the area's police files carry LSOA codes that no "
-                                  f"lookup in the data folder can place (e.g. {', '.join(placed.examples)}); "
+            one = placed.unplaced == 1
+            notes.append(DataNote(f"{narrative.counted(placed.unplaced, 'record')} in the area's police files "
+                                  f"{'carries an LSOA code' if one else 'carry LSOA codes'} that no lookup in the data "
+                                  f"folder can place (e.g. {', '.join(placed.examples)}); "
                                   f"{placed.unplaced_pct:.2f}% of the area's records, below the "
-                                  f"{self.config.unplaced_warn_pct:g}% that would be flagged. To place them, add "
-                                  f"{placed.remedy}.", True))
+                                  f"{self.config.unplaced_warn_pct:g}% that would be flagged. To place "
+                                  f"{'it' if one else 'them'}, add {placed.remedy}.", True))
         vintages = sorted(self.all_counts["own_vintage"].dropna().unique())
         if len(vintages) > 1 or placed.bridged:
             notes.append(DataNote(
@@ -713,6 +718,7 @@ class CrimeSection(DeprivationViews, Section):
                               if self.all_label in self.spc_results else None),
             "special_causes": self.special_causes[["category", "direction"]].to_dict(orient="records"),
             "spc_signals": {name: mdc_icons.latest_signal(result) for name, result in self.spc_results.items()},
+            "spc_series": self.all_label,  # the section's main series, which its summary speaks of
             "spc_latest_month": self.latest_month,
             "spc_special_months": {name: self.special_months_text(name) for name in self.spc_results
                                    if self.special_months(name)},

@@ -295,8 +295,9 @@ class IndicatorSection(Section):
     def _cut(self, series: pd.DataFrame, label: str) -> pd.DataFrame:
         later = series[series["end_year"] > self.end_year]
         if len(later):
-            self.notes.append(DataNote(f"{label}: {len(later)} period(s) ending after {self.end_year} "
-                                       f"({', '.join(later['period'])}) are after this assessment and left out."))
+            self.notes.append(DataNote(f"{label}: {narrative.counted(len(later), 'period')} ending after {self.end_year} "
+                                       f"({', '.join(later['period'])}) {narrative.plural(len(later), 'is', 'are')} after "
+                                       "this assessment and left out."))
         return series[series["end_year"] <= self.end_year].reset_index(drop=True)
 
     # ---- sources -----------------------------------------------------------------------------
