@@ -85,6 +85,7 @@ class RunConfig:
     processed_dir: Path
     out_dir: Path
     introduction: str = ""
+    partnership_members: str = ""  # who the partnership brings together, for the introduction
     narrative_dir: str | None = None  # the partnership's texts; None = the folder named "narrative" in the data folder
     spc_rebase: tuple[str, ...] = ()
     spc_fix_after: int | None = None
@@ -171,13 +172,16 @@ def load_config(
     settings.update(year_settings)
 
     area_settings = settings.get("area") or {}
-    area_from_params = area is None
+    params_codes = [str(c).upper() for c in area_settings.get("codes") or []]
     if area is None:
-        codes = area_settings.get("codes") or []
+        codes = params_codes
     else:
         codes = [area] if isinstance(area, str) else list(area)
         codes = [c.strip() for code in codes for c in str(code).split(",") if c.strip()]
     codes = [str(c).upper() for c in codes]
+    # --area naming the params file's own area keeps its names (the partnership's name on the cover);
+    # another area takes its names from the ONS lookups.
+    area_from_params = area is None or (bool(codes) and set(codes) == set(params_codes))
     if not codes:
         raise ConfigError(f"{year_file}: no area codes; set area.codes or pass --area ONS_CODE")
     for code in codes:
@@ -241,6 +245,7 @@ def load_config(
         else _resolve_path(settings.get("processed_dir", "data/processed"), PROJECT_ROOT),
         out_dir=_resolve_path(out_dir, cwd) if out_dir else _resolve_path(settings.get("out_dir", "reports"), PROJECT_ROOT),
         introduction=str(settings.get("introduction", "")).strip(),
+        partnership_members=str(settings.get("partnership_members") or "").strip(),
         narrative_dir=str(settings["narrative_dir"]) if settings.get("narrative_dir") else None,
         spc_rebase=tuple(str(m) for m in spc.get("rebase") or []),
         spc_fix_after=spc.get("fix_after"),
@@ -269,5 +274,10 @@ def _drug_charge_target(value) -> float | str | None:
 
 
 def with_area(config: RunConfig, name: str, partnership: str) -> RunConfig:
-    """The config with the area's names filled in from the lookups (used when --area was given)."""
+    """The config with the area's names filled in from the lookups (used when --area was given).
+
+    The ONS lookup names a partnership by its place ("Medway"); the document names the
+    partnership itself ("Medway Community Safety Partnership")."""
+    if partnership and not partnership.lower().endswith("partnership"):
+        partnership = f"{partnership} Community Safety Partnership"
     return replace(config, area_name=config.area_name or name, partnership=config.partnership or partnership)

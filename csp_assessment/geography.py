@@ -54,6 +54,18 @@ class Population:
         return self.value is not None and self.value > 0
 
 
+def _current_names(names: dict[str, str], lad_vintage: str, population: pd.DataFrame | None) -> dict[str, str]:
+    """Local authority names as the newest source in the data folder gives them: mid-year estimates
+    later than the lookup's vintage know renamings it predates (E07000112, Shepway in the 2017
+    lookup, has been Folkestone and Hythe since 2018). The codes, and so every figure, stay as they are."""
+    if population is None or not str(lad_vintage).isdigit():
+        return names
+    newer = population[(population["mid_year"] > int(lad_vintage)) & population["area_code"].isin(list(names))
+                       & (population["area_name"].str.strip() != "")]
+    newest = newer.sort_values("mid_year", kind="stable").drop_duplicates("area_code", keep="last")
+    return {**names, **dict(zip(newest["area_code"], newest["area_name"].str.strip()))}
+
+
 class Geography:
     """Lookups and populations from data/processed.
 
@@ -91,7 +103,7 @@ class Geography:
         names: dict[str, str] = {}
         for frame in [*self.own_lookups.values(), self.lsoa_lookup]:
             names.update(frame.drop_duplicates("lad_code").set_index("lad_code")["lad_name"].to_dict())
-        self.la_names = names
+        self.la_names = _current_names(names, lad_vintage, self.population_la)
 
     @property
     def ward_vintage_label(self) -> str:
@@ -307,7 +319,8 @@ class Geography:
         vintage = f" on LSOA {self.lsoa_vintage} boundaries" if self.lsoa_vintage else ""
         note = f"Ward rates use {source} ({int(year)}){vintage}, summed from LSOAs to wards."
         if missing:
-            note += f" {missing} LSOA(s) of the area have no population figure; their wards' rates are understated."
+            note += (f" {missing} {'LSOA' if missing == 1 else 'LSOAs'} of the area {'has' if missing == 1 else 'have'} "
+                     "no population figure; their wards' rates are understated.")
         return table, note
 
 
