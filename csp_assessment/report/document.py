@@ -457,7 +457,8 @@ def _data_sources(inputs: list[dict], police_force: str = "") -> str:
                   else "as published")
         used = f"{group['rows_used']:,}" if group["rows_used"] is not None else "all"
         rows.append(f'<tr><td class="csp-text">{_e(group["publisher"])}</td>'
-                    f'<td class="csp-text">{len(files):,} file{"s" if len(files) > 1 else ""}: {_e(named)}</td>'
+                    f'<td class="csp-text csp-files">{len(files):,} file{"s" if len(files) > 1 else ""}: '
+                    f"{_e(named)}</td>"
                     f'<td class="csp-text">{_e(period)}</td><td>{used}</td>'
                     f'<td class="csp-text">{_e(_set_aside(group["set_aside"]))}</td></tr>')
         if len(group["by_month"]) > 1:
