@@ -471,14 +471,15 @@ def _data_sources(inputs: list[dict], police_force: str = "") -> str:
     for group in counted:
         for why, n in group["set_aside"].items():
             total_aside[why] = total_aside.get(why, 0) + n
-    total = (f'<tfoot><tr><th scope="row" class="csp-text">Total</th><td class="csp-text">{len(inputs):,} '
-             f'files</td><td></td><td>{sum(g["rows_used"] for g in counted):,}</td>'
-             f'<td class="csp-text">{_e(_set_aside(total_aside))}</td></tr></tfoot>' if counted else "")
+    # the last row of the body, not a <tfoot>: a footer repeats on every page the table spans
+    total = (f'<tr class="csp-sources-total"><th scope="row" class="csp-text">Total</th><td class="csp-text">'
+             f'{len(inputs):,} files</td><td></td><td>{sum(g["rows_used"] for g in counted):,}</td>'
+             f'<td class="csp-text">{_e(_set_aside(total_aside))}</td></tr>' if counted else "")
     return ('<table class="csp-sources"><caption>Files read by this run, by publisher: rows used and set aside are '
             "counted in data.police.uk's files; other files are used as published (full paths, sizes and SHA-256 "
             "of every file in manifest.json)</caption><thead><tr><th>Publisher and data</th><th>Files</th>"
             "<th>Period covered</th><th>Rows used</th><th>Rows set aside (why)</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody>{total}</table>")
+            f"<tbody>{''.join(rows)}{total}</tbody></table>")
 
 
 def _glossary() -> str:
