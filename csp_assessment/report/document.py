@@ -29,6 +29,8 @@ import pandas as pd
 from . import mdc_icons, narrative
 from ..config import RunConfig
 from .export import export_section
+from ..ingest.police_uk import STREET_FILE, same_force
+from ..ingest.police_uk_outcomes import OUTCOMES_FILE, STOP_SEARCH_FILE
 from .findings import read_findings
 from .partnership_text import PARTS, PartnershipText
 from ..sections import SectionSpec
@@ -334,14 +336,15 @@ def _background(inputs: list[dict], findings: dict[str, dict], config: RunConfig
               "annex on data sources; each section's own report gives its figures in full.</p>")
 
 
-def _month_runs(months: list[pd.Period]) -> list[tuple[pd.Period, pd.Period]]:
-    """Consecutive months as (first, last) runs: a gap in the files starts a new run."""
-    runs: list[list[pd.Period]] = []
-    for month in sorted(set(months)):
-        if runs and month == runs[-1][1] + 1:
-            runs[-1][1] = month
+def _consecutive(values: list) -> list[tuple]:
+    """(first, last) of each run of consecutive values (years, or months as periods): a gap in the
+    files starts a new run."""
+    runs: list[list] = []
+    for value in sorted(set(values)):
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
         else:
-            runs.append([month, month])
+            runs.append([value, value])
     return [(first, last) for first, last in runs]
 
 
@@ -352,10 +355,8 @@ def _month_range(first: pd.Period, last: pd.Period) -> str:
 
 
 def _force_name(slug: str, named: str) -> str:
-    """A street file's force as params name it when the file-name slug is that force's, else the
+    """A police file's force as params name it when the file-name slug is that force's, else the
     slug in words ('city-of-london' -> 'City of London')."""
-    from ..ingest.police_uk import same_force
-
     if named and same_force(slug, named):
         return named
     return " ".join(w if w in ("of", "and") else w.capitalize() for w in slug.split("-"))
@@ -365,19 +366,21 @@ def _set_aside(counts: dict[str, int]) -> str:
     return "; ".join(f"{n:,} ({why})" for why, n in counts.items() if n) or "none"
 
 
-# data.police.uk's three monthly files per force, as Annex D names them.
-POLICE_FILE_KINDS = (("street", "street-level crime and ASB"), ("outcomes", "outcomes"),
-                     ("stop_search", "stop and search"))
+def _add_set_aside(total: dict[str, int], counts: dict[str, int]) -> None:
+    for why, n in counts.items():
+        total[why] = total.get(why, 0) + n
+
+
+# data.police.uk's three monthly files per force: what Annex D calls each, and their names' pattern.
+POLICE_FILES = {"street-level crime and ASB": STREET_FILE, "outcomes": OUTCOMES_FILE,
+                "stop and search": STOP_SEARCH_FILE}
 
 
 def _police_file(name: str) -> tuple[str, str, str] | None:
-    """(file type, force slug, YYYY-MM) of a data.police.uk file name, else None."""
-    from ..ingest.police_uk import STREET_FILE
-    from ..ingest.police_uk_outcomes import OUTCOMES_FILE, STOP_SEARCH_FILE
-
-    for kind, pattern in (("street", STREET_FILE), ("outcomes", OUTCOMES_FILE), ("stop_search", STOP_SEARCH_FILE)):
+    """(what the file holds, force slug, YYYY-MM) of a data.police.uk file name, else None."""
+    for holds, pattern in POLICE_FILES.items():
         if found := pattern.match(name):
-            return kind, found["force"].lower(), found["month"]
+            return holds, found["force"].lower(), found["month"]
     return None
 
 
@@ -391,10 +394,10 @@ def _source_groups(inputs: list[dict], police_force: str = "") -> list[dict]:
         name = Path(entry["file"].replace("!", "/")).name
         police = _police_file(name) if entry["kind"] == "police_uk" else None
         if police:
-            file_kind, slug, month = police
+            holds, slug, month = police
             force = _force_name(slug, police_force)
-            publisher = f"data.police.uk: {dict(POLICE_FILE_KINDS)[file_kind]}, {force}"
-            key = (entry["kind"], file_kind, force)
+            publisher = f"data.police.uk: {holds}, {force}"
+            key = (entry["kind"], holds, force)
         else:
             month = entry.get("period")
             publisher = PUBLISHERS.get(entry["kind"], entry["kind"])
@@ -406,8 +409,7 @@ def _source_groups(inputs: list[dict], police_force: str = "") -> list[dict]:
             group["months"].append(pd.Period(month, "M"))
         if "rows_used" in entry:
             group["rows_used"] = (group["rows_used"] or 0) + entry["rows_used"]
-            for why, n in entry.get("rows_set_aside", {}).items():
-                group["set_aside"][why] = group["set_aside"].get(why, 0) + n
+            _add_set_aside(group["set_aside"], entry.get("rows_set_aside", {}))
             if month:
                 aside = sum(entry.get("rows_set_aside", {}).values())
                 group["by_month"].append((pd.Period(month, "M"), entry["rows_used"], aside))
@@ -415,17 +417,6 @@ def _source_groups(inputs: list[dict], police_force: str = "") -> list[dict]:
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-
-
-def _runs(numbers: list[int]) -> str:
-    """1, 2, 3, 5 -> '1–3, 5'."""
-    runs: list[list[int]] = []
-    for n in sorted(set(numbers)):
-        if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
 
 
 def _file_names(files: list[str]) -> str:
@@ -439,7 +430,8 @@ def _file_names(files: list[str]) -> str:
     names = []
     for pattern, years in by_pattern.items():
         if len(years) > 2:
-            names.append(f"{pattern} for {_runs(years)}")
+            years_read = ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in _consecutive(years))
+            names.append(f"{pattern} for {years_read}")
         else:
             names += [pattern.replace("YYYY", str(y)) for y in years] or [pattern]
     return ", ".join(names)
@@ -453,7 +445,7 @@ def _data_sources(inputs: list[dict], police_force: str = "") -> str:
     for group in groups:
         files = group["files"]
         named = f"{files[0]} to {files[-1]}" if len(files) > 2 and group["months"] else _file_names(files)
-        period = ("; ".join(_month_range(*run) for run in _month_runs(group["months"])) if group["months"]
+        period = ("; ".join(_month_range(*run) for run in _consecutive(group["months"])) if group["months"]
                   else "as published")
         used = f"{group['rows_used']:,}" if group["rows_used"] is not None else "all"
         rows.append(f'<tr><td class="csp-text">{_e(group["publisher"])}</td>'
@@ -469,8 +461,7 @@ def _data_sources(inputs: list[dict], police_force: str = "") -> str:
     counted = [g for g in groups if g["rows_used"] is not None]
     total_aside: dict[str, int] = {}
     for group in counted:
-        for why, n in group["set_aside"].items():
-            total_aside[why] = total_aside.get(why, 0) + n
+        _add_set_aside(total_aside, group["set_aside"])
     # the last row of the body, not a <tfoot>: a footer repeats on every page the table spans
     total = (f'<tr class="csp-sources-total"><th scope="row" class="csp-text">Total</th><td class="csp-text">'
              f'{len(inputs):,} files</td><td></td><td>{sum(g["rows_used"] for g in counted):,}</td>'
