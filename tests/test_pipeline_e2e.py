@@ -227,7 +227,7 @@ def test_the_whole_document(demo_run, demo_dir):
         aside = count_street_rows(path, **{"LSOA code": ""})
         by_month[path.name[:7]] = (count_street_rows(path) - aside, aside)
     used, aside = (sum(counts) for counts in zip(*by_month.values()))
-    assert ('<td class="csp-text">data.police.uk: street-level crime and ASB, Kent Police</td><td class="csp-text">'
+    assert ('<td class="csp-text">data.police.uk: street-level crime and ASB, Kent Police</td><td class="csp-text csp-files">'
             "60 files: 2012-04-kent-street.csv to 2017-03-kent-street.csv</td>"
             f'<td class="csp-text">April 2012 – March 2017</td><td>{used:,}</td>'
             f'<td class="csp-text">{aside:,} (no location (no LSOA))</td>') in html
