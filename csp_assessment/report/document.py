@@ -21,6 +21,7 @@ narrative files (partnership_text.py), already rendered to safe HTML.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,8 @@ import pandas as pd
 from . import mdc_icons, narrative
 from ..config import RunConfig
 from .export import export_section, is_raw_output
+from ..ingest.police_uk import STREET_FILE, same_force
+from ..ingest.police_uk_outcomes import OUTCOMES_FILE, STOP_SEARCH_FILE
 from .findings import read_findings
 from .partnership_text import PARTS, PartnershipText
 from ..sections import SectionSpec
@@ -46,10 +49,10 @@ PUBLISHERS = {
     "partner_returns": "Partner returns (local template)",
     "ons_domestic_abuse": "ONS: Domestic abuse in England and Wales data tool (rates by police force area)",
     "priority_scores": "The partnership's priority scores (local template)",
-    "boundaries": "ONS: boundaries (maps)",
     "lsoa_bridge": "ONS: LSOA 2011 to LSOA 2021 lookup",
-    "imd": "MHCLG: English Indices of Deprivation",
-    "stats19": "Department for Transport: road safety data (STATS19)",
+    "boundaries": "ONS: LSOA and ward boundaries",
+    "imd": "MHCLG: English Indices of Deprivation 2019",
+    "stats19": "DfT: road casualty statistics (STATS19)",
 }
 
 GLOSSARY = {
@@ -177,9 +180,15 @@ def _cover(config: RunConfig, generated_at: str, demo: bool, draft: list[str] = 
             f'<p class="csp-cover-date">Produced {_e(generated_at)}</p>{notice}</div>')
 
 
-def _contents(chapters: list[tuple[str, str]]) -> str:
-    items = "".join(f'<li><a class="csp-toc" href="#{anchor}">{_e(title)}</a></li>' for anchor, title in chapters)
-    return f'<h2 class="csp-contents-title">Contents</h2><ol class="csp-contents">{items}</ol>'
+def _contents(chapters: list[Chapter]) -> str:
+    """The contents: chapters numbered 1, 2, ...; annexes by their letter alone ("Annex A: ..."), as
+    their headings are. The numbers are written out, not list markers, so both engines print them
+    the same way and no annex is numbered as a chapter."""
+    numbers = iter(range(1, len(chapters) + 1))
+    items = "".join(f'<li><a class="csp-toc" href="#{c.anchor}">'
+                    + ("" if c.annex else f'<span class="csp-toc-number">{next(numbers)}.</span> ')
+                    + f"{_e(c.title)}</a></li>" for c in chapters)
+    return f'<h2 class="csp-contents-title">Contents</h2><ul class="csp-contents">{items}</ul>'
 
 
 def has_figures(found: dict) -> bool:
@@ -615,19 +624,141 @@ def _not_supplied_list(specs: list[SectionSpec], findings: dict[str, dict]) -> s
             f'<ul class="csp-not-supplied">{items}</ul>')
 
 
-def _data_sources(inputs: list[dict]) -> str:
-    rows = []
+def _consecutive(values: list) -> list[tuple]:
+    """(first, last) of each run of consecutive values (years, or months as periods): a gap in the
+    files starts a new run."""
+    runs: list[list] = []
+    for value in sorted(set(values)):
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    return [(first, last) for first, last in runs]
+
+
+def _month_range(first: pd.Period, last: pd.Period) -> str:
+    if first == last:
+        return first.strftime("%B %Y")
+    return f"{first.strftime('%B %Y')} – {last.strftime('%B %Y')}"
+
+
+def _force_name(slug: str, named: str) -> str:
+    """A police file's force as params name it when the file-name slug is that force's, else the
+    slug in words ('city-of-london' -> 'City of London')."""
+    if named and same_force(slug, named):
+        return named
+    return " ".join(w if w in ("of", "and") else w.capitalize() for w in slug.split("-"))
+
+
+def _set_aside(counts: dict[str, int]) -> str:
+    return "; ".join(f"{n:,} ({why})" for why, n in counts.items() if n) or "none"
+
+
+def _add_set_aside(total: dict[str, int], counts: dict[str, int]) -> None:
+    for why, n in counts.items():
+        total[why] = total.get(why, 0) + n
+
+
+# data.police.uk's three monthly files per force: what Annex D calls each, and their names' pattern.
+POLICE_FILES = {"street-level crime and ASB": STREET_FILE, "outcomes": OUTCOMES_FILE,
+                "stop and search": STOP_SEARCH_FILE}
+
+
+def _police_file(name: str) -> tuple[str, str, str] | None:
+    """(what the file holds, force slug, YYYY-MM) of a data.police.uk file name, else None."""
+    for holds, pattern in POLICE_FILES.items():
+        if found := pattern.match(name):
+            return holds, found["force"].lower(), found["month"]
+    return None
+
+
+def _source_groups(inputs: list[dict], police_force: str = "") -> list[dict]:
+    """The files read, one group per publisher's kind of data (per police force and file type for
+    data.police.uk): the files' names, the months they cover, rows used and set aside (with why),
+    summed, and for street files the same figures month by month, so the annex keeps every figure
+    the manifest holds while a year of monthly files takes one row, not twelve."""
+    groups: dict[tuple[str, ...], dict] = {}
     for entry in inputs:
-        used = f"{entry['rows_used']:,}" if "rows_used" in entry else "all"
-        aside = "; ".join(f"{n:,} ({why})" for why, n in entry.get("rows_set_aside", {}).items() if n) or "none"
-        period = pd.Period(entry["period"], "M").strftime("%b %y") if "period" in entry else "as published"
-        rows.append(f'<tr><td class="csp-text">{_e(PUBLISHERS.get(entry["kind"], entry["kind"]))}</td>'
-                    f'<td class="csp-text">{_e(Path(entry["file"].replace("!", "/")).name)}</td>'
-                    f'<td class="csp-text">{_e(period)}</td>'
-                    f"<td>{_e(used)}</td><td class=\"csp-text\">{_e(aside)}</td></tr>")
-    return ('<table class="csp-sources"><caption>Files read by this run (full paths, sizes and SHA-256 in '
-            "manifest.json)</caption><thead><tr><th>Publisher and data</th><th>File</th><th>Period covered</th>"
-            f"<th>Rows used</th><th>Rows set aside (why)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        name = Path(entry["file"].replace("!", "/")).name
+        police = _police_file(name) if entry["kind"] == "police_uk" else None
+        if police:
+            holds, slug, month = police
+            force = _force_name(slug, police_force)
+            publisher = f"data.police.uk: {holds}, {force}"
+            key = (entry["kind"], holds, force)
+        else:
+            month = entry.get("period")
+            publisher = PUBLISHERS.get(entry["kind"], entry["kind"])
+            key = (entry["kind"],)
+        group = groups.setdefault(key, {"publisher": publisher, "files": [], "months": [], "rows_used": None,
+                                        "set_aside": {}, "by_month": []})
+        group["files"].append(name)
+        if month:
+            group["months"].append(pd.Period(month, "M"))
+        if "rows_used" in entry:
+            group["rows_used"] = (group["rows_used"] or 0) + entry["rows_used"]
+            _add_set_aside(group["set_aside"], entry.get("rows_set_aside", {}))
+            if month:
+                aside = sum(entry.get("rows_set_aside", {}).values())
+                group["by_month"].append((pd.Period(month, "M"), entry["rows_used"], aside))
+    return list(groups.values())
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _file_names(files: list[str]) -> str:
+    """File names, those that differ only in a year written once: 'ukmidyearestimatesYYYY.xlsx for
+    2012–2016' instead of five names."""
+    by_pattern: dict[str, list[int]] = {}
+    for name in files:
+        years = _YEAR.findall(name)
+        pattern = _YEAR.sub("YYYY", name) if len(years) == 1 else name
+        by_pattern.setdefault(pattern, []).extend(int(y) for y in years[:1] if len(years) == 1)
+    names = []
+    for pattern, years in by_pattern.items():
+        if len(years) > 2:
+            years_read = ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in _consecutive(years))
+            names.append(f"{pattern} for {years_read}")
+        else:
+            names += [pattern.replace("YYYY", str(y)) for y in years] or [pattern]
+    return ", ".join(names)
+
+
+def _data_sources(inputs: list[dict], police_force: str = "") -> str:
+    """Annex D's table of the files read, grouped (see _source_groups), with a total row: the
+    groups whose rows are counted (data.police.uk's) first."""
+    groups = sorted(_source_groups(inputs, police_force), key=lambda g: g["rows_used"] is None)
+    rows = []
+    for group in groups:
+        files = group["files"]
+        named = f"{files[0]} to {files[-1]}" if len(files) > 2 and group["months"] else _file_names(files)
+        period = ("; ".join(_month_range(*run) for run in _consecutive(group["months"])) if group["months"]
+                  else "as published")
+        used = f"{group['rows_used']:,}" if group["rows_used"] is not None else "all"
+        rows.append(f'<tr><td class="csp-text">{_e(group["publisher"])}</td>'
+                    f'<td class="csp-text csp-files">{len(files):,} file{"s" if len(files) > 1 else ""}: '
+                    f"{_e(named)}</td>"
+                    f'<td class="csp-text">{_e(period)}</td><td>{used}</td>'
+                    f'<td class="csp-text">{_e(_set_aside(group["set_aside"]))}</td></tr>')
+        if len(group["by_month"]) > 1:
+            by_month = "; ".join(f"{month.strftime('%b %y')}: {n:,} ({aside:,})"
+                                 for month, n, aside in sorted(group["by_month"]))
+            rows.append(f'<tr class="csp-sources-months"><td class="csp-text" colspan="5">Rows used (set aside) '
+                        f"by month: {_e(by_month)}</td></tr>")
+    counted = [g for g in groups if g["rows_used"] is not None]
+    total_aside: dict[str, int] = {}
+    for group in counted:
+        _add_set_aside(total_aside, group["set_aside"])
+    # the last row of the body, not a <tfoot>: a footer repeats on every page the table spans
+    total = (f'<tr class="csp-sources-total"><th scope="row" class="csp-text">Total</th><td class="csp-text">'
+             f'{len(inputs):,} files</td><td></td><td>{sum(g["rows_used"] for g in counted):,}</td>'
+             f'<td class="csp-text">{_e(_set_aside(total_aside))}</td></tr>' if counted else "")
+    return ('<table class="csp-sources"><caption>Files read by this run, by publisher: rows used and set aside are '
+            "counted in data.police.uk's files; other files are used as published (full paths, sizes and SHA-256 "
+            "of every file in manifest.json)</caption><thead><tr><th>Publisher and data</th><th>Files</th>"
+            "<th>Period covered</th><th>Rows used</th><th>Rows set aside (why)</th></tr></thead>"
+            f"<tbody>{''.join(rows)}{total}</tbody></table>")
 
 
 def _glossary() -> str:
@@ -698,14 +829,14 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
     if priorities is not None:
         annexes.append(("annex-priorities", "How priorities are scored", priorities.method_html()))
     notes = sorted({n for f in findings.values() for n in f.get("data_notes", [])})
-    annexes.append(("annex-data", "Data sources and notes", _data_sources(inputs) + (
+    annexes.append(("annex-data", "Data sources and notes", _data_sources(inputs, config.police_force) + (
         "<h2>Notes on the data</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>" if notes else "")))
     chapters += [Chapter(anchor, f"Annex {chr(ord('A') + i)}: {title}", body, annex=True)
                  for i, (anchor, title, body) in enumerate(annexes)]
 
     draft = draft_reasons(config, text, priorities)
     cells = [_cell(_cover(config, generated_at, demo, draft)),
-             _cell(_contents([(c.anchor, c.title) for c in chapters]))]
+             _cell(_contents(chapters))]
     for chapter in chapters:
         css = "csp-chapter csp-annex" if chapter.annex else "csp-chapter"
         cells.append(_cell(_chapter(chapter.anchor, chapter.title, css) + chapter.html))
