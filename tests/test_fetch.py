@@ -24,8 +24,8 @@ from csp_assessment.fetch.http import Client, Politeness
 from csp_assessment.fetch.sources import load_sources, mirrored
 from csp_assessment.ingest.ons import read_small_area_population
 from fetch_server import (AREA_FIELDS, AREA_ROWS, CATEGORIES, LSOA11_FIELDS, LSOA11_ROWS, PublisherServer, Route,
-                          archive_zip, crimes_for, feature_pages, fingertips_csv, mye_workbook, no_location_crimes,
-                          sape_zip)
+                          archive_zip, arcgis_error, crimes_for, feature_query, fingertips_csv, mye_workbook,
+                          no_location_crimes, sape_workbook)
 
 YEAR, AREA, FROM, TO = 2022, "E06000035", "2022-01", "2022-12"  # trend window 2018-01 .. 2022-12
 MONTHS = [str(m) for m in pd.period_range("2018-01", "2022-12", freq="M")]
@@ -48,22 +48,20 @@ def _publish(server: PublisherServer, sources: dict, *, skip_months: tuple[str, 
     """Everything a 2022 fetch for Medway asks for, in the publishers' formats."""
     routes = {}
     ons = sources["ons"]
-    for name, fields, rows in (("lad_csp_pfa", AREA_FIELDS, AREA_ROWS), ("lsoa_ward_lad_2011", LSOA11_FIELDS,
-                                                                         LSOA11_ROWS)):
-        service = ons["lookups"][name]["service"]
-        for offset, page in feature_pages(fields, rows, ons["page_size"]).items():
-            query = (f"where=1%3D1&outFields=%2A&returnGeometry=false&resultOffset={offset}"
-                     f"&resultRecordCount={ons['page_size']}&f=json")
-            routes[f"{name}@{offset}"] = server.add(f"{service}/query?{query}", Route(page))
+    for name, entry, fields, rows in (("lad_csp_pfa", ons["lad_csp_pfa"]["2022"], AREA_FIELDS, AREA_ROWS),
+                                      ("lsoa_ward_lad_2011", ons["lookups"]["lsoa_ward_lad_2011"], LSOA11_FIELDS,
+                                       LSOA11_ROWS)):
+        routes[name] = server.add(f"{entry['service']}/query", Route(handler=feature_query(fields, rows)))
     police = sources["police_uk"]
-    routes["archive-2022-12"] = server.add(police["archive"].format(month="2022-12"),
+    routes["archive-2022-12"] = server.add(police["archive"]["url"].format(month="2022-12"),
                                            Route(archive_zip("2022-12", skip=skip_months)))
-    routes["archive-2019-12"] = server.add(police["archive"].format(month="2019-12"),
+    routes["archive-2019-12"] = server.add(police["archive"]["url"].format(month="2019-12"),
                                            Route(archive_zip("2019-12", skip=skip_months)))
-    routes["mye"] = server.add(ons["mid_year_estimates"][2022], Route(mye_workbook(2022, {
+    routes["mye"] = server.add(ons["mid_year_estimates"][2022]["url"], Route(mye_workbook(2022, {
         "E06000035": ("Medway", "Unitary Authority", 282702), "E07000110": ("Maidstone", "Non-metropolitan District",
                                                                            177000)})))
-    routes["sape"] = server.add(ons["small_area_population"]["LSOA11CD"]["url"], Route(sape_zip(2020, [
+    # The population year 2022 on LSOA 2011 wards: the mid-2020 release, the last on LSOA 2011, a workbook.
+    routes["sape"] = server.add(ons["small_area_population"]["LSOA11CD"][2020]["url"], Route(sape_workbook(2020, [
         ("E01016001", "Medway 001A", "E06000035", "Medway", 1563), ("E01016002", "Medway 001B", "E06000035", "Medway",
                                                                     1379),
         ("E01024001", "Maidstone 001A", "E07000110", "Maidstone", 1700)])))
@@ -110,12 +108,12 @@ def test_fetch_brings_what_the_run_needs_and_an_unchanged_rerun_downloads_nothin
         assert (data / "police-uk" / month / f"{month}-kent-outcomes.csv").exists()
     assert not list(data.rglob("*essex*"))  # only the area's force is taken from the archive
     assert len(list(data.rglob("*-street.csv"))) == 60
-    lookup = next(data.glob("ons/Local_Authority_District_to_Community*.csv"))
+    lookup = data / "ons" / "LAD_to_Community_Safety_Partnership_to_PFA_(December_2022)_Lookup_in_EW.csv"
     assert lookup.read_text(encoding="utf-8-sig").splitlines()[0] == ",".join(AREA_FIELDS)
     assert len(lookup.read_text(encoding="utf-8-sig").splitlines()) == 1 + len(AREA_ROWS)  # every page
     assert (data / "ons" / "mid-year-estimates" / "mye22final.xlsx").exists()
     assert (data / "fingertips" / "fingertips-mental_health-area-type-502.csv").exists()
-    sape = data / "ons/small-area-population/SAPE23DT2-mid-2020-lsoa-syoa-estimates-unformatted.xlsx"
+    sape = data / "ons/small-area-population/sape23dt2mid2020lsoasyoaestimatesunformatted.xlsx"
     assert read_small_area_population(sape).set_index("lsoa_code")["population"].to_dict()["E01016001"] == 1563
     assert not list(data.rglob(".*"))  # no temporary files
 
@@ -222,10 +220,35 @@ def test_a_month_not_yet_published_fails_cleanly_naming_it(server, tmp_path):
     assert "HTTP 404" in message
 
 
-def test_a_month_missing_from_the_archive_fails_cleanly(server, tmp_path):
+def test_a_month_missing_from_the_archive_is_a_gap_reported_and_the_rest_is_fetched(server, tmp_path):
+    """A force's month absent from the archive was not published: it stays missing (no file of
+    zero crimes), is reported in the run and the summary, and recorded in the manifest."""
+    import io
+
+    from csp_assessment.fetch import report
+
     sources = _sources()
-    _publish(server, sources, skip_months=("2021-06",))
-    _fails_cleanly(server, tmp_path, sources, expect="2021-06/2021-06-kent-street.csv")
+    routes = _publish(server, sources, skip_months=("2021-06",))
+    data, lines = tmp_path / "raw", []
+    result = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+                   log=lines.append, only=["lookups", "police_uk"])
+    assert not (data / "police-uk" / "2021-06").exists()
+    assert len(list(data.rglob("*-kent-street.csv"))) == 59
+    assert [(g.force, g.month, g.kind) for g in result.gaps] == [("kent", "2021-06", "street")]
+    assert any(line.startswith("fetch: gap: kent 2021-06 street: not published") for line in lines)
+    summary = io.StringIO()
+    report(result, summary)
+    assert "1 force-month(s) not published by data.police.uk: left missing, not counted as zero" in summary.getvalue()
+    gaps = json.loads((data / MANIFEST_NAME).read_text())["gaps"]
+    assert list(gaps) == ["kent 2021-06 street"]
+    assert gaps["kent 2021-06 street"]["source"] == "not in https://data.police.uk/data/archive/2022-12.zip"
+
+    # A rerun asks again (the publisher may fill it: the archive comes from the cache) and changes nothing.
+    before = _snapshot(data)
+    again = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+                  log=lambda *_: None, only=["lookups", "police_uk"], via="archive")
+    assert [g.month for g in again.gaps] == ["2021-06"] and again.placed == []
+    assert _snapshot(data) == before and routes["archive-2022-12"].served == 1
 
 
 def test_a_truncated_zip_is_caught_and_not_kept(server, tmp_path):
@@ -288,7 +311,7 @@ def test_a_refusal_and_a_moved_download_say_what_to_do(server, tmp_path):
 
 
 def _api_routes(server: PublisherServer, sources: dict, months: list[str]) -> None:
-    api = sources["police_uk"]["api"]
+    api = sources["police_uk"]["api"]["url"]
     server.add(f"{api}/forces", json.dumps([{"id": "kent", "name": "Kent Police"},
                                             {"id": "essex", "name": "Essex Police"}]).encode())
     server.add(f"{api}/crimes-street-dates", json.dumps([{"date": m, "stop-and-search": ["kent"]}
@@ -325,7 +348,7 @@ def _api_routes(server: PublisherServer, sources: dict, months: list[str]) -> No
         return 200, json.dumps({"type": "FeatureCollection", "features": page,
                                 "properties": {"exceededTransferLimit": offset + size < len(features)}}).encode()
 
-    server.add(sources["ons"]["lsoa_boundaries"]["LSOA11CD"] + "/query", Route(handler=boundaries))
+    server.add(sources["ons"]["lsoa_boundaries"]["LSOA11CD"]["service"] + "/query", Route(handler=boundaries))
     server.add(f"{api}/crime-categories", Route(handler=lambda *_: (200, json.dumps(
         [{"url": "all-crime", "name": "All crime"}] + [{"url": u, "name": n} for u, n in CATEGORIES.items()]).encode())))
     server.add(f"{api}/crimes-no-location", Route(handler=lambda m, q, f: (200, json.dumps(
@@ -414,7 +437,7 @@ def test_cli_fetch_exits_non_zero_naming_the_failure(server, tmp_path):
     assert failed.returncode == 1, failed.stderr
     assert "data.police.uk archive 2019-12" in failed.stderr and "nothing was changed" in failed.stderr
     assert not (tmp_path / "raw").exists()
-    server.add(load_sources()["police_uk"]["archive"].format(month="2019-12"), Route(archive_zip("2019-12")))
+    server.add(load_sources()["police_uk"]["archive"]["url"].format(month="2019-12"), Route(archive_zip("2019-12")))
     done = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "fetched" in done.stdout and (tmp_path / "raw/police-uk/2018-01/2018-01-kent-street.csv").exists()
@@ -483,7 +506,7 @@ def test_an_api_that_is_down_fails_cleanly_rather_than_splitting_for_ever(server
     sources = _sources()
     _publish(server, sources)
     _api_routes(server, sources, MONTHS)
-    api = sources["police_uk"]["api"]
+    api = sources["police_uk"]["api"]["url"]
     server.add(f"{api}/crimes-street/all-crime", Route(handler=lambda *_: (503, b"")))
     data = tmp_path / "raw"
     with pytest.raises(FetchFailed) as failure:
