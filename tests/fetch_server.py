@@ -242,7 +242,7 @@ def feature_query(fields: list[str], rows: list[list], *, empty_page_at: int | N
     """A handler answering an ArcGIS feature service layer's query as the service does: the
     resultOffset and resultRecordCount asked, "exceededTransferLimit": true while more remain.
     ``empty_page_at``: the page at that offset comes back with no records but more to come (which
-    the documentation says can happen)."""
+    the documentation says can happen: candidates filtered out), the rows going on a page later."""
     id_field = next((f for f in fields if f in ("FID", "ObjectId")), fields[-1])
 
     def answer(method, query, form):
@@ -252,7 +252,7 @@ def feature_query(fields: list[str], rows: list[list], *, empty_page_at: int | N
         if offset == empty_page_at:
             chunk, more = [], True
         else:
-            start = offset - (1 if empty_page_at is not None and offset > empty_page_at else 0)
+            start = offset - (size if empty_page_at is not None and offset > empty_page_at else 0)
             chunk = rows[max(0, start):start + size]
             more = start + size < len(rows)
         page = {"objectIdFieldName": id_field, "uniqueIdField": {"name": id_field, "isSystemMaintained": True},

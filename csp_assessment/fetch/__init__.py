@@ -248,7 +248,7 @@ class _Fetch:
             why = (f"partnerships and police force areas as at December {year}, for a period ending {period_end}; "
                    "the area's police force is read from it")
             item = ons.plan_lookup(entry, name, page_size, why)
-            line = self.caution(name, entry)
+            line = self.caution(f"ons.{name}", entry)
             if self.planning:
                 self.prepare([item], {id(item): line})
                 return None
@@ -281,10 +281,11 @@ class _Fetch:
                                          f"of the {len(months)} months")
             if not missing:
                 continue
-            known = [m for m in missing if police_uk.known_gap(force, m, self.sources)]
+            known = next((m for m in missing if police_uk.known_gap(force, m, self.sources)), None)
             if known:
-                self.log(f"fetch: {force} {known[0]} to {known[-1]}: months of a known gap in data.police.uk's files "
-                         f"({police_uk.known_gap(force, known[0], self.sources)}); any it did not publish are reported")
+                self.log(f"fetch: {force}: data.police.uk's files are known to lack months from {known} on "
+                         f"({police_uk.known_gap(force, known, self.sources)}); each month it did not publish is "
+                         "found and reported as a gap")
             if self._via(missing) == "archive":
                 items += police_uk.plan_archive(missing, {force: name}, self.sources, months[-1])
             else:

@@ -56,6 +56,8 @@ def feature_pages(client: Client, service: str, mirror: str | None, what: str, p
         empty = 0 if got else empty + 1
         if empty > EMPTY_PAGES_ALLOWED:
             raise FetchError(f"{what}: the service keeps answering 'more to come' with no records ({service})")
+        # On by the records received (a server whose own limit is below page_size returns fewer, with
+        # more to come); past an empty page by a whole page (its candidates were filtered out).
         offset += got or page_size
 
 
@@ -101,11 +103,12 @@ def lookups_for_months(lookups: dict, first: str, last: str) -> list[tuple[str, 
 def lad_csp_pfa_vintages(vintages: dict, period_end: str) -> list[tuple[str, dict]]:
     """The local authority -> CSP -> police force lookups to try, best first: the first whose
     December is not before the period's last month (the partnerships as they stood when the
-    period ended), else the newest; then, should that one fail, the newest confirmed one."""
+    period ended), else the newest; then, should that one be unconfirmed, the newest confirmed one
+    to fall back on."""
     years = sorted(vintages, key=int)
     chosen = next((y for y in years if f"{int(y)}-12" >= period_end), years[-1])
     confirmed = [y for y in years if not unconfirmed(vintages[y])]
-    order = [chosen] + ([confirmed[-1]] if confirmed and confirmed[-1] != chosen else [])
+    order = [chosen] + ([confirmed[-1]] if unconfirmed(vintages[chosen]) and confirmed else [])
     return [(str(y), vintages[y]) for y in order]
 
 

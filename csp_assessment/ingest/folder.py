@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib
+import json
 import os
 import pkgutil
 import shutil
@@ -155,7 +156,9 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
                        "because the data folder also holds real data.police.uk files.")
         demo_roots = []
 
-    window = f"months={months[0]}..{months[1]}" if months else "months=all"
+    notices += publisher_gaps(data_dir, real_police, months)
+    # The gaps' sentences are part of what the tables were made from: a new gap ingests again.
+    window = (f"months={months[0]}..{months[1]}" if months else "months=all") + "|" + "|".join(notices)
     previous = store.read_manifest(processed_dir) or {}
     hashes = ContentHashes(previous.get("file_hashes"))
     fingerprint = _fingerprint(files, data_dir, hashes, window)
@@ -296,6 +299,51 @@ def _missing_lookup_columns(path: Path) -> list[str]:
 def _ensure_dir(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+# Written by `pipeline.py fetch` (csp_assessment.fetch.files.MANIFEST_NAME): the files it fetched, and
+# the force-months data.police.uk did not publish.
+FETCH_MANIFEST = "fetch-manifest.json"
+
+
+def _month_ranges(months: list[str]) -> str:
+    """'Jul 19 to Dec 19, Mar 20' for the months given."""
+    periods = sorted(pd.Period(m, "M") for m in months)
+    runs: list[list] = []
+    for period in periods:
+        if runs and period == runs[-1][-1] + 1:
+            runs[-1].append(period)
+        else:
+            runs.append([period])
+    label = lambda p: p.strftime("%b %y")  # noqa: E731
+    return ", ".join(label(r[0]) if len(r) == 1 else f"{label(r[0])} to {label(r[-1])}" for r in runs)
+
+
+def publisher_gaps(data_dir: Path, street_files: list, months: tuple[str, str] | None) -> list[str]:
+    """A sentence per force naming the months (within ``months``) that `pipeline.py fetch` found
+    data.police.uk did not publish and the folder still lacks: for the run log and the data notes."""
+    path = Path(data_dir) / FETCH_MANIFEST
+    try:
+        gaps = (json.loads(path.read_text(encoding="utf-8")).get("gaps") or {}) if path.exists() else {}
+    except (OSError, ValueError):
+        return []
+    held = {(f.force, f.month) for f in street_files}
+    by_force: dict[str, list[dict]] = {}
+    for gap in gaps.values():
+        if not isinstance(gap, dict) or gap.get("kind") != "street" or (gap.get("force"), gap.get("month")) in held:
+            continue
+        if months and not months[0] <= str(gap.get("month")) <= months[1]:
+            continue
+        by_force.setdefault(str(gap["force"]), []).append(gap)
+    sentences = []
+    for force, found in sorted(by_force.items()):
+        reasons = sorted({g.get("reason") for g in found if g.get("reason")})
+        sentences.append(
+            f"data.police.uk published no street-level crime file for {force} for "
+            f"{_month_ranges([g['month'] for g in found])} (found missing by python pipeline.py fetch"
+            + (f": {reasons[0]}" if reasons else "") + "). Those months are missing from every figure, not "
+            "counted as zero: any total, trend or rate that includes them says so.")
+    return sentences
 
 
 def _clear_leftovers(processed_dir: Path) -> None:
