@@ -139,3 +139,19 @@ def test_a_population_before_the_reorganisation_is_the_sum_of_the_districts(tmp_
     population = Geography(tmp_path).la_population((BUCKS,), 2018)
     assert population.value == expected and population.year == 2018
     assert "E07000004 Aylesbury Vale" in population.note and "sum" in population.note
+
+
+def test_the_ingest_takes_the_partnership_lookup_of_the_periods_end_by_its_vintage_not_its_name(tmp_path):
+    from csp_assessment.ingest.folder import _partnership_lookup
+
+    if not AREA_2019.exists() or not AREA_2024.exists():
+        pytest.skip("the real ONS lookups are not in ../shared/data-current")
+    # named as fetch names them: the 2019 file's name sorts after the 2024 file's
+    old = tmp_path / "Local_Authority_District_to_Community_Safety_Partnerships_to_Police_Force_Areas_(December_2019)_Lookup_in_England_and_Wales.csv"
+    new = tmp_path / "LAD_to_Community_Safety_Partnership_to_PFA_(December_2024)_Lookup_in_EW.csv"
+    old.symlink_to(AREA_2019)
+    new.symlink_to(AREA_2024)
+    for last_month, expected in (("2019-06", old), ("2019-12", old), ("2022-11", new), ("2025-12", new), (None, new)):
+        used, table, others = _partnership_lookup([old, new], last_month)
+        assert used == expected and others == [old if expected == new else new], last_month
+    assert BUCKS in set(_partnership_lookup([old, new], "2025-12")[1]["lad_code"])

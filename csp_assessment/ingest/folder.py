@@ -212,8 +212,9 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
         raise InputError(data_dir, "no ONS LSOA -> ward -> local authority lookup found (a CSV with columns "
                                    "like LSOA11CD, WD17CD, WD17NM, LAD17CD, LAD17NM)")
 
-    kind_prints = {kind: _fingerprint(paths, data_dir, hashes, window if kind == "police_uk" else "")
-                   for kind, paths in by_kind.items()}
+    # Which partnership lookup a run uses depends on its period's end (see _partnership_lookup).
+    extras = {"police_uk": window, "lad_csp_pfa_lookup": months[1] if months else ""}
+    kind_prints = {kind: _fingerprint(paths, data_dir, hashes, extras.get(kind, "")) for kind, paths in by_kind.items()}
     old = previous.get("kinds", {})
     sources: dict[str, list[str]] = {}
     warnings_by_kind: dict[str, list[str]] = {}
@@ -397,11 +398,14 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
         return [str(p) for p in paths], warnings
 
     if kind == "lad_csp_pfa_lookup":
-        if len(paths) > 1:
-            warnings.append(f"Several {kind.replace('_', ' ')} files found; used {paths[-1].name}, ignored "
-                            f"{', '.join(p.name for p in paths[:-1])}.")
-        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], _read(ons.read_lad_csp_pfa_lookup, paths[-1]))
-        return [str(paths[-1])], warnings
+        used, table, others = _partnership_lookup(paths, months[1] if months else None)
+        if others:
+            warnings.append(f"Several local authority -> CSP -> police force lookups found; used {used.name} "
+                            f"(authorities as at December {table.attrs['lad_vintage']}, for a period ending "
+                            f"{months[1] if months else 'at any time'}), not {', '.join(p.name for p in others)}.")
+        table.attrs = {}
+        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], table)
+        return [str(used)], warnings
 
     if kind == "mid_year_estimates":
         order = {p.name: i for i, p in enumerate(paths)}
@@ -418,6 +422,19 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
         table = pd.concat([_read(loader.read, p) for p in paths], ignore_index=True).drop_duplicates(loader.KEY, keep="last")
     store.write_table(processed_dir, TABLES_BY_KIND[kind][0], table)
     return [str(p) for p in paths], warnings
+
+
+def _partnership_lookup(paths: list[Path], last_month: str | None) -> tuple[Path, pd.DataFrame, list[Path]]:
+    """Of several local authority -> CSP -> police force lookups, the one a run ending in
+    ``last_month`` uses: the first whose December is not before that month (the partnerships as
+    they stood when the period ended), else the newest; by the vintage in the columns (LAD24CD),
+    never the file name. Authorities created or replaced since resolve either way
+    (csp_assessment/successions.py). Returns (path, table, the paths not used)."""
+    tables = sorted(((_read(ons.read_lad_csp_pfa_lookup, p), p) for p in paths),
+                    key=lambda tp: (tp[0].attrs["lad_vintage"], tp[1].name))
+    chosen = next(((t, p) for t, p in tables if last_month and f"{t.attrs['lad_vintage']}-12" >= last_month),
+                  tables[-1])
+    return chosen[1], chosen[0], [p for _, p in tables if p != chosen[1]]
 
 
 def _lookups_of_every_vintage(paths: list[Path]) -> tuple[pd.DataFrame, list[str]]:
