@@ -169,7 +169,6 @@ class _Fetch:
         if line and name not in self.cautioned:
             self.cautioned.add(name)
             self.log(f"fetch: {line}")
-            self.result.notes.append(line)
         return line
 
     def prepare(self, items, cautions: dict | None = None) -> None:
@@ -396,7 +395,9 @@ class _Fetch:
         welsh = [c for c in lad_codes if c.startswith("W")]
         if welsh:
             self.result.notes.append(f"Fingertips covers England only: no indicators for {', '.join(welsh)}")
-        english = [c for c in lad_codes if not c.startswith(("W", "E22"))]
+        # Fingertips' area types 501 and 502 are of April 2023 authorities: a district replaced since is
+        # published under its successor's code.
+        english = sorted({successions.latest_code(c) for c in lad_codes if not c.startswith(("W", "E22"))})
         if not sections or not english:
             return []
         held = fingertips.held(self.data_dir, demo_roots(self.data_dir)) if self.data_dir.is_dir() else set()
