@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
-from pathlib import Path
-
-import pytest
 
 from conftest import PROJECT_ROOT, write_street_file
 from csp_assessment.config import load_config
@@ -125,7 +123,7 @@ def test_cli_plan_for_buckinghamshire_2025(tmp_path):
     done = subprocess.run([sys.executable, "pipeline.py", "fetch", "--plan", "--year", "2025", "--area", "E06000060",
                            "--data", str(tmp_path / "raw"), "--cache", str(tmp_path / "cache")],
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
-                          env={**__import__("os").environ, "CSP_FETCH_MIRROR": "http://127.0.0.1:9"})
+                          env={**os.environ, "CSP_FETCH_MIRROR": "http://127.0.0.1:9"})
     assert done.returncode == 0, done.stderr
     assert "fetch would ask for 10 address(es)" in done.stdout
     assert "https://data.police.uk/data/archive/2025-12.zip" in done.stdout

@@ -25,8 +25,9 @@ from .. import successions
 from ..geography import partnerships_of
 from ..ingest import ons as ons_input
 from . import fingertips, lsoa_points, ons, police_uk
-from .files import MANIFEST_NAME, ArchiveMembers, Assembled, Gap, Ready, default_cache_dir, place, read_manifest, sha256
-from .http import Client, FetchError, NotFound
+from .files import (MANIFEST_NAME, ArchiveMembers, Assembled, FileInZip, Gap, Ready, default_cache_dir, place,
+                    read_manifest, sha256)
+from .http import Client, FetchError
 from .lsoa_points import LsoaLocator
 from .sources import caution, load_sources, politeness
 from .verify import Lacking
@@ -115,20 +116,20 @@ def _prepare_all(items, client: Client, cache: Path, mirror: str | None,
     return ready, gaps, errors, notes
 
 
-def planned(item) -> list[PlannedRequest]:
+def planned(item) -> PlannedRequest:
     """What ``item`` would ask for, for ``fetch --plan``."""
     why = item.what
     if isinstance(item, ArchiveMembers):
-        streets = sorted(m for m in item.required)
+        streets = sorted(item.required)
         why += f": {len(streets)} street files (and outcomes, stop and search), {streets[0]} to {streets[-1]}"
     elif isinstance(item, Assembled) and "/FeatureServer/" in item.address:
         why += ", page by page (query?where=1=1&outFields=*&resultOffset=...)"
     elif isinstance(item, Assembled) and "crimes-street" in item.address:
         why += (": crime-categories, crimes-street/all-crime by POST for each neighbourhood boundary (the force's "
                 "neighbourhoods and boundaries asked once a run), crimes-no-location")
-    elif hasattr(item, "pattern"):
+    elif isinstance(item, FileInZip):
         why += f": {item.pattern} from the zip"
-    return [PlannedRequest(item.address, why)]
+    return PlannedRequest(item.address, why)
 
 
 def _fail(errors: list[str], data_dir: Path) -> FetchFailed:
@@ -176,8 +177,8 @@ class _Fetch:
         planning, only note what they would ask for (``cautions``: item -> caution line)."""
         if self.planning:
             for item in items:
-                line = (cautions or self.item_cautions).get(id(item), "")
-                self.result.plan += [PlannedRequest(p.address, p.why, line) for p in planned(item)]
+                request = planned(item)
+                self.result.plan.append(replace(request, caution=(cautions or self.item_cautions).get(id(item), "")))
             return
         ready, gaps, errors, notes = _prepare_all(items, self.client, self.cache, self.mirror,
                                                   politeness(self.sources).concurrent_requests)

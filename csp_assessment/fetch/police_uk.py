@@ -3,13 +3,15 @@
 Two ways, chosen by ``police_uk.method`` in sources.yaml or ``--police-via``:
 
 * the monthly archive (``/data/archive/YYYY-MM.zip``): each holds the 36 months to its own for
-  every force; the fewest archives covering the months are downloaded (into the cache) and the
-  force's files taken out under their own names, ``police-uk/YYYY-MM/YYYY-MM-<force>-street.csv``.
+  every force; the archives of the run's last month and every 36 months before it are downloaded
+  (into the cache) and the force's files taken out under their own names,
+  ``police-uk/YYYY-MM/YYYY-MM-<force>-street.csv``. A force's month missing from the archive is a
+  :class:`~.files.Gap`.
 * the API: per month, the street crimes inside each of the force's neighbourhood boundaries (a
   boundary holding more than the API's 10,000-crime limit, answered with 503, is split into
   quarters), the crimes without a location, and the force's stop and searches; written in the
-  archive's CSV layout. The API gives no LSOA: each point is placed in its LSOA with the ONS
-  boundaries (:mod:`.lsoa_points`).
+  archive's CSV layout, the force's own crimes only (see :func:`plan_api`). The API gives no LSOA:
+  each point is placed in its LSOA with the ONS boundaries (:mod:`.lsoa_points`).
 """
 
 from __future__ import annotations
