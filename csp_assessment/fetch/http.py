@@ -79,7 +79,7 @@ class RateLimit:
 
     def __init__(self, per_second: float, burst: int, *, clock=time.monotonic, sleep=time.sleep):
         self.per_second = float(per_second)
-        self.burst = max(1, int(burst - per_second))  # the bucket's size
+        self.size = max(1, int(burst - per_second))  # the bucket's
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
         self._level = 0.0  # requests in the bucket, draining at per_second
@@ -93,7 +93,7 @@ class RateLimit:
                 self._at = now
             self._level = max(0.0, self._level - max(0.0, now - self._at) * self.per_second)
             self._at = max(self._at, now)
-            wait = max(0.0, (self._level + 1 - self.burst) / self.per_second)
+            wait = max(0.0, (self._level + 1 - self.size) / self.per_second)
             if wait:
                 self._sleep(wait)
                 self._level -= wait * self.per_second
