@@ -30,7 +30,7 @@ EMPTY_PAGES_ALLOWED = 5
 
 
 def feature_pages(client: Client, service: str, mirror: str | None, what: str, page_size: int, form: dict,
-                  records: str = "features", post: bool = False):
+                  post: bool = False):
     """Every page of an ArcGIS layer query, paged with resultOffset while the service says
     ``exceededTransferLimit`` (at the top, or under ``properties`` in GeoJSON)."""
     offset = empty = 0
@@ -49,7 +49,7 @@ def feature_pages(client: Client, service: str, mirror: str | None, what: str, p
                                f"{error.get('message', '')}".rstrip() + f") at {service}; the service may have "
                                "moved or been renamed: fix its address in csp_assessment/fetch/sources.yaml")
         yield page
-        got = len(page.get(records) or [])
+        got = len(page.get("features") or [])
         more = page.get("exceededTransferLimit") or (page.get("properties") or {}).get("exceededTransferLimit")
         if not more:
             return
