@@ -217,6 +217,13 @@ class _Shared:
                 self._answers[key] = ask()
             return self._answers[key]
 
+    def first(self, key) -> bool:
+        """True the first time ``key`` is given, False after (a note said once a run)."""
+        with self._lock:
+            seen = key in self._answers
+            self._answers[key] = True
+            return not seen
+
 
 def _points(boundary) -> list[tuple[float, float]]:
     return [(float(p["latitude"]), float(p["longitude"])) for p in boundary or []
@@ -313,7 +320,7 @@ def plan_api(months: list[str], forces: dict[str, str], sources: dict,
                     notes.append(f"{force} {month}: {len(located) - len(kept)} crime(s) inside the force's "
                                  "neighbourhood polygons but outside every LSOA of its authorities left out (the "
                                  "polygons reach over the force's border)")
-                if without and month == min(months):
+                if without and shared.first(("no boundary", force)):
                     notes.append(f"{force}: the API gives no boundary for {len(without)} neighbourhood(s) "
                                  f"({', '.join(without[:3])}); their crimes were asked by the bounding box of the "
                                  "force's LSOAs instead")
