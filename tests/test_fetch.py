@@ -500,7 +500,7 @@ def test_auto_tops_up_a_few_missing_months_from_the_api_and_the_rest_from_the_ar
         for path in (data / "police-uk" / month).iterdir():
             path.unlink()
     fetch(_config(data), cache_dir=tmp_path / "c2", **kwargs)
-    assert routes["archive-2022-12"].served == 1  # no 1.5 GB archive for two months
+    assert routes["archive-2022-12"].served == 1  # no 1.7 GB archive for two months
     assert (data / "police-uk/2022-12/2022-12-kent-street.csv").exists()
     assert (data / "police-uk/2022-12/2022-12-kent-stop-and-search.csv").exists()
     manifest = json.loads((data / MANIFEST_NAME).read_text())["files"]
