@@ -44,6 +44,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from pandas.errors import Pandas4Warning
 
 from csp_assessment.errors import InputError
+from csp_assessment.ingest.exact import check_all_rows_read
 
 ONS_KINDS = ("lsoa_ward_lad_lookup", "lsoa_bridge", "lad_csp_pfa_lookup", "mid_year_estimates",
              "small_area_population")
@@ -585,9 +586,11 @@ def read_csv_table(path: Path) -> tuple[_Source, list[str], pd.DataFrame]:
         line = re.search(r"line (\d+)", str(exc))
         row = int(line.group(1)) if line else None
         raise src.error(f"not a well-formed CSV: {str(exc).strip()}", row=row) from None
-    # Blank lines are kept while numbering so that line numbers match the file, then dropped.
+    # Blank lines are kept while numbering so that line numbers match the file, then dropped. Every
+    # row is read or the file refused (issue 25); a quoted line break moves the later rows' numbers.
+    starts = check_all_rows_read(path, Path(path), len(raw) - 1, blank_lines_are_rows=True)
     raw = raw.fillna("")
-    raw.index = range(1, len(raw) + 1)
+    raw.index = [1, *starts] if starts is not None else range(1, len(raw) + 1)
     header = [_clean(cell) for cell in raw.iloc[0]]
     body = raw.iloc[1:]
     body = body[(body != "").any(axis=1)]

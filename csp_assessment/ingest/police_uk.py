@@ -19,7 +19,6 @@ import csv
 import errno
 import io
 import re
-import shutil
 import tempfile
 import zipfile
 import zlib
@@ -31,6 +30,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..store import atomic_write
+from .exact import BLOCK, LineCounter, check_all_rows_read, record_starts
 
 STREET_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street\.csv$", re.IGNORECASE)
 MONTH_VALUE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -192,37 +192,46 @@ def _read_header(raw: bytes, label: str) -> list[str]:
     return header
 
 
-def _materialise(files: list[StreetFile], workdir: Path) -> tuple[dict[str, StreetFile], dict[str, tuple[str, ...]]]:
+def _materialise(files: list[StreetFile], workdir: Path) -> tuple[dict[str, StreetFile], dict[str, tuple[str, ...]],
+                                                                  dict[str, int]]:
     """Give DuckDB a plain path for every file: zip members are extracted into ``workdir``.
 
-    Returns ({path DuckDB reads: StreetFile}, {path: header}). The header of every file is
-    checked here, before any counting, so a wrong file stops the ingest with its name.
+    Returns ({path DuckDB reads: StreetFile}, {path: header}, {path: lines in the file}). The header
+    of every file is checked here, before any counting, so a wrong file stops the ingest with its
+    name; the lines are counted as the file passes by, to check later that DuckDB read every row.
     """
     paths: dict[str, StreetFile] = {}
     headers: dict[str, tuple[str, ...]] = {}
+    lines: dict[str, int] = {}
     open_archives: dict[Path, zipfile.ZipFile] = {}
     try:
         for i, f in enumerate(files):
+            counter = LineCounter()
             if f.member is None:
                 path = str(f.source)
+                with open(path, "rb") as fh:
+                    for block in iter(lambda: fh.read(BLOCK), b""):
+                        counter.update(block)
             else:
                 target = workdir / f"{i:05d}-{PurePosixPath(f.member).name}"
                 try:
                     if f.source not in open_archives:
                         open_archives[f.source] = zipfile.ZipFile(f.source)
                     with open_archives[f.source].open(f.member) as src, open(target, "wb") as dst:
-                        shutil.copyfileobj(src, dst)
+                        for block in iter(lambda: src.read(BLOCK), b""):
+                            counter.update(block)
+                            dst.write(block)
                 except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
                     raise InputError(f.label, f"this member of the zip archive cannot be extracted ({exc}): the "
                                               "archive is damaged or incomplete; download it again") from None
                 path = str(target)
             with open(path, "rb") as fh:
                 headers[path] = tuple(_read_header(fh.read(64 * 1024), f.label))
-            paths[path] = f
+            paths[path], lines[path] = f, counter.lines
     finally:
         for zf in open_archives.values():
             zf.close()
-    return paths, headers
+    return paths, headers, lines
 
 
 def _scan(headers: dict[str, tuple[str, ...]]) -> tuple[str, list]:
@@ -269,6 +278,7 @@ def _diagnose_unreadable(path: str, label: str, reason: str) -> InputError:
             line_no = fh.read(exc.start + 3).count(b"\n") + 1  # +3: the BOM utf-8-sig skipped
         return InputError(label, "the file is not UTF-8 text (data.police.uk files are UTF-8; was it re-saved "
                                  "in another encoding?)", row=line_no)
+    record_starts(label, text)  # an unclosed or stray quote: refused at the line it starts
     damaged = ("far longer than any data.police.uk record: the file is damaged (an unclosed quote, or data pasted "
                "into a cell); download it again")
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -338,7 +348,7 @@ def write_street_counts(files: list[StreetFile], counts_path: Path, memory_limit
         atomic_write(counts_path, lambda tmp_path: pd.DataFrame(columns=COUNT_COLUMNS).to_parquet(tmp_path, index=False))
         return pd.DataFrame(columns=REPORT_COLUMNS)
     with tempfile.TemporaryDirectory(prefix="csp-police-") as tmp:
-        paths, headers = _materialise(files, Path(tmp))
+        paths, headers, lines = _materialise(files, Path(tmp))
         con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(Path(tmp) / "spill"),
                                      "preserve_insertion_order": False})
         try:
@@ -384,6 +394,11 @@ def write_street_counts(files: list[StreetFile], counts_path: Path, memory_limit
                     """, parameters, paths)
             con.execute("CREATE TEMP VIEW counted AS SELECT g.*, fm.file_month, fm.force FROM grouped g "
                         "JOIN file_months fm USING (filename) WHERE is_count_row = 1")
+            # Every row of every file, or a refusal naming the line: DuckDB stops reading a file of
+            # several at an unclosed quote without a word (issue 25).
+            rows_read = dict(con.execute("SELECT filename, sum(records)::BIGINT FROM counted GROUP BY filename").fetchall())
+            for path, f in paths.items():
+                check_all_rows_read(f.label, Path(path), rows_read.get(path, 0), lines=lines[path])
             _check_counted(con, paths)
             duplicates = con.execute(
                 "SELECT first_file AS filename, sum(records - 1) AS duplicates FROM grouped "

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import police_uk
+from .exact import check_all_rows_read
 
 OUTCOMES_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-outcomes\.csv$", re.IGNORECASE)
 STOP_SEARCH_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-stop-and-search\.csv$",
@@ -157,7 +158,9 @@ def _read_csv(f, required: tuple[str, ...], what: str) -> pd.DataFrame:
                 raise InputError(f.label, f"expected {len(header)} fields, found {len(row)}: the file is damaged or "
                                           "truncated; download it again", row=reader.line_num)
         raise InputError(f.label, "could not be read as CSV: the file is damaged; download it again")
-    frame["line"] = frame.index + 2  # the header is line 1
+    # pyarrow reads a quote left open to the end of the file as one field: every row, or refused.
+    starts = check_all_rows_read(f.label, text, len(frame))
+    frame["line"] = starts if starts is not None else frame.index + 2  # the header is line 1
     return frame
 
 
