@@ -21,6 +21,7 @@ The tidy table has one row per indicator, area and period.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +37,9 @@ TABLE = "fingertips"  # the processed table this loader writes (ingest/folder.py
 DESCRIPTION = ("OHID Fingertips indicators (whole population, main sex and age), one row per indicator, "
                "area and period, with 95% limits, count and denominator")
 KEY = ["indicator_id", "area_code", "period"]
+FIGURES = ("value", "lower_ci", "upper_ci", "count", "denominator")  # what two exports of one KEY must agree on
+# Named like a Fingertips export: such a file that this loader does not recognise is refused, not passed over.
+FILE_NAME = re.compile(r"fingertips", re.IGNORECASE)
 
 COLUMNS = (
     Column("indicator_id", r"indicator id", "Indicator ID", "indicator ID"),

@@ -35,6 +35,7 @@ DESCRIPTION = ("English Indices of Deprivation, Index of Multiple Deprivation by
 DESCRIPTION = ("English Indices of Deprivation, Index of Multiple Deprivation by LSOA: rank (1 = most deprived in "
                "England) and national decile (1 = most deprived 10%), with the LSOA vintage and the edition")
 KEY = ["edition", "lsoa_code"]
+FIGURES = ("imd_rank", "imd_decile")  # what two files of one KEY must agree on
 DOWNLOAD = ("the English Indices of Deprivation 2019, File 1: Index of Multiple Deprivation "
             "(File_1_IMD2019_Index_of_Multiple_Deprivation.xlsx), from GOV.UK: 'English indices of deprivation 2019'")
 

@@ -28,6 +28,9 @@ TABLE = "reoffending"  # the processed table this loader writes (ingest/folder.p
 DESCRIPTION = ("MoJ proven re-offending by local authority, cohort and age group; is_national marks "
                "England and Wales")
 KEY = ["area_code", "cohort_start", "cohort_end", "age_group"]
+FIGURES = ("offenders", "reoffenders", "reoffences", "proportion", "reoffences_per_reoffender")
+# Named like a re-offending table: such a file that this loader does not recognise is refused, not passed over.
+FILE_NAME = re.compile(r"re-?offend", re.IGNORECASE)
 AGE_GROUPS = {"adult": "Adult", "adults": "Adult", "juvenile": "Juvenile", "juveniles": "Juvenile",
               "all": "All", "all offenders": "All", "total": "All"}
 

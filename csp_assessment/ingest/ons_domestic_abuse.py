@@ -41,6 +41,7 @@ TABLE = "ons_domestic_abuse"
 DESCRIPTION = ("ONS domestic abuse-related crimes per 1,000 population by police force area and year "
                "ending March (Domestic abuse in England and Wales data tool)")
 KEY = ["area_code", "end_year"]
+FIGURES = ("rate_per_1000",)  # what two files of one KEY must agree on
 ENGLAND = "E92000001"
 HEADER_SCAN_ROWS = 15
 DOWNLOAD = ("ONS, \"Domestic abuse in England and Wales data tool\" (ons.gov.uk, search for the data tool): "

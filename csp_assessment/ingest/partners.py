@@ -13,6 +13,7 @@ separators and a trailing "%".
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +30,9 @@ TABLE = "partner_returns"  # the processed table this loader writes (ingest/fold
 DESCRIPTION = ("partners' figures from the partner-return template: section, measure, period, value, "
                "unit, target, which direction is better, source")
 KEY = ["section", "measure", "period"]
+FIGURES = ("value", "unit", "target", "better")  # what two files giving the same KEY must agree on
+# Named like a partner return: such a file that this loader does not recognise is refused, not passed over.
+FILE_NAME = re.compile(r"partner[-_ ]?returns?", re.IGNORECASE)
 
 COLUMNS = (
     Column("section", r"section", "section", "section"),
