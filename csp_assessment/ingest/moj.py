@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .ons import Column, csv_columns, read_csv_table
-from .values import has_columns, numbers
+from .values import COUNT, NOT_NEGATIVE, PERCENTAGE, has_columns, numbers, within
 
 NATIONAL_CODES = {"K04000001", "E92000001"}
 NATIONAL_NAMES = {"england and wales", "england & wales"}
@@ -127,6 +127,16 @@ def read(path: Path) -> pd.DataFrame:
                                    suppressible=True)
         else:
             frame[field] = float("nan")
+    for field, allowed in (("offenders", COUNT), ("reoffenders", COUNT), ("reoffences", COUNT),
+                           ("proportion", PERCENTAGE), ("reoffences_per_reoffender", NOT_NEGATIVE)):
+        if field in cols:
+            within(src, frame[field], header[cols[field]], field.replace("_", " "), **allowed)
+    more = frame["reoffenders"] > frame["offenders"]
+    if more.any():
+        row = more.idxmax()
+        raise src.error(f"{frame.loc[row, 'reoffenders']:g} reoffenders out of {frame.loc[row, 'offenders']:g} offenders "
+                        "is impossible: reoffenders are some of the cohort's offenders", row=int(row),
+                        column=header[cols["reoffenders"]])
     computed = 100 * frame["reoffenders"] / frame["offenders"].where(frame["offenders"] > 0)
     frame["proportion"] = frame["proportion"].fillna(computed)
     frame["source_file"] = path.name

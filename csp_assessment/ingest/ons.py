@@ -747,7 +747,7 @@ def _texts(body: pd.DataFrame, column: int | None) -> pd.Series:
 def _whole_numbers(src: _Source, values: pd.Series, column: str, label: str) -> pd.Series:
     """Non-negative whole numbers, allowing thousands separators ("1,563")."""
     text = values.map(_cell_text).astype(object)
-    valid = text.str.fullmatch(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)")
+    valid = text.str.fullmatch(r"-?(?:\d{1,3}(?:,\d{3}){1,5}|\d{1,18})")  # int64 holds 18 digits
     if not valid.all():
         row = valid[~valid].index[0]
         problem = "is empty" if text.loc[row] == "" else f"{values.loc[row]!r} is not a whole number"
