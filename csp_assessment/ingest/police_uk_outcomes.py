@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import police_checks, police_uk
-from .exact import check_all_rows_read
+from .exact import check_all_rows_read, record_starts
 
 OUTCOMES_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-outcomes\.csv$", re.IGNORECASE)
 STOP_SEARCH_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-stop-and-search\.csv$",
@@ -151,6 +151,7 @@ def _read_csv(f, required: tuple[str, ...], what: str) -> pd.DataFrame:
             pass
     if frame is None or list(frame.columns) != header or frame.isna().any().any():
         # The slow path, for errors only: which line is wrong, and how.
+        record_starts(f.label, text)  # an unclosed or stray quote: refused at the line it starts
         reader = csv.reader(io.StringIO(text, newline=""))
         next(reader)
         for row in reader:
