@@ -113,6 +113,9 @@ def check_search_forces(searches: pd.DataFrame, street: pd.DataFrame, point_key)
     own: another force's file under this name, whose searches would be counted twice or in the
     wrong area. ``searches``: force, latitude, longitude, source_file; ``street``: force, Latitude,
     Longitude (text) of the street files read; ``point_key``: (latitude, longitude) -> point id."""
+    forces = set(street["force"].unique())
+    if forces == set(searches["force"].unique()) and len(forces) == 1:
+        return  # one force's files (a partnership's usual folder): no other force's points to be at
     street = street[street["Latitude"].str.strip() != ""]
     located = searches[searches["latitude"].notna() & searches["longitude"].notna()]
     if street.empty or located.empty:
