@@ -297,9 +297,11 @@ def _stats19_pair(folder: Path) -> tuple[Path, Path]:
     source = CURRENT / "dft-stats19" / "dft-road-casualty-statistics-collision-2023.csv"
     _need(source)
     first = _linked(source, folder / "dft" / source.name)
-    line = _lines(source)[9].split(",")
-    return first, _changed_copy(source, folder / "dft" / "dft-road-casualty-statistics-collision-last-5-years.csv",
-                                10, f",{line[4]},{line[5]},", f",{line[4]},{3 if line[5] != '3' else 2},")
+    header, *rows = list(csv.reader(open(source, newline="", encoding="utf-8-sig")))
+    severity = header.index("collision_severity")
+    rows[8][severity] = "3" if rows[8][severity] != "3" else "2"  # line 10: another severity
+    return first, _write_rows(folder / "dft" / "dft-road-casualty-statistics-collision-last-5-years.csv",
+                              [header, *rows])
 
 
 def _fingertips_pair(folder: Path) -> tuple[Path, Path]:
@@ -320,6 +322,7 @@ def test_two_files_giving_one_figure_differently_are_refused_naming_both(pair, k
     with pytest.raises(InputError) as refused:
         ingest_folder(kent_one_month, tmp_path / "processed")
     assert first.name in str(refused.value) and second.name in str(refused.value), refused.value
+    assert "differently" in str(refused.value) and "prefer_files" in str(refused.value)
     summary = ingest_folder(kent_one_month, tmp_path / "processed", prefer=(second.name,))
     assert any(first.name in w and "prefer_files" in w for w in summary.warnings)
 

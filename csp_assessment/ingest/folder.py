@@ -419,15 +419,18 @@ def _one_figure_each(kind: str, loader, paths: list[Path], preference: Preferenc
         return table.drop(columns="_file"), []
     figures = [c for c in getattr(loader, "FIGURES", ()) if c in table.columns] or \
               [c for c in table.columns if c not in (*key, "_file", "source_file", "row", "line")]
-    # Each figure's values as text, so that two missing values agree and 1.0 equals 1.
-    as_text = across[figures].astype("string").fillna("<missing>").agg("|".join, axis=1)
+    # Each row's figures as one text, so that two missing values agree (vectorised: files may share many rows).
+    as_text = across[figures[0]].astype("string").fillna("<missing>")
+    for column in figures[1:]:
+        as_text = as_text + "|" + across[column].astype("string").fillna("<missing>")
     differing = as_text.groupby([across[c] for c in key], dropna=False).transform("nunique") > 1
     warnings = []
-    drop = across.index[~differing].difference(across[~differing].drop_duplicates(key).index)
+    alike = across[~differing]
+    drop = alike.index.difference(alike.drop_duplicates(key).index)
     if len(drop):
-        repeated = sorted({paths[n].name for n in across.loc[drop, "_file"]})
-        warnings.append(f"{', '.join(repeated)} repeat{'s' if len(repeated) == 1 else ''} {len(drop):,} figure(s) of "
-                        f"another {kind.replace('_', ' ')} file with the same values; each was counted once.")
+        names = sorted({paths[n].name for n in alike["_file"]})
+        warnings.append(f"{' and '.join(names)} give {len(drop):,} of the same figures, with the same values; each was "
+                        "counted once.")
     conflicts = across[differing]
     if len(conflicts):
         preferred = conflicts["_file"].map(lambda n: preference.prefers(paths[n]))
@@ -437,11 +440,12 @@ def _one_figure_each(kind: str, loader, paths: list[Path], preference: Preferenc
             first = conflicts[~settled].iloc[0]
             rows = conflicts[(conflicts[key] == first[key]).all(axis=1)]
             files = [paths[n] for n in rows["_file"]]
-            shown = ", ".join(f"{figures[0]} {v}" for v in rows[figures[0]].astype("string").fillna("missing"))
-            what = ", ".join(str(first[c]) for c in key)
-            raise InputError(files[-1], f"gives the figure for {what} ({shown}) also given by {files[0]}, with a "
-                                        "different value: keep one of the files, or name the one to use in params "
-                                        "prefer_files", row=_row(rows.iloc[-1]))
+            column = next(c for c in figures if rows[c].astype("string").fillna("<missing>").nunique() > 1)
+            what = ", ".join(f"{c.replace('_', ' ')} {first[c]}" for c in key)
+            raise InputError(files[-1], f"gives the figure for {what}, as does {files[0]}, differently "
+                                        f"({column.replace('_', ' ')} {' and '.join(_shown(v) for v in rows[column])}): "
+                                        "keep one of the files, or name the one to use in params prefer_files",
+                             row=_row(rows.iloc[-1]))
         set_aside = conflicts[~preferred]
         drop = drop.union(set_aside.index)
         for n, rows in set_aside.groupby("_file"):
@@ -449,6 +453,10 @@ def _one_figure_each(kind: str, loader, paths: list[Path], preference: Preferenc
             warnings.append(f"{len(rows):,} figure(s) of {paths[n].name} differ from {', '.join(winners)}; "
                             f"params prefer_files names {', '.join(winners)}, so its figures were used.")
     return table.drop(index=drop).drop(columns="_file").reset_index(drop=True), warnings
+
+
+def _shown(value) -> str:
+    return "missing" if pd.isna(value) else f"{value:.10g}" if isinstance(value, (int, float)) else str(value)
 
 
 def _row(record: pd.Series) -> int | None:
