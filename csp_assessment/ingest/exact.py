@@ -80,7 +80,7 @@ def check_all_rows_read(label: str, source: str | Path, rows_read: int, *, lines
         lines = line_count(source)
     if rows_read == lines - (1 if header else 0):
         return None
-    text = source if isinstance(source, str) else _read_text(label, Path(source))
+    text = source if isinstance(source, str) else text_of(label, Path(source))
     starts = record_starts(label, text, header=header, blank_lines_are_rows=blank_lines_are_rows)
     if len(starts) != rows_read:
         raise InputError(label, f"{rows_read:,} rows were read but the file holds {len(starts):,}: {DAMAGED}")
@@ -128,7 +128,7 @@ def _refuse_swallowed_rows(label: str, physical: list[str], first: int, last: in
                                     f"to {last} would be read as part of one field: {DAMAGED}", row=first)
 
 
-def _read_text(label: str, path: Path) -> str:
+def text_of(label: str, path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:

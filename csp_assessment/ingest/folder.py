@@ -37,8 +37,11 @@ INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip", *boundaries.SUFFIXES}
 def _table_loaders() -> dict:
     """Every loader module of this package that makes one table from files of one kind: it defines
     TABLE (the processed table's name), DESCRIPTION (what the table holds), sniff(path) -> bool,
-    read(path) -> DataFrame and KEY (the columns identifying a row; the later file wins). A new
-    input needs only its module here.
+    read(path) -> DataFrame and KEY (the columns identifying a figure: two files giving one KEY must
+    agree, see _one_figure_each); optionally FIGURES (the columns they must agree on; default all
+    but KEY and provenance) and, for a loader of CSVs, FILE_NAME (a pattern of its files' names: a
+    CSV so named that sniff refuses is read anyway, to say what it lacks). A new input needs only
+    its module here.
     In module-name order, the order files are offered to each sniff."""
     loaders = {}
     package = __name__.rsplit(".", 1)[0]
@@ -330,16 +333,16 @@ def _refuse_unreadable_workbook(path: Path) -> None:
 
 
 def _claimed(path: Path) -> str | None:
-    """The indicator input a CSV no loader recognised was meant to be: named like one (a loader's
-    FILE_NAME), or with most of its columns (all but a third at most, and at least two). Reading
-    it as that input then names what it lacks. None for a CSV that is something else."""
+    """The indicator input a CSV no loader recognised was meant to be: named like one (the FILE_NAME
+    of a loader of CSVs), or with most of its columns (all but a third at most, and at least two).
+    Reading it as that input then names what it lacks. None for a CSV that is something else."""
     if path.suffix.lower() != ".csv":
         return None
     header = values.csv_header(path)
     for table, loader in INDICATOR_INPUTS.items():
-        if path.name.lower() == getattr(loader, "TEMPLATE_NAME", "").lower():
+        if not getattr(loader, "FILE_NAME", None) or path.name.lower() == getattr(loader, "TEMPLATE_NAME", "").lower():
             continue
-        if getattr(loader, "FILE_NAME", None) and re.search(loader.FILE_NAME, path.name):
+        if re.search(loader.FILE_NAME, path.name):
             if _looks_like_a_web_page(path):
                 raise InputError(path, f"is a web page (HTML), not the data file its name says: download it again, "
                                        f"{SKIP_HINT}")

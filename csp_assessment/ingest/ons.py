@@ -44,7 +44,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from pandas.errors import Pandas4Warning
 
 from csp_assessment.errors import InputError
-from csp_assessment.ingest.exact import check_all_rows_read, record_starts
+from csp_assessment.ingest.exact import check_all_rows_read, record_starts, text_of
 
 ONS_KINDS = ("lsoa_ward_lad_lookup", "lsoa_bridge", "lad_csp_pfa_lookup", "mid_year_estimates",
              "small_area_population")
@@ -583,7 +583,7 @@ def read_csv_table(path: Path) -> tuple[_Source, list[str], pd.DataFrame]:
     except UnicodeDecodeError as exc:
         raise src.error(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV") from None
     except pd.errors.ParserError as exc:
-        record_starts(path, Path(path).read_text(encoding="utf-8-sig"))  # an unclosed quote: refused at its line
+        record_starts(path, text_of(path, Path(path)))  # an unclosed quote: refused at the line it opens
         line = re.search(r"line (\d+)", str(exc))
         row = int(line.group(1)) if line else None
         raise src.error(f"not a well-formed CSV: {str(exc).strip()}", row=row) from None
