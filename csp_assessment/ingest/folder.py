@@ -211,8 +211,13 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
             kind = _kind_of(path)
         if kind:
             by_kind.setdefault(kind, []).append(path)
-        elif path.suffix.lower() == ".csv":
+            continue
+        if path.suffix.lower() == ".csv":
             unrecognised_csvs.append(path)
+        place = next((KNOWN_PLACES[part] for part in path.relative_to(data_dir).parts[:-1] if part in KNOWN_PLACES), None)
+        if place:  # readable, but not in a layout the ingest knows: said, not passed over in silence
+            notices.append(f"{path.relative_to(data_dir)} sits with the {place} but is not in a layout the pipeline "
+                           "reads, so it was not used (remove it, or name it in params skip_files).")
     if not by_kind.get("lsoa_ward_lad_lookup"):
         near = [(path, missing) for path in unrecognised_csvs
                 for missing in [_missing_lookup_columns(path)] if missing]
@@ -293,6 +298,9 @@ def _reading(path: Path):
 
 
 SKIP_HINT = "or leave it out of the run with params skip_files"
+# The folders `pipeline.py fetch` puts inputs in (fetch/ons.py, fetch/fingertips.py): what sits there is meant to be read.
+KNOWN_PLACES = {"mid-year-estimates": "mid-year population estimates", "small-area-population": "small-area population",
+                "fingertips": "Fingertips exports"}
 WORKBOOK_SUFFIXES = (".xls", ".xlsx", ".xlsm")
 
 
