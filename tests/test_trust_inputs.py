@@ -325,7 +325,8 @@ def _fingertips_pair(folder: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("pair", [
-    lambda folder: (_scores(folder / "priority-scores-2017.csv", "3"), _scores(folder / "priority-scores-final.csv", "4")),
+    lambda folder: (_scores(folder / "priority-scores-2017.csv", "3"),
+                    _scores(folder / "priority-scores-final.csv", "4")),
     _stats19_pair,
     _fingertips_pair,
 ], ids=["priority scores", "STATS19", "Fingertips"])

@@ -158,7 +158,8 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
         left_out = [f for f in files if _named_in(f, data_dir, skip)]
         files = [f for f in files if f not in left_out]
         if left_out:
-            notices.append(f"Left out as params skip_files says: {', '.join(str(f.relative_to(data_dir)) for f in left_out)}.")
+            names = ", ".join(str(f.relative_to(data_dir)) for f in left_out)
+            notices.append(f"Left out as params skip_files says: {names}.")
         notices += [f"params skip_files: {pattern!r} names no file in {data_dir}." for pattern in skip
                     if not any(_named_in(f, data_dir, (pattern,)) for f in left_out)]
 
@@ -214,7 +215,8 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
             continue
         if path.suffix.lower() == ".csv":
             unrecognised_csvs.append(path)
-        place = next((KNOWN_PLACES[part] for part in path.relative_to(data_dir).parts[:-1] if part in KNOWN_PLACES), None)
+        place = next((KNOWN_PLACES[part] for part in path.relative_to(data_dir).parts[:-1] if part in KNOWN_PLACES),
+                     None)
         if place:  # readable, but not in a layout the ingest knows: said, not passed over in silence
             notices.append(f"{path.relative_to(data_dir)} sits with the {place} but is not in a layout the pipeline "
                            "reads, so it was not used (remove it, or name it in params skip_files).")
@@ -298,7 +300,8 @@ def _reading(path: Path):
 
 
 SKIP_HINT = "or leave it out of the run with params skip_files"
-# The folders `pipeline.py fetch` puts inputs in (fetch/ons.py, fetch/fingertips.py): what sits there is meant to be read.
+# The folders `pipeline.py fetch` puts inputs in (fetch/ons.py, fetch/fingertips.py): what sits there is
+# meant to be read.
 KNOWN_PLACES = {"mid-year-estimates": "mid-year population estimates", "small-area-population": "small-area population",
                 "fingertips": "Fingertips exports"}
 WORKBOOK_SUFFIXES = (".xls", ".xlsx", ".xlsm")
@@ -453,9 +456,10 @@ def _one_figure_each(kind: str, loader, paths: list[Path], preference: Preferenc
             files = [paths[n] for n in rows["_file"]]
             column = next(c for c in figures if rows[c].astype("string").fillna("<missing>").nunique() > 1)
             what = ", ".join(f"{c.replace('_', ' ')} {first[c]}" for c in key)
+            values = " and ".join(_shown(v) for v in rows[column])
             raise InputError(files[-1], f"gives the figure for {what}, as does {files[0]}, differently "
-                                        f"({column.replace('_', ' ')} {' and '.join(_shown(v) for v in rows[column])}): "
-                                        "keep one of the files, or name the one to use in params prefer_files",
+                                        f"({column.replace('_', ' ')} {values}): keep one of the files, or name the "
+                                        "one to use in params prefer_files",
                              row=_row(rows.iloc[-1]))
         set_aside = conflicts[~preferred]
         drop = drop.union(set_aside.index)

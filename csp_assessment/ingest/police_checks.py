@@ -103,8 +103,8 @@ def check_search_dates(f, dates: pd.Series, lines: pd.Series) -> None:
         outside.loc[outside] = in_utc.to_numpy() != f.month
     if outside.any():
         row = outside.idxmax()
-        raise InputError(f.label, f"date {dates[row]!r} is outside the file's own month, {f.month}: a monthly file holds "
-                                  "its month's searches (was another month's file copied under this name?)",
+        raise InputError(f.label, f"date {dates[row]!r} is outside the file's own month, {f.month}: a monthly file "
+                                  "holds its month's searches (was another month's file copied under this name?)",
                          row=int(lines[row]), column="Date")
 
 
@@ -134,8 +134,8 @@ def check_search_forces(searches: pd.DataFrame, street: pd.DataFrame, point_key)
             continue
         other, there = others.idxmax(), int(others.max())
         if there >= OTHER_FORCE_MIN_SEARCHES and there >= with_point[source] / 2 and own * 10 < there:
-            raise InputError(source, f"the file's name says force '{force}' but {there:,} of its {with_point[source]:,} "
-                                     f"searches with a point are at the points of {other}'s street records, and {own:,} "
-                                     f"at {force}'s: another force's stop-and-search file under this name would count "
-                                     "its searches again, or in the wrong area. Remove the file, or give it the name "
-                                     "data.police.uk gave it")
+            raise InputError(source, f"the file's name says force '{force}' but {there:,} of its "
+                                     f"{with_point[source]:,} searches with a point are at the points of {other}'s "
+                                     f"street records, and {own:,} at {force}'s: another force's stop-and-search file "
+                                     "under this name would count its searches again, or in the wrong area. Remove "
+                                     "the file, or give it the name data.police.uk gave it")

@@ -396,7 +396,8 @@ def write_street_counts(files: list[StreetFile], counts_path: Path, memory_limit
                         "JOIN file_months fm USING (filename) WHERE is_count_row = 1")
             # Every row of every file, or a refusal naming the line: DuckDB stops reading a file of
             # several at an unclosed quote without a word (issue 25).
-            rows_read = dict(con.execute("SELECT filename, sum(records)::BIGINT FROM counted GROUP BY filename").fetchall())
+            rows_read = dict(con.execute("SELECT filename, sum(records)::BIGINT FROM counted GROUP BY filename")
+                             .fetchall())
             for path, f in paths.items():
                 check_all_rows_read(f.label, Path(path), rows_read.get(path, 0), lines=lines[path])
             _check_counted(con, paths)

@@ -94,8 +94,9 @@ def within(src, values: pd.Series, column: str, label: str, *, low: float | None
         number = "a whole number" if whole else "a number"
         expected = (f"{number} from {low:g} to {high:g}" if low is not None and high is not None
                     else f"{number}, {low:g} or more" if low is not None else f"{number}, {high:g} or less")
-        raise src.error(f"{label} {given.loc[row]:g} is impossible{' for ' + what if what else ''}: expected {expected}",
-                        row=int(row), column=column)
+        what = f" for {what}" if what else ""
+        raise src.error(f"{label} {given.loc[row]:g} is impossible{what}: expected {expected}", row=int(row),
+                        column=column)
 
 
 def period_end_year(label: str) -> int | None:
