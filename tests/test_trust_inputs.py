@@ -446,6 +446,17 @@ def test_a_months_stop_and_search_file_copied_over_the_next_month_is_refused(cit
     assert (refused.value.path, refused.value.row, refused.value.column) == (str(february), 2, "Date")
 
 
+def test_a_street_file_copied_over_the_next_month_is_refused_naming_both(tmp_path):
+    folder = _kent_folder(tmp_path / "raw", MONTHS[:3])
+    february = folder / "police-uk" / "2022-02" / "2022-02-kent-street.csv"
+    march = folder / "police-uk" / "2022-03" / "2022-03-kent-street.csv"
+    march.unlink()
+    shutil.copy(february, march)
+    with pytest.raises(InputError) as refused:
+        ingest_folder(folder, tmp_path / "processed")
+    assert str(march) in str(refused.value) and str(february) in str(refused.value)
+
+
 def test_a_search_just_after_midnight_in_summer_time_is_in_the_month_before_in_utc(city):
     january = city / "2024-01" / "2024-01-city-of-london-stop-and-search.csv"
     lines = _lines(january)

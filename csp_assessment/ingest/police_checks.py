@@ -12,13 +12,10 @@ not another force's.
 
 from __future__ import annotations
 
-import zipfile
-
 import pandas as pd
 
 from ..errors import InputError
 from . import police_uk
-from .exact import line_count
 
 KIND_NAMES = {"outcomes": "outcomes", "stop_search": "stop-and-search"}
 # What a missing month of each kind of file means for the figures.
@@ -42,7 +39,7 @@ def one_file_each(files: list) -> tuple[list, list[str]]:
     first_with: dict[tuple[int, int], object] = {}
     for f in ordered:
         first = first_with.setdefault(contents[f], f)
-        if (first.kind, first.force, first.month) != (f.kind, f.force, f.month) and _has_records(f):
+        if (first.kind, first.force, first.month) != (f.kind, f.force, f.month) and police_uk.has_records(f):
             raise InputError(f.label, f"is byte for byte the same file as {first.label}, {first.force}'s "
                                       f"{KIND_NAMES[first.kind]} file for {first.month}: a copy under another name "
                                       f"would count its records again, as {f.force}'s for {f.month}. Remove the copy, "
@@ -60,16 +57,6 @@ def one_file_each(files: list) -> tuple[list, list[str]]:
                          f"{other.label} repeats {other.force}'s {KIND_NAMES[other.kind]} file for {other.month}; only "
                          f"{used.label} was counted.")
     return kept, notes
-
-
-def _has_records(f) -> bool:
-    """A file with rows below its header: two forces' files with no rows are alike, and no copy."""
-    if f.member is None:
-        raw = f.source.read_bytes()
-    else:
-        with zipfile.ZipFile(f.source) as zf:
-            raw = zf.read(f.member)
-    return line_count(raw.strip()) > 1
 
 
 def missing_months(police_files: list, street_files: list) -> list[str]:

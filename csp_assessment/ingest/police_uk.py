@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..store import atomic_write
-from .exact import BLOCK, LineCounter, check_all_rows_read, record_starts
+from .exact import BLOCK, LineCounter, check_all_rows_read, line_count, record_starts
 
 STREET_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street\.csv$", re.IGNORECASE)
 MONTH_VALUE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -150,15 +150,34 @@ def content_key(f: StreetFile) -> tuple[int, int]:
     return f.source.stat().st_size, crc
 
 
+def has_records(f) -> bool:
+    """A file (street, outcomes or stop-and-search) with rows below its header: two files without
+    rows are alike, and neither is a copy of the other."""
+    if f.member is None:
+        raw = Path(f.source).read_bytes()
+    else:
+        with zipfile.ZipFile(f.source) as zf:
+            raw = zf.read(f.member)
+    return line_count(raw.strip()) > 1
+
+
 def set_aside_identical(files: list[StreetFile]) -> tuple[list[StreetFile], list[tuple[StreetFile, StreetFile]]]:
     """Byte-identical street files are one file under two names (a copy renamed, say): keep the
-    first, so its records are counted once. Returns (kept, [(identical copy, kept instead), ...])."""
+    first, so its records are counted once. Returns (kept, [(identical copy, kept instead), ...]).
+    A copy under another month's name is refused, naming both (issue 25): one month's records
+    would stand for another's, whose own file is gone. (A copy under another force's name is
+    refused by its "Reported by", with the line.)"""
     first_by_content: dict[tuple[int, int], StreetFile] = {}
     kept, copies = [], []
     for f in files:
         key = content_key(f)
         if key in first_by_content:
-            copies.append((f, first_by_content[key]))
+            first = first_by_content[key]
+            if first.month != f.month and has_records(f):
+                raise InputError(f.label, f"is byte for byte the same file as {first.label}, the street file for "
+                                          f"{first.month}: {f.month}'s file would hold {first.month}'s records. "
+                                          "Download the month again, or remove the copy")
+            copies.append((f, first))
         else:
             first_by_content[key] = f
             kept.append(f)
