@@ -35,7 +35,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--to", dest="period_to", metavar="YYYY-MM", help="last month of the assessment period")
     parser.add_argument("--out", help="reports folder (default: reports/)")
     parser.add_argument("--processed", help="folder for the tidy tables the ingest writes (default: data/processed)")
-    parser.add_argument("--sections", help="comma-separated sections to run, in order (default: params)")
+    parser.add_argument("--sections", metavar="KEY[,KEY]",
+                        help="execute only these sections (comma-separated keys, e.g. all_crime,asb); the report "
+                             "and document keep every other section's last good result from the reports folder "
+                             "(default: every section params list)")
     parser.add_argument("--force", action="store_true",
                         help="rerun every section, even those whose inputs, notebook and params are unchanged")
     parser.add_argument("--workers", type=int, help="size of the run's own Dask cluster: sections, exports and "
@@ -72,11 +75,14 @@ def parse_fetch_args(argv: list[str]) -> argparse.Namespace:
                                          "(also $CSP_FETCH_MIRROR)")
     parser.add_argument("--cache", help="download cache (default: $CSP_FETCH_CACHE or ~/.cache/csp-assessment)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--plan", action="store_true",
+                        help="download nothing: list every address fetch would ask for, and why (area, months, "
+                             "vintage), with a caution beside any address sources.yaml marks unconfirmed")
     return parser.parse_args(argv)
 
 
 def fetch_cli(argv: list[str]) -> int:
-    from csp_assessment.fetch import FetchFailed, fetch, report
+    from csp_assessment.fetch import FetchFailed, fetch, report, report_plan
 
     args = parse_fetch_args(argv)
     try:
@@ -87,14 +93,14 @@ def fetch_cli(argv: list[str]) -> int:
                              period_to=args.period_to)
         only = [p.strip() for p in args.only.split(",") if p.strip()] if args.only else None
         result = fetch(config, only=only, via=args.police_via, mirror=args.mirror, cache_dir=args.cache,
-                       progress=not args.no_progress, force_names=force_names)
+                       progress=not args.no_progress, force_names=force_names, plan=args.plan)
     except (ConfigError, InputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except FetchFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    report(result)
+    (report_plan if args.plan else report)(result)
     return 0
 
 

@@ -78,13 +78,14 @@ class RunConfig:
     trend: tuple[Period, ...]  # oldest first, ending with the assessment period
     population_year: int
     peers: tuple[str, ...] | None
-    sections: tuple[str, ...]
+    sections: tuple[str, ...]  # the sections this run executes (--sections, else params)
     top_wards: int
     suppression_threshold: int
     data_dir: Path
     processed_dir: Path
     out_dir: Path
     introduction: str = ""
+    partnership_members: str = ""  # who the partnership brings together, for the introduction
     narrative_dir: str | None = None  # the partnership's texts; None = the folder named "narrative" in the data folder
     spc_rebase: tuple[str, ...] = ()
     spc_fix_after: int | None = None
@@ -105,7 +106,15 @@ class RunConfig:
     skip_files: tuple[str, ...] = ()
     prefer_files: tuple[str, ...] = ()
     report_subdir: str = ""  # set in a multi-area run: each area reports into reports/<year>/<area code>/
+    # The sections of the report and document: params' list, with any --sections key params do not
+    # list after it. With --sections, those not executed keep their last good result (run.py).
+    document_sections: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def report_sections(self) -> tuple[str, ...]:
+        """Every section the report and document hold (those --sections does not name are kept)."""
+        return self.document_sections or self.sections
 
     @property
     def report_dir(self) -> Path:
@@ -167,13 +176,16 @@ def load_config(
     settings.update(year_settings)
 
     area_settings = settings.get("area") or {}
-    area_from_params = area is None
+    params_codes = [str(c).upper() for c in area_settings.get("codes") or []]
     if area is None:
-        codes = area_settings.get("codes") or []
+        codes = params_codes
     else:
         codes = [area] if isinstance(area, str) else list(area)
         codes = [c.strip() for code in codes for c in str(code).split(",") if c.strip()]
     codes = [str(c).upper() for c in codes]
+    # --area naming the params file's own area keeps its names (the partnership's name on the cover);
+    # another area takes its names from the ONS lookups.
+    area_from_params = area is None or (bool(codes) and set(codes) == set(params_codes))
     if not codes:
         raise ConfigError(f"{year_file}: no area codes; set area.codes or pass --area ONS_CODE")
     for code in codes:
@@ -194,14 +206,19 @@ def load_config(
     n_trend = int(settings.get("trend_periods", 5))
     trend = tuple(period.shift(-12 * k) for k in reversed(range(n_trend)))
 
-    section_list = sections if sections is not None else settings.get("sections", [])
+    params_sections = settings.get("sections", [])
+    section_list = sections if sections is not None else params_sections
     if isinstance(section_list, str):
         section_list = [s.strip() for s in section_list.split(",") if s.strip()]
-    unknown = [s for s in section_list if s not in SECTIONS]
-    if unknown:
-        raise ConfigError(f"unknown section(s) {unknown}; sections that exist: {', '.join(SECTIONS)}")
+    for given, where in ((section_list, "--sections" if sections is not None else f"{year_file.name} sections"),
+                         (params_sections, f"{year_file.name} sections")):
+        unknown = [s for s in given if s not in SECTIONS]
+        if unknown:
+            raise ConfigError(f"{where}: unknown section(s) {unknown}; sections that exist: "
+                              + ", ".join(f"{key} ({spec.title})" for key, spec in SECTIONS.items()))
     if not section_list:
         raise ConfigError("no sections to run")
+    document_sections = [*params_sections, *[s for s in section_list if s not in params_sections]]
 
     from .stats.priorities import check_priority_params  # here, not at import time: priorities imports config
 
@@ -224,6 +241,7 @@ def load_config(
         population_year=int(settings.get("population_year", period.end.year - 1)),
         peers=tuple(str(p).upper() for p in peers) if peers else None,
         sections=tuple(section_list),
+        document_sections=tuple(dict.fromkeys(document_sections)),
         top_wards=int(settings.get("top_wards", 5)),
         suppression_threshold=int(settings.get("suppression_threshold", 5)),
         data_dir=_resolve_path(data_dir, cwd) if data_dir else _resolve_path(settings.get("data_dir", "data/raw"), PROJECT_ROOT),
@@ -231,6 +249,7 @@ def load_config(
         else _resolve_path(settings.get("processed_dir", "data/processed"), PROJECT_ROOT),
         out_dir=_resolve_path(out_dir, cwd) if out_dir else _resolve_path(settings.get("out_dir", "reports"), PROJECT_ROOT),
         introduction=str(settings.get("introduction", "")).strip(),
+        partnership_members=str(settings.get("partnership_members") or "").strip(),
         narrative_dir=str(settings["narrative_dir"]) if settings.get("narrative_dir") else None,
         spc_rebase=tuple(str(m) for m in spc.get("rebase") or []),
         spc_fix_after=spc.get("fix_after"),
@@ -272,5 +291,10 @@ def _drug_charge_target(value) -> float | str | None:
 
 
 def with_area(config: RunConfig, name: str, partnership: str) -> RunConfig:
-    """The config with the area's names filled in from the lookups (used when --area was given)."""
+    """The config with the area's names filled in from the lookups (used when --area was given).
+
+    The ONS lookup names a partnership by its place ("Medway"); the document names the
+    partnership itself ("Medway Community Safety Partnership")."""
+    if partnership and not partnership.lower().endswith("partnership"):
+        partnership = f"{partnership} Community Safety Partnership"
     return replace(config, area_name=config.area_name or name, partnership=config.partnership or partnership)

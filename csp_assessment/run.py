@@ -35,10 +35,10 @@ from .areas import select_areas
 from .engine import Engine
 from .errors import ConfigError, InputError
 from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
-from .report.document import export_document, write_document_notebook
+from .report.document import draft_reasons, export_document, write_document_notebook
 from .report.priority_report import build_priority_report
 from .execute import NOTEBOOK_DIR, SectionFailed, check_kernels_can_start, execute_section
-from .report.export import export_section, write_index
+from .report.export import analyst_only_cells, export_section, write_index
 from . import geography
 from .geography import Geography, partnerships_of, placement_report
 from .ingest.folder import IngestSummary, prepare_data
@@ -140,8 +140,8 @@ def _section_outputs(spec: SectionSpec, report_dir: Path) -> dict[str, Path]:
             "findings": report_dir / "findings" / f"{spec.key}.json"}
 
 
-def _previous_keys(report_dir: Path) -> dict[str, str]:
-    """The keys of the last successful run: each section's, and the document's under DOCUMENT."""
+def _previous_manifest(report_dir: Path) -> dict:
+    """The manifest of the last successful run into ``report_dir``; {} when there is none."""
     path = report_dir / MANIFEST
     if not path.exists():
         return {}
@@ -149,9 +149,86 @@ def _previous_keys(report_dir: Path) -> dict[str, str]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}  # an unreadable manifest only means everything runs again
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _previous_keys(manifest: dict) -> dict[str, str]:
+    """The keys of the last successful run: each section's, and the document's under DOCUMENT."""
     keys = {key: entry.get("key", "") for key, entry in manifest.get("sections", {}).items()}
     keys[DOCUMENT] = manifest.get("document", {}).get("key", "")
     return keys
+
+
+# What makes two runs one assessment: a section's result is kept only into a report of the same one.
+# (The processed folder is where the tables go, not what they hold; findings_dir is the report's own.)
+SAME_ASSESSMENT = ("year", "area", "data_dir", "period_from", "period_to")
+
+
+@dataclass
+class SectionPlan:
+    """Which sections a run executes, which it takes from the last run, and which the report lacks.
+
+    ``specs``: the report's sections, in params order; ``keys``: the key each will carry in the
+    manifest (a kept section keeps the key it was executed with, so a later run without --sections
+    knows whether it is up to date); ``unchanged``: sections to run whose key is unchanged (their
+    outputs are carried over, not executed); ``kept``: sections not in --sections taken from the
+    last run as they are; ``stale``: the kept ones whose notebook, data, code or commentary changed
+    since; ``left_out``: sections not in --sections with no result for this assessment to keep."""
+
+    specs: list[SectionSpec]
+    keys: dict[str, str]
+    unchanged: set[str]
+    kept: set[str]
+    stale: set[str]
+    left_out: list[SectionSpec]
+
+    @property
+    def carried(self) -> set[str]:
+        """Sections whose outputs are copied from the last run instead of executed."""
+        return self.unchanged | self.kept
+
+
+def _plan_sections(config: RunConfig, current_keys: dict[str, str], manifest: dict, final_dir: Path,
+                   parameters: dict, force: bool) -> SectionPlan:
+    requested = set(config.sections)
+    previous = _previous_keys(manifest)
+    same_assessment = all(manifest.get("params", {}).get(name) == parameters[name] for name in SAME_ASSESSMENT)
+
+    def has_outputs(spec: SectionSpec) -> bool:
+        return all(p.exists() for p in _section_outputs(spec, final_dir).values())
+
+    specs, keys, unchanged, kept, stale, left_out = [], {}, set(), set(), set(), []
+    for key in config.report_sections:
+        spec = SECTIONS[key]
+        if key in requested:
+            keys[key] = current_keys[key]
+            if not force and previous.get(key) == current_keys[key] and has_outputs(spec):
+                unchanged.add(key)
+        elif same_assessment and previous.get(key) and has_outputs(spec):
+            keys[key] = previous[key]
+            kept.add(key)
+            if previous[key] != current_keys[key]:
+                stale.add(key)
+        else:
+            left_out.append(spec)
+            continue
+        specs.append(spec)
+    return SectionPlan(specs, keys, unchanged, kept, stale, left_out)
+
+
+def _say_plan(plan: SectionPlan, progress: Progress) -> None:
+    """The run log's account of a --sections run: what it keeps from the last run and what is missing."""
+    for spec in plan.specs:
+        if spec.key in plan.kept:
+            progress(f"section  {spec.title}: reused from the last run (not in --sections), not executed"
+                     + (" (made before a change to its notebook, data, code or commentary: a run without "
+                        "--sections updates it)" if spec.key in plan.stale else ""))
+    if plan.kept:
+        progress(f"sections reused from the last run: {', '.join(s.key for s in plan.specs if s.key in plan.kept)}")
+    for spec in plan.left_out:
+        progress(f"warning  {spec.title} ({spec.key}) is not in this report: not in --sections, and the reports "
+                 f"folder holds no result of it for this assessment to reuse. Run it with --sections {spec.key}, "
+                 "or without --sections")
 
 
 def _ingest(config: RunConfig, progress: Progress, force: bool = False) -> IngestSummary:
@@ -164,6 +241,22 @@ def _ingest(config: RunConfig, progress: Progress, force: bool = False) -> Inges
         for warning in ingest.warnings:
             progress(f"warning  {warning}")
     return ingest
+
+
+def _say_priorities(assessment, progress: Progress) -> None:
+    """What the run log says about the priorities' basis: evidence only, themes apart, blank scores."""
+    if assessment.evidence_only:
+        progress("warning  priorities: the partnership has scored no theme, so the document shows evidence for "
+                 "priority setting, not a ranking of risk (scoring template: data/raw/priority-scores-template.csv)")
+    elif not assessment.unscored_themes.empty:
+        progress("warning  priorities: not yet scored by the partnership, so listed apart and not ranked: "
+                 f"{', '.join(assessment.unscored_themes['theme'])}")
+    if assessment.provisional:
+        progress("warning  priorities are provisional: some scores are blank (counted as the middle of their scale) "
+                 f"for {', '.join(assessment.ranked.loc[assessment.ranked['provisional'], 'theme'])}")
+    if not assessment.no_data.empty:
+        progress(f"priority no data supplied for {', '.join(assessment.no_data['theme'])}: shown as such, "
+                 "neither ranked nor read as low risk")
 
 
 def _timed(function, *args, **kwargs):
@@ -269,29 +362,32 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, engine: Eng
     parameters = _notebook_parameters(config, final_dir / "findings")
     data_fingerprint = store.read_manifest(config.processed_dir)["fingerprint"]
     code = provenance.code_fingerprint()
-    specs = [SECTIONS[key] for key in config.sections]
     text = partnership_text.for_run(config, demo=ingest.demo)
-    for line in text.missing_lines():
-        progress(f"text     {line}")
     for path in text.unrecognised:
         progress(f"warning  {path} is not one of the partnership's text files and is not used: rename it to one of "
                  f"{', '.join(p.file for p in partnership_text.PARTS.values())} or a section's file")
     # A section shows its own commentary file, so its key covers that file's text too.
-    keys = {spec.key: provenance.section_key(NOTEBOOK_DIR / spec.notebook,
-                                             {**parameters, "commentary": text.fingerprint([spec.key])},
-                                             data_fingerprint, code)
-            for spec in specs}
+    current_keys = {key: provenance.section_key(NOTEBOOK_DIR / SECTIONS[key].notebook,
+                                                {**parameters, "commentary": text.fingerprint([key])},
+                                                data_fingerprint, code)
+                    for key in config.report_sections}
+    manifest = _previous_manifest(final_dir)
+    plan = _plan_sections(config, current_keys, manifest, final_dir, parameters, force)
+    specs, keys = plan.specs, plan.keys
+    in_report = {spec.key for spec in specs}
+    for part, line in zip(text.missing, text.missing_lines()):
+        if part.key in partnership_text.PARTS or part.key in in_report:
+            progress(f"text     {line}")
+    _say_plan(plan, progress)
     document_key = provenance.document_key(keys, text.fingerprint())
-    previous = {} if force else _previous_keys(final_dir)
-    reusable = {spec.key for spec in specs if previous.get(spec.key) == keys[spec.key]
-                and all(p.exists() for p in _section_outputs(spec, final_dir).values())}
-    if (reusable == {spec.key for spec in specs} and set(previous) - {DOCUMENT} == reusable
+    previous = _previous_keys(manifest)
+    if (plan.carried == in_report and set(previous) - {DOCUMENT} == in_report
             and previous.get(DOCUMENT) == document_key):
         progress(f"done     nothing changed since the last run: {final_dir / 'index.html'} is up to date")
         return final_dir
 
     try:
-        return _build_report(config, progress, ingest, specs, keys, reusable, parameters, timings,
+        return _build_report(config, progress, ingest, plan, parameters, timings,
                              staging, final_dir, failed_dir, engine, text, document_key, priority)
     except SectionFailed:
         raise  # its partial output was kept in the -failed folder, to read
@@ -300,24 +396,36 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, engine: Eng
         raise
 
 
-def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, specs: list[SectionSpec],
-                  keys: dict[str, str], reusable: set[str], parameters: dict, timings: dict[str, float],
+def _log_missing_inputs(specs: list[SectionSpec], findings_dir: Path, progress: Progress) -> None:
+    """How to add each input a section lacks: the run log is where analysts look (the reviewers'
+    document lists what is missing and who publishes it, never download steps)."""
+    for spec in specs:
+        path = findings_dir / f"{spec.key}.json"
+        if path.exists():
+            for steps in json.loads(path.read_text(encoding="utf-8")).get("missing_inputs", []):
+                progress(f"input    {spec.title}: {steps}")
+
+
+def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, plan: SectionPlan,
+                  parameters: dict, timings: dict[str, float],
                   staging: Path, final_dir: Path, failed_dir: Path, engine: Engine,
                   text: partnership_text.PartnershipText, document_key: str, priority: int = 0) -> Path:
+    specs, keys = plan.specs, plan.keys
     findings_dir = staging / "findings"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for spec in specs:
-        if spec.key in reusable:
+        if spec.key in plan.carried:  # its findings, reports, figures (in the notebook) and notebook
             for name, old in _section_outputs(spec, final_dir).items():
                 new = _section_outputs(spec, staging)[name]
                 new.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(old, new)
-            progress(f"section  {spec.title}: unchanged since the last run, not executed again")
+            if spec.key in plan.unchanged:
+                progress(f"section  {spec.title}: unchanged since the last run, not executed again")
 
     run_parameters = {**parameters, "findings_dir": str(findings_dir)}
 
-    to_run = [spec for spec in specs if spec.key not in reusable]
+    to_run = [spec for spec in specs if spec.key not in plan.carried]
     if to_run:
         check_kernels_can_start()
     # Every notebook, its exports and the document are Dask tasks (see engine.py); the exports of a
@@ -347,6 +455,7 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
             _keep_failed_run(failure, config, progress, staging, failed_dir, final_dir)
             raise failure
 
+        _log_missing_inputs(specs, findings_dir, progress)
         # The document needs every section executed, not exported: it is printed alongside them.
         inputs = provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files"))
         with _DRIVER_CHARTS:  # matplotlib is not thread-safe, and several areas are prepared at once
@@ -354,9 +463,9 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
             if priorities is not None:
                 # the ranking as data, beside the findings, for analysts and for next year's progress
                 store.write_json(staging / PRIORITIES, priorities.as_json())
-                if priorities.assessment.provisional:
-                    progress("warning  priorities are provisional: no scores from the partnership for "
-                             f"{', '.join(priorities.assessment.ranked.loc[lambda t: t['provisional'], 'theme'])}")
+                _say_priorities(priorities.assessment, progress)
+            for reason in draft_reasons(config, text, priorities):
+                progress(f"draft    the document is marked DRAFT until the partnership supplies {reason}")
             notebook = write_document_notebook(staging, config, specs,
                                                {s.key: _section_outputs(s, staging)["notebook"] for s in specs},
                                                inputs, demo=ingest.demo,
@@ -369,6 +478,11 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
             _, timings[f"export {spec.key}"] = exported[spec.key].result()
             progress(f"export   {spec.title}: HTML (reviewers), HTML with code (analysts), PDF "
                      f"in {timings[f'export {spec.key}']:.1f}s")
+        for spec in specs:
+            for cell in analyst_only_cells(_section_outputs(spec, staging)["notebook"]):
+                progress(f"analyst  {spec.notebook} {cell}: its raw output (a DataFrame as pandas prints it, a bare "
+                         "value or printed text) is in the analyst HTML only; show reviewers a table with "
+                         "show_table (README: Working in JupyterLab)")
         document, timings["document"] = document_job.result()
         progress(f"document {document['html'].name} and {document['pdf'].name} in {timings['document']:.1f}s")
     except SectionFailed:
@@ -393,7 +507,8 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
     store.write_json(staging / MANIFEST, {
         "generated_at": generated_at.isoformat(timespec="seconds"),
         "area": {"name": config.area_name, "codes": list(config.area_codes)},
-        "params": {**parameters, "findings_dir": "findings", "title": config.title, "sections": list(config.sections),
+        "params": {**parameters, "findings_dir": "findings", "title": config.title,
+                   "sections": [spec.key for spec in specs], "requested_sections": list(config.sections),
                    "comparison": config.comparison.label, "trend": [p.label for p in config.trend],
                    "population_year": config.population_year, "peers": config.peers,
                    "spc": {"rebase": list(config.spc_rebase), "fix_after": config.spc_fix_after,
@@ -401,7 +516,9 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
         "demo_data": ingest.demo,
         "inputs": inputs,
         "ingest_warnings": ingest.warnings,
-        "sections": {spec.key: {"key": keys[spec.key], "executed": spec.key not in reusable} for spec in specs},
+        "sections": {spec.key: {"key": keys[spec.key], "executed": spec.key not in plan.carried,
+                                **({"reused_from_last_run": True, "up_to_date": spec.key not in plan.stale}
+                                   if spec.key in plan.kept else {})} for spec in specs},
         "document": {"key": document_key,
                      "partnership_text": {key: str(path) for key, path in text.files.items()},
                      "partnership_text_missing": [part.file for part in text.missing]},

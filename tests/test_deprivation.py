@@ -9,7 +9,7 @@ from scipy.stats import chi2
 
 from csp_assessment.stats.deprivation import (AS_PUBLISHED, INHERITED, MEAN_RANK, SAME_CODE, decile_of_rank,
                                               deciles_of_report_lsoas, lsoa_population, most_deprived_share,
-                                              rank_bands, rates_by_decile)
+                                              rank_bands, rates_by_decile, scale_to_totals)
 
 Z = 1.959964
 
@@ -145,3 +145,30 @@ def test_lsoa_population_uses_the_vintage_and_the_latest_covering_year():
     assert series.to_dict() == {"A": 110.0, "B": 210.0} and source == "SAPE (2016)"
     empty, why = lsoa_population(None, ["A"], "2011")
     assert empty.empty and "no small-area" in why
+
+
+def test_lsoa_population_of_the_year_nearest_the_period():
+    """Of the sources covering the LSOAs, the year nearest the period's (the later of two equally near)."""
+    population = pd.DataFrame({
+        "lsoa_code": ["A", "B"] * 4, "lsoa_vintage": "2011",
+        "year": [2011, 2011, 2016, 2016, 2018, 2018, 2020, 2020],
+        "source": ["Census"] * 2 + ["SAPE"] * 6, "population": [100, 200, 110, 210, 115, 215, 120, 220]})
+    assert lsoa_population(population, ["A", "B"], "2011", 2017)[1] == "SAPE (2018)"  # 2016 and 2018 one year off
+    assert lsoa_population(population, ["A", "B"], "2011", 2016)[0].to_dict() == {"A": 110.0, "B": 210.0}
+    assert lsoa_population(population, ["A", "B"], "2011", 2022)[1] == "SAPE (2020)"
+    assert lsoa_population(population, ["A", "B"], "2011", 2012)[1] == "Census (2011)"
+    # a year that covers fewer of the LSOAs is not chosen, however near
+    partial = pd.concat([population, pd.DataFrame({"lsoa_code": ["A"], "lsoa_vintage": "2011", "year": [2017],
+                                                   "source": ["SAPE"], "population": [999]})])
+    assert lsoa_population(partial, ["A", "B"], "2011", 2017)[1] == "SAPE (2018)"
+
+
+def test_scale_to_totals_by_hand():
+    """Each authority's LSOAs scaled to its mid-year estimate: LA1's LSOAs (100 + 300 = 400) to 500,
+    a factor of 1.25; LA2's (200) to 180, 0.9; LA3 has an LSOA without a population and is left as is."""
+    population = pd.Series({"A": 100.0, "B": 300.0, "C": 200.0, "D": 50.0})
+    lad_of = pd.Series({"A": "LA1", "B": "LA1", "C": "LA2", "D": "LA3", "E": "LA3"})
+    scaled, factors = scale_to_totals(population, lad_of, {"LA1": 500, "LA2": 180, "LA3": 100})
+    assert factors == {"LA1": 1.25, "LA2": 0.9}
+    assert scaled.to_dict() == pytest.approx({"A": 125.0, "B": 375.0, "C": 180.0, "D": 50.0})
+    assert scaled[["A", "B"]].sum() == 500

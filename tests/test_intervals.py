@@ -9,9 +9,9 @@ import pytest
 from scipy.stats import chi2
 
 from csp_assessment.stats.intervals import (BYAR, EXACT_POISSON, HIGHER, LOWER, NOT_COMPARED, SIMILAR, Z_95, Z_998,
-                                            byar_interval, byar_rate_interval, compare_with_benchmark,
-                                            exact_poisson_interval, poisson_interval, poisson_method,
-                                            poisson_rate_interval, wilson_interval)
+                                            byar_interval, compare_proportions, compare_with_benchmark,
+                                            exact_poisson_interval, newcombe_difference_interval, poisson_interval,
+                                            poisson_method, poisson_rate_interval, wilson_interval)
 
 Z = 1.959964
 
@@ -33,7 +33,20 @@ def test_wilson_0_of_50_by_hand():
 
 def test_wilson_all_of_n_is_symmetric_to_none():
     lower, upper = wilson_interval(50, 50)
-    assert upper == pytest.approx(1.0) and lower == pytest.approx(1 - wilson_interval(0, 50)[1])
+    assert upper == 1.0 and lower == pytest.approx(1 - wilson_interval(0, 50)[1])
+
+
+@pytest.mark.parametrize("n", range(1, 201))
+def test_wilson_limits_are_exactly_0_and_1_at_none_and_all(n):
+    """Wilson's limits worked by hand at O = 0: (0 + z² - z·sqrt(z² + 0)) / (2(n + z²)) = 0, and at
+    O = n (q = 0): (2n + z² + z·sqrt(z²)) / (2(n + z²)) = 1 (Wilson 1927; PHE/APHO technical guide
+    "Confidence intervals", appendix 3, the Wilson score method Fingertips uses). Floating point
+    alone gives 2.8e-17 at 0/13 and 0.9999999999999999 at 24/24; the Fingertips rule (higher only
+    when the whole interval lies above the benchmark) must then call 0 of n similar to 0%."""
+    assert wilson_interval(0, n)[0] == 0.0 and wilson_interval(n, n)[1] == 1.0
+    assert compare_with_benchmark(0.0, *wilson_interval(0, n)) == SIMILAR
+    assert compare_with_benchmark(1.0, *wilson_interval(n, n)) == SIMILAR
+    assert compare_with_benchmark(100.0, *(100 * v for v in wilson_interval(n, n))) == SIMILAR
 
 
 def test_byar_83_by_hand():
@@ -48,11 +61,11 @@ def test_byar_zero_count_has_lower_limit_zero():
     assert byar_interval(0) == pytest.approx((0.0, (1 - 1 / 9 + Z / 3) ** 3), abs=1e-12)
 
 
-def test_byar_rate_scales_the_count_limits():
-    # 83 suicides among 821,612 person-years, per 100,000
+def test_rate_interval_scales_the_count_limits():
+    # 83 suicides among 821,612 person-years, per 100,000: Byar's limits of the count (10 or more), scaled
     lower, upper = byar_interval(83)
-    assert byar_rate_interval(83, 821_612) == pytest.approx((lower * 1e5 / 821_612, upper * 1e5 / 821_612))
-    assert byar_rate_interval(83, 821_612, per=1000)[0] == pytest.approx(lower * 1000 / 821_612)
+    assert poisson_rate_interval(83, 821_612) == pytest.approx((lower * 1e5 / 821_612, upper * 1e5 / 821_612))
+    assert poisson_rate_interval(83, 821_612, per=1000)[0] == pytest.approx(lower * 1000 / 821_612)
 
 
 def test_default_z_is_the_two_sided_95_percent_point():
@@ -62,7 +75,7 @@ def test_default_z_is_the_two_sided_95_percent_point():
 
 @pytest.mark.parametrize("call", [lambda: wilson_interval(5, 0), lambda: wilson_interval(6, 5),
                                   lambda: wilson_interval(-1, 5), lambda: byar_interval(-1),
-                                  lambda: byar_rate_interval(5, 0)])
+                                  lambda: poisson_rate_interval(5, 0)])
 def test_impossible_inputs_are_refused(call):
     with pytest.raises(ValueError):
         call()
@@ -147,3 +160,37 @@ def test_wilson_matches_phe_indicator_methods(count, denominator, lower, upper):
 def test_impossible_counts_are_refused(call):
     with pytest.raises(ValueError):
         call()
+
+
+# --- two independent proportions: the interval of their difference ------------------------------------------------
+# Newcombe RG (1998), "Interval estimation for the difference between independent proportions: comparison of
+# eleven methods", Statistics in Medicine 17: 873-890, table II, method 10 (hybrid score, from the Wilson limits).
+NEWCOMBE_TABLE_II = [((56, 70, 48, 80), (0.0524, 0.3339)), ((9, 10, 3, 10), (0.1705, 0.8090)),
+                     ((6, 7, 2, 7), (0.0582, 0.8062)), ((5, 56, 0, 29), (-0.0381, 0.1926)),
+                     ((0, 10, 0, 20), (-0.1611, 0.2775)), ((10, 10, 0, 20), (0.6791, 1.0))]
+
+
+@pytest.mark.parametrize("counts, published", NEWCOMBE_TABLE_II)
+def test_difference_of_proportions_matches_newcombe_table_ii(counts, published):
+    assert newcombe_difference_interval(*counts) == pytest.approx(published, abs=5e-5)
+
+
+def test_difference_of_proportions_by_hand():
+    # d - sqrt((p1 - l1)^2 + (u2 - p2)^2), d + sqrt((u1 - p1)^2 + (p2 - l2)^2) with the Wilson limits by hand.
+    def wilson(o, n):
+        spread = Z * math.sqrt(Z ** 2 + 4 * o * (1 - o / n))
+        return (2 * o + Z ** 2 - spread) / (2 * (n + Z ** 2)), (2 * o + Z ** 2 + spread) / (2 * (n + Z ** 2))
+
+    (l1, u1), (l2, u2) = wilson(18, 613), wilson(1, 109)
+    p1, p2 = 18 / 613, 1 / 109
+    expected = (p1 - p2 - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), p1 - p2 + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
+    assert newcombe_difference_interval(18, 613, 1, 109) == pytest.approx(expected, rel=1e-9)
+    assert compare_proportions(18, 613, 1, 109) == SIMILAR  # 2.9% against 0.9%, but the interval holds 0
+
+
+@pytest.mark.parametrize("counts, expected", [
+    ((30, 100, 10, 100), HIGHER), ((10, 100, 30, 100), LOWER),
+    ((0, 13, 0, 17), SIMILAR),  # City of London, theft from the person: 0 of 13 against 0 of 17
+    ((0, 11, 0, 11), SIMILAR), ((5, 20, 0, 0), NOT_COMPARED), ((0, 0, 5, 20), NOT_COMPARED)])
+def test_compare_proportions(counts, expected):
+    assert compare_proportions(*counts) == expected

@@ -31,6 +31,7 @@ CURRENT = SHARED / "data-current"
 LOOKUP_2011 = SHARED / "data" / "ons" / "lsoa11-ward17-lad17-lookup.csv"
 LOOKUP_2021 = CURRENT / "ons" / "LSOA_(2021)_to_Electoral_Ward_(2024)_to_LAD_(2024)_Best_Fit_Lookup_in_EW.csv"
 BRIDGE = CURRENT / "ons" / "LSOA_(2011)_to_LSOA_(2021)_to_Local_Authority_District_(2022)_Exact_Fit_Lookup_for_EW_(V3).csv"
+IMD = CURRENT / "mhclg" / "File_1_IMD2019_Index_of_Multiple_Deprivation.xlsx"
 MEDWAY, CITY = "E06000035", "E09000001"
 
 
@@ -49,6 +50,8 @@ def mixed_folder(tmp_path_factory) -> Path:
     (folder / "ons" / "boundaries").mkdir()
     for geojson in sorted((CURRENT / "ons" / "boundaries").glob("*/*.geojson")):
         (folder / "ons" / "boundaries" / geojson.name).symlink_to(geojson)
+    (folder / "mhclg").mkdir()
+    (folder / "mhclg" / IMD.name).symlink_to(IMD)
     (folder / "ons" / "mid-year-estimates").mkdir()
     for workbook in sorted((SHARED / "data" / "ons" / "mid-year-estimates").glob("*")) + \
             sorted((CURRENT / "ons" / "mid-year-estimates").glob("*")):
@@ -61,10 +64,11 @@ def lookup_lads(path: Path, code_column: str, lad_column: str) -> dict[str, str]
         return {row[code_column]: row[lad_column] for row in csv.DictReader(fh)}
 
 
-def independent_counts(folder: Path, lad_of: dict[str, str], lad: str) -> Counter:
-    """Records per month whose LSOA the file's own lookup puts in ``lad`` (ASB included)."""
+def independent_counts(streets: list[Path], lad_of: dict[str, str], lad: str) -> Counter:
+    """Records per month of these street files whose LSOA ``lad_of`` (the lookup of the files' own
+    LSOA vintage) puts in ``lad`` (ASB included)."""
     counts: Counter = Counter()
-    for street in sorted(folder.glob("*/*-street.csv")):
+    for street in streets:
         with open(street, encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
                 if lad_of.get(row["LSOA code"]) == lad:
@@ -85,12 +89,19 @@ def test_every_month_matches_an_independent_count_whatever_the_vintage(mixed_fol
     assert (geo.lsoa_vintage, geo.ward_vintage) == ("2021", "2024")  # the newest wards, for every period
     by_month = {lad: counts[counts["lad_code"] == lad].groupby("month")["records"].sum().to_dict()
                 for lad in (MEDWAY, CITY)}
-    medway = independent_counts(mixed_folder, lookup_lads(LOOKUP_2011, "LSOA11CD", "LAD17CD"), MEDWAY)
-    city = independent_counts(mixed_folder, lookup_lads(LOOKUP_2021, "LSOA21CD", "LAD24CD"), CITY)
-    assert set(medway) == {f"2022-{m:02d}" for m in range(1, 12)}
-    assert {m: by_month[MEDWAY][m] for m in medway} == dict(medway)
-    assert set(city) == {"2024-01", "2025-02"}
-    assert {m: by_month[CITY][m] for m in city} == dict(city)
+    # Kent's 2022 files carry LSOA 2011 codes, every file of data-current LSOA 2021 codes (its README).
+    # Bedfordshire's 2024 files hold a few records of crimes it recorded in other forces' areas, Medway
+    # among them: they count for Medway too, placed by their own vintage.
+    kent = sorted((SHARED / "data" / "police-uk").glob("*/*-street.csv"))
+    current = sorted((CURRENT / "police-uk").glob("*/*-street.csv"))
+    lads_2011 = lookup_lads(LOOKUP_2011, "LSOA11CD", "LAD17CD")
+    lads_2021 = lookup_lads(LOOKUP_2021, "LSOA21CD", "LAD24CD")
+    medway = independent_counts(kent, lads_2011, MEDWAY) + independent_counts(current, lads_2021, MEDWAY)
+    city = independent_counts(kent, lads_2011, CITY) + independent_counts(current, lads_2021, CITY)
+    assert {m for m in medway if m.startswith("2022")} == {f"2022-{m:02d}" for m in range(1, 12)}
+    assert by_month[MEDWAY] == dict(medway)
+    assert {"2024-01", "2025-02"} <= set(city)
+    assert by_month[CITY] == dict(city)
     # files are placed by their own vintage: Kent 2022 by LSOA 2011, City of London by LSOA 2021
     own = counts.dropna(subset=["own_vintage"]).groupby("force")["own_vintage"].unique()
     assert list(own["kent"]) == ["2011"] and list(own["city-of-london"]) == ["2021"]
@@ -112,6 +123,38 @@ def test_medway_2022_is_unchanged_by_the_newer_files(mixed_folder, placed):
                   if row["LAD24CD"] == MEDWAY}
     assert set(section.counts["ward_name"].dropna()) <= names_2024
     assert set(section.top_wards["ward_name"]) <= names_2024
+
+
+def test_medway_2022_deciles_through_the_bridge_and_what_best_fit_does_to_them(mixed_folder, placed):
+    """Medway's 2022 records carry LSOA 2011 codes and the report's LSOAs are 2021's: the records of the
+    six Medway LSOAs ONS split in 2021 go to one best-fit successor each, not apportioned. Every part
+    of a split LSOA inherits its IoD2019 decile, so the counts by decile equal the counts by the decile
+    of each record's own LSOA 2011 (counted here with csv and openpyxl), and the notes say so."""
+    import openpyxl
+
+    _, _, processed = placed
+    config = load_config(2022, area="E06000035", data_dir=mixed_folder, processed_dir=processed,
+                         period_from="2022-01", period_to="2022-11")
+    ingest = ingest_folder(mixed_folder, processed, months=(str(config.trend[0].start), "2025-02"))
+    section = CrimeSection(SECTIONS["all_crime"], config, ingest)
+    book = openpyxl.load_workbook(IMD, read_only=True)
+    decile = {row[0]: row[5] for row in list(book["IMD2019"].iter_rows(values_only=True))[1:]}
+    medway = {code for code, lad in lookup_lads(LOOKUP_2011, "LSOA11CD", "LAD17CD").items() if lad == MEDWAY}
+    with open(BRIDGE, encoding="utf-8-sig", newline="") as fh:
+        split = {row["LSOA11CD"] for row in csv.DictReader(fh) if row["CHGIND"] == "S" and row["LSOA11CD"] in medway}
+    by_decile, moved = Counter(), 0
+    for street in sorted(mixed_folder.glob("2022-*/*-street.csv")):
+        with open(street, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row["LSOA code"] in medway and row["Crime type"] != "Anti-social behaviour":
+                    by_decile[decile[row["LSOA code"]]] += 1
+                    moved += row["LSOA code"] in split
+    assert len(split) == 6 and moved > 0
+    table = section.deprivation.by_decile.set_index("decile")
+    assert {d: table.loc[d, "records"] for d in range(1, 11)} == {d: by_decile[d] for d in range(1, 11)}
+    notes = " ".join(section.deprivation.notes)
+    assert (f"{moved:,} crimes were recorded in LSOAs that ONS split or redesigned in 2021" in notes
+            and "not apportioned between them" in notes and "so this changes no decile's count." in notes)
 
 
 def test_without_the_newer_lookup_the_city_of_london_is_loud(mixed_folder, tmp_path):
@@ -179,7 +222,8 @@ def test_medway_months_match_whichever_lookups_are_present(mixed_folder, tmp_pat
     geo = Geography(tmp_path / "processed")
     counts = geo.place(store.read_table(tmp_path / "processed", "police_counts"))
     got = counts[counts["lad_code"] == MEDWAY].groupby("month")["records"].sum().to_dict()
-    expected = independent_counts(folder, lookup_lads(LOOKUP_2011, "LSOA11CD", "LAD17CD"), MEDWAY)
+    expected = independent_counts(sorted(folder.glob("*/*-street.csv")), lookup_lads(LOOKUP_2011, "LSOA11CD", "LAD17CD"),
+                                  MEDWAY)
     assert got == dict(expected)
     report = placement_report(geo, counts, (MEDWAY,), sorted(expected))
     assert report.unplaced == 0

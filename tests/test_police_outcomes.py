@@ -45,29 +45,63 @@ def _search(obj, outcome, linked, lat="51.300000", lon="0.500000", month="2017-0
 
 # ---- measures, by hand ----------------------------------------------------------------------
 
-def test_outcome_rates_by_hand():
+def test_outcome_groups_over_all_crimes_recorded_by_hand():
+    """Home Office, "Crime outcomes in England and Wales" (and its user guide): every crime recorded
+    in the period is counted once, in the outcome group of its outcome or as not yet assigned one,
+    and each group is a % of all crimes recorded. data.police.uk's "Suspect charged as part of another
+    case" (API id "sentenced-in-another-case", formerly "Offender sentenced as part of another case",
+    data.gov.uk, "New police outcome categories and a bug fix", 2014) is an offence taken into
+    consideration: Home Office outcome 4, its own group, not a charge (outcome 1)."""
+    recorded = pd.Series({"Drugs": 4, "Burglary": 3})
     crimes = pd.DataFrame({"crime_type": ["Drugs", "Drugs", "Drugs", "Burglary", "Burglary"],
-                           "outcome_type": ["Suspect charged", "Offender given a caution", "Unable to prosecute suspect",
-                                            "Court result unavailable", "Investigation complete; no suspect identified"]})
-    rates = po.outcome_rates(crimes).set_index("crime_type")
-    # All crime: 2 of 5 charged (one charge, one court result after a charge); 1 of 5 cautioned.
-    assert rates.loc["All crime", ["with_outcome", "charged", "other_formal"]].tolist() == [5, 2, 1]
-    assert rates.loc["All crime", "charged_pct"] == pytest.approx(40.0)
-    assert rates.loc["Drugs", "charged_pct"] == pytest.approx(100 / 3)
-    assert rates.loc["Drugs", "other_formal_pct"] == pytest.approx(100 / 3)
-    assert rates.loc["Burglary", "charged_pct"] == pytest.approx(50.0)
-    # Wilson 95% interval of 2/5, published reference value (Newcombe 1998, table I: 0.1176 to 0.7693).
-    assert rates.loc["All crime", "charged_lower_pct"] == pytest.approx(11.76, abs=0.01)
-    assert rates.loc["All crime", "charged_upper_pct"] == pytest.approx(76.93, abs=0.01)
+                           "outcome_type": ["Suspect charged", "Offender given a caution",
+                                            "Suspect charged as part of another case", "Court result unavailable",
+                                            "Under investigation"]})
+    table = po.outcome_groups(recorded, crimes).set_index("crime_type")
+    # All crime: 7 recorded; charged 2 (a charge, and a court result after a charge); caution 1; TIC 1;
+    # not yet assigned 3 (one under investigation, two with no outcome in the files).
+    everything = table.loc["All crime"]
+    assert everything["recorded"] == 7
+    assert (everything[po.CHARGED], everything[po.OUT_OF_COURT_FORMAL], everything[po.TAKEN_INTO_CONSIDERATION],
+            everything[po.NOT_YET_ASSIGNED], everything["positive"]) == (2, 1, 1, 3, 4)
+    assert everything["charged_pct"] == pytest.approx(100 * 2 / 7)
+    assert everything["positive_pct"] == pytest.approx(100 * 4 / 7)  # outcome types 1-4 and 6-8
+    assert everything["not_yet_pct"] == pytest.approx(100 * 3 / 7)
+    assert table.loc["Drugs", po.CHARGED] == 1 and table.loc["Drugs", po.NOT_YET_ASSIGNED] == 1
+    assert table.loc["Burglary", "charged_pct"] == pytest.approx(100 / 3)
+    # Wilson's 95% interval of 2/7, worked by hand: (2O + z² ∓ z·sqrt(z² + 4·O·q)) / (2(n + z²)).
+    z = 1.959964
+    spread = z * (z ** 2 + 4 * 2 * (5 / 7)) ** 0.5
+    assert (everything["charged_lower_pct"], everything["charged_upper_pct"]) == pytest.approx(
+        [100 * (4 + z ** 2 - spread) / (2 * (7 + z ** 2)), 100 * (4 + z ** 2 + spread) / (2 * (7 + z ** 2))])
 
 
-def test_compared_with_the_force_only_outside_the_interval():
-    area = pd.DataFrame({"crime_type": ["All crime", "Drugs"], "with_outcome": [100, 10], "charged": [20, 9],
-                         "charged_pct": [20.0, 90.0], "charged_lower_pct": [13.0, 59.6], "charged_upper_pct": [29.0, 98.2],
-                         "other_formal": [0, 0], "other_formal_pct": [0.0, 0.0]})
-    force = area.assign(charged_pct=[10.0, 80.0])
-    out = po.compare_with_force(area, force).set_index("crime_type")["compared"]
-    assert out.to_dict() == {"All crime": "higher", "Drugs": "similar"}
+def test_each_data_police_uk_category_in_its_home_office_group():
+    assert po.outcome_group("Suspect charged as part of another case") == po.TAKEN_INTO_CONSIDERATION
+    assert po.TAKEN_INTO_CONSIDERATION in po.POSITIVE_GROUPS and po.TAKEN_INTO_CONSIDERATION != po.CHARGED
+    assert po.outcome_group("Defendant found not guilty") == po.CHARGED  # a court result follows a charge
+    assert po.outcome_group("Local resolution") == po.OUT_OF_COURT_INFORMAL  # community resolution, outcome 8
+    assert po.outcome_group("Offender given a drugs possession warning") == po.OUT_OF_COURT_INFORMAL  # outcome 7
+    assert po.outcome_group("Offender given penalty notice") == po.OUT_OF_COURT_FORMAL  # outcome 6
+    assert po.outcome_group("Unable to prosecute suspect") == po.EVIDENTIAL
+    assert po.outcome_group("Under investigation") == po.NOT_YET_ASSIGNED == po.outcome_group(None)
+    assert po.EVIDENTIAL not in po.POSITIVE_GROUPS and po.NO_SUSPECT not in po.POSITIVE_GROUPS
+
+
+def test_compared_with_the_rest_of_the_force():
+    """The area against the force's crimes recorded outside it, by the interval of the difference of
+    two proportions (Newcombe 1998, method 10): 0 of 13 against 0 of 17 is similar (issue 22's case:
+    the Wilson lower limit of 0/13 was 2.8e-17, not 0, and called it higher)."""
+    area = po.outcome_groups(pd.Series({"Theft from the person": 13, "Drugs": 100}), pd.DataFrame({
+        "crime_type": ["Drugs"] * 30, "outcome_type": ["Suspect charged"] * 30}))
+    rest = po.outcome_groups(pd.Series({"Theft from the person": 17, "Drugs": 100}), pd.DataFrame({
+        "crime_type": ["Drugs"] * 10, "outcome_type": ["Suspect charged"] * 10}))
+    out = po.compare_with_rest_of_force(area, rest).set_index("crime_type")
+    assert out["compared"].to_dict() == {"All crime": "higher", "Drugs": "higher", "Theft from the person": "similar"}
+    assert out.loc["Drugs", "rest_charged_pct"] == pytest.approx(10.0)
+    alone = po.compare_with_rest_of_force(area, po.outcome_groups(pd.Series(dtype="int64"), pd.DataFrame(
+        columns=["crime_type", "outcome_type"])))
+    assert set(alone["compared"]) == {"not compared"}
 
 
 def test_latest_outcome_is_the_latest_month_then_the_last_row():
@@ -83,22 +117,28 @@ def test_latest_outcome_is_the_latest_month_then_the_last_row():
 
 
 def test_searches_by_object_by_hand():
+    """The Home Office's outcome linked to the reason for search applies to searches with an outcome
+    other than no further action (a no further action disposal flagged linked is not a linked outcome),
+    and the linked outcome rate is over all searches (HMICFRS glossary, "linked find rate": the
+    proportion of stop and searches, out of the total number carried out)."""
     searches = pd.DataFrame({
         "object_of_search": ["Controlled drugs"] * 4 + ["Offensive weapons"] * 2,
         "outcome": ["Arrest", "A no further action disposal", "Khat or Cannabis warning", "Arrest", "Arrest",
                     "A no further action disposal"],
-        "outcome_linked": pd.array([True, False, True, None, True, False], dtype="boolean")})
+        "outcome_linked": pd.array([True, False, True, None, True, True], dtype="boolean")})
     table = po.searches_by_object(searches).set_index("object_of_search")
-    assert table.loc["All searches", ["searches", "arrests", "linked"]].tolist() == [6, 3, 3]
+    # linked: the drugs arrest and the warning flagged True, the weapons arrest; not the weapons NFA flagged True
+    assert table.loc["All searches", ["searches", "arrests", "with_outcome", "linked"]].tolist() == [6, 3, 4, 3]
+    assert table.loc["All searches", "linked_pct"] == pytest.approx(100 * 3 / 6)
     assert table.loc["Controlled drugs", ["searches", "arrests", "linked"]].tolist() == [4, 2, 2]
-    assert table.loc["Controlled drugs", "linked_pct"] == pytest.approx(50.0)
+    assert table.loc["Offensive weapons", "linked_pct"] == pytest.approx(50.0)
     weapons = po.searches_by_object(searches, po.WEAPON_SEARCH_OBJECTS).set_index("object_of_search")
     assert weapons.loc["All of these", "searches"] == 2 and weapons.loc["Offensive weapons", "linked"] == 1
 
 
 def test_unknown_outcome_types_are_named():
     assert po.unknown_outcomes(["Suspect charged", "Something new"]) == ["Something new"]
-    assert po.outcome_group("Something new") == po.NO_FORMAL
+    assert po.outcome_group("Something new") == po.UNKNOWN_TYPE
 
 
 # ---- the loader on small files ------------------------------------------------------------------
@@ -109,7 +149,8 @@ def _folder(tmp_path: Path) -> Path:
     _write(tmp_path / "2017-01" / "2017-01-kent-outcomes.csv", OUTCOME_HEADER, [
         _outcome("c1", "2017-01", "Suspect charged"), _outcome("old", "2017-01", "Unable to prosecute suspect")])
     _write(tmp_path / "2017-02" / "2017-02-kent-outcomes.csv", OUTCOME_HEADER, [
-        _outcome("c1", "2017-02", "Court result unavailable"), _outcome("c3", "2017-02", "Local resolution")])
+        _outcome("c1", "2017-02", "Court result unavailable", lsoa="E01000009"),
+        _outcome("c3", "2017-02", "Local resolution")])
     _write(tmp_path / "2017-01" / "2017-01-kent-stop-and-search.csv", SEARCH_HEADER, [
         _search("Controlled drugs", "Arrest", "True"),  # at the street point (0.5, 51.3): E01000002 (the last)
         _search("Controlled drugs", "A no further action disposal", "False", lat="51.400000"),
@@ -124,6 +165,8 @@ def test_loader_joins_latest_outcomes_to_street_crimes_and_places_searches(tmp_p
     assert by_id.loc["c1", ["outcome_type", "outcome_month", "crime_type", "crime_month"]].tolist() == [
         "Court result unavailable", "2017-02", "Drugs", "2017-01"]
     assert by_id.loc["c3", "outcome_type"] == "Local resolution" and pd.isna(by_id.loc["old", "crime_type"])
+    # placed where the street record is, as the crimes recorded are, whatever LSOA the outcome row gives
+    assert by_id.loc["c1", "lsoa_code"] == "E01000001" and by_id.loc["old", "lsoa_code"] == "E01000001"
     assert len(sources) == 3
     placed_by = searches["placed_by"]
     assert placed_by[0] == "street point" and pd.isna(placed_by[1]) and placed_by[2] == "no location"
@@ -191,11 +234,11 @@ def test_real_city_of_london_outcomes_match_a_plain_csv_count(city_files):
     crime_type = {r["Crime ID"]: r["Crime type"] for p in city_files if p.name.endswith("-street.csv") for r in _rows(p)}
     charged = Counter(crime_type[c] for c, (_, t) in latest.items() if c in crime_type and t == "Suspect charged")
     with_outcome = Counter(crime_type[c] for c in latest if c in crime_type)
-    rates = po.outcome_rates(outcomes[outcomes["crime_type"].notna()]).set_index("crime_type")
+    groups = po.outcome_groups(pd.Series(with_outcome), outcomes[outcomes["crime_type"].notna()]).set_index("crime_type")
     for kind, n in with_outcome.items():
-        assert rates.loc[kind, "with_outcome"] == n
-        assert rates.loc[kind, "charged"] == charged[kind], kind
-    assert rates.loc["All crime", "with_outcome"] == sum(with_outcome.values())
+        assert groups.loc[kind, "recorded"] == n
+        assert groups.loc[kind, po.CHARGED] == charged[kind], kind
+    assert groups.loc["All crime", "recorded"] == sum(with_outcome.values())
 
 
 def test_real_city_of_london_searches_match_a_plain_csv_count(city_files):
@@ -205,8 +248,10 @@ def test_real_city_of_london_searches_match_a_plain_csv_count(city_files):
     table = po.searches_by_object(searches).set_index("object_of_search")
     for obj, n in Counter(r["Object of search"] for r in rows).items():
         assert table.loc[obj, "searches"] == n
+        # linked to the reason for search: an outcome other than no further action, flagged linked
         assert table.loc[obj, "linked"] == sum(1 for r in rows if r["Object of search"] == obj
-                                               and r["Outcome linked to object of search"] == "True")
+                                               and r["Outcome linked to object of search"] == "True"
+                                               and r["Outcome"] != "A no further action disposal")
     points = {(f"{float(r['Latitude']):.6f}", f"{float(r['Longitude']):.6f}")
               for p in city_files if p.name.endswith("-street.csv") for r in _rows(p) if r["LSOA code"]}
     at_points = sum(1 for r in rows if r["Latitude"] and (f"{float(r['Latitude']):.6f}",
@@ -223,6 +268,143 @@ def test_real_outcomes_file_renamed_to_another_force_is_refused(city_files, tmp_
     with pytest.raises(InputError) as err:
         loader.build_tables([copy])
     assert (err.value.path, err.value.row, err.value.column) == (str(copy), 2, "Reported by")
+
+
+# ---- the City of London, January 2024: the section's figures on the publishers' definitions -----
+
+CITY = "E09000001"
+CURRENT_ONS = CURRENT.parent / "ons"
+NO_FURTHER_ACTION = "A no further action disposal"
+# The Home Office outcome group of each category in the City of London's January 2024 outcomes file,
+# written out here from the Home Office's outcome types (Crime outcomes in England and Wales: charge/
+# summons 1; out-of-court formal 2, 3, 6; out-of-court informal 7, 8; evidential difficulties or
+# prosecution prevented; not in the public interest or another body; no suspect identified 18),
+# independently of the package's table.
+HOME_OFFICE_GROUP = {
+    "Suspect charged": "charged", "Offender given a caution": "formal", "Offender given penalty notice": "formal",
+    "Offender given a drugs possession warning": "informal", "Local resolution": "informal",
+    "Unable to prosecute suspect": "evidential", "Formal action is not in the public interest": "public interest",
+    "Action to be taken by another organisation": "public interest",
+    "Further investigation is not in the public interest": "public interest",
+    "Investigation complete; no suspect identified": "no suspect"}
+SECTION_GROUP = {"charged": po.CHARGED, "formal": po.OUT_OF_COURT_FORMAL, "informal": po.OUT_OF_COURT_INFORMAL,
+                 "evidential": po.EVIDENTIAL, "public interest": po.NOT_IN_PUBLIC_INTEREST, "no suspect": po.NO_SUSPECT}
+
+
+@pytest.fixture(scope="module")
+def city_2024_01(tmp_path_factory):
+    """The all-crime section of an assessment of January 2024 for the City of London (E09000001),
+    on the real data.police.uk files of that month, the LSOA 2021 lookup and the mid-2024 estimates."""
+    from csp_assessment.config import load_config
+    from csp_assessment.ingest.folder import prepare_data
+    from csp_assessment.sections import SECTIONS
+    from csp_assessment.sections.crime import CrimeSection
+
+    if not (CURRENT / "2024-01").is_dir():
+        pytest.skip(f"the real data.police.uk files are not at {CURRENT} (they sit beside the clone)")
+    root = tmp_path_factory.mktemp("city")
+    folder = root / "raw"
+    for source in sorted((CURRENT / "2024-01").glob("2024-01-city-of-london-*.csv")):
+        (folder / "2024-01").mkdir(parents=True, exist_ok=True)
+        (folder / "2024-01" / source.name).symlink_to(source)
+    (folder / "ons" / "mid-year-estimates").mkdir(parents=True)
+    for source in (CURRENT_ONS / "LSOA_(2021)_to_Electoral_Ward_(2024)_to_LAD_(2024)_Best_Fit_Lookup_in_EW.csv",
+                   CURRENT_ONS / "lad24-csp24-pfa24-lookup.csv"):
+        (folder / "ons" / source.name).symlink_to(source)
+    (folder / "ons" / "mid-year-estimates" / "mye24tablesew.csv").symlink_to(
+        CURRENT_ONS / "mid-year-estimates" / "mye24tablesew.csv")
+    params = root / "params"
+    params.mkdir()
+    shutil.copy(PROJECT_ROOT / "params" / "defaults.yaml", params / "defaults.yaml")
+    (params / "2024.yaml").write_text("year: 2024\ntitle: Strategic Assessment 2024\n"
+                                      "area: {name: City of London, codes: [E09000001]}\n"
+                                      "period: {from: '2024-01', to: '2024-01'}\npopulation_year: 2024\n")
+    config = load_config(2024, area=CITY, data_dir=folder, processed_dir=root / "processed", period_from="2024-01",
+                         period_to="2024-01", params_dir=params)
+    return CrimeSection(SECTIONS["all_crime"], config, prepare_data(config))
+
+
+def _city_lsoas() -> set[str]:
+    lookup = CURRENT_ONS / "LSOA_(2021)_to_Electoral_Ward_(2024)_to_LAD_(2024)_Best_Fit_Lookup_in_EW.csv"
+    return {r["LSOA21CD"] for r in _rows(lookup) if r["LAD24CD"] == CITY}
+
+
+def test_city_of_london_2024_01_outcome_groups_over_crimes_recorded(city_2024_01):
+    """Home Office, "Crime outcomes in England and Wales": every crime recorded in the period in one
+    outcome group or not yet assigned one, each as a % of all crimes recorded; the charge/summons rate
+    compared with the rest of the force (its crimes recorded outside the City). Counted here with the
+    csv module from the street and outcomes files of January 2024."""
+    city = _city_lsoas()
+    street = [r for r in _rows(CURRENT / "2024-01" / "2024-01-city-of-london-street.csv")
+              if r["Crime type"] != "Anti-social behaviour"]
+    recorded = {"area": Counter(r["Crime type"] for r in street if r["LSOA code"] in city),
+                "rest": Counter(r["Crime type"] for r in street if r["LSOA code"] not in city)}
+    crime_of = {r["Crime ID"]: r for r in street}  # a repeated Crime ID: its last street record
+    latest = {r["Crime ID"]: r["Outcome type"] for r in _rows(CURRENT / "2024-01" / "2024-01-city-of-london-outcomes.csv")}
+    grouped = {"area": Counter(), "rest": Counter()}
+    for crime_id, outcome in latest.items():
+        if crime_id in crime_of:  # outcomes of crimes recorded in earlier months are not this period's
+            where = "area" if crime_of[crime_id]["LSOA code"] in city else "rest"
+            grouped[where][(crime_of[crime_id]["Crime type"], HOME_OFFICE_GROUP[outcome])] += 1
+    rates = city_2024_01.outcomes.rates.set_index("crime_type")
+    assert rates.loc["All crime", "recorded"] == sum(recorded["area"].values()) == city_2024_01.count
+    for crime_type, n in recorded["area"].items():
+        row = rates.loc[crime_type]
+        assert row["recorded"] == n
+        for group, column in SECTION_GROUP.items():
+            assert row[column] == grouped["area"][(crime_type, group)], (crime_type, group)
+        assigned = sum(grouped["area"][(crime_type, g)] for g in SECTION_GROUP)
+        assert row[po.NOT_YET_ASSIGNED] == n - assigned
+        assert row["charged_pct"] == pytest.approx(100 * grouped["area"][(crime_type, "charged")] / n)
+        rest_n = recorded["rest"][crime_type]
+        if rest_n:
+            assert row["rest_charged_pct"] == pytest.approx(100 * grouped["rest"][(crime_type, "charged")] / rest_n)
+    charged = sum(v for (_, g), v in grouped["area"].items() if g == "charged")
+    positive = sum(v for (_, g), v in grouped["area"].items() if g in ("charged", "formal", "informal"))
+    everything = rates.loc["All crime"]
+    assert everything["charged_pct"] == pytest.approx(100 * charged / sum(recorded["area"].values()))
+    assert everything["positive_pct"] == pytest.approx(100 * positive / sum(recorded["area"].values()))
+    # 0 of 81 thefts from the person charged, against 0 of 16 in the rest of the force: similar, not "higher"
+    assert rates.loc["Theft from the person", "compared"] == "similar"
+    sentence = city_2024_01.outcomes.outcome_sentence()
+    assert f"Of the {sum(recorded['area'].values()):,} crimes recorded in Jan 24, {charged:,} (" in sentence
+    assert "not yet been assigned an outcome" in sentence
+
+
+def test_city_of_london_2024_01_stop_and_search_linked_outcomes_and_coverage(city_2024_01):
+    """The Home Office's outcome linked to the reason for search (an outcome other than no further
+    action, flagged linked), as a % of all searches (HMICFRS, "linked find rate"); the area's
+    searches beside the force's, with those that could not be placed in any area. A search is placed
+    in the LSOA of the street records at its point (no boundary files in this folder)."""
+    city = _city_lsoas()
+    points = {}
+    for r in _rows(CURRENT / "2024-01" / "2024-01-city-of-london-street.csv"):
+        if r["LSOA code"] and r["Latitude"]:
+            points[(round(float(r["Latitude"]), 6), round(float(r["Longitude"]), 6))] = r["LSOA code"]
+    searches = _rows(CURRENT / "2024-01" / "2024-01-city-of-london-stop-and-search.csv")
+
+    def lsoa(r):
+        return points.get((round(float(r["Latitude"]), 6), round(float(r["Longitude"]), 6))) if r["Latitude"] else None
+
+    def linked(r):
+        return r["Outcome"] != NO_FURTHER_ACTION and r["Outcome linked to object of search"] == "True"
+
+    in_city = [r for r in searches if lsoa(r) in city]
+    table = city_2024_01.outcomes.search_counts().set_index("object_of_search")
+    assert table.loc["All searches", "searches"] == len(in_city) == 123
+    assert table.loc["All searches", "linked"] == sum(map(linked, in_city)) == 33
+    assert table.loc["All searches", "linked_pct"] == pytest.approx(100 * 33 / 123)  # 26.8%, not 48.0%
+    assert table.loc["All searches", "force_searches"] == len(searches) == 192
+    assert table.loc["All searches", "force_linked"] == sum(map(linked, searches))
+    # 42 no further action disposals flagged linked are not linked outcomes
+    assert sum(1 for r in searches if r["Outcome"] == NO_FURTHER_ACTION
+               and r["Outcome linked to object of search"] == "True") == 42
+    placement = city_2024_01.outcomes.search_placement()
+    not_placed = [r for r in searches if lsoa(r) is None]
+    assert placement["not_placed"] == len(not_placed) == 61
+    assert placement["no_location"] == sum(1 for r in searches if not r["Latitude"])
+    headline = city_2024_01.outcomes.search_headline()
+    assert headline.startswith("123 of the 192 searches by") and "61 could not be placed in any area" in headline
 
 
 # ---- the demo files ---------------------------------------------------------------------------
@@ -277,13 +459,21 @@ def test_demo_medway_drug_charges_and_searches_match_a_plain_csv_count(demo_dir,
     for folder in folders:  # months in order; within a month the last row wins
         for r in _rows(folder / f"{folder.name}-kent-outcomes.csv"):
             latest[r["Crime ID"]] = r["Outcome type"]
+    # Home Office outcome 1, charge/summons, and the court results that follow it
     charged_types = {"Suspect charged", "Court result unavailable", "Awaiting court outcome"}
-    drugs = [c for c, r in crimes.items() if r["Crime type"] == "Drugs" and r["LSOA code"] in medway and c in latest]
+    drugs = [c for c, r in crimes.items() if r["Crime type"] == "Drugs" and r["LSOA code"] in medway]
     row = section.outcomes.rate_of("Drugs")
-    assert row["with_outcome"] == len(drugs)
-    assert row["charged"] == sum(1 for c in drugs if latest[c] in charged_types)
-    force_drugs = [c for c, r in crimes.items() if r["Crime type"] == "Drugs" and c in latest]
-    assert row["force_with_outcome"] == len(force_drugs)
+    assert row["recorded"] == len(drugs)  # every drug offence recorded, with an outcome or not
+    assert row[po.CHARGED] == sum(1 for c in drugs if latest.get(c) in charged_types)
+    assert row["charged_pct"] == pytest.approx(100 * row[po.CHARGED] / len(drugs))
+    not_yet = sum(1 for c in drugs if latest.get(c) in (None, "Under investigation", "Status update unavailable"))
+    assert row[po.NOT_YET_ASSIGNED] == not_yet
+    rest_drugs = [c for c, r in crimes.items() if r["Crime type"] == "Drugs" and r["LSOA code"] not in medway]
+    assert row["rest_recorded"] == len(rest_drugs)
+    # The Maidstone plan's measure, "charges laid as a percentage of outcomes": of those assigned an outcome
+    charged = sum(1 for c in drugs if latest.get(c) in charged_types)
+    html = section.outcomes.drug_charges_table().to_html()
+    assert f"{100 * charged / (len(drugs) - not_yet):.1f}%" in html and f"{100 * charged / len(drugs):.1f}%" in html
     # Searches: at a street point of the month (its LSOA), else by boundary; here counted for the
     # searches at street points, which need no geometry to count by hand.
     table = section.outcomes.placed_searches

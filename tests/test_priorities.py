@@ -16,9 +16,10 @@ from csp_assessment.config import load_config
 from csp_assessment.errors import ConfigError, InputError
 from csp_assessment.ingest import priority_scores
 from csp_assessment.stats.priorities import (
-    NO_EVIDENCE, PROVISIONAL, SCORED, MeasureLink, PriorityAssessment, PrioritySettings, assess_priorities,
-    default_priority_settings, measure_evidence, methodology_markdown, progress_on_priorities,
-    progress_table_for_readers, ranked_table_for_readers, risk_capacity_chart,
+    NO_DATA, PROVISIONAL, SCORED, UNSCORED, MeasureLink, PriorityAssessment, PrioritySettings, assess_priorities,
+    default_priority_settings, evidence_table_for_readers, evidence_workings, measure_evidence, methodology_markdown,
+    no_data_for_readers, progress_on_priorities, progress_table_for_readers, ranked_table_for_readers,
+    risk_capacity_chart,
 )
 
 # Settings written out here, not read from params, so the hand arithmetic below cannot drift
@@ -46,7 +47,7 @@ FINDINGS = {
         "period": "Apr 16 – Mar 17", "comparison_period": "Apr 15 – Mar 16",
         "by_type": [{"category": "Burglary", "count": 1800, "previous_count": 1600, "change_pct": 12.5,
                      "rate_per_1000": 6.4, "peer_rank_by_rate": 3, "peers": 13,
-                     "spc_variation": "special cause concerning", "spc_direction": "concern"}],
+                     "spc_variation": "special cause of concern", "spc_direction": "concern"}],
     },
     "mental_health": {
         "measures": [
@@ -116,8 +117,8 @@ def test_risk_is_harm_times_likelihood_adjusted_by_confidence_and_position():
 
     assert list(assessment.table["theme"]) == ["Burglary", "Mental health", "Road safety"]
     assert list(assessment.table["rank"].astype("float").fillna(0)) == [1, 2, 0]
-    assert list(assessment.table["status"]) == [SCORED, SCORED, NO_EVIDENCE]
-    assert not assessment.provisional and assessment.scored
+    assert list(assessment.table["status"]) == [SCORED, SCORED, NO_DATA]
+    assert not assessment.provisional and assessment.scored and not assessment.evidence_only
 
 
 def test_drivers_are_the_heaviest_figures_in_readable_words():
@@ -135,36 +136,128 @@ def test_drivers_are_the_heaviest_figures_in_readable_words():
         "Suicide rate: significantly higher than England",
         "Treatment completion: significantly lower than England",
     ]
-    assert "none linked in params" in table.loc["road_safety", "drivers"][0]
+    assert table.loc["road_safety", "drivers"] == []  # no data: nothing drove it (no measure linked to list)
 
 
-def test_without_scores_the_evidence_still_ranks_and_every_row_is_provisional():
-    # A blank judged score counts as its scale's middle: harm 2 (every part 2, any weights),
-    # confidence 2.5 -> factor 0.5 + 0.5 x 1.5 / 3 = 0.75, position 2.5 -> factor 1.
-    #   burglary: 2 x 74/21 x 0.75 = 5.285714; mental health: 2 x 3.75 x 0.75 = 5.625
+def test_without_scores_the_evidence_is_shown_for_priority_setting_not_ranked():
+    # No judgement from the partnership: nothing is ranked and no risk score is made up from blank
+    # scores; each theme's evidence score (its likelihood) is given, strongest first:
+    # mental health 3.75 before burglary 74/21 = 3.524; road safety has no data.
     assessment = assess_priorities(FINDINGS, None, SETTINGS)
+    table = assessment.table
+    assert assessment.evidence_only and not assessment.scored and not assessment.provisional
+    assert table["rank"].isna().all() and table["risk_score"].isna().all() and table["harm"].isna().all()
+    assert list(table["theme"]) == ["Mental health", "Burglary", "Road safety"]
+    assert list(table["status"]) == [UNSCORED, UNSCORED, NO_DATA]
+    assert list(table["likelihood"][:2]) == pytest.approx([MENTAL_HEALTH_LIKELIHOOD, BURGLARY_LIKELIHOOD], abs=1e-3)
+    readers = evidence_table_for_readers(assessment)
+    assert list(readers.columns) == ["Theme", "Evidence score (0–4)", "What the data show"]
+    assert list(readers["Theme"]) == ["Mental health", "Burglary"] and list(readers.iloc[:, 1]) == ["3.8", "3.5"]
+    assert ranked_table_for_readers(assessment).empty
+    # a scoring file with every score of a theme blank is no judgement either
+    blank = assess_priorities(FINDINGS, scores_frame({"burglary": [math.nan] * 9}), SETTINGS)
+    assert blank.evidence_only and blank.table.set_index("theme_key").loc["burglary", "status"] == UNSCORED
+
+
+def test_unscored_themes_are_listed_apart_from_the_ranked_ones():
+    # Burglary scored, mental health not: burglary alone is ranked (1110/147 = 7.551, as above);
+    # mental health keeps its evidence score (3.75) but no rank and no risk score, and comes after it
+    # although its evidence is stronger: it is not ranked among the scored themes.
+    assessment = assess_priorities(FINDINGS, scores_frame({"burglary": FULL_SCORES["burglary"]}), SETTINGS)
     table = assessment.table.set_index("theme_key")
-    assert table.loc["burglary", "risk_score"] == pytest.approx(5.285714, abs=1e-3)
-    assert table.loc["mental_health", "risk_score"] == pytest.approx(5.625, abs=1e-3)
-    assert list(assessment.table["theme"]) == ["Mental health", "Burglary", "Road safety"]
-    assert list(table["status"]) == [PROVISIONAL, PROVISIONAL, NO_EVIDENCE]
-    assert table.loc["burglary", "provisional"] and assessment.provisional and not assessment.scored
-    assert PROVISIONAL == "provisional: not yet scored by the partnership"
+    assert list(assessment.ranked["theme_key"]) == ["burglary"] and not assessment.evidence_only
+    assert table.loc["burglary", "risk_score"] == pytest.approx(7.55102, abs=1e-3)
+    assert pd.isna(table.loc["mental_health", "rank"]) and pd.isna(table.loc["mental_health", "risk_score"])
+    assert table.loc["mental_health", "status"] == UNSCORED
+    assert table.loc["mental_health", "likelihood"] == pytest.approx(MENTAL_HEALTH_LIKELIHOOD)
+    assert list(assessment.table["theme_key"]) == ["burglary", "mental_health", "road_safety"]
+    assert list(ranked_table_for_readers(assessment)["Theme"]) == ["Burglary"]
+    assert list(evidence_table_for_readers(assessment)["Theme"]) == ["Mental health"]
+
+
+def test_no_data_is_no_data_supplied_never_low_risk():
+    assessment = assess_priorities(FINDINGS, scores_frame(FULL_SCORES), SETTINGS)
+    road = assessment.table.set_index("theme_key").loc["road_safety"]
+    assert road["status"] == NO_DATA == "no data supplied"
+    assert pd.isna(road["rank"]) and pd.isna(road["risk_score"]) and pd.isna(road["likelihood"])
+    assert no_data_for_readers(assessment) == ["Road safety (no measure linked in params yet)"]
+    # a theme whose linked measures are not in the data names them
+    settings = {**SETTINGS, "themes": {"hate": {"label": "Hate crime", "measures": [{"indicator": "Hate crimes"}]}}}
+    assert no_data_for_readers(assess_priorities(FINDINGS, None, settings)) == [
+        "Hate crime (measures: Hate crimes)"]
+
+
+# A theme of three police categories of very different volume, as Violence is on the real Medway
+# 2022 run (its figures, from the all_crime findings of that run: Jan-Nov 2022, 11 months, 13 Kent
+# areas, no comparison year in the data, SPC common cause for all three).
+VIOLENCE_FINDINGS = {"all_crime": {"period": "Jan 22 – Nov 22", "comparison_period": "Jan 21 – Nov 21", "by_type": [
+    {"category": "Violence and sexual offences", "count": 14092, "months": 11, "rate_per_1000": 50.48,
+     "peer_rank_by_rate": 2, "peers": 13, "change_pct": None, "spc_variation": "common cause", "spc_direction": None},
+    {"category": "Robbery", "count": 274, "months": 11, "rate_per_1000": 0.98,
+     "peer_rank_by_rate": 1, "peers": 13, "change_pct": None, "spc_variation": "common cause", "spc_direction": None},
+    {"category": "Possession of weapons", "count": 224, "months": 11, "rate_per_1000": 0.8,
+     "peer_rank_by_rate": 4, "peers": 13, "change_pct": None, "spc_variation": "common cause", "spc_direction": None},
+    {"category": "Vehicle crime", "count": 1579, "months": 11, "rate_per_1000": 5.66,
+     "peer_rank_by_rate": 4, "peers": 13, "change_pct": None, "spc_variation": "common cause", "spc_direction": None},
+]}}
+
+
+def test_a_themes_evidence_weights_police_measures_by_their_share_of_its_records():
+    settings = {**SETTINGS, "themes": {
+        "violence": {"label": "Violence", "measures": [{"crime_type": "Violence and sexual offences"},
+                                                       {"crime_type": "Robbery"},
+                                                       {"crime_type": "Possession of weapons"}]},
+        "vehicle_crime": {"label": "Vehicle crime", "measures": [{"crime_type": "Vehicle crime"}]}}}
+    # Each measure: volume (the rate x 12 / 11, a year), peer rank 4 x (13 - rank) / 12, SPC common
+    # cause 2 at weight 0.5, no direction; likelihood = (volume + peer rank + 0.5 x 2) / 2.5
+    #   violence and sexual offences: 55.07 a year -> 4; rank 2 -> 44/12; (4 + 11/3 + 1) / 2.5 = 3.4667
+    #   robbery: 1.07 a year -> 1; rank 1 -> 4; (1 + 4 + 1) / 2.5 = 2.4
+    #   possession of weapons: 0.87 a year -> 1; rank 4 -> 3; (1 + 3 + 1) / 2.5 = 2.0
+    #   vehicle crime: 6.17 a year -> 3; rank 4 -> 3; (3 + 3 + 1) / 2.5 = 2.8
+    # Violence, weighted by records (14,092 + 274 + 224 = 14,590):
+    #   (14,092 x 3.4667 + 274 x 2.4 + 224 x 2.0) / 14,590 = (48,852.3 + 657.6 + 448) / 14,590 = 3.4241
+    # The plain mean, (3.4667 + 2.4 + 2.0) / 3 = 2.6222, put it below vehicle crime's 2.8.
+    assessment = assess_priorities(VIOLENCE_FINDINGS, None, settings)
+    table = assessment.table.set_index("theme_key")
+    assert table.loc["violence", "likelihood"] == pytest.approx(3.4241, abs=1e-3)
+    assert table.loc["vehicle_crime", "likelihood"] == pytest.approx(2.8, abs=1e-3)
+    assert list(assessment.table["theme_key"]) == ["violence", "vehicle_crime"]
+    measures = {m["measure"]: m for m in table.loc["violence", "measures"]}
+    # shares: 14,092 / 14,590 = 96.59%, 274 / 14,590 = 1.88%, 224 / 14,590 = 1.54%
+    assert [measures[name]["share"] for name in ("Violence and sexual offences", "Robbery", "Possession of weapons")] \
+        == pytest.approx([0.9659, 0.0188, 0.0154], abs=1e-4)
+    workings = evidence_workings(assessment)
+    assert list(workings.iloc[0]) == ["Violence", "Violence and sexual offences", "14,092", "96.6%", "3.47", "3.4"]
+    assert list(workings.iloc[1]) == ["", "Robbery", "274", "1.9%", "2.40", ""]
+
+
+def test_indicators_each_count_as_much_as_the_police_measures_together():
+    # Drugs-like theme: Burglary (the one police measure, 74/21 = 3.5238) and the two mental health
+    # indicators (4 and 3.5, see MENTAL_HEALTH_LIKELIHOOD): (3.5238 + 4 + 3.5) / 3 = 3.6746
+    settings = {**SETTINGS, "themes": {"mixed": {"label": "Mixed", "measures": [
+        {"crime_type": "Burglary"}, {"indicator": "Suicide rate"}, {"indicator": "Treatment completion",
+                                                                    "better": "higher"}]}}}
+    table = assess_priorities(FINDINGS, None, settings).table
+    assert table.loc[0, "likelihood"] == pytest.approx((74 / 21 + 4 + 3.5) / 3, abs=1e-3)
+    assert [m["share"] for m in table.loc[0, "measures"]] == pytest.approx([1 / 3] * 3, abs=1e-4)
+    assert [m["records"] for m in table.loc[0, "measures"]] == [1800, None, None]
 
 
 def test_a_blank_cell_makes_only_its_theme_provisional():
     partly = dict(FULL_SCORES, burglary=[1, 3, 3, 2, 2, 3, math.nan, 2, 3])  # confidence not yet scored
-    table = assess_priorities(FINDINGS, scores_frame(partly), SETTINGS).table.set_index("theme_key")
+    assessment = assess_priorities(FINDINGS, scores_frame(partly), SETTINGS)
+    table = assessment.table.set_index("theme_key")
     # confidence 2.5 (the middle) -> factor 0.75; risk 1110/147 x 0.75 = 5.663265
     assert table.loc["burglary", "risk_score"] == pytest.approx(5.663265, abs=1e-3)
     assert table.loc["burglary", "unscored"] == ["confidence"]
     assert table.loc["burglary", "status"] == PROVISIONAL and table.loc["mental_health", "status"] == SCORED
+    assert assessment.provisional and not pd.isna(table.loc["burglary", "rank"])
 
 
 def test_a_theme_without_evidence_is_listed_not_ranked_nor_invented():
     assessment = assess_priorities({}, scores_frame(FULL_SCORES), SETTINGS)
     assert assessment.table["rank"].isna().all() and assessment.table["risk_score"].isna().all()
-    assert set(assessment.table["status"]) == {NO_EVIDENCE}
+    assert set(assessment.table["status"]) == {NO_DATA}
     assert any("Burglary (crime type) is not in this run's findings" in note for note in assessment.notes)
 
 
@@ -190,7 +283,11 @@ def test_methodology_states_the_formula_scales_and_weights():
     assert "risk score = harm × likelihood × confidence factor × organisational factor" in text
     assert "(2 × physical + 1 × psychological" in text and "÷ 7" in text
     assert "from 1 (low) to 4 (high)" in text and "0.5 × spc" in text
-    assert "| Road safety | none yet: listed as having no evidence |" in text
+    assert "| Road safety | none yet: no data supplied |" in text
+    # the aggregation and the direction of the organisational factor, with its source
+    assert "weighted by their share of the theme's police records" in text
+    assert "from 0.75 (little capacity and capability) to\n1.25 (well placed)" in text
+    assert "Safer Maidstone Partnership's plan\n2017-18" in text and "can influence" in text
 
 
 def test_settings_errors_name_the_setting():
@@ -330,7 +427,7 @@ def test_spc_evidence_scores_and_words(direction, score, words):
 
 def test_reader_tables_are_text_with_the_figures_shown_once():
     readers = ranked_table_for_readers(assess_priorities(FINDINGS, scores_frame(FULL_SCORES), SETTINGS))
-    assert list(readers["Rank"]) == ["1", "2", "not ranked"]
+    assert list(readers["Rank"]) == ["1", "2"]  # road safety, no data supplied, is not in the ranking
     # 1110/147 = 7.551 -> 7.6; 15/7 = 2.143 -> 2.1; 74/21 = 3.524 -> 3.5
     assert list(readers.iloc[0, 2:5]) == ["7.6", "2.1", "3.5"]
     assert readers.loc[0, "What drove it"].split("\n")[0] == "Burglary: up 12.5% on Apr 15 – Mar 16"
@@ -373,3 +470,26 @@ def test_priority_report_html_escapes_names_and_carries_the_chart(tmp_path):
     assert report.has_progress and "target 1,700 (lower is better): not met." in report.progress_html()
     method = report.method_html()
     assert "<table>" in method and "Burglary &lt;b&gt;" in method and "<b>" not in method
+
+
+def test_summary_lists_unscored_and_no_data_themes_apart_from_the_ranking():
+    from csp_assessment.report.priority_report import PriorityReport
+
+    partly = {"burglary": [1, 3, 3, 2, 2, 3, math.nan, 2, 3]}  # burglary scored but for confidence
+    report = PriorityReport(assess_priorities(FINDINGS, scores_frame(partly), SETTINGS),
+                            progress_on_priorities(PROGRESS_FINDINGS, []), SETTINGS)
+    html = report.summary_html()
+    ranked, unscored = html.index("Ranked priorities"), html.index("<h3>Not yet scored by the partnership</h3>")
+    no_data = html.index("<h3>No data supplied</h3>")
+    assert ranked < html.index("Burglary") < unscored < html.index("Mental health") < no_data
+    assert html.count("Mental health") == 1 and "<li>Road safety (no measure linked in params yet)</li>" in html
+    # one plain notice for blank scores, not "Provisional: provisional: ..."
+    assert "<strong>Provisional:</strong> some of the partnership's scores are blank" in html
+    assert "provisional: provisional" not in html.lower() and "Provisional: some scores blank" in html  # its status
+    assert "Evidence for priority setting" not in html
+    # nothing scored: evidence for priority setting, no ranking, no notice, no chart
+    evidence = PriorityReport(assess_priorities(FINDINGS, None, SETTINGS), progress_on_priorities({}, []), SETTINGS)
+    html = evidence.summary_html()
+    assert html.startswith("<h2>Evidence for priority setting</h2>") and "not a ranking of risk" in html
+    assert "Ranked priorities" not in html and "rovisional" not in html and "<img" not in html
+    assert evidence.as_json()["basis"] == "evidence for priority setting"

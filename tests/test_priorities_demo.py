@@ -11,8 +11,8 @@ import pytest
 
 from csp_assessment.config import load_config
 from csp_assessment.ingest.folder import prepare_data
-from csp_assessment.stats.priorities import (NO_EVIDENCE, SCORED, assess_priorities, load_priority_scores,
-                                       progress_on_priorities)
+from csp_assessment.stats.priorities import (NO_DATA, SCORED, assess_priorities, load_priority_scores,
+                                             progress_on_priorities)
 from csp_assessment.sections import SECTIONS
 
 
@@ -59,7 +59,7 @@ def test_demo_run_ranks_every_evidenced_theme_scored(demo_run):
     ranked = assessment.ranked
     # hate crime and exploitation have no input yet: listed, not ranked
     assert set(assessment.table.loc[assessment.table["rank"].isna(), "theme_key"]) == {"hate_crime", "exploitation"}
-    assert set(assessment.table.loc[assessment.table["rank"].isna(), "status"]) == {NO_EVIDENCE}
+    assert set(assessment.table.loc[assessment.table["rank"].isna(), "status"]) == {NO_DATA}
     # road safety is evidenced by the KSI rate of the STATS19 demo files
     road = assessment.table.set_index("theme_key").loc["road_safety"]
     assert road["status"] == SCORED and any(d.startswith("Road casualties killed or seriously injured")
@@ -68,6 +68,27 @@ def test_demo_run_ranks_every_evidenced_theme_scored(demo_run):
     assert list(ranked["rank"]) == sorted(ranked["rank"]) and ranked["risk_score"].is_monotonic_decreasing
     assert all(1 <= len(drivers) <= 3 for drivers in ranked["drivers"])
     assert assessment.notes == []  # every measure params link is in the demo's findings
+    assert not assessment.evidence_only
+
+
+def test_demo_violence_evidence_is_weighted_by_its_records(demo_run):
+    """The one change the weighting by records made to the demo's ranking: Violence, whose
+    offences rose 23.4% with special cause of concern, no longer averages in robbery and weapons
+    possession (194 and 228 of its 9,268 records) as equals, and ranks first (it was fifth)."""
+    config, _, findings = demo_run
+    assessment = assess_priorities(findings, load_priority_scores(config.processed_dir), config.priorities)
+    violence = assessment.table.set_index("theme_key").loc["violence"]
+    # From the all_crime findings (weights volume 1, peer rank 1, direction 1, SPC 0.5):
+    #   violence and sexual offences, 8,846: 31.76 per 1,000 -> 4; 3rd of 13 -> 4 x 10/12 = 3.3333;
+    #     +23.4% -> 4; SPC concern -> 4: (4 + 3.3333 + 4 + 0.5 x 4) / 3.5 = 3.80952
+    #   robbery, 194: 0.70 -> 1; 8th -> 4 x 5/12 = 1.6667; -5.8% -> 1; concern -> 4: 5.6667 / 3.5 = 1.61905
+    #   possession of weapons, 228: 0.82 -> 1; 4th -> 3; -2.1% -> 1; common cause -> 2: 6 / 3.5 = 1.71429
+    #   theme: (8,846 x 3.80952 + 194 x 1.61905 + 228 x 1.71429) / 9,268 = 34,404.0 / 9,268 = 3.7121
+    #   (the plain mean was (3.80952 + 1.61905 + 1.71429) / 3 = 2.3810)
+    assert violence["likelihood"] == pytest.approx(3.7121, abs=1e-3)
+    # risk = harm 3 x 3.7121 x confidence factor (0.5 + 0.5 x 2/3) x organisational factor (1 + 0.5 x (2/3 - 0.5))
+    assert violence["risk_score"] == pytest.approx(3 * 3.7121 * (5 / 6) * (13 / 12), abs=1e-2)
+    assert violence["rank"] == 1
 
 
 def test_demo_run_shows_progress_on_every_previous_priority(demo_run):

@@ -18,7 +18,7 @@ from csp_assessment.demo.stats19 import CASUALTY_HEADER, COLLISION_HEADER
 from csp_assessment.errors import InputError
 from csp_assessment.ingest import stats19
 from csp_assessment.sections.road_safety import (annual_figures, adjusted_ksi, age_band, breakdown, change_from, change_pct,
-                                        last_full_year, placed_casualties, rate, three_year_sentence)
+                                        file_gaps, last_full_year, placed_casualties, rate, three_year_sentence)
 
 REAL = PROJECT_ROOT.parent / "shared" / "data-current" / "dft-stats19"
 REAL_CASUALTIES = REAL / "dft-road-casualty-statistics-casualty-2021.csv"
@@ -199,6 +199,42 @@ def test_rate_per_100000_by_hand():
     assert all(math.isnan(v) for v in rate(50, None))
 
 
+def test_rate_interval_is_ohids_for_a_count():
+    """OHID Fingertips technical guidance, "Rates" (and the PHE technical guide "Confidence intervals"):
+    the limits of a count O of 10 or more by Byar's method, O(1 - 1/(9O) - z/(3 sqrt O))^3 and
+    (O+1)(1 - 1/(9(O+1)) + z/(3 sqrt(O+1)))^3; below 10 the chi-squared exact method, chi2(0.025; 2O)/2
+    and chi2(0.975; 2O+2)/2; the rate's limits are the count's, scaled. At 1 casualty Byar's lower
+    limit would be 48% off the exact one."""
+    from scipy.stats import chi2
+
+    z, population = 1.959964, 164_499
+    for count in (1, 3, 9):
+        value, lower, upper = rate(count, population)
+        assert (lower, upper) == pytest.approx((chi2.ppf(0.025, 2 * count) / 2 * 1e5 / population,
+                                                chi2.ppf(0.975, 2 * count + 2) / 2 * 1e5 / population), rel=1e-6)
+    byar_lower = 1 * (1 - 1 / 9 - z / 3) ** 3
+    assert rate(1, population)[1] == pytest.approx(0.0253 * 1e5 / population, rel=1e-2)
+    assert 1 - byar_lower / (chi2.ppf(0.025, 2) / 2) == pytest.approx(0.48, abs=0.01)  # Byar alone: 48% below
+    for count in (10, 50):
+        lower = count * (1 - 1 / (9 * count) - z / (3 * math.sqrt(count))) ** 3
+        upper = (count + 1) * (1 - 1 / (9 * (count + 1)) + z / (3 * math.sqrt(count + 1))) ** 3
+        assert rate(count, population)[1:] == pytest.approx((lower * 1e5 / population, upper * 1e5 / population))
+
+
+def test_a_missing_collision_file_is_named_with_its_year():
+    """The real DfT subset holds the casualties of 2021 and the collisions of 2023: the 2021
+    casualties cannot be placed without the 2021 collision file, which is named (counted with csv)."""
+    tables = [stats19.read(real(REAL_CASUALTIES)), stats19.read(real(REAL_COLLISIONS))]
+    gaps = file_gaps(pd.concat(tables, ignore_index=True), [2021, 2022, 2023])
+    casualties = len(csv_rows(REAL_CASUALTIES))
+    assert casualties == 32
+    assert gaps[2021] == (f"2021: the casualty file holds {casualties:,} casualties, but the collision file for 2021 "
+                          "(dft-road-casualty-statistics-collision-2021.csv) is not in the data folder, so they "
+                          "cannot be placed in an area")
+    assert "the casualty file for 2023 (dft-road-casualty-statistics-casualty-2023.csv) is not" in gaps[2023]
+    assert gaps[2022].startswith("2022: neither dft-road-casualty-statistics-collision-2022.csv nor")
+
+
 def test_last_full_year_inside_the_period():
     assert last_full_year(pd.Period("2017-03", "M")) == 2016
     assert last_full_year(pd.Period("2016-12", "M")) == 2016
@@ -260,3 +296,40 @@ def test_demo_files_hold_medways_ksi_counted_with_csv(demo_dir):
                   if where[r["collision_index"]] == "E06000035"]
         assert len(medway) == total
         assert sum(r["casualty_severity"] in ("1", "2") for r in medway) == ksi
+
+
+def test_demo_sentences_use_the_series_of_the_table_and_the_rate(demo_dir, demo_processed):
+    """DfT, "Guide to severity adjustments for reported road casualties": the adjusted figures are the
+    ones to compare over time. The demo's casualty files carry the adjustment, so the headline's change
+    on the year before and the three-year change are of severity-adjusted KSI (fatal casualties plus
+    the others' probabilities of a serious injury, summed here with csv), as the rate and the table's
+    severity-adjusted column are."""
+    from csp_assessment.demo.stats19 import YEARS
+    from csp_assessment.sections import open_section
+
+    folder = demo_dir / "dft-stats19"
+    adjusted = {}
+    for year in YEARS:
+        where = {r["collision_index"]: r["local_authority_ons_district"]
+                 for r in csv_rows(folder / f"dft-road-casualty-statistics-collision-{year}.csv")}
+        medway = [r for r in csv_rows(folder / f"dft-road-casualty-statistics-casualty-{year}.csv")
+                  if where[r["collision_index"]] == "E06000035"]
+        adjusted[year] = sum(1.0 if r["casualty_severity"] == "1" else float(r["casualty_adjusted_severity_serious"])
+                             for r in medway)
+    section = open_section("road_safety", year=2017, data_dir=demo_dir, processed_dir=demo_processed)
+    last = section.last_year
+    assert section.adjusted and section.ksi_column == "ksi_adjusted"
+    one_year = 100 * (adjusted[last] - adjusted[last - 1]) / adjusted[last - 1]
+    assert (f"severity-adjusted KSI {'up' if one_year > 0 else 'down'} {abs(one_year):.1f}% on {last - 1} "
+            f"({adjusted[last - 1]:,.1f})") in section.headline_text()
+    three = 100 * (adjusted[last] - adjusted[last - 2]) / adjusted[last - 2]
+    assert section.three_year_text() == (
+        f"Severity-adjusted KSI casualties: {'an increase' if three > 0 else 'a decrease'} of {abs(three):.1f}% over the "
+        f"three years {last - 2}–{last}: " + ", ".join(f"{y} – {adjusted[y]:,.1f}" for y in (last, last - 1, last - 2))
+        + ".")
+    table = section.annual_table().set_index("Year")
+    for year in (last - 2, last - 1, last):
+        assert table.loc[str(year), "KSI (severity-adjusted)"] == f"{adjusted[year]:,.1f}"
+    changes = section.findings()["changes"]["ksi_adjusted"]
+    assert changes["1_year"]["change_pct"] == pytest.approx(one_year, abs=1e-3)
+    assert section.findings()["measures"][0]["interval"] == "Byar"  # over 10 casualties: Byar's method

@@ -11,6 +11,7 @@ import csv
 import fnmatch
 import hashlib
 import importlib
+import json
 import os
 import pkgutil
 import re
@@ -30,7 +31,7 @@ from ..provenance import sha256_file
 from . import boundaries, ons, police_uk, police_uk_outcomes, values
 
 # Bump when the processed tables change shape, so an old store is rebuilt rather than misread.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6  # 6: outcomes placed by their street record's LSOA
 INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip", *boundaries.SUFFIXES}
 
 
@@ -171,7 +172,9 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
                        "because the data folder also holds real data.police.uk files.")
         demo_roots = []
 
-    window = f"months={months[0]}..{months[1]}" if months else "months=all"
+    notices += publisher_gaps(data_dir, real_police, months)
+    # The gaps' sentences are part of what the tables were made from: a new gap ingests again.
+    window = (f"months={months[0]}..{months[1]}" if months else "months=all") + "|" + "|".join(notices)
     choice = f"prefer={'|'.join(prefer)}"  # which file wins a conflict changes the indicator tables
     previous = store.read_manifest(processed_dir) or {}
     hashes = ContentHashes(previous.get("file_hashes"))
@@ -232,9 +235,10 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
         raise InputError(data_dir, "no ONS LSOA -> ward -> local authority lookup found (a CSV with columns "
                                    "like LSOA11CD, WD17CD, WD17NM, LAD17CD, LAD17NM)")
 
-    kind_prints = {kind: _fingerprint(paths, data_dir, hashes, window if kind == "police_uk" else
-                                      choice if kind in INDICATOR_INPUTS else "")
-                   for kind, paths in by_kind.items()}
+    # Which partnership lookup a run uses depends on its period's end (see _partnership_lookup).
+    extras = {"police_uk": window, "lad_csp_pfa_lookup": months[1] if months else "",
+              **{kind: choice for kind in INDICATOR_INPUTS}}
+    kind_prints = {kind: _fingerprint(paths, data_dir, hashes, extras.get(kind, "")) for kind, paths in by_kind.items()}
     old = previous.get("kinds", {})
     sources: dict[str, list[str]] = {}
     warnings_by_kind: dict[str, list[str]] = {}
@@ -382,6 +386,51 @@ def _ensure_dir(folder: Path) -> Path:
     return folder
 
 
+# Written by `pipeline.py fetch` (csp_assessment.fetch.files.MANIFEST_NAME): the files it fetched, and
+# the force-months data.police.uk did not publish.
+FETCH_MANIFEST = "fetch-manifest.json"
+
+
+def _month_ranges(months: list[str]) -> str:
+    """'Jul 19 to Dec 19, Mar 20' for the months given."""
+    periods = sorted(pd.Period(m, "M") for m in months)
+    runs: list[list] = []
+    for period in periods:
+        if runs and period == runs[-1][-1] + 1:
+            runs[-1].append(period)
+        else:
+            runs.append([period])
+    label = lambda p: p.strftime("%b %y")  # noqa: E731
+    return ", ".join(label(r[0]) if len(r) == 1 else f"{label(r[0])} to {label(r[-1])}" for r in runs)
+
+
+def publisher_gaps(data_dir: Path, street_files: list, months: tuple[str, str] | None) -> list[str]:
+    """A sentence per force naming the months (within ``months``) that `pipeline.py fetch` found
+    data.police.uk did not publish and the folder still lacks: for the run log and the data notes."""
+    path = Path(data_dir) / FETCH_MANIFEST
+    try:
+        gaps = (json.loads(path.read_text(encoding="utf-8")).get("gaps") or {}) if path.exists() else {}
+    except (OSError, ValueError):
+        return []
+    held = {(f.force, f.month) for f in street_files}
+    by_force: dict[str, list[dict]] = {}
+    for gap in gaps.values():
+        if not isinstance(gap, dict) or gap.get("kind") != "street" or (gap.get("force"), gap.get("month")) in held:
+            continue
+        if months and not months[0] <= str(gap.get("month")) <= months[1]:
+            continue
+        by_force.setdefault(str(gap["force"]), []).append(gap)
+    sentences = []
+    for force, found in sorted(by_force.items()):
+        reasons = sorted({g.get("reason") for g in found if g.get("reason")})
+        sentences.append(
+            f"data.police.uk published no street-level crime file for {force} for "
+            f"{_month_ranges([g['month'] for g in found])} (found missing by python pipeline.py fetch"
+            + (f": {reasons[0]}" if reasons else "") + "). Those months are missing from every figure, not "
+            "counted as zero: any total, trend or rate that includes them says so.")
+    return sentences
+
+
 def _clear_leftovers(processed_dir: Path) -> None:
     """Remove what a killed ingest left: staging folders and temporary files (the run holds the
     processed folder's lock, so none of them belongs to a live run)."""
@@ -518,11 +567,14 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path, months: tuple
         return [str(p) for p in paths], warnings
 
     if kind == "lad_csp_pfa_lookup":
-        if len(paths) > 1:
-            warnings.append(f"Several {kind.replace('_', ' ')} files found; used {paths[-1].name}, ignored "
-                            f"{', '.join(p.name for p in paths[:-1])}.")
-        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], _read(ons.read_lad_csp_pfa_lookup, paths[-1]))
-        return [str(paths[-1])], warnings
+        used, table, others = _partnership_lookup(paths, months[1] if months else None)
+        if others:
+            warnings.append(f"Several local authority -> CSP -> police force lookups found; used {used.name} "
+                            f"(authorities as at December {table.attrs['lad_vintage']}, for a period ending "
+                            f"{months[1] if months else 'at any time'}), not {', '.join(p.name for p in others)}.")
+        table.attrs = {}
+        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], table)
+        return [str(used)], warnings
 
     if kind == "mid_year_estimates":
         order = {p.name: i for i, p in enumerate(paths)}
@@ -538,6 +590,19 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path, months: tuple
         table, warnings = _one_figure_each(kind, INDICATOR_INPUTS[kind], paths, preference)
     store.write_table(processed_dir, TABLES_BY_KIND[kind][0], table)
     return [str(p) for p in paths], warnings
+
+
+def _partnership_lookup(paths: list[Path], last_month: str | None) -> tuple[Path, pd.DataFrame, list[Path]]:
+    """Of several local authority -> CSP -> police force lookups, the one a run ending in
+    ``last_month`` uses: the first whose December is not before that month (the partnerships as
+    they stood when the period ended), else the newest; by the vintage in the columns (LAD24CD),
+    never the file name. Authorities created or replaced since resolve either way
+    (csp_assessment/successions.py). Returns (path, table, the paths not used)."""
+    tables = sorted(((_read(ons.read_lad_csp_pfa_lookup, p), p) for p in paths),
+                    key=lambda tp: (tp[0].attrs["lad_vintage"], tp[1].name))
+    chosen = next(((t, p) for t, p in tables if last_month and f"{t.attrs['lad_vintage']}-12" >= last_month),
+                  tables[-1])
+    return chosen[1], chosen[0], [p for _, p in tables if p != chosen[1]]
 
 
 def _lookups_of_every_vintage(paths: list[Path]) -> tuple[pd.DataFrame, list[str]]:

@@ -303,7 +303,10 @@ def build_tables(paths: list[Path], months: tuple[str, str] | None = None) -> tu
                                    "LSOA code": "street_lsoa"}))
         outcomes = latest.merge(crimes, on=["force", "crime_id"], how="left")
         street_lsoa = outcomes.pop("street_lsoa").replace("", None)
-        outcomes["lsoa_code"] = outcomes["lsoa_code"].combine_first(street_lsoa)
+        # A crime is placed where its street record is (the outcome's own LSOA only when the street
+        # files lack the crime): outcome groups are shares of the crimes recorded, counted from the
+        # street records, so both must put each crime in the same area.
+        outcomes["lsoa_code"] = street_lsoa.combine_first(outcomes["lsoa_code"])
         outcomes = outcomes[OUTCOME_TABLE_COLUMNS]
     else:
         outcomes = pd.DataFrame(columns=OUTCOME_TABLE_COLUMNS)

@@ -10,12 +10,19 @@ URIs), the stylesheet is inlined, and nothing is loaded from the network.
 
 Notebook cell tags honoured in the reviewer version: "remove_cell" drops the cell; "remove_input"
 shows only the output (already true of every cell there, as no input is shown).
+
+Reviewers see what the package draws for them: charts, Markdown, and tables styled for the report
+(``styled_table`` / ``show_table`` in sections/base.py). An output an analyst's own cell prints as it
+is (a raw DataFrame with its index and every decimal, a bare number or Series, printed text) is
+analyst working: it stays in the analyst HTML only, and :func:`analyst_only_cells` names each such
+cell for the run log. README, "Working in JupyterLab", says how to show reviewers a table.
 """
 
 from __future__ import annotations
 
 import html
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -78,6 +85,54 @@ def _is_diagnostic(output) -> bool:
     return output.output_type == "error" or (output.output_type == "stream" and output.name == "stderr")
 
 
+# What the package draws for readers; an output with none of these is shown as the kernel printed it.
+READER_MIME_TYPES = ("image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/html")
+# pandas' own HTML for a DataFrame (not a Styler's, which the report styles): index column, raw floats.
+_RAW_FRAME = re.compile(r'<table[^>]*class="[^"]*\bdataframe\b')
+
+
+def is_raw_output(output) -> bool:
+    """An output not made for readers: printed text (stdout), a value with only a plain-text form
+    (a number, a Series), or a DataFrame as pandas prints it. Errors and stderr are diagnostics,
+    dropped separately."""
+    if output.output_type == "stream":
+        return output.name == "stdout"
+    if output.output_type not in ("display_data", "execute_result"):
+        return False
+    data = output.get("data", {})
+    if "text/html" in data and _RAW_FRAME.search(data["text/html"]):
+        return True
+    return not any(kind in data for kind in READER_MIME_TYPES)
+
+
+class _HoldBackRawOutputs(Preprocessor):
+    """Leave analysts' raw outputs (see is_raw_output) out of the reviewer version."""
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [output for output in cell.outputs if not is_raw_output(output)]
+        return nb, resources
+
+
+def analyst_only_cells(executed_notebook: Path) -> list[str]:
+    """The cells of an executed notebook whose output reviewers do not see because it is raw (see
+    is_raw_output), as the analyst finds them in the notebook: 'cell 18 ("df.head()")'. Cells are
+    numbered from 1 as in notebooks/ (papermill's injected-parameters cell is not counted)."""
+    found, number = [], 0
+    for cell in nbformat.read(executed_notebook, as_version=4).cells:
+        tags = set(cell.metadata.get("tags", []))
+        if "injected-parameters" in tags:
+            continue
+        number += 1
+        if cell.cell_type != "code" or tags & REVIEWER_REMOVED_CELL_TAGS:
+            continue
+        if any(is_raw_output(output) for output in cell.get("outputs", [])):
+            first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+            found.append(f'cell {number} ("{first[:60]}{"…" if len(first) > 60 else ""}")')
+    return found
+
+
 def _exporter(*, reviewer: bool) -> HTMLExporter:
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
@@ -92,7 +147,8 @@ def _exporter(*, reviewer: bool) -> HTMLExporter:
         exporter.register_preprocessor(
             TagRemovePreprocessor(remove_cell_tags=set(REVIEWER_REMOVED_CELL_TAGS)), enabled=True
         )
-        exporter.register_preprocessor(_DropDiagnostics(), enabled=True)
+        exporter.register_preprocessor(_HoldBackRawOutputs(), enabled=True)
+        exporter.register_preprocessor(_DropDiagnostics(), enabled=True)  # after: drops cells left empty
     return exporter
 
 
@@ -115,12 +171,14 @@ def export_section(
     demo_notice: bool = False,
     with_header: bool = True,
     with_code: bool = True,
+    draft_notice: str | None = None,
 ) -> dict[str, Path]:
     """Write the analyst HTML, reviewer HTML and PDF of one executed section notebook into out_dir.
 
     Returns {"html_code": analyst HTML, "html": reviewer HTML, "pdf": PDF}; without ``with_code``
     no analyst HTML is written (nor returned). ``with_header=False`` leaves out the title block
-    for a notebook that opens with its own cover.
+    for a notebook that opens with its own cover. ``draft_notice`` marks the pages DRAFT: a banner
+    that stays at the top of the screen, and "DRAFT" in the running header of every printed page.
     """
     executed_notebook = Path(executed_notebook)
     out_dir = Path(out_dir)
@@ -137,7 +195,7 @@ def export_section(
     if not with_code:
         del paths["html_code"]
     csp = {"title": title, "subtitle": subtitle, "demo_notice": DEMO_NOTICE if demo_notice else None,
-           "header": with_header, "policy": CONTENT_SECURITY_POLICY}
+           "header": with_header, "policy": CONTENT_SECURITY_POLICY, "draft_notice": draft_notice}
     for key, reviewer in (("html_code", False), ("html", True)):
         if key not in paths:
             continue

@@ -134,7 +134,8 @@ def for_run(config, *, demo: bool) -> PartnershipText:
     they do not, a narrative folder inside the demo data is not the partnership's)."""
     exclude = [] if demo else [p.parent for p in Path(config.data_dir).rglob(DEMO_MARKER)]
     folder = find_folder(config.data_dir, config.narrative_dir, exclude=exclude)
-    return read(folder, {key: SECTIONS[key].title for key in config.sections})
+    # every section of the report, also those a --sections run keeps from the last run
+    return read(folder, {key: SECTIONS[key].title for key in config.report_sections})
 
 
 def read(folder: Path | None, sections: dict[str, str]) -> PartnershipText:

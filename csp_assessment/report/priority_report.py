@@ -19,9 +19,9 @@ import pandas as pd
 from .charts import svg_with_alt
 from ..config import RunConfig
 from .findings import read_findings
-from ..stats.priorities import (PROVISIONAL, PriorityAssessment, assess_priorities, load_priority_scores,
-                         methodology_markdown, progress_on_priorities, progress_table_for_readers,
-                         ranked_table_for_readers, risk_capacity_chart)
+from ..stats.priorities import (PriorityAssessment, assess_priorities, evidence_table_for_readers, evidence_workings,
+                                load_priority_scores, methodology_markdown, no_data_for_readers, progress_on_priorities,
+                                progress_table_for_readers, ranked_table_for_readers, risk_capacity_chart)
 from .text import as_text
 
 # escape=True: a theme label in params is shown as text, never as markup.
@@ -51,23 +51,49 @@ class PriorityReport:
         return not self.progress.empty
 
     def summary_html(self) -> str:
-        """The ranked priorities with what drove each, a provisional notice where the partnership
-        has not scored, and the risk-versus-capacity chart (with its alt text)."""
+        """The executive summary's priorities. With themes scored by the partnership: the ranking
+        with what drove each (and a notice where some scores are blank), the themes not yet scored
+        apart with their evidence, and the risk-versus-capacity chart. With none scored: evidence
+        for priority setting, not a ranking. Either way, themes with no data are listed apart as
+        "no data supplied"."""
         assessment = self.assessment
-        notice = ""
-        if assessment.provisional:
-            notice = (f'<p class="csp-provisional"><strong>Provisional:</strong> {_e(PROVISIONAL)} for the themes so '
-                      "marked; their ranking rests on the computed evidence alone.</p>")
-        table = _table(ranked_table_for_readers(assessment).drop(columns=["Harm", "Likelihood", "Confidence",
-                                                                          "Capacity and capability"]),
-                       "Ranked priorities (MoRiLE-style risk score; method in the annex)", "csp-priorities")
-        chart = ""
-        if assessment.ranked["theme_key"].map(assessment.position_scored).fillna(False).any():
-            svg, metadata = svg_with_alt(risk_capacity_chart(assessment))
-            data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-            chart = (f'<figure class="csp-figure"><img alt="{_e(metadata["alt"])}" '
-                     f'src="data:image/svg+xml;base64,{data}"></figure>')
-        return f"<h2>Priorities</h2>{notice}{table}{chart}"
+        if assessment.evidence_only:
+            parts = ["<h2>Evidence for priority setting</h2>",
+                     "<p>The partnership has not yet scored any theme, so this is not a ranking of risk. The table "
+                     "gives how strongly this assessment's figures evidence each theme (0 to 4, from their volume, "
+                     "rate against other areas, direction and SPC signals; the annex on how priorities are scored "
+                     "shows how), strongest first. "
+                     "The partnership's priorities follow when it adds its judgement of harm, vulnerability, public "
+                     "concern, confidence in the data and its capacity to act (its priority scoring file).</p>",
+                     _table(evidence_table_for_readers(assessment), "Evidence for priority setting (not a ranking of "
+                            "risk; method in the annex)", "csp-priorities csp-priority-evidence")]
+        else:
+            parts = ["<h2>Priorities</h2>"]
+            if assessment.provisional:
+                parts.append('<p class="csp-provisional"><strong>Provisional:</strong> some of the partnership\'s '
+                             "scores are blank for the themes so marked; each blank counts as the middle of its "
+                             "scale until it is scored.</p>")
+            parts.append(_table(ranked_table_for_readers(assessment).drop(
+                columns=["Harm", "Likelihood", "Confidence", "Capacity and capability"]),
+                "Ranked priorities (MoRiLE-style risk score; method in the annex)", "csp-priorities"))
+            if not assessment.unscored_themes.empty:
+                parts += ["<h3>Not yet scored by the partnership</h3>",
+                          "<p>These themes are not ranked: the partnership has not scored them. Their evidence "
+                          "from this assessment's figures (0 to 4) is given for when it does.</p>",
+                          _table(evidence_table_for_readers(assessment), "Themes not yet scored: evidence only",
+                                 "csp-priorities csp-priority-evidence")]
+            if assessment.ranked["theme_key"].map(assessment.position_scored).fillna(False).any():
+                svg, metadata = svg_with_alt(risk_capacity_chart(assessment))
+                data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+                parts.append(f'<figure class="csp-figure"><img alt="{_e(metadata["alt"])}" '
+                             f'src="data:image/svg+xml;base64,{data}"></figure>')
+        missing = no_data_for_readers(assessment)
+        if missing:
+            parts += ["<h3>No data supplied</h3>",
+                      "<p>No figure in this assessment's data speaks to these themes, so they are neither ranked nor "
+                      "judged low: the data say nothing about them either way.</p>",
+                      '<ul class="csp-no-data">' + "".join(f"<li>{_e(line)}</li>" for line in missing) + "</ul>"]
+        return "".join(parts)
 
     def progress_html(self) -> str:
         """Per previous priority, each measure's previous and current value, change, target and
@@ -82,14 +108,20 @@ class PriorityReport:
     def as_json(self) -> dict:
         """The ranking and the progress as plain data (priorities.json in the report folder)."""
         table = self.assessment.table.astype(object).where(self.assessment.table.notna(), None)
-        return {"provisional": self.assessment.provisional, "scored_by_partnership": self.assessment.scored,
+        return {"basis": "evidence for priority setting" if self.assessment.evidence_only else "ranked by risk",
+                "provisional": self.assessment.provisional, "scored_by_partnership": self.assessment.scored,
                 "ranked": table.to_dict(orient="records"),
                 "progress": self.progress.astype(object).where(self.progress.notna(), None).to_dict(orient="records"),
                 "notes": list(self.assessment.notes)}
 
     def method_html(self) -> str:
+        """Annex C: the method, how each theme's evidence score was worked out in this run, and
+        the linked measures this run's findings do not hold."""
         notes = "".join(f"<li>{_e(n)}</li>" for n in self.assessment.notes)
+        workings = evidence_workings(self.assessment)
         return _markdown(methodology_markdown(self.assessment.settings)) + (
+            _table(workings, "How each theme's evidence score was worked out in this run", "csp-priority-workings")
+            if not workings.empty else "") + (
             f"<h3>Measures not found in this run</h3><ul>{notes}</ul>" if notes else "")
 
 

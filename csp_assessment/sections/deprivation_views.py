@@ -56,7 +56,10 @@ class DeprivationViews:
         vintage = geo.lsoa_vintage
         area_lsoas = geo.lsoa_lookup.loc[geo.lsoa_lookup["lad_code"].isin(self.area.lad_codes), "lsoa_code"].unique()
         deciles = deprivation.deciles_of_report_lsoas(imd, vintage, area_lsoas, geo.bridge)
-        population, population_source = deprivation.lsoa_population(geo.population_lsoa, area_lsoas, vintage)
+        # the small-area population of the year nearest the headline's (params population_year)
+        small_area, population_source = deprivation.lsoa_population(geo.population_lsoa, area_lsoas, vintage,
+                                                                     self.config.population_year)
+        population, basis_note = self._headline_basis(small_area, population_source, area_lsoas)
         in_period = self.counts[self.counts["month"].isin(self.config.period.months)]
         records = in_period.dropna(subset=["report_lsoa"]).groupby("report_lsoa")["records"].sum()
         figures = DeprivationFigures(edition=edition,
@@ -84,21 +87,80 @@ class DeprivationViews:
         if without:
             lost = int(records.reindex(without).fillna(0).sum())
             figures.warnings.append(
-                f"{len(without):,} of the area's {len(area_lsoas):,} LSOAs have no IMD decile (e.g. "
-                f"{', '.join(without[:3])}); their {lost:,} {self.noun} are not in the deprivation figures.")
+                f"{len(without):,} of the area's {len(area_lsoas):,} LSOAs {narrative.plural(len(without), 'has', 'have')} "
+                f"no IMD decile (e.g. {', '.join(without[:3])}); {narrative.plural(len(without), 'its', 'their')} "
+                f"{narrative.counted(lost, self.noun_one, self.noun)} {narrative.plural(lost, 'is', 'are')} not in the "
+                "deprivation figures.")
         not_in_lsoa = int(in_period.loc[in_period["report_lsoa"].isna(), "records"].sum())
         if not_in_lsoa:
-            figures.warnings.append(f"{not_in_lsoa:,} of the area's {self.noun} are counted in the area but not in one "
-                                    "of its LSOAs (see the placement notes) and are not in the deprivation figures.")
+            figures.warnings.append(f"{not_in_lsoa:,} of the area's {self.noun} {narrative.plural(not_in_lsoa, 'is', 'are')} "
+                                    "counted in the area but not in one of its LSOAs (see the placement notes) and "
+                                    f"{narrative.plural(not_in_lsoa, 'is', 'are')} not in the deprivation figures.")
         if population.empty:
             figures.warnings.append(
                 f"Rates by decile cannot be given: {population_source}. Add a population by LSOA {vintage} "
                 f"({POPULATION_DOWNLOAD.get(vintage, 'ONS small area population estimates')}).")
         else:
-            figures.notes.append(f"Rates by decile use {population_source}, summed over the area's LSOAs of each "
-                                 "decile; 95% intervals as OHID computes them: exact Poisson below 10 records, "
-                                 "Byar's method from 10; the share's interval is Wilson's.")
+            figures.notes.append(f"Rates by decile: {basis_note} The residents of each decile are summed over the "
+                                 "area's LSOAs in it; 95% intervals as OHID computes them: exact Poisson below 10 "
+                                 "records, Byar's method from 10; the share's interval is Wilson's.")
+        best_fit = self._best_fit_note(in_period, deciles)
+        if best_fit:
+            figures.notes.append(best_fit)
         return figures
+
+    def _headline_basis(self, small_area: pd.Series, source: str, area_lsoas) -> tuple[pd.Series, str]:
+        """The LSOA populations on the headline rate's basis: scaled so each local authority's LSOAs
+        add up to the ONS mid-year estimate the headline uses (stats.deprivation.scale_to_totals),
+        and a sentence saying which populations, of which year, and how they were scaled."""
+        headline = self.population
+        if small_area.empty or not headline.available or self.geo.population_la is None:
+            return small_area, (f"the residents are each LSOA's {source}, as published: the headline rate's mid-year "
+                                "estimate is not in the data folder, so they are not scaled to it.")
+        estimates = self.geo.population_la
+        of_year = estimates[(estimates["mid_year"] == headline.year) & estimates["area_code"].isin(self.area.lad_codes)]
+        totals = of_year.groupby("area_code")["population"].sum().to_dict()
+        lookup = self.geo.lsoa_lookup
+        lad_of = lookup[lookup["lsoa_code"].isin(area_lsoas)].drop_duplicates("lsoa_code").set_index("lsoa_code")["lad_code"]
+        scaled, factors = deprivation.scale_to_totals(small_area, lad_of, totals)
+        if not factors:
+            return small_area, (f"the residents are each LSOA's {source}, as published: they do not cover every LSOA of "
+                                f"the area, so they cannot be scaled to the headline rate's ONS mid-{headline.year} "
+                                "estimate.")
+        own = sum(small_area.reindex(lad_of[lad_of == lad].index).sum() for lad in factors)
+        left = sorted(set(self.area.lad_codes) - set(factors))
+        text = (f"the residents are each LSOA's {source}, scaled so that each local authority's LSOAs add up to "
+                f"the ONS mid-{headline.year} estimate the headline rate uses ({sum(totals[l] for l in factors):,.0f} "
+                f"against the LSOAs' own {own:,.0f}: a factor of "
+                + ", ".join(f"{factors[l]:.3f}" for l in sorted(factors))
+                + "), so the rates by decile and the headline rate share one population.")
+        if left:
+            text += f" Not scaled (no estimate or an LSOA without a population): {', '.join(left)}."
+        return scaled, text
+
+    def _best_fit_note(self, in_period: pd.DataFrame, deciles: pd.DataFrame) -> str:
+        """What the records of LSOAs that ONS split or redesigned in 2021 do to the decile counts:
+        each goes to one best-fit successor (geography.place); every successor of a split LSOA has
+        the decile of the LSOA it came from, so only records of an LSOA whose successors fall in
+        different deciles could count in another decile had they been apportioned."""
+        bridged = in_period[in_period["placed_by"] == "bridge"]
+        if bridged.empty or self.geo.bridge is None:
+            return ""
+        split = self.geo.split_codes(bridged["lsoa_code"], str(bridged["own_vintage"].iloc[0]))
+        if not split:
+            return ""
+        source = f"lsoa{str(bridged['own_vintage'].iloc[0])[2:]}_code"
+        target = "lsoa21_code" if source == "lsoa11_code" else "lsoa11_code"
+        decile_of = deciles.set_index("lsoa_code")["imd_decile"]
+        pairs = self.geo.bridge[self.geo.bridge[source].isin(split)]
+        mixed = {code for code, part in pairs.groupby(source) if part[target].map(decile_of).nunique() > 1}
+        moved = int(bridged.loc[bridged["lsoa_code"].isin(split), "records"].sum())
+        could_differ = int(bridged.loc[bridged["lsoa_code"].isin(mixed), "records"].sum())
+        return (f"{moved:,} {self.noun} were recorded in LSOAs that ONS split or redesigned in 2021: "
+                f"{self.geo.best_fit_rule()}, not apportioned between them. Every part of a split LSOA has the "
+                f"decile of the LSOA it came from, so this changes no decile's count"
+                + (f", except for {could_differ:,} {self.noun} of LSOAs whose parts fall in different deciles."
+                   if could_differ else "."))
 
     @property
     def suppressed_deciles(self) -> pd.Series:

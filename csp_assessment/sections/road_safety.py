@@ -12,10 +12,14 @@ area's roads, from DfT road safety data (STATS19), as the published assessments 
   other casualties' probabilities of being serious. The notes say which is used.
 * **Change** on the previous year and the 3-year comparison of the Maidstone assessment ("a
   decrease of 20.6% over 2013-2015: 2015 - 50, 2014 - 74, 2013 - 63": last year against the first
-  of the three).
-* **Rate** per 100,000 residents (ONS mid-year estimates of the same year), with its 95% interval,
-  against England when the data hold every English authority, otherwise against the other
-  authorities the data hold (said so).
+  of the three), of the same KSI series as the rate: severity-adjusted wherever every year has the
+  adjustment, because DfT's "Guide to severity adjustments for reported road casualties" advises
+  the adjusted figures for comparisons over time (reported KSI mixes forces' moves to injury-based
+  recording into the trend). The sentences say which series they use.
+* **Rate** per 100,000 residents (ONS mid-year estimates of the same year), with its 95% interval
+  as OHID computes intervals for counts (exact Poisson below 10 events, Byar's method from 10:
+  stats/intervals.py), against England when the data hold every English authority, otherwise
+  against the other authorities the data hold (said so).
 * **Road users and ages** of the last year's casualties; young car occupants (17-24) by year.
 
 The figures are pure functions of the processed ``stats19`` table (tested by hand counts); the
@@ -43,9 +47,11 @@ from ..report import indicator_charts, maps, narrative
 from ..report.charts import THOUSANDS, new_figure
 from ..report.narrative import is_missing
 from ..report.style import GSS_DARK_BLUE, GSS_DARK_GREY, GSS_MID_GREY, GSS_ORANGE
-from ..stats.intervals import NOT_COMPARED, byar_rate_interval, compare_with_benchmark
+from ..stats.intervals import NOT_COMPARED, compare_with_benchmark, poisson_method, poisson_rate_interval
 from . import SectionSpec
-from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
+from .base import DEMO_NOTE, DataNote, MissingInput, Section, esc, styled_table
+
+PUBLISHED_BY = "Department for Transport, 'Road safety data' on data.gov.uk"  # for the "Not yet supplied" list
 
 SPECS = (SectionSpec("road_safety", "07_road_safety.ipynb", "Road safety", "road_safety"),)
 
@@ -146,25 +152,57 @@ def change_from(annual: pd.DataFrame, column: str, last_year: int, back: int
     return year, previous, change_pct(previous, float(values[last_year]))
 
 
-def three_year_sentence(annual: pd.DataFrame, column: str, last_year: int, subject: str) -> str:
+def three_year_sentence(annual: pd.DataFrame, column: str, last_year: int, subject: str,
+                        fmt=narrative.fmt_int) -> str:
     """The Maidstone assessment's 3-year comparison: "KSI casualties: a decrease of 20.6% over the
-    three years 2013–2015: 2015 – 50, 2014 – 74, 2013 – 63." ('' without the three years)."""
+    three years 2013–2015: 2015 – 50, 2014 – 74, 2013 – 63." ('' without the three years).
+    ``fmt`` formats the values (one decimal for the severity-adjusted KSI)."""
     first_year, _, pct = change_from(annual, column, last_year, 2)
     values = annual.set_index("year")[column]
     if pct is None or (last_year - 1) not in values.index:
         return ""
-    listing = ", ".join(f"{y} – {narrative.fmt_int(values[y])}" for y in range(last_year, first_year - 1, -1))
+    listing = ", ".join(f"{y} – {fmt(values[y])}" for y in range(last_year, first_year - 1, -1))
     word = "an increase" if pct > 0 else "a decrease" if pct < 0 else "no change"
     amount = f" of {narrative.fmt_pct(abs(pct))}" if pct else ""
     return f"{subject}: {word}{amount} over the three years {first_year}–{last_year}: {listing}."
 
 
 def rate(count: float, population: float | None) -> tuple[float, float, float]:
-    """(rate per 100,000, lower, upper 95% limits); NaNs without a population."""
+    """(rate per 100,000, lower, upper 95% limits); NaNs without a population. The limits are
+    OHID's for a count (exact Poisson below 10 events, Byar's method from 10), scaled: the shared
+    :func:`~csp_assessment.stats.intervals.poisson_rate_interval`."""
     if is_missing(count) or not population:
         return math.nan, math.nan, math.nan
-    lower, upper = byar_rate_interval(count, population, PER)
+    lower, upper = poisson_rate_interval(count, population, PER)
     return count * PER / population, lower, upper
+
+
+def file_gaps(table: pd.DataFrame, years: list[int]) -> dict[int, str]:
+    """For each of ``years`` whose casualties cannot all be placed, what is missing, in words: the
+    collision file of a year whose casualty file is there (casualties are placed in an area through
+    their collision), the casualty file of a year whose collision file is there, or both."""
+    collisions = table[table["record"] == "collision"]
+    casualties = table[table["record"] == "casualty"]
+    known = set(collisions["collision_index"])
+    gaps = {}
+    for year in years:
+        of_year = casualties[casualties["year"] == year]
+        has_collisions = bool((collisions["year"] == year).any())
+        unplaced = int((~of_year["collision_index"].isin(known)).sum())
+        collision_file = f"dft-road-casualty-statistics-collision-{year}.csv"
+        casualty_file = f"dft-road-casualty-statistics-casualty-{year}.csv"
+        if len(of_year) and not has_collisions:
+            gaps[year] = (f"{year}: the casualty file holds {len(of_year):,} casualties, but the collision file for "
+                          f"{year} ({collision_file}) is not in the data folder, so they cannot be placed in an area")
+        elif has_collisions and not len(of_year):
+            gaps[year] = (f"{year}: the collision file is there, but the casualty file for {year} ({casualty_file}) "
+                          "is not")
+        elif not has_collisions:
+            gaps[year] = f"{year}: neither {collision_file} nor {casualty_file} is in the data folder"
+        elif unplaced:
+            gaps[year] = (f"{year}: {unplaced:,} of {len(of_year):,} casualties belong to collisions the collision "
+                          f"file for {year} does not hold, so they cannot be placed in an area")
+    return gaps
 
 
 def breakdown(casualties: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
@@ -208,14 +246,17 @@ class RoadSafetySection(Section):
         self.last_year = last_full_year(config.period.end)
         self.window = list(range(self.last_year - len(config.trend) + 1, self.last_year + 1))
         self.notes: list[DataNote] = []
-        self.absent_inputs: list[str] = []
+        self.absent_inputs: list[MissingInput] = []
         self.table = self._table()
+        stats19 = f"DfT road safety data (STATS19) for {self.window[0]} to {self.window[-1]}"
         if self.table is None:
-            self.absent_inputs.append(f"No DfT road safety data (STATS19) are in the data folder; to add them, "
-                                      f"download from {stats19_input.DOWNLOAD} for {self.window[0]} to "
-                                      f"{self.window[-1]}, and put them, unchanged, in the data folder.")
+            self.absent_inputs.append(MissingInput(stats19, PUBLISHED_BY, (
+                f"No DfT road safety data (STATS19) are in the data folder; to add them, download from "
+                f"{stats19_input.DOWNLOAD} for {self.window[0]} to {self.window[-1]}, and put them, unchanged, "
+                "in the data folder.")))
             self.casualties = self.unplaced = pd.DataFrame()
             self.years: list[int] = []
+            self.gaps: dict[int, str] = {}
             return
         placed, self.unplaced = placed_casualties(self.table)
         self.all_casualties = placed
@@ -223,17 +264,21 @@ class RoadSafetySection(Section):
         held = set(placed["year"])
         self.years = [y for y in self.window if y in held]
         missing = [y for y in self.window if y not in held]
+        self.gaps = file_gaps(self.table, self.window)
         if not self.years:
-            self.absent_inputs.append(f"The STATS19 files in the data folder hold no casualties for {self.window[0]} "
-                                      f"to {self.window[-1]}; to add them, download from {stats19_input.DOWNLOAD}.")
+            self.absent_inputs.append(MissingInput(stats19, PUBLISHED_BY, (
+                f"The STATS19 files in the data folder give no casualties that can be placed in an area for "
+                f"{self.window[0]} to {self.window[-1]}: {'; '.join(self.gaps[y] for y in self.window)}. To add them, "
+                f"download from {stats19_input.DOWNLOAD}.")))
         elif missing:
-            self.notes.append(DataNote(f"No STATS19 casualties for {', '.join(map(str, missing))} are in the data "
-                                       f"folder; those years are left out. Download them from "
-                                       f"{stats19_input.DOWNLOAD}.", True))
+            self.notes.append(DataNote(f"No STATS19 casualties for {', '.join(map(str, missing))} can be placed in an "
+                                       f"area, so those years are left out: {'; '.join(self.gaps[y] for y in missing)}. "
+                                       f"Download them from {stats19_input.DOWNLOAD}.", True))
         if self.years and self.casualties.empty:
-            self.absent_inputs.append(f"The STATS19 files in the data folder hold no collisions in {self.area_name} "
-                                      f"({', '.join(self.area.lad_codes)}); to add them, download the national files "
-                                      f"from {stats19_input.DOWNLOAD}.")
+            self.absent_inputs.append(MissingInput(f"{stats19} covering {self.area_name}", PUBLISHED_BY, (
+                f"The STATS19 files in the data folder hold no collisions in {self.area_name} "
+                f"({', '.join(self.area.lad_codes)}); to add them, download the national files "
+                f"from {stats19_input.DOWNLOAD}.")))
             self.years = []
 
     def _table(self) -> pd.DataFrame | None:
@@ -258,7 +303,12 @@ class RoadSafetySection(Section):
 
     @property
     def ksi_column(self) -> str:
+        """The KSI series every sentence, change and rate uses: severity-adjusted where it exists."""
         return "ksi_adjusted" if self.adjusted else "ksi"
+
+    @property
+    def ksi_series_name(self) -> str:
+        return "severity-adjusted KSI" if self.adjusted else "KSI as reported"
 
     def _population(self, codes: tuple[str, ...], year: int) -> tuple[float | None, str]:
         population = self.geo.la_population(codes, year)
@@ -350,6 +400,9 @@ class RoadSafetySection(Section):
         return narrative.fmt_rate(value) if self.adjusted else narrative.fmt_int(value)
 
     def headline_text(self) -> str:
+        """The last year's KSI and its change on the year before, of the series the rate uses (the
+        demo's: "In 2016, 103 people were killed or seriously injured on Medway's roads (12 killed),
+        103.0 after DfT's severity adjustment; severity-adjusted KSI up 6.5% on 2015 (96.7).")."""
         if not self.has_figures:
             return f"No road casualty figures for {self.area_name} are in the data folder."
         row, year = self.latest, int(self.latest["year"])
@@ -357,15 +410,16 @@ class RoadSafetySection(Section):
                 f"{self.area_name}'s roads ({narrative.fmt_int(row['fatal'])} killed)")
         if self.adjusted:
             text += f", {narrative.fmt_rate(row['ksi_adjusted'])} after DfT's severity adjustment"
-        previous_year, previous, pct = self._change("ksi", 1)
+        previous_year, previous, pct = self._change(self.ksi_column, 1)
         if pct is not None:
-            text += (f"; {'up' if pct > 0 else 'down' if pct < 0 else 'unchanged'}"
+            text += (f"; {self.ksi_series_name} {'up' if pct > 0 else 'down' if pct < 0 else 'unchanged'}"
                      f"{'' if pct == 0 else ' ' + narrative.fmt_pct(abs(pct))} on {previous_year} "
-                     f"({narrative.fmt_int(previous)})")
+                     f"({self._fmt_ksi(previous)})")
         return text + "."
 
     def three_year_text(self) -> str:
-        return three_year_sentence(self.annual, "ksi", self.last_year, "KSI casualties")
+        subject = "Severity-adjusted KSI casualties" if self.adjusted else "KSI casualties (as reported)"
+        return three_year_sentence(self.annual, self.ksi_column, self.last_year, subject, self._fmt_ksi)
 
     def rate_text(self) -> str:
         row = self.series.iloc[-1]
@@ -413,16 +467,13 @@ class RoadSafetySection(Section):
     def narrative(self) -> Markdown:
         return Markdown(esc(self.narrative_text()))
 
-    def missing_inputs_note(self) -> Markdown:
-        return Markdown("\n".join(f"- **Missing input:** {esc(text)}" for text in self.absent_inputs))
-
     def annual_table(self) -> pd.DataFrame:
         """One row per year, numbers as text (the adjusted KSI has decimals)."""
         name = self.comparison.name or "Comparison"
         rows = []
         for a, s in zip(self.annual.itertuples(), self.series.itertuples()):
             row = {"Year": str(a.year), "Killed": narrative.fmt_int(a.fatal), "Seriously injured":
-                   narrative.fmt_int(a.serious), "KSI": narrative.fmt_int(a.ksi)}
+                   narrative.fmt_int(a.serious), "KSI as reported": narrative.fmt_int(a.ksi)}
             if self.adjusted:
                 row["KSI (severity-adjusted)"] = narrative.fmt_rate(a.ksi_adjusted)
             row |= {"All casualties": narrative.fmt_int(a.casualties),
@@ -445,7 +496,7 @@ class RoadSafetySection(Section):
         if not self.has_figures:
             return Markdown("")
         rows = []
-        for column, label in (("ksi", "KSI casualties"), ("ksi_adjusted", "KSI (severity-adjusted)"),
+        for column, label in (("ksi", "KSI casualties (as reported)"), ("ksi_adjusted", "KSI (severity-adjusted)"),
                               ("casualties", "All casualties"), ("young_car_ksi", "Young car occupants (17–24) KSI")):
             if column == "ksi_adjusted" and not self.adjusted:
                 continue
@@ -586,26 +637,34 @@ class RoadSafetySection(Section):
             notes.append(DataNote("Severity adjustment: the casualty files carry DfT's severity adjustment "
                                   "(casualty_adjusted_severity_serious and _slight), which estimates how casualties "
                                   "would have been classed had every police force used injury-based reporting "
-                                  "(CRASH, adopted by forces from 2016). The KSI rate and its comparison use the "
-                                  "adjusted figure: fatal casualties plus the other casualties' probabilities of a "
-                                  "serious injury; the table also gives KSI as reported."))
+                                  "(CRASH, adopted by forces from 2016). The KSI rate, its comparison and the changes "
+                                  "in the summary use the adjusted figure: fatal casualties plus the other casualties' "
+                                  "probabilities of a serious injury; the tables also give KSI as reported."))
         else:
             notes.append(DataNote("Severity adjustment: the casualty files in the data folder do not carry DfT's "
                                   "severity adjustment for every year shown, so KSI is as reported by the police. "
                                   "Forces moving to injury-based reporting (CRASH, from 2016) record more injuries "
                                   "as serious: a rise around the change may be one of recording.", True))
         if len(self.unplaced):
+            shown = [self.gaps[y] for y in self.years if y in self.gaps]
             notes.append(DataNote(f"{len(self.unplaced):,} casualties in the data folder belong to collisions whose "
-                                  "collision file is not there, so they cannot be placed in an area and are left out: "
-                                  "add the collision file of the same year.", True))
+                                  "collision file is not there, so they cannot be placed in an area and are left out"
+                                  + (f" ({'; '.join(shown)})" if shown else "")
+                                  + ": add the collision file of the same year.", True))
         notes.append(DataNote("Road users grouped from casualty_type as DfT reports them: "
                               + "; ".join(f"{group} ({', '.join(map(str, codes))})"
                                           for group, codes in stats19_input.ROAD_USER_TYPES.items())
                               + ". Young car occupants: car occupants (type 9 or 109) aged 17 to 24."))
         notes.append(DataNote("KSI per 100,000 residents: ONS mid-year population estimates of the same year; 95% "
-                              "interval by Byar's method, as OHID Fingertips computes intervals for counts. The area "
-                              "is significantly higher or lower than its comparison only when the whole interval lies "
-                              "above or below the comparison's rate."))
+                              "interval as OHID Fingertips computes intervals for counts: the exact Poisson interval "
+                              "below 10 casualties, Byar's method from 10. The area is significantly higher or lower "
+                              "than its comparison only when the whole interval lies above or below the comparison's "
+                              "rate."))
+        notes.append(DataNote(f"Changes on the previous year and over three years, in the summary, use the "
+                              f"{self.ksi_series_name} series, as the rate does"
+                              + (": DfT advises the severity-adjusted figures for comparisons over time (Guide to "
+                                 "severity adjustments for reported road casualties); the changes of KSI as "
+                                 "reported are in the table of changes." if self.adjusted else ".")))
         if self.comparison.note:
             notes.append(DataNote(self.comparison.note))
         notes += [n for n in self.notes if not n.warning]
@@ -624,7 +683,8 @@ class RoadSafetySection(Section):
             return {"measure": label, "source": "DfT road safety data (STATS19)", "unit": unit,
                     "period": latest["period"], "value": number(latest["value"]),
                     "lower_ci": number(latest["lower"]), "upper_ci": number(latest["upper"]),
-                    "interval": "Byar" if interval and not is_missing(latest["lower"]) else None,
+                    "interval": (poisson_method(latest["count"]) if interval and not is_missing(latest["lower"])
+                                 else None),
                     "benchmark_name": self.comparison.name or None, "benchmark": number(latest["benchmark"]),
                     "comparison": self.rate_comparison, "count": number(latest["count"]),
                     "denominator": number(latest["denominator"], 0), "target": None, "better": "lower",
@@ -650,7 +710,7 @@ class RoadSafetySection(Section):
             row["ksi_adjusted"] = None if is_missing(row["ksi_adjusted"]) else round(row["ksi_adjusted"], 3)
         changes = {}
         if self.has_figures:
-            for column in ("ksi", "casualties", "young_car_ksi"):
+            for column in ("ksi", *(("ksi_adjusted",) if self.adjusted else ()), "casualties", "young_car_ksi"):
                 changes[column] = {f"{back}_year": (lambda c: {"from_year": c[0], "from": c[1], "change_pct":
                                                                None if c[2] is None else round(c[2], 3)})(
                     self._change(column, back)) for back in (1, 2)}
@@ -659,11 +719,12 @@ class RoadSafetySection(Section):
             "area_codes": list(self.area.lad_codes), "period": self.config.period.label,
             "latest_period_ends_by": self.last_year, "years": list(self.years),
             "headline": self.headline_text() if self.has_figures else "",
-            "severity_adjusted": self.adjusted, "comparison_name": self.comparison.name if self.has_figures else None,
+            "severity_adjusted": self.adjusted, "ksi_series": self.ksi_series_name if self.has_figures else None,
+            "comparison_name": self.comparison.name if self.has_figures else None,
             "annual": annual, "changes": changes,
             "by_road_user": _plain(self.by_road_user.to_dict("records")) if self.has_figures else [],
             "by_age_band": _plain(self.by_age_band.to_dict("records")) if self.has_figures else [],
-            "measures": measures, "narrative": self.narrative_text(), "missing_inputs": list(self.absent_inputs),
+            "measures": measures, "narrative": self.narrative_text(), **self.missing_findings(),
             "data_notes": [n.text for n in self.data_notes()], "demo": self.ingest.demo,
         }
 

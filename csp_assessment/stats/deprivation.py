@@ -12,7 +12,13 @@ Pure functions on tables, so every figure can be checked by hand:
     the national decile whose rank band holds it (the bands are read from the file itself);
 
 * :func:`lsoa_population`: each LSOA's population, from the small-area estimates of the same
-  vintage (latest year that covers the most of the area's LSOAs);
+  vintage, of the year nearest the period among those that cover the most of the area's LSOAs
+  (LSOA 2021 estimates for mid-2021 onwards; Census 2011 or the mid-2012 to mid-2020 estimates
+  on LSOA 2011);
+* :func:`scale_to_totals`: those populations scaled so that each local authority's LSOAs add up
+  to the mid-year estimate the headline rate uses, so that the rates by decile and the headline
+  rate have one population basis (a Census 2011 population against 2022 records runs about 6%
+  high in Medway: more people now live there than in 2011);
 * :func:`rates_by_decile`: records, residents and the rate per 1,000 residents in the area's
   LSOAs of each national decile, with 95% intervals as OHID computes them (intervals.py);
 * :func:`most_deprived_share`: the share of the area's records in its LSOAs among England's most
@@ -92,12 +98,13 @@ def deciles_of_report_lsoas(imd: pd.DataFrame, report_vintage: str, lsoa_codes,
     return pd.DataFrame(rows, columns=columns)
 
 
-def lsoa_population(population_lsoa: pd.DataFrame | None, lsoa_codes, vintage: str) -> tuple[pd.Series, str]:
+def lsoa_population(population_lsoa: pd.DataFrame | None, lsoa_codes, vintage: str,
+                    year: int | None = None) -> tuple[pd.Series, str]:
     """Population of each of ``lsoa_codes`` (Series code -> people) and a sentence naming its source.
 
     Uses the small-area estimates of the LSOAs' own vintage only (a 2011 population on 2021 LSOAs
-    would leave split and merged LSOAs out); of several sources and years, the latest year of the
-    one that covers the most of the LSOAs."""
+    would leave split and merged LSOAs out); of several sources and years, among those covering the
+    most of the LSOAs, the year nearest ``year`` (the later of two equally near), else the latest."""
     codes = set(lsoa_codes)
     if population_lsoa is None or population_lsoa.empty:
         return pd.Series(dtype="float64"), "no small-area (LSOA) population was found in the data folder"
@@ -108,11 +115,35 @@ def lsoa_population(population_lsoa: pd.DataFrame | None, lsoa_codes, vintage: s
     if pop.empty:
         return (pd.Series(dtype="float64"),
                 f"the small-area population in the data folder does not cover the area's LSOA {vintage} codes")
-    best = (pop.groupby(["year", "source"])["lsoa_code"].nunique().reset_index()
-            .sort_values(["lsoa_code", "year"]).iloc[-1])
+    covered = pop.groupby(["year", "source"])["lsoa_code"].nunique().reset_index()
+    covered = covered[covered["lsoa_code"] == covered["lsoa_code"].max()]
+    distance = -(covered["year"] - year).abs() if year is not None else 0
+    best = covered.assign(nearness=distance).sort_values(["nearness", "year"]).iloc[-1]
     chosen = pop[(pop["year"] == best["year"]) & (pop["source"] == best["source"])]
     series = chosen.drop_duplicates("lsoa_code").set_index("lsoa_code")["population"].astype("float64")
     return series, f"{best['source']} ({int(best['year'])})"
+
+
+def scale_to_totals(population: pd.Series, lad_of: pd.Series, totals: dict[str, float]
+                    ) -> tuple[pd.Series, dict[str, float]]:
+    """Each LSOA's population times its local authority's total over the sum of the authority's
+    LSOAs, so the LSOAs of each authority add up to ``totals`` (the mid-year estimates the headline
+    rate uses). An authority is scaled only when it has a total and every one of its LSOAs in
+    ``lad_of`` has a population; the others are left as they are.
+
+    ``population``: LSOA code -> people; ``lad_of``: LSOA code -> local authority code (the area's
+    LSOAs); ``totals``: local authority code -> people. Returns (the scaled populations, the factor
+    of each authority scaled)."""
+    scaled = population.astype("float64").copy()
+    factors = {}
+    for lad, codes in lad_of.groupby(lad_of).groups.items():
+        people = population.reindex(codes)
+        total = totals.get(lad)
+        if not total or people.isna().any() or not people.sum():
+            continue
+        factors[lad] = float(total) / float(people.sum())
+        scaled.loc[people.index] = people * factors[lad]
+    return scaled, factors
 
 
 def rates_by_decile(records: pd.Series, deciles: pd.DataFrame, population: pd.Series, per: float = 1000) -> pd.DataFrame:

@@ -13,7 +13,9 @@ Fingertips profiles use:
 
 and the Fingertips rule for comparing an area with a benchmark: *higher* or *lower* only when
 the area's whole interval lies above or below the benchmark's value, *similar* otherwise, and
-*not compared* when there is no interval (or no benchmark) to judge by.
+*not compared* when there is no interval (or no benchmark) to judge by. Two proportions of
+comparable size (an area against the rest of its police force) are compared by the interval of
+their difference (Newcombe's method, from the two Wilson intervals).
 
 Plain functions on numbers: no tables, no formatting, so the arithmetic can be checked by hand.
 """
@@ -49,12 +51,19 @@ def wilson_interval(count: float, denominator: float, z: float = Z_95) -> tuple[
 
     lower, upper = (2O + z² ∓ z·sqrt(z² + 4·O·q)) / (2·(n + z²)), with O the count, n the
     denominator and q = 1 - O/n.
+
+    At O = 0 the lower limit is (z² - z·sqrt(z²)) / ... = 0, and at O = n the upper limit is 1,
+    exactly. The floating-point sum gives 2.8e-17 at 0/13 and 0.9999999999999999 at 24/24, which the
+    strict comparison with a benchmark of 0% or 100% would call a difference (0 of 13 "higher" than
+    0 of 17), so the exact limits are set.
     """
     if denominator <= 0 or not 0 <= count <= denominator:
         raise ValueError(f"a proportion needs 0 <= count <= denominator and denominator > 0; "
                          f"got {count} / {denominator}")
     lower, upper = proportion_confint(count, denominator, alpha=_alpha(z), method="wilson")
-    return float(lower), float(upper)
+    lower = 0.0 if count == 0 else min(max(float(lower), 0.0), 1.0)
+    upper = 1.0 if count == denominator else min(max(float(upper), 0.0), 1.0)
+    return lower, upper
 
 
 def byar_interval(count: float, z: float = Z_95) -> tuple[float, float]:
@@ -102,13 +111,31 @@ def poisson_rate_interval(count: float, population: float, per: float = 100_000,
     return lower * per / population, upper * per / population
 
 
-def byar_rate_interval(count: float, population: float, per: float = 100_000, z: float = Z_95) -> tuple[float, float]:
-    """Interval for the crude rate ``count / population * per``: Byar's interval of the count, scaled,
-    whatever the count (the sections use :func:`poisson_rate_interval`, which is exact below 10)."""
-    if population <= 0:
-        raise ValueError(f"a rate needs a population above zero; got {population}")
-    lower, upper = byar_interval(count, z)
-    return lower * per / population, upper * per / population
+def newcombe_difference_interval(count1: float, n1: float, count2: float, n2: float,
+                                 z: float = Z_95) -> tuple[float, float]:
+    """95% interval of the difference of two independent proportions p1 - p2 (as proportions), by
+    Newcombe's hybrid score method (Newcombe 1998, "Interval estimation for the difference between
+    independent proportions", method 10), built from each proportion's Wilson interval (l, u):
+
+        lower = d - sqrt((p1 - l1)² + (u2 - p2)²),  upper = d + sqrt((u1 - p1)² + (p2 - l2)²),  d = p1 - p2.
+    """
+    p1, p2 = count1 / n1, count2 / n2
+    l1, u1 = wilson_interval(count1, n1, z)
+    l2, u2 = wilson_interval(count2, n2, z)
+    difference = p1 - p2
+    return (difference - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+            difference + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
+
+
+def compare_proportions(count1: float, n1: float, count2: float, n2: float) -> str:
+    """The first proportion against a second, independent one (an area against the rest of its
+    force, which unlike England is no fixed benchmark: it has its own sampling error): *higher* or
+    *lower* when the 95% interval of the difference (:func:`newcombe_difference_interval`) excludes
+    0, *similar* otherwise, *not compared* when either has no denominator."""
+    if not n1 or not n2:
+        return NOT_COMPARED
+    lower, upper = newcombe_difference_interval(count1, n1, count2, n2)
+    return HIGHER if lower > 0 else LOWER if upper < 0 else SIMILAR
 
 
 def compare_with_benchmark(benchmark: float | None, lower: float | None, upper: float | None) -> str:

@@ -3,18 +3,24 @@
 MoRiLE (Management of Risk in Law Enforcement) ranks crime and disorder themes by threat, risk and
 harm rather than by volume alone. Here, as in the Kent partnerships' strategic assessments:
 
-* the run **computes** each theme's *likelihood* from its own findings: for every measure linked
-  to the theme in params (a data.police.uk category, or a substance misuse, re-offending or mental
-  health indicator), its volume (rate per 1,000 residents), its rank among peers, its direction
-  (annual change), any SPC special cause in the assessment period, and how it compares with England;
+* the run **computes** each theme's *likelihood* (its evidence score) from its own findings: for
+  every measure linked to the theme in params (a data.police.uk category, or a substance misuse,
+  re-offending or mental health indicator), its volume (rate per 1,000 residents), its rank among
+  peers, its direction (annual change), any SPC special cause in the assessment period, and how it
+  compares with England. Police-recorded measures count by their share of the theme's records, so
+  a minor category cannot dilute a large theme (see :func:`theme_likelihood`);
 * the partnership **judges** the rest in its scoring file: harm (physical, psychological,
   financial, community), vulnerability, public concern, confidence in the data, and its
   organisational position (capacity and capability);
 * risk score = harm x likelihood x confidence factor x organisational factor, ranked highest first.
 
-Weights, scales and bands live in params (``priorities:`` in ``params/defaults.yaml``, where each
-is documented). A judged score left blank counts as the middle of its scale and marks the theme
-*provisional*; a theme no measure in the data evidences is listed as such and not ranked.
+Only themes the partnership has scored are ranked: a judgement the partnership has not made is not
+made for it. With no theme scored the assessment is *evidence for priority setting* (each theme's
+evidence score, strongest first, not a ranking of risk); themes with no scores are listed apart
+from the ranked ones, and themes no measure in the data evidences are "no data supplied", never low
+risk. Weights, scales and bands live in params (``priorities:`` in ``params/defaults.yaml``, where
+each is documented). A theme scored in part has its blank scores counted as the middle of their
+scale and is marked *provisional*.
 
 Everything here is a pure function of findings, scores and settings: nothing is displayed.
 """
@@ -37,9 +43,11 @@ from ..config import PARAMS_DIR
 from ..errors import ConfigError, InputError
 from ..report.style import GSS_DARK_BLUE, GSS_MID_GREY, GSS_ORANGE
 
-PROVISIONAL = "provisional: not yet scored by the partnership"
-NO_EVIDENCE = "no evidence in this run's data"
 SCORED = "scored by the partnership"
+PROVISIONAL = "provisional: some scores blank"  # blanks count as the middle of their scale
+UNSCORED = "not yet scored by the partnership"  # evidence only: listed apart, never ranked
+NO_DATA = "no data supplied"  # no linked measure is in this run's data: unknown, not low
+RANKED = (SCORED, PROVISIONAL)
 LIKELIHOOD_MAX = 4.0  # every computed evidence score runs from 0 to 4, like the judged harm scale
 HARM_PARTS = ("physical", "psychological", "financial", "community", "vulnerability", "public_concern")
 EVIDENCE_PARTS = ("volume", "peer_rank", "direction", "spc", "england")
@@ -49,7 +57,7 @@ MEASURE_KINDS = ("crime_type", "indicator")
 CRIME_SECTIONS_FIRST = ("all_crime", "asb")
 TABLE_COLUMNS = ["rank", "theme", "theme_key", "risk_score", "harm", "likelihood", "confidence",
                  "organisational_position", "confidence_factor", "organisational_factor", "provisional", "status",
-                 "unscored", "drivers"]
+                 "unscored", "drivers", "measures"]
 PROGRESS_COLUMNS = ["priority", "measure", "unit", "previous_period", "previous_value", "current_period",
                     "current_value", "change", "change_pct", "target", "better", "status", "previous_text",
                     "current_text", "change_text", "target_text", "reading"]
@@ -220,12 +228,38 @@ class Evidence:
     label: str
     scores: dict = field(default_factory=dict)  # evidence part -> score from 0 to 4
     texts: dict = field(default_factory=dict)  # evidence part -> the figure behind it, for readers
+    records: int | None = None  # police records in the period (crime types); None for an indicator
 
     def likelihood(self, weights: dict) -> float | None:
         used = {part: score for part, score in self.scores.items() if weights[part] > 0}
         if not used:
             return None
         return sum(weights[p] * s for p, s in used.items()) / sum(weights[p] for p in used)
+
+
+def theme_likelihood(evidence: list[Evidence], weights: dict) -> tuple[float | None, list[float]]:
+    """A theme's likelihood from its measures' likelihoods, and each measure's share of it (0-1).
+
+    Police-recorded measures (crime types, ASB) are one group, each weighted by its share of the
+    group's records: a category with 2% of the theme's records moves its score by 2%, so minor
+    categories do not dilute a large one (Violence: violence and sexual offences, not robbery's
+    few hundred). Indicators are rates and percentages of different things, with no volume in
+    common with each other or with records: each counts as much as the records group. The theme's
+    likelihood is the mean over the records group and the indicators. A records group of no
+    records (all categories empty) counts its categories equally.
+    """
+    values = [ev.likelihood(weights) for ev in evidence]
+    scored = [i for i, value in enumerate(values) if value is not None]
+    records = [i for i in scored if evidence[i].records is not None]
+    parts = len(scored) - len(records) + (1 if records else 0)  # the records group, and each indicator
+    if not parts:
+        return None, [0.0] * len(evidence)
+    total = sum(evidence[i].records for i in records)
+    shares = [0.0] * len(evidence)
+    for i in scored:
+        within = (evidence[i].records / total if total else 1 / len(records)) if i in records else 1.0
+        shares[i] = within / parts
+    return sum(shares[i] * values[i] for i in scored), shares
 
 
 def _band_score(value: float, bands: tuple[float, ...]) -> float:
@@ -268,7 +302,8 @@ def measure_evidence(findings: dict, link: MeasureLink, settings: PrioritySettin
         if found is None:
             return None
         section, row = found
-        evidence = Evidence(link, row["category"])
+        count = row.get("count")
+        evidence = Evidence(link, row["category"], records=int(count) if count is not None else None)
         worse_if_up = link.better != "higher"  # more crime is worse unless params say otherwise
         rate, months = row.get("rate_per_1000"), row.get("months") or 12
         if rate is not None:
@@ -318,12 +353,13 @@ def measure_evidence(findings: dict, link: MeasureLink, settings: PrioritySettin
     return evidence
 
 
-def _drivers(evidence: list[Evidence], weights: dict, limit: int = 3) -> list[str]:
-    """The figures that weighed most in the likelihood (weight x score), as short sentences, the
-    heaviest first. Volume and peer rank describe one figure, the rate, so they make one sentence."""
+def _drivers(evidence: list[Evidence], weights: dict, shares: list[float], limit: int = 3) -> list[str]:
+    """The figures that weighed most in the likelihood (the measure's share of the theme x weight x
+    score), as short sentences, the heaviest first. Volume and peer rank describe one figure, the
+    rate, so they make one sentence."""
     candidates = []
-    for order, ev in enumerate(evidence):
-        parts = {p: (weights[p] * ev.scores[p], ev.texts[p]) for p in EVIDENCE_PARTS
+    for order, (ev, share) in enumerate(zip(evidence, shares)):
+        parts = {p: (share * weights[p] * ev.scores[p], ev.texts[p]) for p in EVIDENCE_PARTS
                  if p in ev.scores and weights[p] > 0}
         if "volume" in parts and "peer_rank" in parts:
             (volume, volume_text), (rank, rank_text) = parts["volume"], parts.pop("peer_rank")
@@ -338,14 +374,19 @@ def _drivers(evidence: list[Evidence], weights: dict, limit: int = 3) -> list[st
 
 @dataclass
 class PriorityAssessment:
-    """The ranked themes (``table``, columns in TABLE_COLUMNS) and what the reader must know.
+    """The themes (``table``, columns in TABLE_COLUMNS) and what the reader must know.
 
-    ``table``: rank (Int64; NA for themes without evidence), theme (label), theme_key,
-    risk_score, harm, likelihood (the values the formula used, a blank judged score as its
-    scale's middle), confidence, organisational_position (mean of capacity and capability),
-    confidence_factor, organisational_factor, provisional (bool), status (SCORED, PROVISIONAL
-    or NO_EVIDENCE), unscored (list of the judged scores left blank), drivers (list of up to
-    three short sentences: the figures that weighed most). Ranked themes first, highest risk first.
+    ``table``: rank (Int64; only for themes the partnership scored, at least in part, and the
+    data evidence; NA otherwise), theme (label), theme_key, risk_score (ranked themes only), harm,
+    confidence, organisational_position (mean of capacity and capability), confidence_factor,
+    organisational_factor (the values the formula used, a blank judged score as its scale's
+    middle; None for themes not scored), likelihood (the computed evidence score, 0 to 4; None
+    for no data), provisional (bool: scored in part), status (SCORED, PROVISIONAL, UNSCORED or
+    NO_DATA), unscored (the judged scores left blank), drivers (up to three short sentences: the
+    figures that weighed most; for NO_DATA, the measures that would evidence it), measures (one
+    dict per linked measure found: measure, records, share of the theme's likelihood, score).
+    Ranked themes first (highest risk first), then themes not scored (strongest evidence first),
+    then those with no data (params order).
     """
 
     table: pd.DataFrame
@@ -359,7 +400,23 @@ class PriorityAssessment:
         return self.table[self.table["rank"].notna()]
 
     @property
+    def unscored_themes(self) -> pd.DataFrame:
+        """Themes the data evidence but the partnership has not scored: evidence only, not ranked."""
+        return self.table[self.table["status"] == UNSCORED]
+
+    @property
+    def no_data(self) -> pd.DataFrame:
+        return self.table[self.table["status"] == NO_DATA]
+
+    @property
+    def evidence_only(self) -> bool:
+        """No theme is ranked: the partnership has scored none the data evidence, so the document
+        shows evidence for priority setting, not a ranking of risk."""
+        return self.ranked.empty
+
+    @property
     def provisional(self) -> bool:
+        """Some ranked theme rests partly on blank scores (counted as the middle of their scale)."""
         return bool(self.ranked["provisional"].any())
 
 
@@ -383,16 +440,47 @@ def _checked_scores(scores: pd.DataFrame | None, settings: PrioritySettings) -> 
     return scores.set_index("theme")
 
 
+def _judgement(theme: Theme, by_theme: pd.DataFrame | None, settings: PrioritySettings) -> dict:
+    """The partnership's judgement of a theme as the formula uses it: harm, confidence,
+    organisational position and their factors, with the blanks (counted as their scale's middle)."""
+    from ..ingest.priority_scores import HARM_SCORES  # the scoring file's column per harm part
+
+    unscored = []
+
+    def judged(column: str, scale: str) -> float:
+        value = _score(by_theme, theme.key, column)
+        if value is None:
+            unscored.append(column.replace("_", " "))
+            return settings.midpoint(scale)
+        return value
+
+    weights = settings.harm_weights
+    harm = sum(weights[part] * judged(column, "harm") for part, column in zip(HARM_PARTS, HARM_SCORES)) \
+        / sum(weights.values())
+    confidence = judged("confidence", "confidence")
+    capacity, capability = judged("capacity", "organisational"), judged("capability", "organisational")
+    position = (capacity + capability) / 2
+    low, high = settings.scales["confidence"]
+    floor = settings.confidence_floor
+    confidence_factor = floor + (1 - floor) * (confidence - low) / (high - low)
+    low, high = settings.scales["organisational"]
+    # Higher capacity and capability raise the score: as in the Safer Maidstone Partnership's MoRiLE
+    # ranking, where "how much it is felt that the partnership can influence" is a ranking factor.
+    organisational_factor = 1 + settings.organisational_weight * ((position - low) / (high - low) - 0.5)
+    return {"harm": harm, "confidence": confidence, "organisational_position": position,
+            "confidence_factor": confidence_factor, "organisational_factor": organisational_factor,
+            "unscored": unscored, "position_scored": not {"capacity", "capability"} & set(unscored)}
+
+
 def assess_priorities(findings: dict[str, dict], scores: pd.DataFrame | None, settings: dict | PrioritySettings
                       ) -> PriorityAssessment:
     """Rank the themes in ``settings`` (the params' ``priorities`` block) from the run's
     ``findings`` ({section key: findings dict}, as findings.read_findings gives them) and the
     partnership's ``scores`` (the processed priority_scores table; None when there is no file)."""
-    from ..ingest.priority_scores import HARM_SCORES  # the scoring file's column per harm part
+    from ..ingest.priority_scores import SCORES
 
     settings = settings if isinstance(settings, PrioritySettings) else PrioritySettings.from_params(settings)
     by_theme = _checked_scores(scores, settings)
-    harm_columns = dict(zip(HARM_PARTS, HARM_SCORES))
     rows, notes, position_scored = [], [], {}
     for theme in settings.themes:
         evidence = []
@@ -405,48 +493,34 @@ def assess_priorities(findings: dict[str, dict], scores: pd.DataFrame | None, se
                 notes.append(f"{theme.label}: {link.name} has no figure to score in this run.")
             else:
                 evidence.append(found)
-        likelihoods = [ev.likelihood(settings.likelihood_weights) for ev in evidence]
-        likelihoods = [x for x in likelihoods if x is not None]
-
-        unscored = []
-
-        def judged(column: str, scale: str) -> float:
-            value = _score(by_theme, theme.key, column)
-            if value is None:
-                unscored.append(column.replace("_", " "))
-                return settings.midpoint(scale)
-            return value
-
-        weights = settings.harm_weights
-        harm = sum(weights[part] * judged(harm_columns[part], "harm") for part in HARM_PARTS) / sum(weights.values())
-        confidence = judged("confidence", "confidence")
-        capacity, capability = judged("capacity", "organisational"), judged("capability", "organisational")
-        position_scored[theme.key] = not {"capacity", "capability"} & set(unscored)
-        position = (capacity + capability) / 2
-        low, high = settings.scales["confidence"]
-        floor = settings.confidence_floor
-        confidence_factor = floor + (1 - floor) * (confidence - low) / (high - low)
-        low, high = settings.scales["organisational"]
-        organisational_factor = 1 + settings.organisational_weight * ((position - low) / (high - low) - 0.5)
-        likelihood = sum(likelihoods) / len(likelihoods) if likelihoods else None
-        risk = (harm * likelihood * confidence_factor * organisational_factor) if likelihood is not None else None
+        likelihood, shares = theme_likelihood(evidence, settings.likelihood_weights)
+        judgement = _judgement(theme, by_theme, settings)
+        position_scored[theme.key] = judgement.pop("position_scored")
+        unscored = judgement["unscored"]
         if likelihood is None:
-            status = NO_EVIDENCE
-            names = ", ".join(link.name for link in theme.measures)
-            linked = f"linked: {names}" if names else "none linked in params"
-            drivers = [f"No measure in this run's data evidences it ({linked})."]
+            status = NO_DATA
+            drivers = [link.name for link in theme.measures]  # what would evidence it
         else:
-            status = PROVISIONAL if unscored else SCORED
-            drivers = _drivers(evidence, settings.likelihood_weights)
-        rows.append({"theme": theme.label, "theme_key": theme.key, "risk_score": risk, "harm": harm,
-                     "likelihood": likelihood, "confidence": confidence, "organisational_position": position,
-                     "confidence_factor": confidence_factor, "organisational_factor": organisational_factor,
-                     "provisional": bool(unscored), "status": status, "unscored": unscored, "drivers": drivers})
+            status = (UNSCORED if len(unscored) == len(SCORES) else PROVISIONAL if unscored else SCORED)
+            drivers = _drivers(evidence, settings.likelihood_weights, shares)
+        if status not in RANKED:  # no judgement made: none is made for the partnership
+            judgement.update(dict.fromkeys(("harm", "confidence", "organisational_position", "confidence_factor",
+                                            "organisational_factor")))
+        risk = (judgement["harm"] * likelihood * judgement["confidence_factor"] * judgement["organisational_factor"]
+                if status in RANKED else None)
+        measures = [{"measure": ev.label, "records": ev.records, "share": round(share, 4), "score": round(score, 4)}
+                    for ev, share in zip(evidence, shares)
+                    if (score := ev.likelihood(settings.likelihood_weights)) is not None]
+        rows.append({"theme": theme.label, "theme_key": theme.key, "risk_score": risk, "likelihood": likelihood,
+                     **judgement, "provisional": status == PROVISIONAL, "status": status, "drivers": drivers,
+                     "measures": measures})
     table = pd.DataFrame(rows)
     risk = table["risk_score"].astype(float)
     table["rank"] = risk.rank(ascending=False, method="min").astype("Int64")
-    order = table.assign(_unranked=risk.isna(), _risk=-risk.fillna(0), _order=range(len(table)))
-    table = (table.loc[order.sort_values(["_unranked", "_risk", "_order"]).index].reset_index(drop=True))
+    group = table["status"].map({SCORED: 0, PROVISIONAL: 0, UNSCORED: 1, NO_DATA: 2})
+    order = table.assign(_group=group, _risk=-risk.fillna(0), _evidence=-table["likelihood"].astype(float).fillna(0),
+                         _order=range(len(table)))
+    table = table.loc[order.sort_values(["_group", "_risk", "_evidence", "_order"]).index].reset_index(drop=True)
     for column in ("risk_score", "harm", "likelihood", "organisational_position", "confidence_factor",
                    "organisational_factor"):
         table[column] = table[column].astype(float).round(3)
@@ -456,25 +530,44 @@ def assess_priorities(findings: dict[str, dict], scores: pd.DataFrame | None, se
     return PriorityAssessment(table[TABLE_COLUMNS], settings, scores is not None, notes, position_scored)
 
 
+def _one_decimal(value) -> str:
+    return narrative.NOT_AVAILABLE if narrative.is_missing(value) else f"{value:.1f}"
+
+
 def ranked_table_for_readers(assessment: PriorityAssessment) -> pd.DataFrame:
-    """The ranking as text for a report table: Rank, Theme, Risk score, Harm, Likelihood,
-    Confidence, Capacity and capability, What drove it (the drivers, one per line), Status."""
-    table = assessment.table
-
-    def number(value) -> str:
-        return narrative.NOT_AVAILABLE if narrative.is_missing(value) else f"{value:.1f}"
-
+    """The ranked themes as text for a report table: Rank, Theme, Risk score, Harm, Likelihood,
+    Confidence, Capacity and capability, What drove it (the drivers, one per line), Status.
+    Themes not scored and themes with no data are not in it (see the two functions below)."""
+    table = assessment.ranked
     return pd.DataFrame({
-        "Rank": [narrative.fmt_int(r) if not narrative.is_missing(r) else "not ranked" for r in table["rank"]],
+        "Rank": [narrative.fmt_int(r) for r in table["rank"]],
         "Theme": table["theme"],
-        "Risk score": table["risk_score"].map(number),
-        "Harm": table["harm"].map(number),
-        "Likelihood": table["likelihood"].map(number),
-        "Confidence": table["confidence"].map(number),
-        "Capacity and capability": table["organisational_position"].map(number),
+        "Risk score": table["risk_score"].map(_one_decimal),
+        "Harm": table["harm"].map(_one_decimal),
+        "Likelihood": table["likelihood"].map(_one_decimal),
+        "Confidence": table["confidence"].map(_one_decimal),
+        "Capacity and capability": table["organisational_position"].map(_one_decimal),
         "What drove it": table["drivers"].map("\n".join),
-        "Status": table["status"],
-    })
+        "Status": table["status"].map(narrative.sentence_case),
+    }).reset_index(drop=True)
+
+
+def evidence_table_for_readers(assessment: PriorityAssessment) -> pd.DataFrame:
+    """The themes the data evidence but the partnership has not scored (every such theme when it
+    has scored none), strongest evidence first: Theme, Evidence score (0-4), What the data show."""
+    table = assessment.unscored_themes
+    return pd.DataFrame({
+        "Theme": table["theme"],
+        "Evidence score (0–4)": table["likelihood"].map(_one_decimal),
+        "What the data show": table["drivers"].map("\n".join),
+    }).reset_index(drop=True)
+
+
+def no_data_for_readers(assessment: PriorityAssessment) -> list[str]:
+    """One line per theme no measure in this run's data evidences: what would evidence it."""
+    return [f"{row.theme} (" + ("measures: " + "; ".join(row.drivers) if row.drivers
+                                 else "no measure linked in params yet") + ")"
+            for row in assessment.no_data.itertuples()]
 
 
 def load_priority_scores(processed_dir: str | Path) -> pd.DataFrame | None:
@@ -589,12 +682,18 @@ def methodology_markdown(settings: dict | PrioritySettings) -> str:
     evidence_terms = " + ".join(f"{fmt(lw[p])} × {p.replace('_', ' ')}" for p in EVIDENCE_PARTS)
     themes = "\n".join(
         f"| {t.label} | " + ("; ".join(f"{m.name}{' (higher is better)' if m.better == 'higher' else ''}"
-                                      for m in t.measures) or "none yet: listed as having no evidence") + " |"
+                                      for m in t.measures) or "none yet: no data supplied") + " |"
         for t in s.themes)
     return f"""### How the priorities are ranked
 
 The ranking follows MoRiLE (Management of Risk in Law Enforcement): themes are ranked by threat, risk and harm,
-not by the number of crimes alone.
+not by the number of crimes alone. The pipeline computes how strongly this assessment's figures evidence each theme
+(its likelihood, or evidence score); the partnership judges the rest. Only themes the partnership has scored are
+ranked. Until it has scored one, the document shows each theme's evidence score as *evidence for priority
+setting*, strongest first: that is not a ranking of risk, as harm, vulnerability, public concern, confidence in the
+data and the partnership's capacity to act are not yet weighed. Themes the partnership has not scored are listed
+apart from the ranked ones, with their evidence score. A theme none of whose measures is in the data is shown as
+*no data supplied*: the data say nothing about it, which is not the same as low risk.
 
 **Computed by the pipeline from this assessment's figures (likelihood).** For each measure linked to a theme:
 
@@ -607,8 +706,14 @@ not by the number of crimes alone.
 | England | significantly worse than England 4, similar 2, significantly better 0 |
 
 A measure's likelihood is the weighted mean of the evidence it has ({evidence_terms}, divided by the sum of the
-weights used); a theme's likelihood is the mean over its measures. A theme none of whose measures is in the data is
-listed as having no evidence and is not ranked.
+weights used).
+
+**A theme's likelihood** combines its measures without letting minor ones dilute a large one. Its police-recorded
+measures (crime types and ASB) are weighted by their share of the theme's police records: in a theme of 14,000
+violent and sexual offences and 300 robberies, the robberies count for 2% of the score, not half of it.
+Indicators (health, justice and partner measures: rates and percentages of different things, with no volume in
+common) each count as much as the police-recorded measures together. The theme's likelihood is the mean of the
+two kinds so weighted. The table after this method gives each measure's share for this run.
 
 **Judged by the partnership (its scoring file, one row per theme).** Physical, psychological, financial and
 community harm, vulnerability and public concern, each from {fmt(harm_low)} (none) to {fmt(harm_high)} (critical);
@@ -622,13 +727,38 @@ capability, from {fmt(org_low)} (little) to {fmt(org_high)} (well placed to act)
 - organisational factor = 1 + {fmt(s.organisational_weight)} × ((mean of capacity and capability − {fmt(org_low)}) ÷ {fmt(org_high - org_low)} − 0.5)
 - **risk score = harm × likelihood × confidence factor × organisational factor**, ranked highest first.
 
-A judged score left blank counts as the middle of its scale and marks the theme *{PROVISIONAL}*: its rank then
-rests on the computed evidence. Weights, scales and bands are set in params (`priorities:`).
+**Direction of the organisational factor.** The better placed the partnership is to act on a theme, the higher
+the theme ranks: the factor runs from {fmt(1 - s.organisational_weight / 2)} (little capacity and capability) to
+{fmt(1 + s.organisational_weight / 2)} (well placed). This follows the Safer Maidstone Partnership's plan
+2017-18, whose MoRiLE ranking counts "how much it is felt that the partnership can influence" among its factors
+and left road safety out of its priorities partly because the partnership has "no capacity or jurisdiction" there. The
+risk-against-capacity chart shows the other reading: a theme high on risk but low on capacity (top left) is one
+the partnership should raise with those who can act.
+
+A judged score left blank counts as the middle of its scale and marks the theme *provisional*; a theme with every
+score blank is not yet scored and is not ranked. Weights, scales and bands are set in params (`priorities:`).
 
 | theme | measures that evidence it |
 |---|---|
 {themes}
 """
+
+
+def evidence_workings(assessment: PriorityAssessment) -> pd.DataFrame:
+    """How each theme's evidence score was worked out in this run, one row per measure found:
+    Theme, Measure, Police records, Share of the theme's score, Measure's score, Theme's score
+    (the theme's score on its first row only)."""
+    rows = []
+    for theme in assessment.table.itertuples():
+        for i, measure in enumerate(theme.measures):
+            records = measure["records"]
+            rows.append({"Theme": theme.theme if i == 0 else "", "Measure": measure["measure"],
+                         "Police records": "indicator" if records is None else narrative.fmt_int(records),
+                         "Share of the theme's score": narrative.fmt_pct(100 * measure["share"]),
+                         "Measure's score": f"{measure['score']:.2f}",
+                         "Theme's score": _one_decimal(theme.likelihood) if i == 0 else ""})
+    return pd.DataFrame(rows, columns=["Theme", "Measure", "Police records", "Share of the theme's score",
+                                       "Measure's score", "Theme's score"])
 
 
 # ---- progress on last year's priorities --------------------------------------------------------
