@@ -217,14 +217,14 @@ def test_a_damaged_workbook_that_no_loader_recognises_is_refused(kent_one_month,
 
 
 def test_a_file_in_the_population_folder_that_no_loader_reads_is_named_in_the_data_notes(kent_one_month, tmp_path):
-    """ONS's mid-2024 MYE2 table re-published as CSV (../shared/data-current) is a layout the ingest
-    does not read: said in the notes, not passed over in silence, and quiet once params skip it."""
-    source = CURRENT / "ons" / "mid-year-estimates" / "mye24tablesew.csv"
+    """A readable CSV of a layout the ingest does not read (here a Home Office table), where `fetch`
+    puts population estimates: said in the notes, not passed over in silence, quiet once skipped."""
+    source = SHARED / "data" / "home-office" / "prc-pfa-2017-18.csv"
     _need(source)
     _linked(source, kent_one_month / "ons" / "mid-year-estimates" / source.name)
     summary = ingest_folder(kent_one_month, tmp_path / "processed")
-    assert [w for w in summary.warnings if "mye24tablesew.csv" in w and "not used" in w], summary.warnings
-    summary = ingest_folder(kent_one_month, tmp_path / "processed", skip=("mye24tablesew.csv",))
+    assert [w for w in summary.warnings if source.name in w and "not used" in w], summary.warnings
+    summary = ingest_folder(kent_one_month, tmp_path / "processed", skip=(source.name,))
     assert not [w for w in summary.warnings if "not used" in w]
 
 
