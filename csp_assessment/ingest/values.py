@@ -62,7 +62,8 @@ def numbers(src, values: pd.Series, column: str, label: str, *, suppressible: bo
     infinite = parsed.abs() == float("inf")
     if infinite.any():
         row = infinite.idxmax()
-        raise src.error(f"{label} {_shortened(text.loc[row])} is too large to be a figure", row=int(row), column=column)
+        raise src.error(f"{label} {_shortened(text.loc[row])} is too large to be a figure", row=int(row),
+                        column=column)
     return parsed
 
 
