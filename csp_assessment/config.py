@@ -101,6 +101,10 @@ class RunConfig:
     # The substance misuse section's target for drug offences charged or summonsed as a % of outcomes:
     # a number, "increase" (above the comparison period), or None (params' police_outcomes block).
     drug_charge_target_pct: float | str | None = None
+    # Files of the data folder the ingest leaves out, and the files that win where two give the same
+    # figure (names or paths in the data folder, shell patterns allowed; params' skip_files, prefer_files).
+    skip_files: tuple[str, ...] = ()
+    prefer_files: tuple[str, ...] = ()
     report_subdir: str = ""  # set in a multi-area run: each area reports into reports/<year>/<area code>/
     # The sections of the report and document: params' list, with any --sections key params do not
     # list after it. With --sections, those not executed keep their last good result (run.py).
@@ -257,7 +261,20 @@ def load_config(
         unplaced_warn_pct=float((settings.get("unplaced_records") or {}).get("warn_pct", 0.5)),
         unplaced_stop_pct=float((settings.get("unplaced_records") or {}).get("stop_pct", 5.0)),
         drug_charge_target_pct=_drug_charge_target((settings.get("police_outcomes") or {}).get("drug_charge_target_pct")),
+        skip_files=_file_patterns(settings, "skip_files"),
+        prefer_files=_file_patterns(settings, "prefer_files"),
     )
+
+
+def _file_patterns(settings: dict, key: str) -> tuple[str, ...]:
+    """A list of file names or paths in the data folder (shell patterns allowed), as params give it."""
+    value = settings.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConfigError(f"{key}: {value!r} is not a list of file names; write it like "
+                          f"{key}: [partner-returns-2017.csv, fingertips/old-export.csv]")
+    return tuple(item.strip() for item in value)
 
 
 def _drug_charge_target(value) -> float | str | None:

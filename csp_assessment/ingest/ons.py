@@ -44,6 +44,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from pandas.errors import Pandas4Warning
 
 from csp_assessment.errors import InputError
+from csp_assessment.ingest.exact import check_all_rows_read, record_starts, text_of
 
 ONS_KINDS = ("lsoa_ward_lad_lookup", "lsoa_bridge", "lad_csp_pfa_lookup", "mid_year_estimates",
              "small_area_population")
@@ -614,12 +615,15 @@ def read_csv_table(path: Path) -> tuple[_Source, list[str], pd.DataFrame]:
     except UnicodeDecodeError as exc:
         raise src.error(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV") from None
     except pd.errors.ParserError as exc:
+        record_starts(path, text_of(path, Path(path)))  # an unclosed quote: refused at the line it opens
         line = re.search(r"line (\d+)", str(exc))
         row = int(line.group(1)) if line else None
         raise src.error(f"not a well-formed CSV: {str(exc).strip()}", row=row) from None
-    # Blank lines are kept while numbering so that line numbers match the file, then dropped.
+    # Blank lines are kept while numbering so that line numbers match the file, then dropped. Every
+    # row is read or the file refused (issue 25); a quoted line break moves the later rows' numbers.
+    starts = check_all_rows_read(path, Path(path), len(raw) - 1, blank_lines_are_rows=True)
     raw = raw.fillna("")
-    raw.index = range(1, len(raw) + 1)
+    raw.index = [1, *starts] if starts is not None else range(1, len(raw) + 1)
     header = [_clean(cell) for cell in raw.iloc[0]]
     body = raw.iloc[1:]
     body = body[(body != "").any(axis=1)]
@@ -776,7 +780,7 @@ def _texts(body: pd.DataFrame, column: int | None) -> pd.Series:
 def _whole_numbers(src: _Source, values: pd.Series, column: str, label: str) -> pd.Series:
     """Non-negative whole numbers, allowing thousands separators ("1,563")."""
     text = values.map(_cell_text).astype(object)
-    valid = text.str.fullmatch(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)")
+    valid = text.str.fullmatch(r"-?(?:\d{1,3}(?:,\d{3}){1,5}|\d{1,18})")  # int64 holds 18 digits
     if not valid.all():
         row = valid[~valid].index[0]
         problem = "is empty" if text.loc[row] == "" else f"{values.loc[row]!r} is not a whole number"
