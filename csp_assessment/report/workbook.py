@@ -45,6 +45,9 @@ METADATA = "metadata.json"
 LANGUAGE = "en-GB"
 MAX_WIDTH = 60  # characters: longer text wraps in its cell
 LINE_HEIGHT = 16  # points: a line of 12-point Arial, gptables' theme
+# A column's width is counted in the default font's digits; a line of 12-point Arial text holds
+# about this many characters per unit (measured on the cover and contents, Excel and LibreOffice).
+CHARACTERS_PER_UNIT = 1.05
 NO_FORMULAS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
@@ -310,7 +313,7 @@ def _cover(config: RunConfig, inputs: list[dict], *, demo: bool, draft: list[str
     contact = [config.contact] if config.contact else [
         f"{partnership} (no contact details are set in the assessment's params)"]
     return gpt.Cover(title=f"{config.title}: tables, {config.area_name}, {period_label(config.period)}",
-                     intro=intro, about=about, contact=contact, cover_label="Cover", width=110)
+                     intro=intro, about=about, contact=contact, cover_label="Cover", width=90)
 
 
 def _theme():
@@ -369,7 +372,8 @@ def _widths(frame: pd.DataFrame) -> list[int]:
 
 def _lines(text, width: int) -> int:
     """How many lines a cell's text wraps to in a column ``width`` characters wide (a generous guess)."""
-    return sum(max(1, math.ceil(len(part) / max(1, width))) for part in str(text).split("\n"))
+    per_line = max(1, int(width * CHARACTERS_PER_UNIT))
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
 
 
 def _fit(sheet, first_row: int, frame: pd.DataFrame, widths: list[int]) -> None:

@@ -814,7 +814,7 @@ class CrimeSection(DeprivationViews, Section):
                          frame, description="Hotspots: the wards with the most records, their rate and share of the "
                                             "area's total",
                          source=self.police_source + "; ONS lookups and small-area population",
-                         units={self.count_header: "count", self.rate_header: "per 1,000 residents", share: "%"},
+                         units={self.count_header: "count", self.rate_header: self.rate_unit, share: "%"},
                          notes=[self.ward_population[1]],
                          shorthand={CONFIDENTIAL: f"confidential: fewer than {threshold} {self.noun} in the ward (1 to "
                                                   f"{threshold - 1}), suppressed as in the document because so few "
