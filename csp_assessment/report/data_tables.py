@@ -200,6 +200,25 @@ def ids_in_html(table_html: str) -> list[str]:
     return found[1].split() if found else []
 
 
+class DataLinks:
+    """The 'Data: table ...' line for the ids of the tables the workbook holds (others are left out)."""
+
+    def __init__(self, known: set[str], year: int):
+        self.known, self.year = set(known), year
+
+    def __call__(self, ids) -> str:
+        return data_link([i for i in ids if i in self.known], self.year)
+
+    @classmethod
+    def recorded(cls, findings_dir: str | Path, year: int) -> "DataLinks":
+        """Links to the tables the sections have recorded so far (a section's report is exported as soon
+        as it has run, before the workbook exists): the non-empty ones, as the workbook keeps them."""
+        known = set()
+        for path in sorted((Path(findings_dir) / TABLES_DIR).glob("*.json")):
+            known |= {t["id"] for t in json.loads(path.read_text(encoding="utf-8"))["tables"] if t["rows"]}
+        return cls(known, year)
+
+
 def data_link(ids, year: int) -> str:
     """'Data: table crime_spc (xlsx, csv)' under a table or chart of the document: the workbook and
     each table's CSV, relative to the document (both sit in the report folder). The id is printed,

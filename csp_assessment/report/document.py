@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import mdc_icons, narrative, workbook
 from ..config import RunConfig
-from .data_tables import data_link, ids_in_html
+from .data_tables import DataLinks, ids_in_html
 from .export import export_section, is_raw_output
 from ..ingest.police_uk import STREET_FILE, same_force
 from ..ingest.police_uk_outcomes import OUTCOMES_FILE, STOP_SEARCH_FILE
@@ -108,16 +108,6 @@ def _chapter(anchor: str, title: str, css: str = "csp-chapter") -> str:
 
 
 # ---- what the executed section notebooks drew -----------------------------------------------
-
-class DataLinks:
-    """'Data: table crime_spc (xlsx, csv)' under a table or chart, for the tables the workbook holds."""
-
-    def __init__(self, known: set[str], year: int):
-        self.known, self.year = known, year
-
-    def __call__(self, ids) -> str:
-        return data_link([i for i in ids if i in self.known], self.year)
-
 
 NO_LINKS = DataLinks(set(), 0)
 

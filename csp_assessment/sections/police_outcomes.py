@@ -152,7 +152,7 @@ class PoliceOutcomes:
         return styled_table(pd.DataFrame(rows), {}, caption=(
             f"Outcomes of crimes recorded in {self.config.period.label}, {self.section.area_name}, by Home Office "
             f"outcome group, as at the outcomes of {self.last_outcome_month} (data.police.uk)"),
-            text_columns=["Outcome group", "Home Office outcome types"])
+            text_columns=["Outcome group", "Home Office outcome types"], data=[self.section.table_id("outcomes")])
 
     @property
     def _rest_groups(self) -> dict:
@@ -183,7 +183,7 @@ class PoliceOutcomes:
         return styled_table(shown, {}, caption=f"Charge/summons and positive outcome rates, % of crimes recorded in "
                                                f"{self.config.period.label}, {self.section.area_name}, against the "
                                                f"rest of the force ({self.force_names}); data.police.uk outcomes",
-                            text_columns=["Crime type", "Compared"])
+                            text_columns=["Crime type", "Compared"], data=[self.section.table_id("outcomes")])
 
     def missing_outcomes_note(self) -> Markdown:
         return Markdown(as_text(MISSING_OUTCOMES))
