@@ -35,6 +35,7 @@ SHORTHAND = {
     NOT_APPLICABLE: "not applicable: the figure does not exist for this row (for example an interval for a count)",
 }
 SHORTHAND_MARK = re.compile(r"^\[[a-z]+\]$")
+UNIT_SUFFIX = re.compile(r"\(([^()]+)\)$")
 UNIT_WORDS = {"%": "percentage", "": "value"}  # a unit in a cell of its own: a word, never a lone symbol
 TABLE_ID = re.compile(r"^[a-z][a-z0-9_]{1,30}$")  # an Excel sheet name (31 characters) and table name
 TABLES_DIR = "tables"  # beside the findings: findings/tables/<section>.json; in the report: tables/<id>.csv
@@ -51,7 +52,8 @@ class DataTable:
 
     ``id``: the sheet name and CSV name (lower case, underscores, at most 31 characters, stable from
     run to run); ``title``: what, where and when; ``description``: one line for the contents sheet;
-    ``units``: column -> unit, for the CSV metadata (headers say it too); ``notes``: lines shown
+    ``units``: column -> unit, for the CSV metadata (headers say it too; a header ending in its unit in
+    brackets, "Crimes (count)", needs no entry); ``notes``: lines shown
     above the table; ``shorthand``: what a shorthand means in this table when more precise than
     :data:`SHORTHAND`; ``formats``: column -> Excel number format where the default (thousands
     separators, the decimals the column holds) would be wrong (years: "0")."""
@@ -74,6 +76,8 @@ class DataTable:
         frame = self.frame.reset_index(drop=True)
         if frame.columns.duplicated().any() or not all(isinstance(c, str) and c.strip() for c in frame.columns):
             raise ValueError(f"table {self.id}: every column needs a distinct text header ({list(frame.columns)})")
+        # A header ending in its unit in brackets ("Crimes (count)", "Share (%)") says the unit for the metadata.
+        self.units = {**{c: found[1] for c in frame.columns if (found := UNIT_SUFFIX.search(c))}, **self.units}
         # A missing figure says why: not available, unless the section said otherwise.
         self.frame = frame.astype(object).where(frame.notna(), NOT_AVAILABLE).map(_plain)
         for column in self.frame.columns:

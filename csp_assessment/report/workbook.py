@@ -85,9 +85,7 @@ def key_figures_data(config: RunConfig, specs: list[SectionSpec], findings: dict
                      description="The overview's key figures: each section's level, rate, annual change and what SPC "
                                  "shows in the latest month",
                      source="Every section of this assessment",
-                     units={"Records (count)": "count", "Rate per 1,000 residents": "per 1,000 residents",
-                            "Records in the comparison period (count)": "count", "Change (count)": "count",
-                            "Change (%)": "%"},
+                     units={"Rate per 1,000 residents": "per 1,000 residents"},
                      notes=["Police records (crime, ASB, violence): counts, rates and changes; the indicator sections "
                             "are summarised in words, their figures in their own tables."],
                      shorthand={NOT_APPLICABLE: "not applicable: an indicator section has no count of police records, "
@@ -136,7 +134,6 @@ def priority_tables(priorities) -> list[DataTable]:
                                description="The priority scoring's inputs from the data: each linked measure's score "
                                            "and its share of its theme's evidence score",
                                source="This assessment's figures",
-                               units={"Police records (count)": "count", "Share of the theme's score (%)": "%"},
                                shorthand={NOT_APPLICABLE: "not applicable: an indicator, not a count of police "
                                                           "records"}))
     scores = _scores_supplied(priorities)
@@ -214,7 +211,6 @@ def data_sources_data(inputs: list[dict], police_force: str = "") -> DataTable:
     return DataTable(DATA_SOURCES, "Files read by this run, by publisher and kind of data", frame,
                      description="The inputs: files, the months they cover, rows used and rows set aside (with why)",
                      source="The run's manifest (manifest.json lists every file with its size and SHA-256)",
-                     units={c: "count" for c in frame.columns if c.endswith("(count)")},
                      shorthand={NOT_APPLICABLE: "not applicable: rows are counted in data.police.uk's files only; "
                                                 "other files are used as published"})
 

@@ -759,7 +759,7 @@ class CrimeSection(DeprivationViews, Section):
                                                  f"{self.area_name}, {first.split(' to ')[0]} to {last.split(' to ')[-1]}",
                          frame, description="The general trend: periods as long as the assessment period, a year "
                                             "apart, ending with it",
-                         source=self.police_source, units={self.count_header: "count"},
+                         source=self.police_source,
                          shorthand={NOT_AVAILABLE: "not available: the data folder does not hold police.uk files for "
                                                    "every month of the period"})
 
@@ -773,7 +773,7 @@ class CrimeSection(DeprivationViews, Section):
                                                    f"months a year before",
                          frame, description="Seasonality: each month of the assessment period beside the same month of "
                                             "the comparison period",
-                         source=self.police_source, units={self.count_header: "count", previous: "count"},
+                         source=self.police_source,
                          shorthand={NOT_AVAILABLE: "not available: the data folder holds no police.uk file for the "
                                                    "month"})
 
@@ -790,8 +790,7 @@ class CrimeSection(DeprivationViews, Section):
                                                  f"other areas in the data, {period_label(self.config.period)}",
                          frame, description="Peer comparison: records, residents, rate and ranks",
                          source=self.police_source + "; ONS mid-year population estimates",
-                         units={self.count_header: "count", "Residents (count)": "count",
-                                self.rate_header: self.rate_unit}, notes=notes,
+                         units={self.rate_header: self.rate_unit}, notes=notes,
                          shorthand={NOT_AVAILABLE: "not available: no population estimate for the area in the data "
                                                    "folder, so no rate or rank by rate"})
 
@@ -814,7 +813,7 @@ class CrimeSection(DeprivationViews, Section):
                          frame, description="Hotspots: the wards with the most records, their rate and share of the "
                                             "area's total",
                          source=self.police_source + "; ONS lookups and small-area population",
-                         units={self.count_header: "count", self.rate_header: self.rate_unit, share: "%"},
+                         units={self.rate_header: self.rate_unit},
                          notes=[self.ward_population[1]],
                          shorthand={CONFIDENTIAL: f"confidential: fewer than {threshold} {self.noun} in the ward (1 to "
                                                   f"{threshold - 1}), suppressed as in the document because so few "
@@ -862,7 +861,6 @@ class CrimeSection(DeprivationViews, Section):
                                             "signals" + ("; one series per crime type" if len(self.spc_results) > 1
                                                          else ""),
                          source=self.police_source, notes=notes,
-                         units={c: "count" for c in frame.columns if c.endswith("(count)")},
                          shorthand={NOT_APPLICABLE: "not applicable: no target is set for the series"})
 
     def by_type_data(self) -> DataTable:
@@ -892,10 +890,7 @@ class CrimeSection(DeprivationViews, Section):
                          frame, description="Crime by data.police.uk category: number, share, change on the year "
                                             "before, rate, rank among the areas in the data and SPC signal",
                          source=self.police_source + "; ONS mid-year population estimates",
-                         units={self.count_header: "count", "Share of all crime (%)": "%", previous: "count",
-                                "Change (count)": "count", "Change (%)": "%", self.rate_header: self.rate_unit,
-                                "Areas ranked (count)": "count",
-                                "Months of special cause in the period (count)": "count"},
+                         units={self.rate_header: self.rate_unit},
                          shorthand={NOT_AVAILABLE: "not available: the comparison period is not fully in the data, or "
                                                    "no rate or rank can be given (no population, or a partly covered "
                                                    "period)",

@@ -13,7 +13,7 @@ from IPython.display import Markdown
 from .. import store
 from ..ingest.police_uk_outcomes import OUTCOMES_DOWNLOAD, STOP_SEARCH_DOWNLOAD
 from ..report import narrative
-from ..report.data_tables import NOT_APPLICABLE, DataTable, month_label, numbers, period_label
+from ..report.data_tables import NOT_APPLICABLE, NOT_AVAILABLE, DataTable, month_label, numbers, period_label
 from ..report.text import as_text
 from ..stats import police_outcomes as po
 from ..stats.police_outcomes import DRUG_SEARCH_OBJECTS, DRUGS, WEAPON_SEARCH_OBJECTS
@@ -400,10 +400,9 @@ class PoliceOutcomes:
                                    f"{self.section.area_name}, as at the outcomes of {month_label(self.last_outcome_month)}",
                          frame, description="Police outcomes by Home Office outcome group; charge/summons rate with its "
                                             "95% interval against the rest of the force",
-                         source=self.source, units={c: ("count" if c.endswith("(count)") else "%")
-                                                    for c in frame.columns if c.endswith(("(count)", "(%)"))},
+                         source=self.source,
                          notes=self.notes()[1:3],
-                         shorthand={"[x]": "not available: the rest of the force recorded no crimes of the type"})
+                         shorthand={NOT_AVAILABLE: "not available: the rest of the force recorded no crimes of the type"})
 
     def drug_charges_data(self) -> DataTable | None:
         if not self.has_outcomes:
@@ -418,16 +417,14 @@ class PoliceOutcomes:
             "Charges as % of outcomes (%)": numbers(charges["charged_of_outcomes_pct"], 2),
             "Charged as % of recorded (%)": numbers(charges["charged_of_recorded_pct"], 2),
             "Target": [self.drug_target_words, NOT_APPLICABLE],
-            "Target met": [met if met != narrative.NOT_AVAILABLE else "[x]", NOT_APPLICABLE]})
+            "Target met": [met if met != narrative.NOT_AVAILABLE else NOT_AVAILABLE, NOT_APPLICABLE]})
         return DataTable("drug_charges", f"Drug offences charged or summonsed, {self.section.area_name}, "
                                          f"{period_label(self.config.period)} and the year before",
                          frame, description="Drug offences charged or summonsed as a % of outcomes and of offences "
                                             "recorded, against the partnership's target",
                          source=f"data.police.uk outcomes files (outcomes of {month_label(self.last_outcome_month)})",
-                         units={c: ("count" if c.endswith("(count)") else "%") for c in frame.columns
-                                if c.endswith(("(count)", "(%)"))},
                          shorthand={NOT_APPLICABLE: "not applicable: the target is set on the assessment period",
-                                    "[x]": "not available: no drug offence was assigned an outcome, or no target is set"})
+                                    NOT_AVAILABLE: "not available: no drug offence was assigned an outcome, or no target is set"})
 
     def drug_searches_data(self) -> DataTable | None:
         if not self.has_searches:
@@ -445,10 +442,8 @@ class PoliceOutcomes:
                          frame, description="Searches for drugs, arrests and outcomes linked to the reason for "
                                             "search, the area beside its force",
                          source=f"data.police.uk stop-and-search files ({self.search_force_names})",
-                         units={c: ("count" if c.endswith("(count)") else "%") for c in frame.columns
-                                if c.endswith(("(count)", "(%)"))},
                          notes=[self.search_headline()],
-                         shorthand={"[x]": "not available: no searches, so no rate"})
+                         shorthand={NOT_AVAILABLE: "not available: no searches, so no rate"})
 
     # ---- notes and findings ----------------------------------------------------------------------
     def notes(self) -> list[str]:

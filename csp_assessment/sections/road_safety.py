@@ -647,8 +647,7 @@ class RoadSafetySection(Section):
                     f"{name}: {rate_words} per 100,000 residents": numbers(self.series["benchmark"], 2),
                     "Young car occupants (17 to 24) KSI (count)": numbers(self.annual["young_car_ksi"], 0)}
         frame = pd.DataFrame(columns)
-        units = {c: ("count" if c.endswith("(count)") else "casualties" if c.endswith("(estimate)")
-                     else "per 100,000 residents") for c in frame.columns if c != "Year"}
+        units = {c: "per 100,000 residents" for c in frame.columns if "per 100,000 residents" in c}
         casualties = DataTable(
             "road_casualties", f"Road casualties by year, {self.area_name}, {self.years[0]} to {self.years[-1]}",
             frame, description=f"Killed, seriously injured and all casualties by year; the {rate_words} rate per "
@@ -666,7 +665,6 @@ class RoadSafetySection(Section):
                           "All casualties (count)": numbers(users["casualties"], 0)}),
             description="The last year's casualties by road user: killed or seriously injured, and all",
             source="DfT road safety data (STATS19)",
-            units={"KSI (count)": "count", "Share of KSI (%)": "%", "All casualties (count)": "count"},
             shorthand={"[x]": "not available: no KSI casualties in the year, so no share"})
         return [casualties, road_users]
 

@@ -146,10 +146,7 @@ class DomesticAbuseFigures(IndicatorSection):
         return DataTable(self.table_id("repeat"), f"Domestic abuse victims and repeat victims, {self.area_name}, by year",
                          frame, description="Repeat victims of domestic abuse: number and share of victims with its 95% "
                                             "(Wilson) interval",
-                         source="Partner returns", notes=[self.repeat_sentence()],
-                         units={"Victims (count)": "count", "Repeat victims (count)": "count",
-                                "Repeat victims, share of victims (%)": "%", "Lower 95% limit (%)": "%",
-                                "Upper 95% limit (%)": "%"})
+                         source="Partner returns", notes=[self.repeat_sentence()])
 
     def narrative_text(self) -> str:
         """The measures' sentences; nothing while none is supplied: the section leads with its police
