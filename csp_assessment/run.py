@@ -484,6 +484,9 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
         timings["tables"] = time.perf_counter() - started_tables
         progress(f"tables   {tables['xlsx'].name} and a CSV per table in {tables['tables'].name}/ "
                  f"in {timings['tables']:.1f}s")
+        if not config.contact:
+            progress(f"tables   no contact in params: the workbook's cover names {config.partnership or config.area_name} "
+                     f"as the contact; set contact: in params/{config.year}.yaml (who to ask about the figures)")
         for spec in to_run:
             _, timings[f"export {spec.key}"] = exported[spec.key].result()
             progress(f"export   {spec.title}: HTML (reviewers), HTML with code (analysts), PDF "

@@ -306,8 +306,7 @@ def _cover(config: RunConfig, inputs: list[dict], *, demo: bool, draft: list[str
              f"tables/{METADATA} (CSV on the Web) and tables/README.md.",
              "The figures are computed by the open csp_assessment pipeline from the publishers' files as released; "
              "manifest.json beside this workbook lists every file read."]
-    contact = [config.contact] if config.contact else [
-        f"{partnership} (no contact details are set in the assessment's params)"]
+    contact = [config.contact or partnership]
     return gpt.Cover(title=f"{config.title}: tables, {config.area_name}, {period_label(config.period)}",
                      intro=intro, about=about, contact=contact, cover_label="Cover", width=90)
 
