@@ -284,9 +284,9 @@ def _cover(config: RunConfig, inputs: list[dict], *, demo: bool, draft: list[str
     from .document import PUBLISHERS
 
     partnership = config.partnership or f"{config.area_name} Community Safety Partnership"
-    intro = [f"The figures behind {partnership}'s {config.title}, {config.area_name}, for the assessment period "
-             f"{period_label(config.period)}: one table per worksheet, every table and chart of the document's data "
-             f"with the table id the document prints under it."]
+    intro = [f"The figures behind {partnership}'s {config.title} for {config.area_name}, assessment period "
+             f"{period_label(config.period)}: one table per worksheet. Each worksheet is named by its table id, which "
+             "the document prints under the table or chart whose data it holds."]
     if demo:
         intro.append("Synthetic demonstration data: every figure here comes from the project's demo-data generator "
                      "and describes no real place.")
@@ -296,7 +296,7 @@ def _cover(config: RunConfig, inputs: list[dict], *, demo: bool, draft: list[str
     publishers = list(dict.fromkeys(PUBLISHERS.get(entry["kind"], entry["kind"]) for entry in inputs))
     about = [f"Area: {config.area_name} ({', '.join(config.area_codes)}).",
              f"Assessment period: {period_label(config.period)}; compared with {period_label(config.comparison)}.",
-             f"Published by {partnership} on {generated_at.strftime('%d %B %Y').lstrip('0')}.",
+             f"Produced by {partnership} on {generated_at.strftime('%d %B %Y').lstrip('0')}.",
              "Sources: " + "; ".join(publishers) + ".",
              "Some cells hold shorthand instead of a figure: [c] confidential (a small count suppressed, as in the "
              f"document: counts from 1 to {config.suppression_threshold - 1} for wards, with the figures that would "

@@ -119,6 +119,15 @@ class Section:
         """The key figures the executive summary, the document and the priority scoring read."""
         raise NotImplementedError
 
+    @property
+    def table_prefix(self) -> str:
+        """What the ids of the section's tables start with: its key, unless it names itself shorter."""
+        return self.key
+
+    def table_id(self, what: str) -> str:
+        """A table's id, the workbook's sheet name and the CSV's: "crime_spc", "mental_health_latest"."""
+        return f"{self.table_prefix}_{what}"
+
     def tables(self) -> list[DataTable]:
         """The tables behind this section's figures, as the workbook and the CSVs hold them (numbers as
         numbers, small counts suppressed as in the document): an analyst's cell can use them as they are."""

@@ -581,7 +581,8 @@ class CrimeSection(DeprivationViews, Section):
             latest: table["latest_point_type"].map(spc.VARIATION),
         })
         return styled_table(shown, {}, caption=f"Series with special cause in at least one month of "
-                                               f"{self.config.period.label}, and what the latest month shows")
+                                               f"{self.config.period.label}, and what the latest month shows",
+                            data=[self.table_id("spc")])
 
     def spc_type_charts(self) -> list:
         return [charts.with_data(spc.plot_spc(result, f"{name}: {result.variation}", f"{name} per month (count)"),
@@ -702,9 +703,6 @@ class CrimeSection(DeprivationViews, Section):
     def table_prefix(self) -> str:
         """What the ids of the section's tables start with: "crime" (all crime), "asb", "violence"."""
         return "crime" if self.spec.key == "all_crime" else self.spec.key
-
-    def table_id(self, what: str) -> str:
-        return f"{self.table_prefix}_{what}"
 
     @property
     def by_type_ids(self) -> list[str]:

@@ -690,13 +690,6 @@ class IndicatorSection(Section):
 
     # ---- the tables behind the figures (the workbook and the CSVs) ------------------------------
     @property
-    def table_prefix(self) -> str:
-        return self.key
-
-    def table_id(self, what: str) -> str:
-        return f"{self.table_prefix}_{what}"
-
-    @property
     def sources(self) -> str:
         return "; ".join(dict.fromkeys(m.source for m in self.measures))
 
