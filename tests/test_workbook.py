@@ -238,3 +238,23 @@ def test_the_workbook_follows_the_guidance_and_the_csvs_match_it(small_report):
     assert ["Note on the data", "Anti-social behaviour", "Wards are 2017 wards."] in [row[1:] for row in notes]
     assert any(row[1] == "Definition" and row[2] == "ASB" for row in notes)
     assert read_tables(report_dir / "findings", "road_safety") == []  # a section that recorded none
+
+
+def test_a_link_or_a_note_mark_in_the_data_stays_text(small_report):
+    """gptables reads "[words](address)" anywhere as a hyperlink and "$$name$$" as a note reference: a
+    ward name from a lookup file must not put a link (javascript: or any) into the published workbook."""
+    report_dir, config = small_report
+    payload = "River [see details](javascript:alert(document.domain)) $$note$$"
+    findings = report_dir / "findings"
+    write_tables(findings, "asb", [DataTable("asb_wards", f"Top wards, {payload}", pd.DataFrame(
+        {"Ward": [payload], "ASB incidents (count)": [743]}), notes=[payload])])
+    paths = write_workbook(report_dir, config, [SECTIONS["asb"]], findings, None, [], demo=False, draft=[],
+                           generated_at=datetime(2017, 6, 1, tzinfo=timezone.utc))
+    book = openpyxl.load_workbook(paths["xlsx"])
+    sheet = book["asb_wards"]
+    shown = "River [see details] (javascript:alert(document.domain)) $ $note$ $"
+    cells = [c for row in sheet.iter_rows() for c in row if c.value]
+    assert not [c for c in cells if c.hyperlink] and not [c for c in cells if "note 1" in str(c.value)]
+    assert sheet["A1"].value == f"Top wards, {shown}" and shown in [c.value for c in cells]
+    with open(report_dir / "tables" / "asb_wards.csv", newline="", encoding="utf-8") as fh:
+        assert list(csv.reader(fh))[1][0] == payload  # the CSV holds the data as it is

@@ -307,8 +307,18 @@ def _cover(config: RunConfig, inputs: list[dict], *, demo: bool, draft: list[str
              "The figures are computed by the open csp_assessment pipeline from the publishers' files as released; "
              "manifest.json beside this workbook lists every file read."]
     contact = [config.contact or partnership]
-    return gpt.Cover(title=f"{config.title}: tables, {config.area_name}, {period_label(config.period)}",
-                     intro=intro, about=about, contact=contact, cover_label="Cover", width=90)
+    return gpt.Cover(title=_plain_text(f"{config.title}: tables, {config.area_name}, {period_label(config.period)}"),
+                     intro=[_plain_text(t) for t in intro], about=[_plain_text(t) for t in about],
+                     contact=[_plain_text(t) for t in contact], cover_label="Cover", width=90)
+
+
+def _plain_text(value):
+    """A string as gptables writes it: as text. gptables reads "[words](address)" in any cell or line
+    as a hyperlink (an address in a ward's name from a lookup file would become a link in the
+    published workbook) and "$$name$$" as a note reference; a space keeps such text as it reads."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("](", "] (").replace("$$", "$ $")
 
 
 def _theme():
@@ -326,14 +336,16 @@ def _theme():
 def _gptable(table: DataTable, small: int):
     import gptables as gpt
 
-    legend = [f"{mark} = {table.meaning(mark, small)}" for mark in table.shorthand_used]
+    legend = [_plain_text(f"{mark} = {table.meaning(mark, small)}") for mark in table.shorthand_used]
     instructions = ("This worksheet contains one table" + (", with shorthand explained below" if legend else "")
                     + ". Notes on the data are on the notes worksheet.")
     # Column A above the table: title, what it holds, how to read the sheet, the shorthand, source, notes.
-    return gpt.GPTable(table=table.frame, table_name=table.id, title=table.title,
-                       subtitles=[table.description] if table.description else [], instructions=instructions,
-                       legend=legend, source=f"Source: {table.source}." if table.source else None,
-                       scope=" ".join(table.notes) or None, index_columns={},
+    return gpt.GPTable(table=table.frame.map(_plain_text), table_name=table.id, title=_plain_text(table.title),
+                       subtitles=[_plain_text(table.description)] if table.description else [],
+                       instructions=instructions, legend=legend,
+                       # the contents list every table's source (gptables fails on a table without one)
+                       source=_plain_text(f"Source: {table.source or 'this assessment'}."),
+                       scope=_plain_text(" ".join(table.notes)) or None, index_columns={},
                        additional_formatting=_number_formats(table))
 
 
@@ -396,7 +408,7 @@ def _write_xlsx(path: Path, config: RunConfig, tables: list[DataTable], notes: p
             filename=str(path), sheets=sheets, theme=_theme(), cover=cover, contentsheet_label="Contents",
             contentsheet_options={"additional_elements": ["subtitles", "source"], "title": "Table of contents",
                                   "column_names": ["Worksheet (table id)", "Table"]},
-            notes_table=notes, notesheet_label="Notes",
+            notes_table=notes.map(_plain_text), notesheet_label="Notes",
             notesheet_options={"title": "Notes: shorthand, notes on the data and definitions",
                                "instructions": "This worksheet contains one table: every shorthand the tables use, "
                                                "every note on the data the document prints, and the glossary's "
