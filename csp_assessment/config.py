@@ -86,6 +86,7 @@ class RunConfig:
     out_dir: Path
     introduction: str = ""
     partnership_members: str = ""  # who the partnership brings together, for the introduction
+    contact: str = ""  # who to ask about the figures: the workbook's cover (params ``contact``)
     narrative_dir: str | None = None  # the partnership's texts; None = the folder named "narrative" in the data folder
     spc_rebase: tuple[str, ...] = ()
     spc_fix_after: int | None = None
@@ -250,6 +251,7 @@ def load_config(
         out_dir=_resolve_path(out_dir, cwd) if out_dir else _resolve_path(settings.get("out_dir", "reports"), PROJECT_ROOT),
         introduction=str(settings.get("introduction", "")).strip(),
         partnership_members=str(settings.get("partnership_members") or "").strip(),
+        contact=str(settings.get("contact") or "").strip(),
         narrative_dir=str(settings["narrative_dir"]) if settings.get("narrative_dir") else None,
         spc_rebase=tuple(str(m) for m in spc.get("rebase") or []),
         spc_fix_after=spc.get("fix_after"),

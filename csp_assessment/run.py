@@ -37,7 +37,9 @@ from .errors import ConfigError, InputError
 from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
 from .report.document import draft_reasons, export_document, write_document_notebook
 from .report.priority_report import build_priority_report
+from .report.workbook import write_workbook
 from .execute import NOTEBOOK_DIR, SectionFailed, check_kernels_can_start, execute_section
+from .report.data_tables import tables_file
 from .report.export import analyst_only_cells, export_section, write_index
 from . import geography
 from .geography import Geography, partnerships_of, placement_report
@@ -137,7 +139,8 @@ def _section_outputs(spec: SectionSpec, report_dir: Path) -> dict[str, Path]:
     stem = Path(spec.notebook).stem
     return {"notebook": report_dir / "notebooks" / spec.notebook, "html": report_dir / f"{stem}.html",
             "html_code": report_dir / f"{stem}-analyst.html", "pdf": report_dir / f"{stem}.pdf",
-            "findings": report_dir / "findings" / f"{spec.key}.json"}
+            "findings": report_dir / "findings" / f"{spec.key}.json",
+            "tables": tables_file(report_dir / "findings", spec.key)}
 
 
 def _previous_manifest(report_dir: Path) -> dict:
@@ -474,6 +477,16 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
         document_job = engine.submit(f"{label} document", _timed, export_document, notebook, staging,
                                      f"{config.title} — {config.area_name}", ingest.demo, priority=priority)
         tasks.append(document_job)
+        # The tables behind the document, written while it prints: the workbook and a CSV per table.
+        started_tables = time.perf_counter()
+        tables = write_workbook(staging, config, specs, findings_dir, priorities, inputs, demo=ingest.demo,
+                                draft=draft_reasons(config, text, priorities), generated_at=generated_at)
+        timings["tables"] = time.perf_counter() - started_tables
+        progress(f"tables   {tables['xlsx'].name} and a CSV per table in {tables['tables'].name}/ "
+                 f"in {timings['tables']:.1f}s")
+        if not config.contact:
+            progress(f"tables   no contact in params: the workbook's cover names {config.partnership or config.area_name} "
+                     f"as the contact; set contact: in params/{config.year}.yaml (who to ask about the figures)")
         for spec in to_run:
             _, timings[f"export {spec.key}"] = exported[spec.key].result()
             progress(f"export   {spec.title}: HTML (reviewers), HTML with code (analysts), PDF "
@@ -499,6 +512,8 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
     sections = [{"title": f"{config.title} (the whole document)", "html": document["html"], "pdf": document["pdf"],
                  "notebook": document["notebook"]}]
     sections += [{"title": spec.title, **_section_outputs(spec, staging)} for spec in specs]
+    sections.append({"title": "The tables behind the assessment", "links": [
+        ("Spreadsheet (xlsx)", tables["xlsx"]), ("CSV files", tables["tables"] / "README.md")]})
     log_path = staging / "run.log"
     log_path.write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
     write_index(staging, year=config.year, area_name=config.area_name, period_label=config.period.long_label,

@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import openpyxl
+import pandas as pd
 import pytest
 
 import pipeline
@@ -21,6 +23,7 @@ from csp_assessment.report import chromium_pdf
 from csp_assessment.report.document import export_document
 from csp_assessment.report.print_check import check_print
 from csp_assessment.run import Progress, main
+from test_workbook import check_csvs, check_workbook, document_links
 
 pytestmark = pytest.mark.slow
 
@@ -356,6 +359,135 @@ def test_medway_2022_tells_one_spc_story(medway_2022):
         "Bicycle theft", "Possession of weapons", "Theft from the person"]
 
 
+def medway_counts(shared_data: Path) -> dict:
+    """Medway's street records of 2022 counted with the csv module alone: crimes and ASB incidents,
+    by month, by crime type and, for crimes, by ward (the ONS LSOA 2011 -> ward 2017 lookup)."""
+    with open(shared_data / "ons" / "lsoa11-ward17-lad17-lookup.csv", newline="", encoding="utf-8-sig") as fh:
+        ward_of = {r["LSOA11CD"]: r["WD17NM"] for r in csv.DictReader(fh) if r["LAD17CD"] == "E06000035"}
+    counts = {"crime": 0, "asb": 0, "crime_month": {}, "asb_month": {}, "type": {}, "ward": {}}
+    for path in sorted((shared_data / "police-uk").glob("*/*-street.csv")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if row["LSOA code"] not in ward_of:
+                    continue
+                kind = "asb" if row["Crime type"] == "Anti-social behaviour" else "crime"
+                counts[kind] += 1
+                counts[f"{kind}_month"][row["Month"]] = counts[f"{kind}_month"].get(row["Month"], 0) + 1
+                if kind == "crime":
+                    counts["type"][row["Crime type"]] = counts["type"].get(row["Crime type"], 0) + 1
+                    ward = ward_of[row["LSOA code"]]
+                    counts["ward"][ward] = counts["ward"].get(ward, 0) + 1
+    return counts
+
+
+def every_table_and_chart_links_to_its_data(report_dir: Path, year: int) -> None:
+    """Issue 23: under every table and every chart of the document, before the next heading, a
+    'Data: table ...' line naming the workbook's sheet and leading to it and to the CSV."""
+    html = (report_dir / f"strategic-assessment-{year}.html").read_text(encoding="utf-8")
+    body = html[html.index('class="csp-contents"'):]
+    starts = [m.start() for m in re.finditer(r'<table\b|<figure class="csp-figure"', body)]
+    assert len(starts) > 10
+    for start in starts:
+        rest = body[start:]
+        heading = re.search(r"<h[1-3]\b", rest)
+        link = rest.find('class="csp-data-link"')
+        assert 0 < link < (heading.start() if heading else len(rest)), rest[:200]
+
+
+def test_the_tables_behind_the_demo_document(demo_run):
+    """Issue 23: the workbook beside the document to the GSS's "Releasing statistics in spreadsheets"
+    (structure checked in test_workbook.check_workbook), its CSVs read back equal to it, every table and
+    chart of the document linked to its sheet, and figures equal to the published Medway 2017 ones the
+    demo reproduces (23,125 crimes, 20,285 before; 7,077 ASB incidents, 8,978 before) and to the demo's
+    STATS19 casualties counted with the csv module in test_road_safety (KSI 88, 79, 92, 84, 103)."""
+    tables = check_workbook(demo_run / "strategic-assessment-2017-tables.xlsx")
+    check_csvs(demo_run, tables)
+    linked = {i for ids in document_links(demo_run, 2017) for i in ids}
+    every_table_and_chart_links_to_its_data(demo_run, 2017)
+    # every table of the document and every chart's data has its sheet
+    for name in ("key_figures", "crime_summary", "crime_trend", "crime_monthly", "crime_wards", "crime_spc",
+                 "crime_by_type", "asb_summary", "asb_spc", "asb_wards", "violence_summary", "violence_wards",
+                 "domestic_abuse_latest", "domestic_abuse_repeat", "domestic_abuse_trends", "substance_misuse_latest",
+                 "substance_misuse_trends", "drug_charges", "drug_searches", "reoffending_latest",
+                 "mental_health_latest", "road_casualties", "road_users", "priorities", "priority_evidence",
+                 "priority_scores", "priority_progress", "data_sources"):
+        assert name in tables and name in linked, name
+
+    def column(name, header):
+        head, rows = tables[name]
+        return [row[head.index(header)] for row in rows]
+
+    key = {row[0]: row for row in tables["key_figures"][1]}
+    head = tables["key_figures"][0]
+    assert key["All recorded crime"][head.index("Records (count)")] == 23125
+    assert key["All recorded crime"][head.index("Records in the comparison period (count)")] == 20285
+    assert key["Anti-social behaviour"][head.index("Change (count)")] == 7077 - 8978
+    assert column("crime_trend", "Crimes (count)")[-2:] == [20285, 23125]
+    assert sum(column("crime_monthly", "Crimes (count)")) == 23125
+    assert sum(column("crime_monthly", "Crimes a year before (count)")) == 20285
+    assert column("crime_wards", "Ward") == ["River", "Gillingham South", "Gillingham North", "Luton and Wayfield",
+                                             "Chatham Central"]
+    assert column("road_casualties", "KSI as reported (count)") == [88, 79, 92, 84, 103]
+    assert column("road_casualties", "All casualties (count)")[-1] == 861
+    # the SPC series with its mean and limits, checked by hand from the sheet's own counts: mean ± 2.66 x the
+    # mean moving range, moving ranges of 3.267 x their mean or more left out (NHS Making Data Count)
+    head, rows = tables["crime_spc"]
+    series = [row for row in rows if row[head.index("Series")] == "All crime"]
+    values = [row[head.index("Crimes (count)")] for row in series]
+    assert len(values) == 60 and sum(values[-12:]) == 23125
+    mean = sum(values) / len(values)
+    ranges = [abs(b - a) for a, b in zip(values, values[1:])]
+    kept = [r for r in ranges if r < 3.267 * sum(ranges) / len(ranges)]
+    mr = sum(kept) / len(kept)
+    for row in series:
+        assert row[head.index("Mean (count)")] == pytest.approx(mean, abs=0.006)
+        assert row[head.index("Upper process limit (count)")] == pytest.approx(mean + 2.66 * mr, abs=0.006)
+        assert row[head.index("Lower process limit (count)")] == pytest.approx(max(0, mean - 2.66 * mr), abs=0.006)
+        outside = not mean - 2.66 * mr <= row[head.index("Crimes (count)")] <= mean + 2.66 * mr
+        assert ("outside limits" in row[head.index("Rules met")]) == outside
+        assert (row[head.index("Special cause")] == "yes") == (row[head.index("Rules met")] != "none")
+    # the cover says what the document says: synthetic data, the partnership, the period
+    book = openpyxl.load_workbook(demo_run / "strategic-assessment-2017-tables.xlsx")
+    cover = " ".join(str(c.value) for c in book["Cover"]["A"] if c.value)
+    assert "Synthetic demonstration data" in cover and "Medway Community Safety Partnership" in cover
+    assert "Apr 2016 to Mar 2017" in cover
+    # the PDF names the table ids
+    text = pdf_text(demo_run / "strategic-assessment-2017.pdf")
+    assert "Data: table crime_trend (xlsx, csv)" in text and "crime_spc" in text
+
+
+@pytest.mark.shared_data
+def test_medway_2022_tables_match_an_independent_count(medway_2022, shared_data):
+    """The real-data run's workbook and CSVs, to the same standard, with figures equal to Medway's
+    street records counted with the csv module (28,046 crimes, 4,689 ASB incidents in Jan-Nov 2022):
+    by month (the SPC series), by crime type and by ward (the top five)."""
+    counts = medway_counts(shared_data)
+    assert (counts["crime"], counts["asb"]) == (28_046, 4_689)
+    tables = check_workbook(medway_2022 / "strategic-assessment-2022-tables.xlsx")
+    check_csvs(medway_2022, tables)
+    document_links(medway_2022, 2022)
+    every_table_and_chart_links_to_its_data(medway_2022, 2022)
+
+    def rows(name):
+        head, body = tables[name]
+        return [dict(zip(head, row)) for row in body]
+
+    key = {row["Section"]: row for row in rows("key_figures")}
+    assert key["All recorded crime"]["Records (count)"] == 28_046
+    assert key["Anti-social behaviour"]["Records (count)"] == 4_689
+    assert key["All recorded crime"]["Change (count)"] == "[x]"  # no 2021 files: not available, said so
+    spc = [row for row in rows("crime_spc") if row["Series"] == "All crime"]
+    assert {pd.Period(row["Month"], "M").strftime("%Y-%m"): row["Crimes (count)"] for row in spc} == counts["crime_month"]
+    asb = {pd.Period(row["Month"], "M").strftime("%Y-%m"): row["ASB incidents (count)"] for row in rows("asb_spc")}
+    assert asb == counts["asb_month"]
+    by_type = {row["Crime type"]: row["Crimes (count)"] for row in rows("crime_by_type")}
+    assert by_type == counts["type"]
+    top = sorted(counts["ward"].items(), key=lambda item: (-item[1], item[0]))[:5]
+    assert [(row["Ward"], row["Crimes (count)"]) for row in rows("crime_wards")] == top
+    assert "Synthetic" not in " ".join(str(c.value) for c in openpyxl.load_workbook(
+        medway_2022 / "strategic-assessment-2022-tables.xlsx")["Cover"]["A"] if c.value)
+
+
 @pytest.mark.shared_data
 def test_medway_2022_run_log_says_how_to_add_each_missing_input(medway_2022):
     log = (medway_2022 / "run.log").read_text(encoding="utf-8")
@@ -573,6 +705,11 @@ def test_a_one_section_rerun_keeps_every_other_section(demo_run, demo_dir):
     before = {name: (demo_run / name).read_bytes() for name in files if not name.startswith("01_")}
     before.update({f"findings/{p.name}": p.read_bytes() for p in (demo_run / "findings").glob("*.json")
                    if p.stem != "all_crime"})
+    # the tables the reused sections recorded, and their CSVs, are carried over with them (issue 23)
+    before.update({f"findings/tables/{p.name}": p.read_bytes() for p in (demo_run / "findings" / "tables").glob("*.json")
+                   if p.stem != "all_crime"})
+    before.update({f"tables/{p.name}": p.read_bytes() for p in (demo_run / "tables").glob("asb_*.csv")})
+    sheets = set(check_workbook(demo_run / "strategic-assessment-2017-tables.xlsx"))
     pages = len(page_texts(demo_run / "strategic-assessment-2017.pdf"))
     options = dict(data_dir=demo_dir, processed_dir=demo_run.parent.parent / "processed",
                    out_dir=demo_run.parent.parent / "reports")
@@ -587,6 +724,7 @@ def test_a_one_section_rerun_keeps_every_other_section(demo_run, demo_dir):
     for name in files | {f"notebooks/{stem}.ipynb" for stem in SECTION_STEMS}:
         assert (demo_run / name).is_file(), name
     assert {name: (demo_run / name).read_bytes() for name in before} == before
+    assert set(check_workbook(demo_run / "strategic-assessment-2017-tables.xlsx")) == sheets
     html = (demo_run / "strategic-assessment-2017.html").read_text()
     for key in ("all_crime", "asb", "violence_domestic_abuse", "substance_misuse", "reoffending", "mental_health",
                 "road_safety"):

@@ -2,6 +2,7 @@
 
 import io
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,39 @@ def test_small_ward_counts_are_suppressed_for_reviewers(asb_with_threshold):
     assert section.findings()["top_wards_suppressed"] is True
     hotspots = section.overview().set_index("Measure").loc["Hotspots (top 5 wards)", "Finding"]
     assert "%" not in hotspots
+
+
+def test_small_ward_counts_are_suppressed_in_the_workbook_as_in_the_document(asb_with_threshold, tmp_path):
+    """Issue 23: the workbook and CSVs suppress what the document suppresses, by the same rule: a ward
+    count from 1 to threshold - 1 is [c] (the GSS's shorthand for confidential), with its rate and share,
+    which would give it back; the combined share of the top wards, which the document leaves out, is
+    not in any table either. ``section.tables()`` gives the analyst the frames the workbook holds."""
+    import openpyxl
+
+    from csp_assessment.report.workbook import write_workbook
+    from test_workbook import check_csvs, check_workbook
+
+    section = asb_with_threshold
+    wards = section.table("asb_wards")
+    assert wards["ASB incidents (count)"].tolist() == [743, "[c]", "[c]", "[c]", "[c]"]
+    assert wards["Rate per 1,000 residents"].tolist()[1:] == ["[c]"] * 4
+    assert wards["Share of the area's total (%)"].tolist()[1:] == ["[c]"] * 4
+    assert wards["Ward"].tolist()[0] == "Gillingham North"
+    summary = section.table("asb_summary").set_index("Measure")
+    assert "%" not in summary.loc["Hotspots (top 5 wards)", "Finding (in words)"]
+    # the run's path: the section saves its tables beside its findings, the workbook is made from them
+    findings = tmp_path / "report" / "findings"
+    section.save_findings(findings)
+    paths = write_workbook(tmp_path / "report", section.config, [section.spec], findings, None, [], demo=True,
+                           draft=[], generated_at=datetime(2017, 6, 1, tzinfo=timezone.utc))
+    tables = check_workbook(paths["xlsx"])
+    check_csvs(tmp_path / "report", tables)
+    head, rows = tables["asb_wards"]
+    assert [row[3:] for row in rows] == wards.iloc[:, 3:].to_numpy().tolist()
+    above = [c.value for c in openpyxl.load_workbook(paths["xlsx"])["asb_wards"]["A"][:8]]
+    assert any(str(line).startswith("[c] = confidential: fewer than 700 ASB incidents in the ward") for line in above)
+    for name, frame in ((t.id, t.frame) for t in section.tables()):
+        assert tables[name][1] == frame.to_numpy().tolist(), name  # the analyst's frames are the workbook's
 
 
 def test_a_month_missing_and_an_unknown_lsoa_are_said_plainly(demo_variant):

@@ -179,15 +179,26 @@ def _horizontal(bars) -> bool:
     return bool(bars) and all(abs(p.get_x()) < 1e-9 for p in bars) and not all(abs(p.get_y()) < 1e-9 for p in bars)
 
 
+def with_data(fig, *table_ids: str):
+    """Name the workbook tables that hold a chart's data (the document links the chart to them)."""
+    if fig is not None and hasattr(fig, "savefig"):
+        fig.csp_data_tables = [*getattr(fig, "csp_data_tables", []), *table_ids]
+    return fig
+
+
 def svg_with_alt(fig: Figure) -> tuple[str, dict]:
-    """IPython formatter: the chart as SVG, with alt text in the output's metadata for the exporter.
+    """IPython formatter: the chart as SVG, with alt text (and the tables holding its data, see
+    :func:`with_data`) in the output's metadata for the exporter.
 
     Fixed hash salt and no date keep the SVG bytes the same for the same figure on every run.
     """
     buffer = io.StringIO()
     with mpl.rc_context({"svg.hashsalt": "csp-assessment"}):
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return buffer.getvalue(), {"alt": alt_text(fig)}
+    metadata = {"alt": alt_text(fig)}
+    if getattr(fig, "csp_data_tables", None):
+        metadata["data_tables"] = list(fig.csp_data_tables)
+    return buffer.getvalue(), metadata
 
 
 def deprivation_chart(by_decile: pd.DataFrame, title: str, y_label: str, hidden: pd.Series | None = None) -> Figure:

@@ -28,8 +28,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from . import mdc_icons, narrative
+from . import mdc_icons, narrative, workbook
 from ..config import RunConfig
+from .data_tables import DataLinks, ids_in_html
 from .export import export_section, is_raw_output
 from ..ingest.police_uk import STREET_FILE, same_force
 from ..ingest.police_uk_outcomes import OUTCOMES_FILE, STOP_SEARCH_FILE
@@ -108,9 +109,13 @@ def _chapter(anchor: str, title: str, css: str = "csp-chapter") -> str:
 
 # ---- what the executed section notebooks drew -----------------------------------------------
 
-def _drawn(notebook: Path, tag: str, *, charts_only: bool = False) -> list[str]:
+NO_LINKS = DataLinks(set(), 0)
+
+
+def _drawn(notebook: Path, tag: str, *, charts_only: bool = False, links: DataLinks = NO_LINKS) -> list[str]:
     """The charts and tables (as HTML) of the cells tagged ``tag``, in notebook order. Charts become
-    images with the alt text the notebook gave them; tables keep the notebook's HTML."""
+    images with the alt text the notebook gave them; tables keep the notebook's HTML. Each is
+    followed by the link to the workbook tables that hold its data (which the section named)."""
     found = []
     for cell in nbformat.read(notebook, as_version=4).cells:
         if cell.cell_type != "code" or tag not in cell.metadata.get("tags", []):
@@ -122,12 +127,13 @@ def _drawn(notebook: Path, tag: str, *, charts_only: bool = False) -> list[str]:
             if "image/svg+xml" in data:
                 alt = output.get("metadata", {}).get("image/svg+xml", {}).get("alt", "Chart")
                 svg = base64.b64encode(data["image/svg+xml"].encode("utf-8")).decode("ascii")
+                ids = output.get("metadata", {}).get("image/svg+xml", {}).get("data_tables", [])
                 found.append(f'<figure class="csp-figure"><img alt="{_e(alt)}" '
-                             f'src="data:image/svg+xml;base64,{svg}"></figure>')
+                             f'src="data:image/svg+xml;base64,{svg}">{links(ids)}</figure>')
             elif "text/html" in data and "<table" in data["text/html"] and not charts_only:
                 # one block: blank lines would end the raw HTML inside the Markdown cell
                 table = "\n".join(line for line in data["text/html"].splitlines() if line.strip())
-                found.append(f'<div class="csp-doc-table">{table}</div>')
+                found.append(f'<div class="csp-doc-table">{table}{links(ids_in_html(table))}</div>')
     return found
 
 
@@ -311,7 +317,7 @@ def _not_supplied_sentence(missing: list[tuple[SectionSpec, bool, list[dict]]]) 
     return narrative.sentence_case(", and ".join(clauses)) + " are not in this assessment yet."
 
 
-def _key_figures(specs: list[SectionSpec], findings: dict[str, dict]) -> str:
+def _key_figures(specs: list[SectionSpec], findings: dict[str, dict], links: DataLinks = NO_LINKS) -> str:
     """One row per section: the figure a reader looks for first, its change, and its signal."""
     rows = []
     for spec in specs:
@@ -334,7 +340,7 @@ def _key_figures(specs: list[SectionSpec], findings: dict[str, dict]) -> str:
                    for title, level, change, icon in rows)
     return ('<table class="csp-key-figures"><caption>Key figures</caption><thead><tr><th>Section</th>'
             "<th>Level</th><th>Annual change</th><th>Latest month (SPC)</th></tr></thead>"
-            f"<tbody>{body}</tbody></table>")
+            f"<tbody>{body}</tbody></table>" + links([workbook.KEY_FIGURES]))
 
 
 def _indicator_level(found: dict) -> str:
@@ -380,18 +386,20 @@ def _partnership_part(text: PartnershipText, key: str, heading: str | None = Non
 
 # ---- the crime and ASB pages -----------------------------------------------------------------
 
-def _seed_table(spec: SectionSpec, found: dict) -> str:
+def _seed_table(spec: SectionSpec, found: dict, links: DataLinks = NO_LINKS) -> str:
     rows = "".join(f'<tr><th scope="row">{_e(r["Measure"])}</th><td class="csp-text">{_e(r["Finding"])}</td></tr>'
                    for r in found["overview"])
     return (f'<table class="csp-overview"><caption>{_e(spec.title)}: {_e(found["period"])}</caption>'
-            f"<thead><tr><th>Measure</th><th>Finding</th></tr></thead><tbody>{rows}</tbody></table>")
+            f"<thead><tr><th>Measure</th><th>Finding</th></tr></thead><tbody>{rows}</tbody></table>"
+            + links(found.get("data_tables", {}).get(key) for key in ("summary", "wards", "peers")))
 
 
-def _crime_page(spec: SectionSpec, found: dict, notebook: Path, text: PartnershipText) -> str:
+def _crime_page(spec: SectionSpec, found: dict, notebook: Path, text: PartnershipText,
+                links: DataLinks = NO_LINKS) -> str:
     outcomes = found.get("police_outcomes", {}).get("sentence")  # positive outcomes (all crime only)
-    return (f'<p class="csp-lead">{_e(found["headline"])}</p>' + _deprivation_line(found) + _seed_table(spec, found)
-            + (f"<p>{_e(outcomes)}</p>" if outcomes else "")
-            + "".join(_drawn(notebook, "doc_chart")) + _commentary(text, spec.key))
+    return (f'<p class="csp-lead">{_e(found["headline"])}</p>' + _deprivation_line(found)
+            + _seed_table(spec, found, links) + (f"<p>{_e(outcomes)}</p>" if outcomes else "")
+            + "".join(_drawn(notebook, "doc_chart", links=links)) + _commentary(text, spec.key))
 
 
 def _deprivation_line(found: dict) -> str:
@@ -406,12 +414,14 @@ def _commentary(text: PartnershipText, key: str) -> str:
     return _partnership_part(text, key, "The partnership's commentary")
 
 
-def _crime_in_context(found: dict) -> str:
+def _crime_in_context(found: dict, links: DataLinks = NO_LINKS) -> str:
     """What the data allow: the biggest risers and fallers when the comparison period is covered; the
     make-up of crime by type, with shares, rates and peer ranks, when it is not."""
     if any(r.get("change") is not None for r in found.get("breakdown", [])):
-        return _risers_and_fallers(found)
-    return _composition(found)
+        body = _risers_and_fallers(found)
+    else:
+        body = _composition(found)
+    return body + (links([found.get("data_tables", {}).get("by_type")]) if body else "")
 
 
 def _composition(found: dict) -> str:
@@ -498,9 +508,10 @@ def _risers_and_fallers(found: dict, n: int = 3) -> str:
     return (f"<p>{_e(sentence)}</p>" + table("Rose most (number)", risers) + table("Fell most (number)", fallers))
 
 
-def _indicator_page(spec: SectionSpec, found: dict, notebook: Path, text: PartnershipText) -> str:
+def _indicator_page(spec: SectionSpec, found: dict, notebook: Path, text: PartnershipText,
+                    links: DataLinks = NO_LINKS) -> str:
     """The section's figures; what is not yet supplied is listed once, under Background and data."""
-    drawn = _drawn(notebook, "doc_table") + _drawn(notebook, "doc_chart")
+    drawn = _drawn(notebook, "doc_table", links=links) + _drawn(notebook, "doc_chart", links=links)
     return f'<p class="csp-lead">{_e(_section_summary(found))}</p>' + "".join(drawn) + _commentary(text, spec.key)
 
 
@@ -787,6 +798,9 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
     method), or None. Export it with :func:`export_document`.
     """
     findings = read_findings(report_dir / "findings")
+    # Each table and chart links to the workbook's tables of its data (written beside the document).
+    links = DataLinks({t.id for t in workbook.assemble(config, specs, report_dir / "findings", findings, priorities,
+                                                       inputs)} | {workbook.NOTES}, config.year)
     # A theme whose inputs are all absent gets no page: it is in the "Not yet supplied" list.
     crime_specs = [s for s in specs if s.record_kind in CRIME_KINDS and s.key in findings]
     indicator_specs = [s for s in specs if s.record_kind not in CRIME_KINDS and s.key in findings
@@ -794,26 +808,26 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
 
     chapters = [Chapter("introduction", "Introduction", _introduction(config, specs, findings, inputs, text)),
                 Chapter("executive-summary", "Executive summary",
-                        _executive_summary(specs, findings, priorities.summary_html() if priorities else "")),
-                Chapter("overview", "Overview", _key_figures(specs, findings)
+                        _executive_summary(specs, findings, priorities.summary_html(links) if priorities else "")),
+                Chapter("overview", "Overview", _key_figures(specs, findings, links)
                         + _partnership_part(text, "what_we_have_been_doing", PARTS["what_we_have_been_doing"].title))]
-    chapters += [Chapter(f"section-{s.key}", s.title, _crime_page(s, findings[s.key], executed[s.key], text))
+    chapters += [Chapter(f"section-{s.key}", s.title, _crime_page(s, findings[s.key], executed[s.key], text, links))
                  for s in crime_specs]
     crime = next((findings[s.key] for s in crime_specs if s.record_kind == "crime"), None)
     if crime is not None:
         chapters.append(Chapter("crime-in-context", PARTS["crime_in_context"].title,
-                                _crime_in_context(crime) + _partnership_part(text, "crime_in_context")))
+                                _crime_in_context(crime, links) + _partnership_part(text, "crime_in_context")))
     if (priorities is not None and priorities.has_progress) or text.html("progress_on_priorities"):
         chapters.append(Chapter("progress", PARTS["progress_on_priorities"].title,
-                                (priorities.progress_html() if priorities is not None else "")
+                                (priorities.progress_html(links) if priorities is not None else "")
                                 + _partnership_part(text, "progress_on_priorities")))
-    chapters += [Chapter(f"section-{s.key}", s.title, _indicator_page(s, findings[s.key], executed[s.key], text))
+    chapters += [Chapter(f"section-{s.key}", s.title, _indicator_page(s, findings[s.key], executed[s.key], text, links))
                  for s in indicator_specs]
     if text.html("listening_to_the_public"):
         chapters.append(Chapter("listening", PARTS["listening_to_the_public"].title,
                                 text.html("listening_to_the_public")))
     chapters += [Chapter("background", "Background and data", _background(inputs, findings, config, specs)),
-                 Chapter("glossary", "Glossary of terms", _glossary())]
+                 Chapter("glossary", "Glossary of terms", _glossary() + links([workbook.NOTES]))]
 
     # Annexes: each on a new page whose first line (the running header, then the heading) says "Annex".
     annexes = []
@@ -823,14 +837,16 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
                                        ("annex-trends", "Indicator trend charts", "doc_annex_trends", with_findings)):
         printed: set[str] = set()  # a chart two sections draw (violence: all crime's and its own) prints once
         charts = "".join(f"<h2>{_e(s.title)}</h2>" + "".join(drawn) for s in chosen
-                         if (drawn := _once(_drawn(executed[s.key], tag, charts_only=True), printed)))
+                         if (drawn := _once(_drawn(executed[s.key], tag, charts_only=True, links=links), printed)))
         if charts:
             annexes.append((anchor, title, charts))
     if priorities is not None:
-        annexes.append(("annex-priorities", "How priorities are scored", priorities.method_html()))
+        annexes.append(("annex-priorities", "How priorities are scored", priorities.method_html(links)))
     notes = sorted({n for f in findings.values() for n in f.get("data_notes", [])})
-    annexes.append(("annex-data", "Data sources and notes", _data_sources(inputs, config.police_force) + (
-        "<h2>Notes on the data</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>" if notes else "")))
+    annexes.append(("annex-data", "Data sources and notes", _data_sources(inputs, config.police_force)
+                    + links([workbook.DATA_SOURCES]) + (
+        "<h2>Notes on the data</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"
+        + links([workbook.NOTES]) if notes else "")))
     chapters += [Chapter(anchor, f"Annex {chr(ord('A') + i)}: {title}", body, annex=True)
                  for i, (anchor, title, body) in enumerate(annexes)]
 

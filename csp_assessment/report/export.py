@@ -30,6 +30,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from . import chromium_pdf
+from .data_tables import DataLinks, ids_in_html
 from ..store import atomic_write
 
 DEMO_NOTICE = (
@@ -115,6 +116,38 @@ class _HoldBackRawOutputs(Preprocessor):
         return nb, resources
 
 
+class _LinkToTheData(Preprocessor):
+    """Under each table and chart a section drew for readers, the line naming the workbook's tables
+    of its data ("Data: table crime_spc (xlsx, csv)"), as in the document (see data_tables.py)."""
+
+    def preprocess(self, nb, resources):
+        links = resources.get("csp", {}).get("data_links")
+        if links is None:
+            return nb, resources
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            outputs = []
+            for output in cell.outputs:
+                outputs.append(output)
+                data = output.get("data", {})
+                ids = output.get("metadata", {}).get("image/svg+xml", {}).get("data_tables", []) \
+                    if "image/svg+xml" in data else ids_in_html(data.get("text/html", ""))
+                if line := links(ids):
+                    outputs.append(nbformat.v4.new_output("display_data", data={"text/html": line}))
+            cell.outputs = outputs
+        return nb, resources
+
+
+def _section_links(nb, out_dir: Path) -> DataLinks | None:
+    """Links for a section the pipeline ran (its year in papermill's parameters, its tables recorded
+    beside its findings in the report folder); None for a notebook exported by hand."""
+    year = nb.metadata.get("papermill", {}).get("parameters", {}).get("year")
+    if year is None or not (out_dir / "findings").is_dir():
+        return None
+    return DataLinks.recorded(out_dir / "findings", int(year))
+
+
 def analyst_only_cells(executed_notebook: Path) -> list[str]:
     """The cells of an executed notebook whose output reviewers do not see because it is raw (see
     is_raw_output), as the analyst finds them in the notebook: 'cell 18 ("df.head()")'. Cells are
@@ -149,6 +182,7 @@ def _exporter(*, reviewer: bool) -> HTMLExporter:
         )
         exporter.register_preprocessor(_HoldBackRawOutputs(), enabled=True)
         exporter.register_preprocessor(_DropDiagnostics(), enabled=True)  # after: drops cells left empty
+        exporter.register_preprocessor(_LinkToTheData(), enabled=True)
     return exporter
 
 
@@ -195,7 +229,8 @@ def export_section(
     if not with_code:
         del paths["html_code"]
     csp = {"title": title, "subtitle": subtitle, "demo_notice": DEMO_NOTICE if demo_notice else None,
-           "header": with_header, "policy": CONTENT_SECURITY_POLICY, "draft_notice": draft_notice}
+           "header": with_header, "policy": CONTENT_SECURITY_POLICY, "draft_notice": draft_notice,
+           "data_links": _section_links(nb, out_dir)}
     for key, reviewer in (("html_code", False), ("html", True)):
         if key not in paths:
             continue

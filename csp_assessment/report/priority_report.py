@@ -23,6 +23,7 @@ from ..stats.priorities import (PriorityAssessment, assess_priorities, evidence_
                                 load_priority_scores, methodology_markdown, no_data_for_readers, progress_on_priorities,
                                 progress_table_for_readers, ranked_table_for_readers, risk_capacity_chart)
 from .text import as_text
+from .workbook import PRIORITIES, PRIORITY_EVIDENCE, PRIORITY_PROGRESS, PRIORITY_SCORES
 
 # escape=True: a theme label in params is shown as text, never as markup.
 _markdown = mistune.create_markdown(escape=True, plugins=["table"])
@@ -45,12 +46,13 @@ class PriorityReport:
     assessment: PriorityAssessment
     progress: pd.DataFrame
     settings: dict = field(default_factory=dict)
+    scores: pd.DataFrame | None = None  # the partnership's scores as supplied (the workbook's inputs table)
 
     @property
     def has_progress(self) -> bool:
         return not self.progress.empty
 
-    def summary_html(self) -> str:
+    def summary_html(self, links=lambda ids: "") -> str:
         """The executive summary's priorities. With themes scored by the partnership: the ranking
         with what drove each (and a notice where some scores are blank), the themes not yet scored
         apart with their evidence, and the risk-versus-capacity chart. With none scored: evidence
@@ -66,7 +68,8 @@ class PriorityReport:
                      "The partnership's priorities follow when it adds its judgement of harm, vulnerability, public "
                      "concern, confidence in the data and its capacity to act (its priority scoring file).</p>",
                      _table(evidence_table_for_readers(assessment), "Evidence for priority setting (not a ranking of "
-                            "risk; method in the annex)", "csp-priorities csp-priority-evidence")]
+                            "risk; method in the annex)", "csp-priorities csp-priority-evidence"),
+                     links([PRIORITIES, PRIORITY_EVIDENCE])]
         else:
             parts = ["<h2>Priorities</h2>"]
             if assessment.provisional:
@@ -76,17 +79,18 @@ class PriorityReport:
             parts.append(_table(ranked_table_for_readers(assessment).drop(
                 columns=["Harm", "Likelihood", "Confidence", "Capacity and capability"]),
                 "Ranked priorities (MoRiLE-style risk score; method in the annex)", "csp-priorities"))
+            parts.append(links([PRIORITIES, PRIORITY_SCORES]))
             if not assessment.unscored_themes.empty:
                 parts += ["<h3>Not yet scored by the partnership</h3>",
                           "<p>These themes are not ranked: the partnership has not scored them. Their evidence "
                           "from this assessment's figures (0 to 4) is given for when it does.</p>",
                           _table(evidence_table_for_readers(assessment), "Themes not yet scored: evidence only",
-                                 "csp-priorities csp-priority-evidence")]
+                                 "csp-priorities csp-priority-evidence"), links([PRIORITIES, PRIORITY_EVIDENCE])]
             if assessment.ranked["theme_key"].map(assessment.position_scored).fillna(False).any():
                 svg, metadata = svg_with_alt(risk_capacity_chart(assessment))
                 data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
                 parts.append(f'<figure class="csp-figure"><img alt="{_e(metadata["alt"])}" '
-                             f'src="data:image/svg+xml;base64,{data}"></figure>')
+                             f'src="data:image/svg+xml;base64,{data}">{links([PRIORITIES])}</figure>')
         missing = no_data_for_readers(assessment)
         if missing:
             parts += ["<h3>No data supplied</h3>",
@@ -95,7 +99,7 @@ class PriorityReport:
                       '<ul class="csp-no-data">' + "".join(f"<li>{_e(line)}</li>" for line in missing) + "</ul>"]
         return "".join(parts)
 
-    def progress_html(self) -> str:
+    def progress_html(self, links=lambda ids: "") -> str:
         """Per previous priority, each measure's previous and current value, change, target and
         status, then the one-line readings."""
         if not self.has_progress:
@@ -103,7 +107,7 @@ class PriorityReport:
         table = _table(progress_table_for_readers(self.progress), "Progress on last year's priorities",
                        "csp-progress")
         readings = "".join(f"<li>{_e(r)}</li>" for r in self.progress["reading"])
-        return f'{table}<ul class="csp-progress-readings">{readings}</ul>'
+        return f'{table}{links([PRIORITY_PROGRESS])}<ul class="csp-progress-readings">{readings}</ul>'
 
     def as_json(self) -> dict:
         """The ranking and the progress as plain data (priorities.json in the report folder)."""
@@ -114,14 +118,14 @@ class PriorityReport:
                 "progress": self.progress.astype(object).where(self.progress.notna(), None).to_dict(orient="records"),
                 "notes": list(self.assessment.notes)}
 
-    def method_html(self) -> str:
+    def method_html(self, links=lambda ids: "") -> str:
         """Annex C: the method, how each theme's evidence score was worked out in this run, and
         the linked measures this run's findings do not hold."""
         notes = "".join(f"<li>{_e(n)}</li>" for n in self.assessment.notes)
         workings = evidence_workings(self.assessment)
         return _markdown(methodology_markdown(self.assessment.settings)) + (
             _table(workings, "How each theme's evidence score was worked out in this run", "csp-priority-workings")
-            if not workings.empty else "") + (
+            + links([PRIORITY_EVIDENCE]) if not workings.empty else "") + (
             f"<h3>Measures not found in this run</h3><ul>{notes}</ul>" if notes else "")
 
 
@@ -130,5 +134,7 @@ def build_priority_report(config: RunConfig, findings_dir: str | Path) -> Priori
     if not config.priorities:
         return None
     findings = read_findings(findings_dir)
-    assessment = assess_priorities(findings, load_priority_scores(config.processed_dir), config.priorities)
-    return PriorityReport(assessment, progress_on_priorities(findings, config.previous_priorities), config.priorities)
+    scores = load_priority_scores(config.processed_dir)
+    assessment = assess_priorities(findings, scores, config.priorities)
+    return PriorityReport(assessment, progress_on_priorities(findings, config.previous_priorities), config.priorities,
+                          scores)

@@ -18,6 +18,7 @@ from IPython.display import Markdown
 from ..config import RunConfig
 from ..ingest.folder import IngestSummary
 from ..report import charts, narrative, partnership_text
+from ..report.data_tables import DataTable, table_attributes, write_tables
 from ..report.findings import write_findings
 from ..report.text import as_text
 from . import SectionSpec
@@ -118,20 +119,49 @@ class Section:
         """The key figures the executive summary, the document and the priority scoring read."""
         raise NotImplementedError
 
+    @property
+    def table_prefix(self) -> str:
+        """What the ids of the section's tables start with: its key, unless it names itself shorter."""
+        return self.key
+
+    def table_id(self, what: str) -> str:
+        """A table's id, the workbook's sheet name and the CSV's: "crime_spc", "mental_health_latest"."""
+        return f"{self.table_prefix}_{what}"
+
+    def tables(self) -> list[DataTable]:
+        """The tables behind this section's figures, as the workbook and the CSVs hold them (numbers as
+        numbers, small counts suppressed as in the document): an analyst's cell can use them as they are."""
+        return []
+
+    def table(self, table_id: str) -> pd.DataFrame:
+        """One of :meth:`tables` by its id ("crime_spc"), as a DataFrame."""
+        tables = {t.id: t for t in self.tables()}
+        if table_id not in tables:
+            raise KeyError(f"no table {table_id!r} in this section; its tables: {', '.join(tables) or 'none'}")
+        return tables[table_id].frame
+
     def save_findings(self, findings_dir: str | Path | None) -> Path | None:
-        return write_findings(findings_dir, self.key, self.findings()) if findings_dir else None
+        """The findings JSON, and beside it the section's tables (findings/tables/<section>.json) from
+        which the run writes the workbook and the CSVs."""
+        if not findings_dir:
+            return None
+        write_tables(findings_dir, self.key, self.tables())
+        return write_findings(findings_dir, self.key, self.findings())
 
 
 
 
 def styled_table(frame: pd.DataFrame, formats: dict, caption: str, highlight: list[bool] | None = None,
-            text_columns: list[str] | None = None):
+            text_columns: list[str] | None = None, data: tuple[str, ...] | list[str] = ()):
     """A table for readers: no index, escaped text, thousands separators, missing shown as 'not available'.
 
     ``text_columns`` are left-aligned (default: every non-numeric column); the rest, numbers
-    even when already formatted as text, stay right-aligned."""
+    even when already formatted as text, stay right-aligned. ``data``: the ids of the workbook's
+    tables that hold its figures (the document links the table to them)."""
     styler = frame.style.hide(axis="index").format(formats, na_rep=narrative.NOT_AVAILABLE, escape="html")
     styler = styler.set_caption(esc(caption))
+    if data:
+        styler = styler.set_table_attributes(table_attributes(data))
     # Numbers read best right-aligned (the report stylesheet's default); words left-aligned.
     if text_columns is None:
         text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]

@@ -18,6 +18,8 @@ from ..config import Period, RunConfig
 from ..geography import BRIDGE_DOWNLOAD, Area, Geography, PlacementReport, placement_report
 from ..ingest.folder import IngestSummary
 from ..report import charts, maps, mdc_icons, narrative
+from ..report.data_tables import (CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE, DataTable, month_label, number,
+                                  numbers, period_label, short_period_label, yes_no)
 from ..stats import measures, spc
 from . import SectionSpec
 from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
@@ -267,7 +269,8 @@ class CrimeSection(DeprivationViews, Section):
         return Markdown(esc(self.headline()))
 
     def overview_table(self):
-        return styled_table(self.overview(), {}, caption=f"{self.spec.title}: summary, {self.config.period.label}")
+        return styled_table(self.overview(), {}, caption=f"{self.spec.title}: summary, {self.config.period.label}",
+                            data=[self.table_id("summary"), self.table_id("wards"), self.table_id("peers")])
 
     def level_table(self):
         cfg = self.config
@@ -298,15 +301,16 @@ class CrimeSection(DeprivationViews, Section):
                                + (f", on the mid-{self.population.year} population (no mid-"
                                   f"{self.population.requested_year} estimate in the data folder)" if self.rate_note
                                   else "") + " (rank 1 = highest)",
-                       highlight=list(self.peers["is_area"]))
+                       highlight=list(self.peers["is_area"]), data=[self.table_id("peers")])
 
     def peer_chart(self):
         area_row = self.peers[self.peers["is_area"]].iloc[0]
         rank = area_row["rank_by_rate"]
         title = (f"{self.area_name} has the {narrative.rank_words(int(rank))} rate of {len(self.peers)} areas"
                  if pd.notna(rank) else f"{self.y_label} per 1,000 residents by area")
-        return charts.peer_chart(self.peers, title, f"{self.y_label} {self.rate_unit}, {self.config.period.label}"
-                                                    f"{narrative.not_annual(self.n_months)}")
+        return charts.with_data(charts.peer_chart(self.peers, title, f"{self.y_label} {self.rate_unit}, "
+                                                  f"{self.config.period.label}{narrative.not_annual(self.n_months)}"),
+                                self.table_id("peers"))
 
     @property
     def has_trend(self) -> bool:
@@ -320,13 +324,14 @@ class CrimeSection(DeprivationViews, Section):
         caption = f"{self.y_label} per {narrative.period_noun(self.n_months)}" + (
             f" ({narrative.counted(left_out, 'earlier period')} not in the data {narrative.plural(left_out, 'is', 'are')} "
             "left out)" if left_out else "")
-        return styled_table(table, {"Records": "{:,}"}, caption=caption)
+        return styled_table(table, {"Records": "{:,}"}, caption=caption, data=[self.table_id("trend")])
 
     def trend_chart(self):
         if not self.has_trend:
             return Markdown(esc(narrative.trend_sentence(self.trend, self.noun, self.n_months)))
-        return charts.trend_chart(self.trend, narrative.trend_title(self.trend, self.y_label, self.n_months),
-                                  f"{self.y_label} (count)", narrative.sentence_case(narrative.period_noun(self.n_months)))
+        return charts.with_data(charts.trend_chart(
+            self.trend, narrative.trend_title(self.trend, self.y_label, self.n_months), f"{self.y_label} (count)",
+            narrative.sentence_case(narrative.period_noun(self.n_months))), self.table_id("trend"))
 
     @property
     def seasonality_title(self) -> str:
@@ -340,19 +345,21 @@ class CrimeSection(DeprivationViews, Section):
         return f"{self.y_label} per month: busiest {busiest['month']}, {busiest['above_mean_pct']:.1f}% above the mean"
 
     def seasonality_chart(self):
-        return charts.seasonality_chart(self.season, self.seasonality_title, f"{self.y_label} per month (count)",
-                                        self.config.period.label, self.config.comparison.label)
+        return charts.with_data(charts.seasonality_chart(self.season, self.seasonality_title,
+                                                         f"{self.y_label} per month (count)", self.config.period.label,
+                                                         self.config.comparison.label), self.table_id("monthly"))
 
     def key_charts(self):
         """Trend and seasonality side by side, for the document's one-page summary of the section; the
         seasonality alone while there is no trend to draw (the headline says when it starts)."""
         if not self.has_trend:
             return self.seasonality_chart()
-        return charts.trend_and_seasonality_chart(
+        return charts.with_data(charts.trend_and_seasonality_chart(
             self.trend, self.season, trend_title=narrative.trend_title(self.trend, self.y_label, self.n_months),
             season_title=self.seasonality_title,
             y_label=f"{self.y_label} (count)", x_label=narrative.sentence_case(narrative.period_noun(self.n_months)),
-            current_label=self.config.period.label, previous_label=self.config.comparison.label)
+            current_label=self.config.period.label, previous_label=self.config.comparison.label),
+            self.table_id("trend"), self.table_id("monthly"))
 
     def breakdown_table(self):
         if not self.has_breakdown:
@@ -362,7 +369,7 @@ class CrimeSection(DeprivationViews, Section):
                                                "change": "Change", "change_pct": "Change %"})
         return styled_table(table, {"Records": "{:,}", "Share": "{:.1f}%", f"Records {self.config.comparison.label}": "{:,}",
                                "Change": "{:+,}", "Change %": "{:+.1f}%"},
-                       caption=f"{self.y_label} by type, {self.config.period.label}")
+                       caption=f"{self.y_label} by type, {self.config.period.label}", data=self.by_type_ids)
 
     def breakdown_chart(self):
         if not self.has_breakdown:
@@ -370,7 +377,9 @@ class CrimeSection(DeprivationViews, Section):
         first = self.breakdown.iloc[0] if len(self.breakdown) else None
         title = (f"{first['category']} is the largest category ({first['share_pct']:.1f}%)" if first is not None
                  else f"{self.y_label} by type")
-        return charts.breakdown_chart(self.breakdown, title, f"{self.y_label} in {self.config.period.label} (count)")
+        return charts.with_data(charts.breakdown_chart(self.breakdown, title,
+                                                       f"{self.y_label} in {self.config.period.label} (count)"),
+                                *self.by_type_ids)
 
     def breakdown_note(self) -> Markdown:
         """data.police.uk gives one category for all ASB, so an ASB breakdown needs partner data."""
@@ -400,7 +409,8 @@ class CrimeSection(DeprivationViews, Section):
             caption += f"; rates on {used[1]} ({used[2]})"
         if exact:
             caption += " — exact counts, for analysts only: not for publication"
-        return styled_table(table, {}, caption=caption, text_columns=["Ward"])
+        return styled_table(table, {}, caption=caption, text_columns=["Ward"],
+                            data=[] if exact else [self.table_id("wards")])
 
     def hotspot_chart(self):
         shown = self.top_wards[~self.suppressed_wards]
@@ -408,7 +418,8 @@ class CrimeSection(DeprivationViews, Section):
         title = (f"{len(shown)} wards hold {share:.1f}% of the area's {self.noun}" if not self.suppressed_wards.any()
                  else f"Wards with the most {self.noun} (wards with fewer than "
                       f"{self.config.suppression_threshold} are not drawn)")
-        return charts.hotspot_chart(shown, title, f"{self.y_label} in {self.config.period.label} (count)")
+        return charts.with_data(charts.hotspot_chart(shown, title, f"{self.y_label} in {self.config.period.label} (count)"),
+                                self.table_id("wards"))
 
     def hotspot_summary(self) -> Markdown:
         if self.suppressed_wards.any():  # the combined share would give a suppressed count back
@@ -516,7 +527,8 @@ class CrimeSection(DeprivationViews, Section):
         result = self.spc_results.get(self.all_label)
         if result is None:
             return Markdown("")
-        return spc.plot_spc(result, f"{self.all_label}: {result.variation}", f"{self.y_label} per month (count)")
+        return charts.with_data(spc.plot_spc(result, f"{self.all_label}: {result.variation}",
+                                             f"{self.y_label} per month (count)"), self.table_id("spc"))
 
     @cached_property
     def special_causes(self) -> pd.DataFrame:
@@ -569,10 +581,12 @@ class CrimeSection(DeprivationViews, Section):
             latest: table["latest_point_type"].map(spc.VARIATION),
         })
         return styled_table(shown, {}, caption=f"Series with special cause in at least one month of "
-                                               f"{self.config.period.label}, and what the latest month shows")
+                                               f"{self.config.period.label}, and what the latest month shows",
+                            data=[self.table_id("spc")])
 
     def spc_type_charts(self) -> list:
-        return [spc.plot_spc(result, f"{name}: {result.variation}", f"{name} per month (count)")
+        return [charts.with_data(spc.plot_spc(result, f"{name}: {result.variation}", f"{name} per month (count)"),
+                                 self.table_id("spc"))
                 for name, result in self.spc_results.items() if name != self.all_label]
 
     def data_notes(self) -> list[DataNote]:
@@ -683,6 +697,204 @@ class CrimeSection(DeprivationViews, Section):
                                            "months", "peer_rank_by_rate", "peers", "spc_variation", "spc_direction",
                                            "spc_special_months"])
 
+
+    # ---- the tables behind the figures (the workbook and the CSVs) ------------------------------
+    @property
+    def table_prefix(self) -> str:
+        """What the ids of the section's tables start with: "crime" (all crime), "asb", "violence"."""
+        return "crime" if self.spec.key == "all_crime" else self.spec.key
+
+    @property
+    def by_type_ids(self) -> list[str]:
+        """Crime by type is all crime's table (ASB and violence are one category each)."""
+        return ["crime_by_type"] if self.spec.key == "all_crime" and self.has_breakdown else []
+
+    @cached_property
+    def police_source(self) -> str:
+        from ..report.document import _force_name  # a file's force as params name it, else its slug in words
+
+        forces = ", ".join(_force_name(f, self.config.police_force) for f in sorted(set(self.counts["force"].dropna())))
+        return f"data.police.uk street-level crime and ASB files ({forces or 'the area’s police force'})"
+
+    @property
+    def count_header(self) -> str:
+        """'Crimes (count)', 'ASB incidents (count)'."""
+        return f"{narrative.sentence_case(self.noun)} (count)"
+
+    @property
+    def rate_header(self) -> str:
+        """'Rate per 1,000 residents' (over how many months, when not a year)."""
+        return f"Rate {self.rate_unit}"
+
+    def tables(self) -> list[DataTable]:
+        """The section's tables: its summary, trend, months, peers, top wards (small counts suppressed)
+        and SPC series; for all crime, crime by type and police outcomes too."""
+        found = [self.summary_data(), self.trend_data(), self.monthly_data(), self.peer_data(), self.ward_data(),
+                 self.spc_data()]
+        if self.by_type_ids:
+            found.append(self.by_type_data())
+        if self.spec.key == "all_crime" and self.outcomes.has_outcomes:
+            found.append(self.outcomes.outcome_data(self.table_id("outcomes")))
+        return [t for t in found if t is not None]
+
+    def _where_when(self) -> str:
+        return f"{self.area_name}, {period_label(self.config.period)}"
+
+    def summary_data(self) -> DataTable:
+        return DataTable(self.table_id("summary"), f"{self.spec.title}: summary, {self._where_when()}",
+                         self.overview().rename(columns={"Finding": "Finding (in words)"}),
+                         description="The document's summary of the section, one finding per measure, in words; the "
+                                     "figures are in the tables that follow",
+                         source=self.police_source + "; ONS population estimates and lookups")
+
+    def trend_data(self) -> DataTable:
+        trend = self.trend
+        frame = pd.DataFrame({narrative.sentence_case(narrative.period_noun(self.n_months)):
+                              trend["period"].map(short_period_label),
+                              self.count_header: numbers(trend["records"], 0)})
+        first, last = short_period_label(trend["period"].iloc[0]), short_period_label(trend["period"].iloc[-1])
+        return DataTable(self.table_id("trend"), f"{self.y_label} per {narrative.period_noun(self.n_months)}, "
+                                                 f"{self.area_name}, {first.split(' to ')[0]} to {last.split(' to ')[-1]}",
+                         frame, description="The general trend: periods as long as the assessment period, a year "
+                                            "apart, ending with it",
+                         source=self.police_source,
+                         shorthand={NOT_AVAILABLE: "not available: the data folder does not hold police.uk files for "
+                                                   "every month of the period"})
+
+    def monthly_data(self) -> DataTable:
+        season = self.season
+        previous = f"{narrative.sentence_case(self.noun)} a year before (count)"
+        frame = pd.DataFrame({"Month": season["month"].map(month_label), self.count_header: numbers(season["records"], 0),
+                              "Same month a year before": [month_label(pd.Period(m, "M") - 12) for m in season["month"]],
+                              previous: numbers(season["previous_records"], 0)})
+        return DataTable(self.table_id("monthly"), f"{self.y_label} per month, {self._where_when()}, beside the same "
+                                                   f"months a year before",
+                         frame, description="Seasonality: each month of the assessment period beside the same month of "
+                                            "the comparison period",
+                         source=self.police_source,
+                         shorthand={NOT_AVAILABLE: "not available: the data folder holds no police.uk file for the "
+                                                   "month"})
+
+    def peer_data(self) -> DataTable:
+        peers = self.peers
+        frame = pd.DataFrame({"Area": peers["area"], "ONS codes": peers["codes"], self.count_header:
+                              numbers(peers["records"], 0), "Residents (count)": numbers(peers["population"], 0),
+                              self.rate_header: numbers(peers["per_1000"], 2),
+                              "Rank by count (1 = most)": numbers(peers["rank_by_count"], 0),
+                              "Rank by rate (1 = highest)": numbers(peers["rank_by_rate"], 0),
+                              "This area": yes_no(peers["is_area"])})
+        notes = [f"Residents: ONS mid-{self.population.year} population estimates."] if self.population.year else []
+        return DataTable(self.table_id("peers"), f"{self.y_label} by local authority: {self.area_name} beside the "
+                                                 f"other areas in the data, {period_label(self.config.period)}",
+                         frame, description="Peer comparison: records, residents, rate and ranks",
+                         source=self.police_source + "; ONS mid-year population estimates",
+                         units={self.rate_header: self.rate_unit}, notes=notes,
+                         shorthand={NOT_AVAILABLE: "not available: no population estimate for the area in the data "
+                                                   "folder, so no rate or rank by rate"})
+
+    def ward_data(self) -> DataTable:
+        """The top wards as the document lists them: counts from 1 to threshold - 1 suppressed ([c]),
+        with their rate and share, which would give them back (the combined share is not given
+        when any is, as in the document)."""
+        top, hidden, threshold = self.top_wards, self.suppressed_wards, self.config.suppression_threshold
+        share = "Share of the area's total (%)"
+
+        def shown(values, digits):
+            return [CONFIDENTIAL if h else v for v, h in zip(numbers(values, digits), hidden)]
+
+        frame = pd.DataFrame({"Rank": numbers(top["rank"], 0), "Ward code": top["ward_code"], "Ward": top["ward_name"],
+                              self.count_header: shown(top["records"], 0), self.rate_header: shown(top["per_1000"], 2),
+                              share: shown(top["share_pct"], 2)})
+        vintage = f" ({self.geo.ward_vintage} wards)" if self.geo.ward_vintage else ""
+        return DataTable(self.table_id("wards"), f"Top {self.config.top_wards} wards{vintage} by {self.noun}, "
+                                                 f"{self._where_when()}",
+                         frame, description="Hotspots: the wards with the most records, their rate and share of the "
+                                            "area's total",
+                         source=self.police_source + "; ONS lookups and small-area population",
+                         units={self.rate_header: self.rate_unit},
+                         notes=[self.ward_population[1]],
+                         shorthand={CONFIDENTIAL: f"confidential: fewer than {threshold} {self.noun} in the ward (1 to "
+                                                  f"{threshold - 1}), suppressed as in the document because so few "
+                                                  "could identify the people involved; the ward's rate and share, which "
+                                                  "would give the count back, are suppressed with it",
+                                    NOT_AVAILABLE: "not available: no small-area population for the ward in the data "
+                                                   "folder, so no rate"})
+
+    def spc_data(self) -> DataTable | None:
+        """Every SPC chart's monthly series: the value, the mean and process limits its point was read
+        against, and what the Making Data Count rules made of it."""
+        if not self.spc_results:
+            return None
+        targets = {name: r.target for name, r in self.spc_results.items() if r.target is not None}
+        rows = []
+        for name, result in self.spc_results.items():
+            table = result.table
+            for point in table.itertuples():
+                rules = [label for rule, label in spc.RULE_LABELS.items() if getattr(point, rule)]
+                row = {"Series": name, "Month": month_label(point.period), self.count_header: number(point.value, 0),
+                       "Mean (count)": round(float(point.mean), 2),
+                       "Lower process limit (count)": round(float(point.lpl), 2),
+                       "Upper process limit (count)": round(float(point.upl), 2),
+                       "Limits group": int(point.group) + 1, "Baseline month": "yes" if point.baseline else "no",
+                       "Special cause": "yes" if point.special_cause else "no",
+                       "What the month shows": spc.VARIATION[point.point_type],
+                       "Rules met": "; ".join(rules) if rules else "none"}
+                if targets:
+                    row["Monthly target (count)"] = targets.get(name, NOT_APPLICABLE)
+                rows.append(row)
+        months = self.spc_months
+        frame = pd.DataFrame(rows)
+        floored = [name for name, result in self.spc_results.items() if result.floored]
+        notes = ["Process limits: the mean of each group's baseline months ± 2.66 × their mean moving range (NHS "
+                 "Making Data Count, XmR charts); special cause: a month outside the limits, in a run of 7 on one side "
+                 "of the mean, in a trend of 7, or 2 of 3 months near a limit. For crime a fall is an improvement."]
+        if floored:
+            notes.append("A count cannot go below 0, so a lower process limit that works out below 0 is given as 0 ("
+                         + ", ".join(floored) + ").")
+        if self.config.spc_rebase:
+            notes.append(f"Limits are recalculated (a new group) from: {', '.join(self.config.spc_rebase)} (params).")
+        return DataTable(self.table_id("spc"), f"{self.y_label} per month with SPC (XmR) mean and process limits, "
+                                               f"{self.area_name}, {month_label(months[0])} to {month_label(months[-1])}",
+                         frame, description="The monthly series behind each SPC chart, with its mean, limits and "
+                                            "signals" + ("; one series per crime type" if len(self.spc_results) > 1
+                                                         else ""),
+                         source=self.police_source, notes=notes,
+                         shorthand={NOT_APPLICABLE: "not applicable: no target is set for the series"})
+
+    def by_type_data(self) -> DataTable:
+        """Crime by type: the document's crime in context (risers and fallers, or shares, rates and
+        ranks) from one table."""
+        cfg, breakdown = self.config, self.breakdown
+        evidence = self.type_evidence().set_index("category")
+        previous = f"Crimes {short_period_label(cfg.comparison.label)} (count)"
+        latest = f"Latest month ({month_label(cfg.period.end)}), SPC"
+
+        def of_type(column, digits=None):
+            return [number(evidence.at[c, column], digits) if c in evidence.index else NOT_AVAILABLE
+                    for c in breakdown["category"]]
+
+        frame = pd.DataFrame({
+            "Crime type": breakdown["category"], self.count_header: numbers(breakdown["records"], 0),
+            "Share of all crime (%)": numbers(breakdown["share_pct"], 2), previous: numbers(breakdown["previous"], 0),
+            "Change (count)": numbers(breakdown["change"], 0), "Change (%)": numbers(breakdown["change_pct"], 2),
+            self.rate_header: of_type("rate_per_1000", 2), "Rank of rate among the areas (1 = highest)":
+            of_type("peer_rank_by_rate", 0), "Areas ranked (count)": of_type("peers", 0),
+            latest: [self.spc_results[c].variation if c in self.spc_results else NOT_APPLICABLE
+                     for c in breakdown["category"]],
+            "Months of special cause in the period (count)": [sum(self.special_months(c).values())
+                                                              if c in self.spc_results else NOT_APPLICABLE
+                                                              for c in breakdown["category"]]})
+        return DataTable("crime_by_type", f"Crimes by type, {self._where_when()}",
+                         frame, description="Crime by data.police.uk category: number, share, change on the year "
+                                            "before, rate, rank among the areas in the data and SPC signal",
+                         source=self.police_source + "; ONS mid-year population estimates",
+                         units={self.rate_header: self.rate_unit},
+                         shorthand={NOT_AVAILABLE: "not available: the comparison period is not fully in the data, or "
+                                                   "no rate or rank can be given (no population, or a partly covered "
+                                                   "period)",
+                                    NOT_APPLICABLE: "not applicable: the type has no SPC chart (no records in the "
+                                                    "months charted)"})
+
     # ---- findings for the summary and the document ------------------------------------------
     def findings(self) -> dict:
         cfg = self.config
@@ -733,6 +945,9 @@ class CrimeSection(DeprivationViews, Section):
             **self.missing_findings(),
             "demo": self.ingest.demo,
             "deprivation": self.deprivation_findings(),
+            # the workbook's tables behind the document's summary and crime in context
+            "data_tables": {"summary": self.table_id("summary"), "wards": self.table_id("wards"),
+                            "peers": self.table_id("peers"), **({"by_type": "crime_by_type"} if self.by_type_ids else {})},
             **({"police_outcomes": self.outcomes.findings()} if self.spec.record_kind == "crime" else {}),
         }
 

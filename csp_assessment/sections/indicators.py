@@ -33,6 +33,7 @@ from ..ingest.partners import SECTIONS as INDICATOR_SECTIONS
 from ..ingest.partners import TEMPLATE_NAME
 from ..stats.intervals import (NOT_COMPARED, compare_with_benchmark, poisson_method, poisson_rate_interval,
                                wilson_interval)
+from ..report.data_tables import NOT_APPLICABLE, NOT_AVAILABLE, UNIT_WORDS, DataTable, number, short_period_label
 from ..report.narrative import is_missing
 from . import SECTIONS, SectionSpec
 from .base import DEMO_NOTE, DataNote, MissingInput, Section, esc, styled_table
@@ -542,7 +543,8 @@ class IndicatorSection(Section):
     def headline_table(self):
         if not self.measures:
             return Markdown(f"No figures for {esc(self.area_name)}: see the missing inputs above.")
-        return styled_table(self.headline(), {}, caption=f"{self.spec.title}: latest figures, {self.area_name}")
+        return styled_table(self.headline(), {}, caption=f"{self.spec.title}: latest figures, {self.area_name}",
+                            data=[self.table_id("latest")])
 
     def significance_chart(self):
         rows = [m for m in self.benchmarked if not is_missing(m.latest["value"]) and not is_missing(m.latest["lower"])
@@ -565,7 +567,8 @@ class IndicatorSection(Section):
             finding = f"significantly {direction} than {national} on {higher or lower} of {n} measures"
         else:
             finding = f"similar to {national} on all {n} measures"
-        return indicator_charts.significance_chart(table, f"{self.area_name} is {finding}", national)
+        return charts.with_data(indicator_charts.significance_chart(table, f"{self.area_name} is {finding}", national),
+                                self.table_id("latest"))
 
     @property
     def _trended(self) -> list[Measure]:
@@ -574,9 +577,9 @@ class IndicatorSection(Section):
         return [m for m in self.measures if not m.key.startswith("police:") and m.series["value"].notna().sum() >= 2]
 
     def trend_charts(self) -> list:
-        return [indicator_charts.measure_trend_chart(
+        return [charts.with_data(indicator_charts.measure_trend_chart(
                     m.series, title=self._trend_title(m), y_label=f"{m.label} ({_unit_label(m.unit)})",
-                    area_name=self.area_name, benchmark_name=m.benchmark_name, target=m.target)
+                    area_name=self.area_name, benchmark_name=m.benchmark_name, target=m.target), self.table_id("trends"))
                 for m in self._trended]
 
     def trend_note(self) -> Markdown:
@@ -613,7 +616,7 @@ class IndicatorSection(Section):
         caption = f"Drug and weapons offences recorded by the police, {self.area_name} (data.police.uk)"
         if not any(self.police_changes.values()):  # no columns of "not available": the caption says why
             caption += f". {self.crime.no_comparison}"
-        return styled_table(pd.DataFrame(rows), {}, caption=caption)
+        return styled_table(pd.DataFrame(rows), {}, caption=caption, data=[self.table_id("trends")])
 
     def police_trend_charts(self) -> list:
         """A chart per police-recorded type with a trend (two periods or more); none before then."""
@@ -623,8 +626,9 @@ class IndicatorSection(Section):
                 continue
             subject = narrative.sentence_case(POLICE_TYPES[crime_type])
             n_months = self.config.period.n_months
-            figures.append(charts.trend_chart(trend, narrative.trend_title(trend, subject, n_months), f"{subject} (count)",
-                                              narrative.sentence_case(narrative.period_noun(n_months))))
+            figures.append(charts.with_data(charts.trend_chart(
+                trend, narrative.trend_title(trend, subject, n_months), f"{subject} (count)",
+                narrative.sentence_case(narrative.period_noun(n_months))), self.table_id("trends")))
         return figures
 
     def targets(self) -> pd.DataFrame:
@@ -639,7 +643,8 @@ class IndicatorSection(Section):
                             f"in the target and better columns of the partner-return template.")
         table = self.targets()
         table["Status"] = table["Status"].map({"Met": "✓ Met", "Not met": "✗ Not met"}).fillna(table["Status"])
-        return styled_table(table, {}, caption=f"Progress against targets, {self.area_name}")
+        return styled_table(table, {}, caption=f"Progress against targets, {self.area_name}",
+                            data=[self.table_id("latest")])
 
     def data_notes(self) -> list[DataNote]:
         notes: list[DataNote] = [DataNote(DEMO_NOTE, True)] if self.ingest.demo else []
@@ -681,6 +686,91 @@ class IndicatorSection(Section):
                                   f"{', '.join(Path(f).name for f in files)}."))
         notes.extend(DataNote(w, True) for w in self.ingest.warnings)
         return notes
+
+
+    # ---- the tables behind the figures (the workbook and the CSVs) ------------------------------
+    @property
+    def sources(self) -> str:
+        return "; ".join(dict.fromkeys(m.source for m in self.measures))
+
+    def tables(self) -> list[DataTable]:
+        """The latest figures with their intervals and national comparisons, and every period of every
+        measure (the trend charts'); for substance misuse, drug offences charged and searches too."""
+        found = [self.latest_data(), self.trends_data()]
+        if self.key == "substance_misuse":
+            found += [self.crime.outcomes.drug_charges_data(), self.crime.outcomes.drug_searches_data()]
+        return [t for t in found if t is not None]
+
+    def _unit_words(self, m: Measure) -> str:
+        return UNIT_WORDS.get(m.unit, m.unit)
+
+    def latest_data(self) -> DataTable | None:
+        if not self.measures:
+            return None
+        rows = []
+        for m in self.measures:
+            row = m.latest
+            benchmarked = bool(m.benchmark_name)
+            has_interval = not is_missing(row["lower"])
+            # An interval exists for rates and proportions; a count or a partner figure has none.
+            no_interval = NOT_AVAILABLE if m.unit not in ("count", "") and not m.key.startswith("partner:") \
+                else NOT_APPLICABLE
+            rows.append({
+                "Measure": m.label, "Period": short_period_label(row["period"]), "Unit": self._unit_words(m),
+                "Value": number(row["value"], 3),
+                "Lower 95% limit": number(row["lower"], 3) if has_interval else no_interval,
+                "Upper 95% limit": number(row["upper"], 3) if has_interval else no_interval,
+                "Interval method": INTERVAL_METHODS.get(row["interval"], NOT_APPLICABLE) if has_interval
+                else NOT_APPLICABLE,
+                "Compared with": m.benchmark_name or NOT_APPLICABLE,
+                "National value": number(row["benchmark"], 3) if benchmarked else NOT_APPLICABLE,
+                "Compared with the national value": m.comparison if benchmarked else NOT_APPLICABLE,
+                "Count": number(row["count"], 0, NOT_APPLICABLE),
+                "Denominator": number(row["denominator"], 0, NOT_APPLICABLE),
+                "Target": number(m.target) if m.target is not None else NOT_APPLICABLE,
+                "Target status": m.status or NOT_APPLICABLE,
+                "Source": m.source})
+        frame = pd.DataFrame(rows)
+        return DataTable(self.table_id("latest"), f"{self.spec.title}: latest figures with 95% intervals and national "
+                                                  f"comparisons, {self.area_name}, periods ending by {self.end_year}",
+                         frame, description="Each measure's latest value, its 95% confidence interval, the national "
+                                            "value and whether the difference is significant, and its target",
+                         source=self.sources, notes=[
+                             "Value, limits, national value and target are in the unit of the Unit column (a % is a "
+                             "percentage, 'per 100,000' a rate per 100,000 people).",
+                             "Significantly higher or lower: the whole 95% interval lies above or below the national "
+                             "value (Fingertips' method); otherwise similar."],
+                         shorthand={NOT_AVAILABLE: "not available: not published by the source, or no interval can be "
+                                                   "computed (a standardised rate whose interval the publisher did not "
+                                                   "give)",
+                                    NOT_APPLICABLE: "not applicable: the measure has no interval (a count), no national "
+                                                    "figure or no target"})
+
+    def trends_data(self) -> DataTable | None:
+        if not self.measures:
+            return None
+        rows = []
+        for m in self.measures:
+            for r in m.series.itertuples():
+                has_interval = not is_missing(r.lower)
+                rows.append({"Measure": m.label, "Period": short_period_label(r.period), "Unit": self._unit_words(m),
+                             "Value": number(r.value, 3),
+                             "Lower 95% limit": number(r.lower, 3) if has_interval else NOT_APPLICABLE,
+                             "Upper 95% limit": number(r.upper, 3) if has_interval else NOT_APPLICABLE,
+                             "Compared with": m.benchmark_name or NOT_APPLICABLE,
+                             "National value": number(r.benchmark, 3) if m.benchmark_name else NOT_APPLICABLE,
+                             "Source": m.source})
+        return DataTable(self.table_id("trends"), f"{self.spec.title}: every period of each measure, {self.area_name}, "
+                                                  f"periods ending by {self.end_year}",
+                         pd.DataFrame(rows), description="The series behind the trend charts: each measure's value in "
+                                                         "every period the inputs hold, with its interval and the "
+                                                         "national value",
+                         source=self.sources, notes=["Values, limits and national values are in the unit of the Unit "
+                                                     "column."],
+                         shorthand={NOT_AVAILABLE: "not available: not published by the source for the period "
+                                                   "(suppressed or withheld), or not in the data",
+                                    NOT_APPLICABLE: "not applicable: no interval for the measure in the period, or no "
+                                                    "national figure"})
 
     # ---- findings ------------------------------------------------------------------------------
     def findings(self) -> dict:

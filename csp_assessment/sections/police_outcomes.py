@@ -13,6 +13,7 @@ from IPython.display import Markdown
 from .. import store
 from ..ingest.police_uk_outcomes import OUTCOMES_DOWNLOAD, STOP_SEARCH_DOWNLOAD
 from ..report import narrative
+from ..report.data_tables import NOT_APPLICABLE, NOT_AVAILABLE, DataTable, month_label, numbers, period_label
 from ..report.text import as_text
 from ..stats import police_outcomes as po
 from ..stats.police_outcomes import DRUG_SEARCH_OBJECTS, DRUGS, WEAPON_SEARCH_OBJECTS
@@ -21,6 +22,7 @@ from .base import styled_table
 # Placement worth a warning in the stop-and-search caption: this share of the force's searches or more
 # could not be placed in any area, so the area's figures may leave out some of its searches.
 UNPLACED_WARNING_SHARE = 0.10
+DRUG_SEARCHES = "drugs (controlled drugs, psychoactive substances)"
 COMPARED_WORDS = {"higher": "significantly higher than", "lower": "significantly lower than",
                   "similar": "similar to"}
 
@@ -69,10 +71,10 @@ class PoliceOutcomes:
         (City of London's beside Bedfordshire's street files) say nothing of this area."""
         return set(self.section.counts["force"].dropna())
 
-    @property
+    @cached_property
     def has_outcomes(self) -> bool:
         return (self.outcomes is not None and not self.outcomes.empty
-                and bool(self.area_forces & set(self.outcomes["force"])))
+                and bool(self.area_forces & set(self.outcomes["force"].unique())))
 
     def _placed_outcomes(self, months) -> pd.DataFrame:
         """The crimes recorded in ``months`` that have an outcome row, each with its local authority."""
@@ -125,9 +127,9 @@ class PoliceOutcomes:
         row = self.rates[self.rates["crime_type"] == crime_type]
         return None if row.empty else row.iloc[0].to_dict()
 
-    @property
+    @cached_property
     def last_outcome_month(self) -> str:
-        return max(self.outcomes["outcome_month"])
+        return str(self.outcomes["outcome_month"].max())
 
     def outcome_groups_table(self):
         """All crime recorded in the period by Home Office outcome group, as shares of all crimes
@@ -150,7 +152,7 @@ class PoliceOutcomes:
         return styled_table(pd.DataFrame(rows), {}, caption=(
             f"Outcomes of crimes recorded in {self.config.period.label}, {self.section.area_name}, by Home Office "
             f"outcome group, as at the outcomes of {self.last_outcome_month} (data.police.uk)"),
-            text_columns=["Outcome group", "Home Office outcome types"])
+            text_columns=["Outcome group", "Home Office outcome types"], data=[self.section.table_id("outcomes")])
 
     @property
     def _rest_groups(self) -> dict:
@@ -181,7 +183,7 @@ class PoliceOutcomes:
         return styled_table(shown, {}, caption=f"Charge/summons and positive outcome rates, % of crimes recorded in "
                                                f"{self.config.period.label}, {self.section.area_name}, against the "
                                                f"rest of the force ({self.force_names}); data.police.uk outcomes",
-                            text_columns=["Crime type", "Compared"])
+                            text_columns=["Crime type", "Compared"], data=[self.section.table_id("outcomes")])
 
     def missing_outcomes_note(self) -> Markdown:
         return Markdown(as_text(MISSING_OUTCOMES))
@@ -206,6 +208,27 @@ class PoliceOutcomes:
                 f"into consideration), {_pct(100.0 * row[po.NO_SUSPECT] / row['recorded'])} were closed with no suspect "
                 f"identified and {_pct(row['not_yet_pct'])} had not yet been assigned an outcome.")
 
+    @cached_property
+    def drug_charges(self) -> pd.DataFrame:
+        """Drug offences recorded in the period and the comparison period: period (its label and
+        Period), recorded, assigned (an outcome), charged, charged_of_outcomes_pct (the partnership
+        plan's measure), charged_of_recorded_pct (the Home Office's charge/summons rate)."""
+        rows = []
+        for period in (self.config.period, self.config.comparison):
+            drugs = self._groups(period.months)[0].set_index("crime_type")
+            recorded = int(drugs.loc[DRUGS, "recorded"]) if DRUGS in drugs.index else 0
+            charged = int(drugs.loc[DRUGS, po.CHARGED]) if recorded else 0
+            assigned = recorded - int(drugs.loc[DRUGS, po.NOT_YET_ASSIGNED]) if recorded else 0
+            rows.append({"label": period.label, "period": period, "recorded": recorded, "assigned": assigned,
+                         "charged": charged, "charged_of_outcomes_pct": 100.0 * charged / assigned if assigned else None,
+                         "charged_of_recorded_pct": 100.0 * charged / recorded if recorded else None})
+        return pd.DataFrame(rows)
+
+    @property
+    def drug_target_words(self) -> str:
+        target = self.drug_target
+        return "none set" if target is None else (f"{target:g}%" if isinstance(target, float) else "increase")
+
     def drug_charges_table(self):
         """Drug offences: charges as a percentage of outcomes (the partnership plan's measure: charged
         or summonsed, of the drug offences assigned an outcome) and of drug offences recorded (the
@@ -213,26 +236,17 @@ class PoliceOutcomes:
         target in params (police_outcomes.drug_charge_target_pct), which is set on the first."""
         if not self.has_outcomes:
             return self.missing_outcomes_note()
-        rows, charges_of_outcomes = [], []
-        for label, months in ((self.config.period.label, self.config.period.months),
-                              (self.config.comparison.label, self.config.comparison.months)):
-            drugs = self._groups(months)[0].set_index("crime_type")
-            recorded = int(drugs.loc[DRUGS, "recorded"]) if DRUGS in drugs.index else 0
-            charged = int(drugs.loc[DRUGS, po.CHARGED]) if recorded else 0
-            assigned = recorded - int(drugs.loc[DRUGS, po.NOT_YET_ASSIGNED]) if recorded else 0
-            charges_of_outcomes.append(100.0 * charged / assigned if assigned else None)
-            rows.append({"Period": label, "Drug offences recorded": narrative.fmt_int(recorded),
-                         "Assigned an outcome": narrative.fmt_int(assigned),
-                         "Charged or summonsed": narrative.fmt_int(charged),
-                         "Charges as % of outcomes": _pct(charges_of_outcomes[-1]),
-                         "Charged as % of recorded": _pct(100.0 * charged / recorded if recorded else None)})
-        target = self.drug_target
-        rows[0]["Target"] = "none set" if target is None else (f"{target:g}%" if isinstance(target, float)
-                                                                else "increase")
-        rows[0]["Target met"] = self.drug_target_status(*charges_of_outcomes)
+        charges = self.drug_charges
+        rows = [{"Period": r.label, "Drug offences recorded": narrative.fmt_int(r.recorded),
+                 "Assigned an outcome": narrative.fmt_int(r.assigned),
+                 "Charged or summonsed": narrative.fmt_int(r.charged),
+                 "Charges as % of outcomes": _pct(r.charged_of_outcomes_pct),
+                 "Charged as % of recorded": _pct(r.charged_of_recorded_pct)} for r in charges.itertuples()]
+        rows[0]["Target"] = self.drug_target_words
+        rows[0]["Target met"] = self.drug_target_status(*charges["charged_of_outcomes_pct"])
         return styled_table(pd.DataFrame(rows), {}, caption=f"Drug offences charged or summonsed, {self.section.area_name}"
                                                             f" (data.police.uk outcomes of {self.last_outcome_month})",
-                            text_columns=["Period", "Target", "Target met"])
+                            text_columns=["Period", "Target", "Target met"], data=["drug_charges"])
 
     @property
     def drug_target(self):
@@ -249,10 +263,10 @@ class PoliceOutcomes:
         return "Met" if current >= target else "Not met"
 
     # ---- stop and search -----------------------------------------------------------------------
-    @property
+    @cached_property
     def has_searches(self) -> bool:
         return (self.searches_all is not None and not self.searches_all.empty
-                and bool(self.area_forces & set(self.searches_all["force"])))
+                and bool(self.area_forces & set(self.searches_all["force"].unique())))
 
     @cached_property
     def placed_searches(self) -> pd.DataFrame:
@@ -328,7 +342,7 @@ class PoliceOutcomes:
     def search_force_names(self) -> str:
         return self._names(self.search_forces)
 
-    def search_table(self, objects=None, what: str = "all objects"):
+    def search_table(self, objects=None, what: str = "all objects", data: list[str] = ()):
         """Stop and search in the area beside the force: searches by object of search, arrests, outcomes
         linked to the reason for search and the linked outcome rate. ``objects``: e.g.
         DRUG_SEARCH_OBJECTS (substance misuse) or WEAPON_SEARCH_OBJECTS (the violence section); None for
@@ -352,14 +366,84 @@ class PoliceOutcomes:
                                      "–", narrative.fmt_int(not_placed), "–"]
         return styled_table(shown, {}, caption=f"Stop and search, {what}: {self.section.area_name} beside "
                                                f"{self.search_force_names}, {self.config.period.label} (data.police.uk)",
-                            text_columns=["Object of search"])
+                            text_columns=["Object of search"], data=data)
 
     def weapon_search_table(self):
         """For the violence section: searches for offensive weapons and firearms."""
         return self.search_table(WEAPON_SEARCH_OBJECTS, "weapons (offensive weapons, firearms)")
 
     def drug_search_table(self):
-        return self.search_table(DRUG_SEARCH_OBJECTS, "drugs (controlled drugs, psychoactive substances)")
+        return self.search_table(DRUG_SEARCH_OBJECTS, DRUG_SEARCHES, data=["drug_searches"])
+
+    # ---- the tables behind the figures (the workbook and the CSVs) -------------------------------
+    @property
+    def source(self) -> str:
+        return f"data.police.uk street-level and outcomes files ({self.force_names})"
+
+    def outcome_data(self, table_id: str) -> DataTable:
+        """The charge/summons rate by crime type with its 95% interval, beside the rest of the force,
+        and every outcome group as counted (all crime's outcomes sentence)."""
+        rates = self.rates
+        frame = pd.DataFrame({"Crime type": rates["crime_type"], "Crimes recorded (count)": numbers(rates["recorded"], 0)})
+        for group in po.GROUPS:
+            frame[f"{group} (count)"] = numbers(rates[group], 0)
+        frame = frame.assign(**{
+            "Charge/summons rate (%)": numbers(rates["charged_pct"], 2),
+            "Charge/summons rate: lower 95% limit (%)": numbers(rates["charged_lower_pct"], 2),
+            "Charge/summons rate: upper 95% limit (%)": numbers(rates["charged_upper_pct"], 2),
+            "Rest of the force: crimes recorded (count)": numbers(rates["rest_recorded"], 0),
+            "Rest of the force: charge/summons rate (%)": numbers(rates["rest_charged_pct"], 2),
+            "Compared with the rest of the force": rates["compared"],
+            "Positive outcome rate (%)": numbers(rates["positive_pct"], 2),
+            "Not yet assigned an outcome (%)": numbers(rates["not_yet_pct"], 2)})
+        return DataTable(table_id, f"Outcomes of crimes recorded in {period_label(self.config.period)} by crime type, "
+                                   f"{self.section.area_name}, as at the outcomes of {month_label(self.last_outcome_month)}",
+                         frame, description="Police outcomes by Home Office outcome group; charge/summons rate with its "
+                                            "95% interval against the rest of the force",
+                         source=self.source,
+                         notes=self.notes()[1:3],
+                         shorthand={NOT_AVAILABLE: "not available: the rest of the force recorded no crimes of the type"})
+
+    def drug_charges_data(self) -> DataTable | None:
+        if not self.has_outcomes:
+            return None
+        charges = self.drug_charges
+        met = self.drug_target_status(*charges["charged_of_outcomes_pct"])
+        frame = pd.DataFrame({
+            "Period": [period_label(p) for p in charges["period"]],
+            "Drug offences recorded (count)": numbers(charges["recorded"], 0),
+            "Assigned an outcome (count)": numbers(charges["assigned"], 0),
+            "Charged or summonsed (count)": numbers(charges["charged"], 0),
+            "Charges as % of outcomes (%)": numbers(charges["charged_of_outcomes_pct"], 2),
+            "Charged as % of recorded (%)": numbers(charges["charged_of_recorded_pct"], 2),
+            "Target": [self.drug_target_words, NOT_APPLICABLE],
+            "Target met": [met if met != narrative.NOT_AVAILABLE else NOT_AVAILABLE, NOT_APPLICABLE]})
+        return DataTable("drug_charges", f"Drug offences charged or summonsed, {self.section.area_name}, "
+                                         f"{period_label(self.config.period)} and the year before",
+                         frame, description="Drug offences charged or summonsed as a % of outcomes and of offences "
+                                            "recorded, against the partnership's target",
+                         source=f"data.police.uk outcomes files (outcomes of {month_label(self.last_outcome_month)})",
+                         shorthand={NOT_APPLICABLE: "not applicable: the target is set on the assessment period",
+                                    NOT_AVAILABLE: "not available: no drug offence was assigned an outcome, or no target is set"})
+
+    def drug_searches_data(self) -> DataTable | None:
+        if not self.has_searches:
+            return None
+        table = self.search_counts(DRUG_SEARCH_OBJECTS)
+        frame = pd.DataFrame({"Object of search": table["object_of_search"],
+                              "Searches (count)": numbers(table["searches"], 0),
+                              "Arrests (count)": numbers(table["arrests"], 0),
+                              "Outcome linked to the reason (count)": numbers(table["linked"], 0),
+                              "Linked outcome rate (%)": numbers(table["linked_pct"], 2),
+                              "Force: searches (count)": numbers(table["force_searches"], 0),
+                              "Force: linked outcome rate (%)": numbers(table["force_linked_pct"], 2)})
+        return DataTable("drug_searches", f"Stop and search, {DRUG_SEARCHES}: {self.section.area_name} beside "
+                                          f"{self.search_force_names}, {period_label(self.config.period)}",
+                         frame, description="Searches for drugs, arrests and outcomes linked to the reason for "
+                                            "search, the area beside its force",
+                         source=f"data.police.uk stop-and-search files ({self.search_force_names})",
+                         notes=[self.search_headline()],
+                         shorthand={NOT_AVAILABLE: "not available: no searches, so no rate"})
 
     # ---- notes and findings ----------------------------------------------------------------------
     def notes(self) -> list[str]:

@@ -44,7 +44,8 @@ from ..geography import Area, Geography
 from ..ingest import stats19 as stats19_input
 from ..ingest.folder import IngestSummary
 from ..report import indicator_charts, maps, narrative
-from ..report.charts import THOUSANDS, new_figure
+from ..report.charts import THOUSANDS, new_figure, with_data
+from ..report.data_tables import DataTable, numbers
 from ..report.narrative import is_missing
 from ..report.style import GSS_DARK_BLUE, GSS_DARK_GREY, GSS_MID_GREY, GSS_ORANGE
 from ..stats.intervals import NOT_COMPARED, compare_with_benchmark, poisson_method, poisson_rate_interval
@@ -489,7 +490,8 @@ class RoadSafetySection(Section):
         if not self.has_figures:
             return Markdown(f"No figures for {esc(self.area_name)}: see the missing inputs above.")
         return styled_table(self.annual_table(), {}, caption=f"Road casualties by year, {self.area_name} "
-                                                             "(DfT STATS19)", text_columns=["Year"])
+                                                             "(DfT STATS19)", text_columns=["Year"],
+                            data=["road_casualties"])
 
     def changes_table(self):
         """Annual change and the 3-year comparison of KSI, all casualties and young car occupants."""
@@ -519,10 +521,11 @@ class RoadSafetySection(Section):
             relation = {"higher": "significantly higher than", "lower": "significantly lower than",
                         "similar": "similar to"}.get(self.rate_comparison, "compared with")
             title += f", {relation} {self.comparison.name} ({narrative.fmt_rate(row['benchmark'])})"
-        return indicator_charts.measure_trend_chart(self.series, title=title,
-                                                    y_label=f"{what} casualties per 100,000 residents",
-                                                    area_name=self.area_name,
-                                                    benchmark_name=self.comparison.name or "")
+        return with_data(indicator_charts.measure_trend_chart(self.series, title=title,
+                                                              y_label=f"{what} casualties per 100,000 residents",
+                                                              area_name=self.area_name,
+                                                              benchmark_name=self.comparison.name or ""),
+                         "road_casualties")
 
     def road_user_chart(self):
         if not self.has_figures:
@@ -551,7 +554,7 @@ class RoadSafetySection(Section):
         fig.csp_alt_text = (f"Chart: {ax.get_title().replace(chr(10), ' ')}. Casualties by road user, killed or seriously injured and "
                             "slightly injured: " + "; ".join(f"{r.group} {r.ksi} KSI, {r.casualties - r.ksi} slight"
                                                              for r in data.itertuples()) + ".")
-        return fig
+        return with_data(fig, "road_users")
 
     def road_user_table(self):
         if not self.has_figures:
@@ -567,7 +570,8 @@ class RoadSafetySection(Section):
         table = pd.DataFrame({label: frame["group"], "KSI": frame["ksi"], "Share of KSI": frame["ksi_share_pct"],
                               "All casualties": frame["casualties"]})
         return styled_table(table, {"KSI": "{:,}", "All casualties": "{:,}", "Share of KSI": "{:.1f}%"},
-                            caption=f"Road casualties by {label.lower()}, {self.area_name}, {self.years[-1]}")
+                            caption=f"Road casualties by {label.lower()}, {self.area_name}, {self.years[-1]}",
+                            data=["road_users"] if label == "Road user" else [])
 
     # ---- the map ------------------------------------------------------------------------------------
     @cached_property
@@ -622,6 +626,48 @@ class RoadSafetySection(Section):
         return fig
 
     # ---- notes and findings --------------------------------------------------------------------------
+    # ---- the tables behind the figures (the workbook and the CSVs) --------------------------------
+    def tables(self) -> list[DataTable]:
+        """Casualties by year with the KSI rate, its interval and the comparison; the last year's
+        casualties by road user."""
+        if not self.has_figures:
+            return []
+        name = self.comparison.name or "Comparison"
+        rate_words = "Severity-adjusted KSI" if self.adjusted else "KSI"
+        columns = {"Year": [int(y) for y in self.annual["year"]], "Killed (count)": numbers(self.annual["fatal"], 0),
+                   "Seriously injured (count)": numbers(self.annual["serious"], 0),
+                   "KSI as reported (count)": numbers(self.annual["ksi"], 0)}
+        if self.adjusted:
+            columns["KSI, severity-adjusted (estimate)"] = numbers(self.annual["ksi_adjusted"], 2)
+        columns |= {"All casualties (count)": numbers(self.annual["casualties"], 0),
+                    "Residents (count)": numbers(self.series["denominator"], 0),
+                    f"{rate_words} per 100,000 residents": numbers(self.series["value"], 2),
+                    "Lower 95% limit (per 100,000)": numbers(self.series["lower"], 2),
+                    "Upper 95% limit (per 100,000)": numbers(self.series["upper"], 2),
+                    f"{name}: {rate_words} per 100,000 residents": numbers(self.series["benchmark"], 2),
+                    "Young car occupants (17 to 24) KSI (count)": numbers(self.annual["young_car_ksi"], 0)}
+        frame = pd.DataFrame(columns)
+        units = {c: "per 100,000 residents" for c in frame.columns if "per 100,000 residents" in c}
+        casualties = DataTable(
+            "road_casualties", f"Road casualties by year, {self.area_name}, {self.years[0]} to {self.years[-1]}",
+            frame, description=f"Killed, seriously injured and all casualties by year; the {rate_words} rate per "
+                               f"100,000 residents with its 95% interval beside {name}",
+            source="DfT road safety data (STATS19); ONS mid-year population estimates", units=units,
+            formats={"Year": "0"}, notes=[n for n in (self.comparison.note,) if n] + [
+                "Intervals as OHID computes them for counts: exact Poisson below 10 events, Byar's method from 10."],
+            shorthand={"[x]": "not available: no population estimate for the year in the data folder, or no "
+                              "comparison area"})
+        users = self.by_road_user
+        road_users = DataTable(
+            "road_users", f"Road casualties by road user, {self.area_name}, {self.years[-1]}",
+            pd.DataFrame({"Road user": users["group"], "KSI (count)": numbers(users["ksi"], 0),
+                          "Share of KSI (%)": numbers(users["ksi_share_pct"], 2),
+                          "All casualties (count)": numbers(users["casualties"], 0)}),
+            description="The last year's casualties by road user: killed or seriously injured, and all",
+            source="DfT road safety data (STATS19)",
+            shorthand={"[x]": "not available: no KSI casualties in the year, so no share"})
+        return [casualties, road_users]
+
     def data_notes(self) -> list[DataNote]:
         notes: list[DataNote] = [DataNote(DEMO_NOTE, True)] if self.ingest.demo else []
         notes += [n for n in self.notes if n.warning]

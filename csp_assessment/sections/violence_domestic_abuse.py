@@ -23,7 +23,8 @@ from IPython.display import Markdown
 from ..config import RunConfig
 from ..ingest import ons_domestic_abuse
 from ..ingest.folder import IngestSummary
-from ..report import indicator_charts, narrative
+from ..report import charts, indicator_charts, narrative
+from ..report.data_tables import DataTable, numbers, yes_no
 from ..report.narrative import is_missing
 from ..stats.intervals import wilson_interval
 from ..stats.significance import ProportionChange, two_proportion_test
@@ -55,6 +56,10 @@ class ViolenceRecords(CrimeSection):
     @property
     def all_label(self) -> str:
         return VIOLENCE
+
+    @property
+    def table_prefix(self) -> str:
+        return "violence"
 
     def breakdown_note(self) -> Markdown:
         return Markdown("data.police.uk publishes violence and sexual offences as one category (violence with and "
@@ -116,6 +121,32 @@ class DomesticAbuseFigures(IndicatorSection):
             return []
         return [Measure("ons:domestic_abuse", ONS_LABEL, "per 1,000", "ONS Domestic abuse in England and Wales",
                         series, "England" if england.size else "", detail=f"{force[1]} police force area")]
+
+    @property
+    def table_prefix(self) -> str:
+        return "domestic_abuse"
+
+    def tables(self) -> list[DataTable]:
+        return [t for t in (*super().tables(), self.repeat_data()) if t is not None]
+
+    def repeat_data(self) -> DataTable | None:
+        """Victims and repeat victims by period, the share with its Wilson interval (the repeat chart)."""
+        counts = self.repeat_counts
+        if counts.empty:
+            return None
+        share = self._by_label(self.measures).get(REPEAT_SHARE)
+        limits = share.series.set_index("period")[["lower", "upper"]] if share is not None else pd.DataFrame()
+        frame = pd.DataFrame({
+            "Period": counts["period"], "Victims (count)": numbers(counts["victims"], 0),
+            "Repeat victims (count)": numbers(counts["repeat_victims"], 0),
+            "Repeat victims, share of victims (%)": numbers(100 * counts["repeat_victims"] / counts["victims"], 2),
+            "Lower 95% limit (%)": numbers(counts["period"].map(limits.get("lower", {})), 2),
+            "Upper 95% limit (%)": numbers(counts["period"].map(limits.get("upper", {})), 2),
+            "Worked back from the partner's percentage": yes_no(counts["worked_back"])})
+        return DataTable(self.table_id("repeat"), f"Domestic abuse victims and repeat victims, {self.area_name}, by year",
+                         frame, description="Repeat victims of domestic abuse: number and share of victims with its 95% "
+                                            "(Wilson) interval",
+                         source="Partner returns", notes=[self.repeat_sentence()])
 
     def narrative_text(self) -> str:
         """The measures' sentences; nothing while none is supplied: the section leads with its police
@@ -196,7 +227,8 @@ class DomesticAbuseFigures(IndicatorSection):
             "Share": (100 * counts["repeat_victims"] / counts["victims"]).map(lambda v: f"{v:.1f}%"),
         })
         return styled_table(table, {}, caption=f"Domestic abuse victims and repeat victims, {self.area_name} "
-                                               "(partner returns)", text_columns=["Period"])
+                                               "(partner returns)", text_columns=["Period"],
+                            data=[self.table_id("repeat")])
 
     def repeat_chart(self):
         share = self._by_label(self.measures).get(REPEAT_SHARE)
@@ -204,9 +236,9 @@ class DomesticAbuseFigures(IndicatorSection):
             return Markdown("")
         test = self.repeat_test
         title = f"{REPEAT_SHARE}: {test.verdict} on the year before" if test else self._trend_title(share)
-        return indicator_charts.measure_trend_chart(
+        return charts.with_data(indicator_charts.measure_trend_chart(
             share.series, title=title, y_label=f"{REPEAT_SHARE} (% of victims)", area_name=self.area_name,
-            benchmark_name="", target=share.target)
+            benchmark_name="", target=share.target), self.table_id("repeat"))
 
     def repeat_findings(self) -> dict | None:
         test = self.repeat_test
@@ -295,6 +327,10 @@ class ViolenceDomesticAbuseSection(Section):
         return " ".join(s for s in (self.violence.headline(), self.domestic_abuse.narrative_text(),
                                     self.domestic_abuse.repeat_sentence() if self.domestic_abuse.repeat_test else "")
                         if s)
+
+    def tables(self) -> list[DataTable]:
+        """Violence and sexual offences' tables (as the crime sections'), then domestic abuse's."""
+        return self.violence.tables() + self.domestic_abuse.tables()
 
     def data_notes(self) -> list[DataNote]:
         notes = self.violence.data_notes()
