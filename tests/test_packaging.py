@@ -20,6 +20,8 @@ def test_environment_yml_and_pyproject_name_the_same_dependencies():
     pip_specs = project["dependencies"] + project["optional-dependencies"]["test"]
     conda = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text())["dependencies"]
     conda_specs = [d for d in conda if isinstance(d, str) and _name(d) not in {"python", "pip"}]
+    # packages conda-forge lacks are installed by pip inside the environment
+    conda_specs += [d for entry in conda if isinstance(entry, dict) for d in entry.get("pip", [])]
     normalise = lambda spec: re.sub(r"\s", "", CONDA_NAMES.get(_name(spec), _name(spec)) + spec[len(_name(spec)):])
     assert sorted(map(normalise, conda_specs)) == sorted(map(normalise, pip_specs))
 
