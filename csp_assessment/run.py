@@ -32,12 +32,12 @@ from .report import partnership_text
 from . import provenance, store
 from .config import RunConfig, load_config, with_area
 from .areas import select_areas
-from .engine import Engine
+from .engine import Engine, check_loopback
 from .errors import ConfigError, InputError
 from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
 from .report.document import draft_reasons, export_document, write_document_notebook
 from .report.priority_report import build_priority_report
-from .execute import NOTEBOOK_DIR, SectionFailed, check_kernels_can_start, execute_section
+from .execute import NOTEBOOK_DIR, SectionFailed, execute_section
 from .report.export import analyst_only_cells, export_section, write_index
 from . import geography
 from .geography import Geography, partnerships_of, placement_report
@@ -68,6 +68,10 @@ class Progress:
         self.lines.append(line)
         print(line, file=self.stream, flush=True)
 
+    def log(self, message: str) -> None:
+        """Into the run log only, not to the terminal: details such as a traceback."""
+        self.lines.append(f"[{time.perf_counter() - self.start:7.1f}s] {message}")
+
 
 class AreaProgress(Progress):
     """One area's lines in a run of several: kept for its own run log, and shown in the run's
@@ -82,6 +86,10 @@ class AreaProgress(Progress):
     def __call__(self, message: str) -> None:
         self.lines.append(f"[{time.perf_counter() - self.start:7.1f}s] {message}")
         self.parent(f"{self.code}  {message}")
+
+    def log(self, message: str) -> None:
+        self.lines.append(f"[{time.perf_counter() - self.start:7.1f}s] {message}")
+        self.parent.log(f"{self.code}  {message}")
 
 
 def _notebook_parameters(config: RunConfig, findings_dir: Path) -> dict:
@@ -273,7 +281,9 @@ def _export_executed(executed: tuple[Path, float], out_dir: Path, **options):
 def _keep_failed_run(failure: SectionFailed, config: RunConfig, progress: Progress, staging: Path,
                      failed_dir: Path, final_dir: Path) -> None:
     """Move the partial run beside the untouched previous report, with its log and a summary."""
-    progress(f"FAILED   {failure.section}: {failure.error}")
+    progress(f"FAILED   {failure.section}: {' '.join(failure.error.split())}")
+    if failure.trace:
+        progress.log(f"traceback of {failure.section}:\n{failure.trace.rstrip()}")
     shutil.rmtree(failed_dir, ignore_errors=True)
     staging.rename(failed_dir)
     failure.notebook = failed_dir / failure.notebook.relative_to(staging)
@@ -325,7 +335,8 @@ def _check_report_belongs_to_area(final_dir: Path, config: RunConfig) -> None:
 def _engine(config: RunConfig, progress: Progress, workers: int | None, scheduler: str | None, *,
             processes: bool = True) -> Engine:
     return Engine(scheduler, workers, {"data folder": config.data_dir, "processed folder": config.processed_dir,
-                                       "reports folder": config.out_dir}, say=progress, processes=processes)
+                                       "reports folder": config.out_dir}, say=progress, processes=processes,
+                  log=progress.log)
 
 
 def main(config: RunConfig, progress: Progress | None = None, *, force: bool = False,
@@ -417,7 +428,7 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
 
     to_run = [spec for spec in specs if spec.key not in plan.carried]
     if to_run:
-        check_kernels_can_start()
+        check_loopback()
     # Every notebook, its exports and the document are Dask tasks (see engine.py); the exports of a
     # section start as soon as it has executed, the document once every section has.
     label = config.report_subdir or ",".join(config.area_codes)
