@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 import traceback
@@ -136,6 +137,14 @@ def fetch_cli(argv: list[str]) -> int:
     except FetchFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # Downloads still under way in other threads would hold the exit until their server answers:
+        # end now. The data folder is as it was (fetch places files only when all are ready, and takes
+        # back what it placed if stopped while placing); partial downloads stay in the cache.
+        print("stopped: nothing was changed in the data folder; run fetch again to resume the downloads",
+              file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(130)
     report(result)
     return 0
 

@@ -209,6 +209,10 @@ class Engine:
         self.close()
 
     @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
     def started(self) -> bool:
         return self._client is not None
 

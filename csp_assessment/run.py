@@ -284,7 +284,7 @@ def _keep_failed_run(failure: SectionFailed, config: RunConfig, progress: Progre
     progress(f"FAILED   {failure.section}: {' '.join(failure.error.split())}")
     if failure.trace:
         progress.log(f"traceback of {failure.section}:\n{failure.trace.rstrip()}")
-    shutil.rmtree(failed_dir, ignore_errors=True)
+    _remove(failed_dir)
     staging.rename(failed_dir)
     failure.notebook = failed_dir / failure.notebook.relative_to(staging)
     (failed_dir / "run.log").write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
@@ -301,14 +301,33 @@ def _check_workers(workers: int | None) -> None:
                           f"(or leave it out for one per CPU core, {os.cpu_count() or 1} here)")
 
 
+def _remove(path: Path) -> None:
+    """Remove a folder, a file or a symbolic link (the link, not what it points to); nothing if absent."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+def _report_folder(final_dir: Path) -> Path:
+    """Where the report goes: a symbolic link (reports/2022 -> /shared/csp-2022) is followed, so the
+    swap happens beside its target and the link stays as it was; a link to nothing is refused."""
+    if final_dir.is_symlink() and not final_dir.exists():
+        raise ConfigError(f"{final_dir} is a symbolic link to {os.readlink(final_dir)}, which does not exist: "
+                          "create that folder, or remove the link, and run again")
+    return final_dir.resolve() if final_dir.is_symlink() else final_dir
+
+
 def _restore_interrupted_swap(final_dir: Path, progress: Progress) -> None:
     """A run stopped between the two renames of its final swap leaves the previous report set aside
-    and none in place: put the previous one back, and say so."""
+    and none in place: put the previous one back, and say so. Also remove what a stopped run left:
+    its staging folder (the run lock says no run is using it)."""
+    _remove(final_dir.parent / f".{final_dir.name}-running")
     previous_dir = final_dir.parent / f".{final_dir.name}-previous"
-    if not previous_dir.exists():
+    if not (previous_dir.exists() or previous_dir.is_symlink()):
         return
-    if final_dir.exists():
-        shutil.rmtree(previous_dir)
+    if final_dir.exists() or final_dir.is_symlink():
+        _remove(previous_dir)
     else:
         previous_dir.rename(final_dir)
         progress(f"restored {final_dir}: an earlier run was stopped while swapping in its report, so the report "
@@ -364,7 +383,7 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, engine: Eng
     progress(f"area     {config.area_name} ({', '.join(config.area_codes)}), {config.period.long_label}")
     check_placement(config, progress)
 
-    final_dir = config.report_dir
+    final_dir = _report_folder(config.report_dir)
     staging = final_dir.parent / f".{final_dir.name}-running"
     failed_dir = final_dir.parent / f"{final_dir.name}-failed"
     _restore_interrupted_swap(final_dir, progress)
@@ -413,7 +432,7 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
                   text: partnership_text.PartnershipText, document_key: str, priority: int = 0) -> Path:
     specs, keys = plan.specs, plan.keys
     findings_dir = staging / "findings"
-    shutil.rmtree(staging, ignore_errors=True)
+    _remove(staging)
     staging.mkdir(parents=True)
     for spec in specs:
         if spec.key in plan.carried:  # its findings, reports, figures (in the notebook) and notebook
@@ -424,7 +443,10 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
             if spec.key in plan.unchanged:
                 progress(f"section  {spec.title}: unchanged since the last run, not executed again")
 
-    run_parameters = {**parameters, "findings_dir": str(findings_dir)}
+    # The notebooks read the tables this run ingested, as they are (sections.open_section): never the
+    # data folder again, where a file replaced mid-run would give the report two sets of figures.
+    run_parameters = {**parameters, "findings_dir": str(findings_dir),
+                      "run_tables": store.read_manifest(config.processed_dir)["fingerprint"]}
 
     to_run = [spec for spec in specs if spec.key not in plan.carried]
     if to_run:
@@ -457,7 +479,9 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
             raise failure
 
         # The document needs every section executed, not exported: it is printed alongside them.
-        inputs = provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files"))
+        # the files as the ingest read them (their hashes then), whatever happened to them since
+        inputs = provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files"),
+                                        store.read_manifest(config.processed_dir).get("file_hashes", {}))
         with _DRIVER_CHARTS:  # matplotlib is not thread-safe, and several areas are prepared at once
             priorities = build_priority_report(config, findings_dir)
             if priorities is not None:
@@ -529,12 +553,12 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
 
     # Swap the finished report into place; the previous one is removed only after the swap.
     previous_dir = final_dir.parent / f".{final_dir.name}-previous"
-    shutil.rmtree(previous_dir, ignore_errors=True)
+    _remove(previous_dir)
     if final_dir.exists():
         final_dir.rename(previous_dir)
     staging.rename(final_dir)
-    shutil.rmtree(previous_dir, ignore_errors=True)
-    shutil.rmtree(failed_dir, ignore_errors=True)
+    _remove(previous_dir)
+    _remove(failed_dir)
     progress(f"done     reports in {final_dir} — open {final_dir / 'index.html'}")
     return final_dir
 
@@ -613,7 +637,7 @@ def main_many(year: int, areas: list[str], progress: Progress | None = None, *, 
 
 def _run_areas(year: int, areas: list[str], base: RunConfig, progress: Progress, *, force: bool,
                engine: Engine, **options) -> Path:
-    year_dir = base.out_dir / str(year)
+    year_dir = _report_folder(base.out_dir / str(year))
     if (year_dir / MANIFEST).exists():  # one area's report: the areas' folders and index would go into it
         area = json.loads((year_dir / MANIFEST).read_text(encoding="utf-8")).get("area", {})
         raise ConfigError(f"{year_dir} holds the report for {area.get('name', 'one area')}; a run of several areas "
@@ -643,6 +667,8 @@ def _run_areas(year: int, areas: list[str], base: RunConfig, progress: Progress,
             manifest = json.loads((report_dir / MANIFEST).read_text(encoding="utf-8"))
             result.name, result.report_dir, result.demo = manifest["area"]["name"], report_dir, manifest["demo_data"]
         except Exception as exc:  # the area failed; the others go on
+            if engine.closed:  # Ctrl-C closed the cluster: the run is stopping, not this area failing
+                raise
             result.failed = _one_line(exc)
         result.seconds = time.perf_counter() - started
         tracker.finished(result)

@@ -90,11 +90,18 @@ def _prepare_all(items, client: Client, cache: Path, mirror: str | None,
         except FetchError as exc:
             return [], str(exc), None
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
         for got, error, note in pool.map(one, items):
             ready += got
             errors += [error] if error else []
             notes += [note] if note else []
+    except BaseException:
+        # Ctrl-C: stop now, not when the downloads under way end (a slow server holds one for minutes);
+        # what they wrote is in the cache only, resumed by the next fetch.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return ready, errors, notes
 
 
