@@ -193,6 +193,8 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
             kind = "boundaries" if boundaries.sniff(path) else None
         else:
             kind = _kind_of(path)
+        if kind in PARTNERSHIP_INPUTS:
+            _check_inside(path, data_dir)
         if kind:
             by_kind.setdefault(kind, []).append(path)
         elif path.suffix.lower() == ".csv":
@@ -272,6 +274,18 @@ def _reading(path: Path):
             raise
         raise InputError(path, f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}): the file is "
                                "truncated or damaged; download it again, or remove it from the data folder") from None
+
+
+# The partnership's own figures (filled-in templates), printed as they are: read only from inside the
+# data folder, like its texts (report/partnership_text.py), never through a link to elsewhere.
+PARTNERSHIP_INPUTS = ("partner_returns", "priority_scores")
+
+
+def _check_inside(path: Path, data_dir: Path) -> None:
+    real = path.resolve()
+    if not (real == data_dir or data_dir in real.parents):
+        raise InputError(path, f"is a link to {real}, outside the data folder {data_dir}: the partnership's own "
+                               "files are read only from inside it; copy the file in instead of linking it")
 
 
 def _kind_of(path: Path) -> str | None:
