@@ -115,11 +115,14 @@ def parse_fetch_args(argv: list[str]) -> argparse.Namespace:
                                          "(also $CSP_FETCH_MIRROR)")
     parser.add_argument("--cache", help="download cache (default: $CSP_FETCH_CACHE or ~/.cache/csp-assessment)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--plan", action="store_true",
+                        help="download nothing: list every address fetch would ask for, and why (area, months, "
+                             "vintage), with a caution beside any address sources.yaml marks unconfirmed")
     return parser.parse_args(argv)
 
 
 def fetch_cli(argv: list[str]) -> int:
-    from csp_assessment.fetch import FetchFailed, fetch, report
+    from csp_assessment.fetch import FetchFailed, fetch, report, report_plan
 
     try:
         args = parse_fetch_args(argv)
@@ -130,7 +133,7 @@ def fetch_cli(argv: list[str]) -> int:
                              period_to=args.period_to)
         only = [p.strip() for p in args.only.split(",") if p.strip()] if args.only else None
         result = fetch(config, only=only, via=args.police_via, mirror=args.mirror, cache_dir=args.cache,
-                       progress=not args.no_progress, force_names=force_names)
+                       progress=not args.no_progress, force_names=force_names, plan=args.plan)
     except (ConfigError, InputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -145,7 +148,7 @@ def fetch_cli(argv: list[str]) -> int:
               file=sys.stderr, flush=True)
         sys.stdout.flush()
         os._exit(130)
-    report(result)
+    (report_plan if args.plan else report)(result)
     return 0
 
 

@@ -86,6 +86,7 @@ class RunConfig:
     processed_dir: Path
     out_dir: Path
     introduction: str = ""
+    partnership_members: str = ""  # who the partnership brings together, for the introduction
     narrative_dir: str | None = None  # the partnership's texts; None = the folder named "narrative" in the data folder
     spc_rebase: tuple[str, ...] = ()
     spc_fix_after: int | None = None
@@ -101,6 +102,10 @@ class RunConfig:
     # The substance misuse section's target for drug offences charged or summonsed as a % of outcomes:
     # a number, "increase" (above the comparison period), or None (params' police_outcomes block).
     drug_charge_target_pct: float | str | None = None
+    # Files of the data folder the ingest leaves out, and the files that win where two give the same
+    # figure (names or paths in the data folder, shell patterns allowed; params' skip_files, prefer_files).
+    skip_files: tuple[str, ...] = ()
+    prefer_files: tuple[str, ...] = ()
     report_subdir: str = ""  # set in a multi-area run: each area reports into reports/<year>/<area code>/
     # The sections of the report and document: params' list, with any --sections key params do not
     # list after it. With --sections, those not executed keep their last good result (run.py).
@@ -183,8 +188,11 @@ def load_config(
     year = int(year)
     params, year_file = _read_params(year, params_dir)
 
-    area_from_params = area is None
-    codes = list(params.area.codes) if area is None else check_cli_area_codes(area)
+    params_codes = list(params.area.codes)
+    codes = params_codes if area is None else check_cli_area_codes(area)
+    # --area naming the params file's own area keeps its names (the partnership's name on the cover);
+    # another area takes its names from the ONS lookups.
+    area_from_params = area is None or (bool(codes) and set(codes) == set(params_codes))
     if not codes:
         raise ConfigError(f"{year_file}: no area codes; set area.codes or pass --area ONS_CODE")
 
@@ -238,6 +246,7 @@ def load_config(
         else _resolve_path(params.processed_dir, PROJECT_ROOT),
         out_dir=_resolve_path(out_dir, cwd) if out_dir else _resolve_path(params.out_dir, PROJECT_ROOT),
         introduction=params.introduction.strip(),
+        partnership_members=params.partnership_members.strip(),
         narrative_dir=params.narrative_dir or None,
         spc_rebase=tuple(params.spc.rebase),
         spc_fix_after=params.spc.fix_after,
@@ -249,9 +258,16 @@ def load_config(
         unplaced_warn_pct=params.unplaced_records.warn_pct,
         unplaced_stop_pct=params.unplaced_records.stop_pct,
         drug_charge_target_pct=outcomes if outcomes is None or outcomes == "increase" else float(outcomes),
+        skip_files=tuple(params.skip_files),
+        prefer_files=tuple(params.prefer_files),
     )
 
 
 def with_area(config: RunConfig, name: str, partnership: str) -> RunConfig:
-    """The config with the area's names filled in from the lookups (used when --area was given)."""
+    """The config with the area's names filled in from the lookups (used when --area was given).
+
+    The ONS lookup names a partnership by its place ("Medway"); the document names the
+    partnership itself ("Medway Community Safety Partnership")."""
+    if partnership and not partnership.lower().endswith("partnership"):
+        partnership = f"{partnership} Community Safety Partnership"
     return replace(config, area_name=config.area_name or name, partnership=config.partnership or partnership)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import store
+from . import store, successions
 from .errors import ConfigError, InputError
 
 
@@ -54,6 +54,18 @@ class Population:
         return self.value is not None and self.value > 0
 
 
+def _current_names(names: dict[str, str], lad_vintage: str, population: pd.DataFrame | None) -> dict[str, str]:
+    """Local authority names as the newest source in the data folder gives them: mid-year estimates
+    later than the lookup's vintage know renamings it predates (E07000112, Shepway in the 2017
+    lookup, has been Folkestone and Hythe since 2018). The codes, and so every figure, stay as they are."""
+    if population is None or not str(lad_vintage).isdigit():
+        return names
+    newer = population[(population["mid_year"] > int(lad_vintage)) & population["area_code"].isin(list(names))
+                       & (population["area_name"].str.strip() != "")]
+    newest = newer.sort_values("mid_year", kind="stable").drop_duplicates("area_code", keep="last")
+    return {**names, **dict(zip(newest["area_code"], newest["area_name"].str.strip()))}
+
+
 class Geography:
     """Lookups and populations from data/processed.
 
@@ -91,7 +103,7 @@ class Geography:
         names: dict[str, str] = {}
         for frame in [*self.own_lookups.values(), self.lsoa_lookup]:
             names.update(frame.drop_duplicates("lad_code").set_index("lad_code")["lad_name"].to_dict())
-        self.la_names = names
+        self.la_names = _current_names(names, lad_vintage, self.population_la)
 
     @property
     def ward_vintage_label(self) -> str:
@@ -112,7 +124,8 @@ class Geography:
         * "bridge": reached the report's LSOA vintage through the ONS LSOA 2011 -> 2021 lookup
           (a split or redesigned LSOA goes to its best-fit successor: see :meth:`best_fit_rule`);
         * "own lookup": placed in its local authority by the lookup of its own vintage, but not in
-          a report ward (the bridge is missing);
+          a report ward (the bridge is missing); an authority ONS has since replaced is carried to
+          its successor of the report's lookup (:mod:`.successions`);
         * "unplaced": no lookup in the data folder knows the code;
         * "no location": the record has no LSOA.
 
@@ -156,6 +169,15 @@ class Geography:
                 lad = out.loc[rows, "lsoa_code"].map(lookup.set_index("lsoa_code")["lad_code"])
                 out.loc[rows, "lad_code"] = lad
                 out.loc[rows & out["lad_code"].notna(), "placed_by"] = "own lookup"
+        # An authority of an older lookup that ONS has since replaced is counted in its successor
+        # (Aylesbury Vale's 2020 records in Buckinghamshire), as the report's lookup would place them.
+        own = out["placed_by"] == "own lookup"
+        if own.any():
+            report_lads = set(self.lsoa_lookup["lad_code"])
+            forward = {c: successions.latest_code(c, report_lads) for c in out.loc[own, "lad_code"].unique()}
+            forward = {old: new for old, new in forward.items() if new != old and new in report_lads}
+            if forward:
+                out.loc[own, "lad_code"] = out.loc[own, "lad_code"].replace(forward)
         out.loc[out["lsoa_code"].isna(), "placed_by"] = "no location"
         return out
 
@@ -207,29 +229,62 @@ class Geography:
     def resolve(self, codes: tuple[str, ...] | list[str], present: set[str] | None = None) -> Area:
         """An Area for local authority and/or partnership ``codes``.
 
-        ``present`` (local authority codes that have data) only improves the error message.
+        A code of an authority ONS has since replaced, or of one made since the lookups were
+        published, is read through :mod:`.successions`: Buckinghamshire (E06000060) over LSOA 2011
+        lookups is its four districts; Aylesbury Vale (E07000004) over today's lookups is refused,
+        naming Buckinghamshire, because its records are counted there. ``present`` (local
+        authority codes that have data) only improves the error message.
         """
+        report_lads = set(self.lsoa_lookup["lad_code"])
+        known = report_lads | set(self.la_names)
         lad_codes: list[str] = []
+        names: list[str] = []
         partnership_code = partnership_name = ""
         for code in codes:
-            if code in self.la_names:
+            replaced = self._replaced_in_report(code, report_lads)
+            if replaced:
+                raise ConfigError(replaced)
+            if code in known:
                 lad_codes.append(code)
+                names.append(self.la_names.get(code) or successions.name_of(code))
+                continue
+            made_of = successions.composed(code, report_lads) or successions.composed(code, known)
+            if made_of:
+                lad_codes.extend(made_of)
+                names.append(successions.name_of(code))
                 continue
             if self.area_lookup is not None:
                 members = self.area_lookup[self.area_lookup["csp_code"] == code]
                 if len(members):
                     self._require_whole_authorities(code, members)
-                    lad_codes.extend(members["lad_code"])
+                    # The partnership lookup may be of another year than the LSOA lookups.
+                    lad_codes.extend(c for lad in members["lad_code"]
+                                     for c in (successions.codes_in(lad, report_lads)
+                                               or successions.codes_in(lad, known) or [lad]))
                     partnership_code, partnership_name = code, members["csp_name"].iloc[0]
                     continue
             raise ConfigError(self._unknown_area_message(code, present))
         lad_codes = sorted(dict.fromkeys(lad_codes))
-        name = partnership_name or " and ".join(self.la_names[c] for c in lad_codes)
+        name = partnership_name or " and ".join(dict.fromkeys(names))
         if not partnership_code and self.area_lookup is not None and len(lad_codes) == 1:
             row = self.area_lookup[self.area_lookup["lad_code"] == lad_codes[0]]
             if len(row) == 1:  # an authority holding several partnerships (East Suffolk) names none
                 partnership_code, partnership_name = row["csp_code"].iloc[0], row["csp_name"].iloc[0]
         return Area(name, tuple(lad_codes), partnership_code, partnership_name)
+
+    @staticmethod
+    def _replaced_in_report(code: str, report_lads: set[str]) -> str:
+        """Why ``code`` cannot be an area of this run ("" if it can): ONS replaced it by an
+        authority of the report's lookup, where its records are now placed."""
+        if code in report_lads:
+            return ""
+        newer = successions.latest_code(code, report_lads)
+        if newer == code or newer not in report_lads:
+            return ""
+        ended = successions.successor(code)
+        return (f"area {code} {ended.old_name} is no longer a local authority: on {ended.from_date} it became part "
+                f"of {ended.new_code} {ended.new_name}" + (f" (now {newer})" if newer != ended.new_code else "") +
+                f". The data folder's newest LSOA lookup places its records in {newer}: run --area {newer}")
 
     def _require_whole_authorities(self, code: str, members: pd.DataFrame) -> None:
         """A partnership that is only part of an authority cannot be counted: police records are
@@ -257,23 +312,36 @@ class Geography:
                 f"Areas with data: {listing}{more}{partnerships}")
 
     def la_population(self, lad_codes: tuple[str, ...], year: int) -> Population:
-        """Mid-year population of the local authorities together, for ``year`` or the latest earlier one."""
+        """Mid-year population of the local authorities together, for ``year`` or the latest earlier one.
+
+        An authority made after the estimates were published (Buckinghamshire in a mid-2018 release)
+        is the sum of the authorities it was made from (:func:`.successions.composed`)."""
         if self.population_la is None:
             return Population(None, None, year, "", "No ONS mid-year population estimates were found in the "
                               "data folder, so rates per 1,000 residents cannot be given.")
-        rows = self.population_la[self.population_la["area_code"].isin(lad_codes)]
+        by_year = {}  # mid-year -> the codes standing for lad_codes that year (None: not covered)
+        for y, rows in self.population_la.groupby("mid_year"):
+            held = set(rows["area_code"])
+            parts = [successions.composed(code, held) for code in lad_codes]
+            by_year[int(y)] = None if any(p is None for p in parts) else sorted(c for p in parts for c in p)
         # Only years with a figure for every authority of the area can be summed.
-        complete_years = sorted(y for y, g in rows.groupby("mid_year") if set(g["area_code"]) >= set(lad_codes))
+        complete_years = sorted(y for y, codes in by_year.items() if codes is not None)
         usable = [y for y in complete_years if y <= year]
         if not usable:
             held = f" (estimates held: mid-{complete_years[0]} to mid-{complete_years[-1]})" if complete_years else ""
             return Population(None, None, year, "", f"No ONS mid-year population estimate for mid-{year} or earlier "
                               f"covers this area{held}, so rates per 1,000 residents cannot be given.")
         used = usable[-1]
-        in_year = rows[rows["mid_year"] == used]
+        in_year = self.population_la[(self.population_la["mid_year"] == used)
+                                     & self.population_la["area_code"].isin(by_year[used])]
         sources = ", ".join(sorted(set(in_year["source_file"])))
         note = "" if used == year else (f"No mid-{year} estimate was in the data folder; the latest earlier "
                                         f"one, mid-{used}, is used for rates.")
+        summed = sorted(set(by_year[used]) - set(lad_codes))
+        if summed:
+            note = (note + " " if note else "") + (
+                f"The mid-{used} estimates predate a local government reorganisation: the population is the sum of "
+                f"the authorities it replaced ({', '.join(f'{c} {successions.name_of(c)}' for c in summed)}).")
         return Population(int(in_year["population"].sum()), int(used), year,
                           f"ONS mid-{used} population estimates ({sources})", note)
 
@@ -307,7 +375,8 @@ class Geography:
         vintage = f" on LSOA {self.lsoa_vintage} boundaries" if self.lsoa_vintage else ""
         note = f"Ward rates use {source} ({int(year)}){vintage}, summed from LSOAs to wards."
         if missing:
-            note += f" {missing} LSOA(s) of the area have no population figure; their wards' rates are understated."
+            note += (f" {missing} {'LSOA' if missing == 1 else 'LSOAs'} of the area {'has' if missing == 1 else 'have'} "
+                     "no population figure; their wards' rates are understated.")
         return table, note
 
 

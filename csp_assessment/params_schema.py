@@ -38,6 +38,7 @@ Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN)]
 AreaCode = Annotated[str, StringConstraints(pattern=AREA_CODE_PATTERN, to_upper=True)]
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
+FilePattern = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class _Block(BaseModel):
@@ -114,7 +115,14 @@ class Params(_Block):
                                                 "csp_assessment/sections/")
     narrative_dir: str | None = Field(None, description="the partnership's own words: a folder of Markdown files "
                                                         "(null = the folder named narrative in the data folder)")
-    introduction: str = Field("", description="the document's introduction, when no introduction.md is written")
+    introduction: str = Field("", description="a paragraph the document's computed introduction adds, when the "
+                                              "partnership has written no introduction.md")
+    partnership_members: str = Field("", description="who the partnership brings together, for the computed "
+                                                     "introduction")
+    skip_files: list[FilePattern] = Field([], description="files of the data folder to leave out of the run (names "
+                                                          "or paths in it, shell patterns allowed)")
+    prefer_files: list[FilePattern] = Field([], description="where two files give the same figure, the one to use "
+                                                            "(names or paths in the data folder, shell patterns allowed)")
     spc: SpcParams = Field(SpcParams(), description="SPC (XmR) charts of the monthly series")
     priorities: dict[str, Any] | None = Field(None, description="priority scoring (checked by stats/priorities.py)")
     previous_priorities: list[Any] | None = Field(None, description="last year's priorities and their measures "

@@ -426,6 +426,16 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, engine: Eng
         raise
 
 
+def _log_missing_inputs(specs: list[SectionSpec], findings_dir: Path, progress: Progress) -> None:
+    """How to add each input a section lacks: the run log is where analysts look (the reviewers'
+    document lists what is missing and who publishes it, never download steps)."""
+    for spec in specs:
+        path = findings_dir / f"{spec.key}.json"
+        if path.exists():
+            for steps in json.loads(path.read_text(encoding="utf-8")).get("missing_inputs", []):
+                progress(f"input    {spec.title}: {steps}")
+
+
 def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, plan: SectionPlan,
                   parameters: dict, timings: dict[str, float],
                   staging: Path, final_dir: Path, failed_dir: Path, engine: Engine,
@@ -478,6 +488,7 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
             _keep_failed_run(failure, config, progress, staging, failed_dir, final_dir)
             raise failure
 
+        _log_missing_inputs(specs, findings_dir, progress)
         # The document needs every section executed, not exported: it is printed alongside them.
         # the files as the ingest read them (their hashes then), whatever happened to them since
         inputs = provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files"),

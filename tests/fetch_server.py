@@ -1,7 +1,18 @@
-"""A stand-in for the publishers, on 127.0.0.1: serves recorded responses in their formats (the
+"""A stand-in for the publishers, on 127.0.0.1: serves responses in their formats (the
 data.police.uk archive's zip layout and API JSON, Fingertips CSV, ONS feature-service JSON and
 workbooks) under /<host>/<path>, as the fetcher asks for them through a mirror, and misbehaves
-on request (errors, timeouts, connections cut short)."""
+on request (errors, timeouts, connections cut short, 429 with Retry-After).
+
+The shapes are the publishers' own, from their documentation: an ArcGIS feature service's query
+answer (fields with type, alias and length, features of attributes, ``exceededTransferLimit``
+while more pages remain, even on a page of no records: ArcGIS REST API, Query (Feature
+Service/Layer)) and its error answer for a wrong service name (HTTP 200 with
+``{"error": {"code": 400, "message": "Invalid URL", "details": []}}``, as quoted in
+terrestris/BasiGX pull request 744); data.police.uk crimes with ``location_type`` "Force" or
+"BTP" and a BTP ``location_subtype`` (https://data.police.uk/docs/method/crime-street/), a month
+not published answered with ``[]``; Fingertips' 27-column CSV (ropensci/fingertipsR
+R/retrieve_data.R, the older 26 columns as in ../shared/data-current/ohid plus "Time period
+range")."""
 
 from __future__ import annotations
 
@@ -22,7 +33,7 @@ STREET_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude"
 OUTCOMES_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
                    "LSOA code", "LSOA name", "Outcome type"]
 CATEGORIES = {"anti-social-behaviour": "Anti-social behaviour", "burglary": "Burglary",
-              "violent-crime": "Violence and sexual offences", "drugs": "Drugs"}
+              "violent-crime": "Violence and sexual offences", "drugs": "Drugs", "other-theft": "Other theft"}
 
 
 @dataclass
@@ -156,7 +167,7 @@ def crimes_for(month: str, force: str = "kent") -> list[dict]:
     seed = int(month.replace("-", "")) + len(force)
     crimes = []
     for i in range(3 + seed % 4):
-        slug = list(CATEGORIES)[(seed + i) % len(CATEGORIES)]
+        slug = list(CATEGORIES)[(seed + i) % 4]
         crimes.append({
             "category": slug, "location_type": "Force", "context": "", "month": month, "id": seed * 100 + i,
             "persistent_id": "" if slug == "anti-social-behaviour" else f"{force}{seed}{i:02d}" + "a" * 40,
@@ -165,6 +176,14 @@ def crimes_for(month: str, force: str = "kent") -> list[dict]:
             "outcome_status": None if slug == "anti-social-behaviour" else {"category": "Under investigation",
                                                                             "date": month},
             "location_subtype": ""})
+    # A British Transport Police crime at a station inside the force's area: the API's area query
+    # returns it, the force's archive file does not hold it.
+    crimes.append({
+        "category": "other-theft", "location_type": "BTP", "context": "", "month": month, "id": seed * 100 + 90,
+        "persistent_id": f"btp{seed}" + "c" * 40,
+        "location": {"latitude": "51.305000", "longitude": "0.505000", "street": {"id": 99, "name": "Strood (station)"}},
+        "outcome_status": {"category": "Investigation complete; no suspect identified", "date": month},
+        "location_subtype": "STATION"})
     return crimes
 
 
@@ -181,6 +200,8 @@ def street_csv(month: str, force: str = "kent", force_name: str = "Kent Police")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(STREET_HEADER)
     for crime in crimes_for(month, force):
+        if crime["location_type"] != "Force":
+            continue  # the force's archive file holds its own crimes only
         loc = crime["location"]
         writer.writerow([crime["persistent_id"], month, force_name, force_name, loc["longitude"], loc["latitude"],
                          loc["street"]["name"], "E01016001", "Medway 001A", CATEGORIES[crime["category"]],
@@ -209,22 +230,54 @@ def archive_zip(last_month: str, months: int = 36, forces=(("kent", "Kent Police
     return buffer.getvalue()
 
 
-def feature_pages(fields: list[str], rows: list[list], page_size: int) -> dict[int, bytes]:
-    """An ArcGIS feature service's query answers, by resultOffset."""
-    pages = {}
-    for offset in range(0, len(rows), page_size):
-        chunk = rows[offset:offset + page_size]
-        pages[offset] = json.dumps({
-            "fields": [{"name": f, "type": "esriFieldTypeString"} for f in fields],
-            "features": [{"attributes": dict(zip(fields, row))} for row in chunk],
-            "exceededTransferLimit": offset + page_size < len(rows)}).encode()
-    return pages
+def _esri_field(name: str) -> dict:
+    if name in ("FID", "ObjectId"):
+        return {"name": name, "type": "esriFieldTypeOID", "alias": name, "sqlType": "sqlTypeOther",
+                "domain": None, "defaultValue": None}
+    return {"name": name, "type": "esriFieldTypeString", "alias": name, "sqlType": "sqlTypeOther", "length": 256,
+            "domain": None, "defaultValue": None}
 
 
-AREA_FIELDS = ["FID", "LAD19CD", "LAD19NM", "CSP19CD", "CSP19NM", "PFA19CD", "PFA19NM"]
-AREA_ROWS = [[1, "E06000035", "Medway", "E22000199", "Medway", "E23000032", "Kent"],
-             [2, "E07000110", "Maidstone", "E22000201", "Maidstone", "E23000032", "Kent"],
-             [3, "E07000066", "Basildon", "E22000100", "Basildon", "E23000029", "Essex"]]
+def feature_query(fields: list[str], rows: list[list], *, empty_page_at: int | None = None):
+    """A handler answering an ArcGIS feature service layer's query as the service does: the
+    resultOffset and resultRecordCount asked, "exceededTransferLimit": true while more remain.
+    ``empty_page_at``: the page at that offset comes back with no records but more to come (which
+    the documentation says can happen: candidates filtered out), the rows going on a page later."""
+    id_field = next((f for f in fields if f in ("FID", "ObjectId")), fields[-1])
+
+    def answer(method, query, form):
+        asked = {**query, **form}
+        offset = int(asked.get("resultOffset", ["0"])[0])
+        size = int(asked.get("resultRecordCount", ["2000"])[0])
+        if offset == empty_page_at:
+            chunk, more = [], True
+        else:
+            start = offset - (size if empty_page_at is not None and offset > empty_page_at else 0)
+            chunk = rows[max(0, start):start + size]
+            more = start + size < len(rows)
+        page = {"objectIdFieldName": id_field, "uniqueIdField": {"name": id_field, "isSystemMaintained": True},
+                "globalIdFieldName": "", "fields": [_esri_field(f) for f in fields],
+                "features": [{"attributes": dict(zip(fields, row))} for row in chunk]}
+        if more:
+            page["exceededTransferLimit"] = True
+        return 200, json.dumps(page).encode()
+
+    return answer
+
+
+def arcgis_error(code: int = 400, message: str = "Invalid URL"):
+    """What an ArcGIS service answers for a service name it does not have: HTTP 200, an error object."""
+    return lambda method, query, form: (200, json.dumps({"error": {"code": code, "message": message,
+                                                                   "details": []}}).encode())
+
+
+# As the 2022 lookup's service answers (fields of LAD22_CSP22_PFA22_EW_LU, the id last as in the
+# 2024 lookup's CSV in ../shared/data-current/ons).
+AREA_FIELDS = ["LAD22CD", "LAD22NM", "CSP22CD", "CSP22NM", "PFA22CD", "PFA22NM", "ObjectId"]
+AREA_ROWS = [["E06000035", "Medway", "E22000199", "Medway", "E23000032", "Kent", 1],
+             ["E07000110", "Maidstone", "E22000201", "Maidstone", "E23000032", "Kent", 2],
+             ["E07000066", "Basildon", "E22000100", "Basildon", "E23000029", "Essex", 3],
+             ["E06000060", "Buckinghamshire", "E22000333", "Buckinghamshire", "E23000040", "Thames Valley", 4]]
 LSOA11_FIELDS = ["LSOA11CD", "LSOA11NM", "WD17CD", "WD17NM", "WD17NMW", "LAD17CD", "LAD17NM", "FID"]
 LSOA11_ROWS = [["E01016001", "Medway 001A", "E05002001", "River", "", "E06000035", "Medway", 1],
                ["E01016002", "Medway 001B", "E05002002", "Strood North", "", "E06000035", "Medway", 2],
@@ -251,7 +304,7 @@ FINGERTIPS_HEADER = ["Indicator ID", "Indicator Name", "Parent Code", "Parent Na
                      "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Lower CI 99.8 limit", "Upper CI 99.8 limit",
                      "Count", "Denominator", "Value note", "Recent Trend",
                      "Compared to England value or percentiles", "Compared to Region value or percentiles",
-                     "Time period Sortable", "New data", "Compared to goal"]
+                     "Time period Sortable", "New data", "Compared to goal", "Time period range"]
 
 
 def fingertips_csv(indicators: dict[int, str], areas=(("E92000001", "England", "England"),
@@ -265,13 +318,13 @@ def fingertips_csv(indicators: dict[int, str], areas=(("E92000001", "England", "
                 count, denominator = 40 + year % 7, 100
                 writer.writerow([indicator, name, "", "", code, area, kind, "Persons", "18+ yrs", "", "",
                                  str(year), f"{100 * count / denominator:.1f}", "", "", "", "", count, denominator,
-                                 "", "", "", "", f"{year}0000", "", ""])
+                                 "", "", "", "", f"{year}0000", "", "", "1y"])
     return out.getvalue().encode()
 
 
-def sape_zip(year: int, rows: list[tuple[str, str, str, int]]) -> bytes:
-    """An ONS small area population release: a zip holding one workbook whose 'Mid-YYYY Persons'
-    sheet has title rows above 'LSOA Code, LSOA Name, LA Code (2021 boundaries), ..., All Ages'."""
+def sape_workbook(year: int, rows: list[tuple[str, str, str, int]]) -> bytes:
+    """An ONS small area population workbook whose 'Mid-YYYY Persons' sheet has title rows above
+    'LSOA Code, LSOA Name, LA Code (2021 boundaries), ..., All Ages' (mid-2020 was published so)."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = f"Mid-{year} Persons"
@@ -283,7 +336,12 @@ def sape_zip(year: int, rows: list[tuple[str, str, str, int]]) -> bytes:
         sheet.append(list(row))
     workbook = io.BytesIO()
     book.save(workbook)
+    return workbook.getvalue()
+
+
+def sape_zip(year: int, rows: list[tuple[str, str, str, int]], member: str) -> bytes:
+    """The same workbook in a zip, as the releases to mid-2019 were published."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(f"SAPE23DT2-mid-{year}-lsoa-syoa-estimates-unformatted.xlsx", workbook.getvalue())
+        zf.writestr(member, sape_workbook(year, rows))
     return buffer.getvalue()

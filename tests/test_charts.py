@@ -44,3 +44,16 @@ def test_a_target_line_stays_inside_the_frame():
                               benchmark_name="", target=90.0)
     bottom, top = fig.axes[0].get_ylim()
     assert bottom == 0 and top > 90.0
+
+
+def test_a_trend_draws_only_the_periods_the_data_cover():
+    """No empty "no data" bars: a period the data do not cover is left out of the chart (the caller
+    says so in words), and the assessment period keeps its highlight."""
+    trend = pd.DataFrame({"period": ["Jan 19 – Nov 19", "Jan 20 – Nov 20", "Jan 21 – Nov 21", "Jan 22 – Nov 22"],
+                          "records": pd.array([25000, pd.NA, 26500, 28046], dtype="Int64")})
+    fig = charts.trend_chart(trend, "Recorded crimes rose 12.2%", "Recorded crimes (count)", "11-month period")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Jan 19 – Nov 19", "Jan 21 – Nov 21", "Jan 22 – Nov 22"]
+    assert [round(p.get_height()) for p in ax.patches] == [25000, 26500, 28046]
+    assert [t.get_text() for t in ax.texts] == ["25,000", "26,500", "28,046"]
+    assert len({p.get_facecolor() for p in ax.patches}) == 2  # the last, the assessment period, stands out

@@ -53,7 +53,7 @@ def _pages(pdf) -> list[list[str]]:
 def test_print_copy_spells_out_running_strings_and_loads_nothing_remote():
     copy = chromium_pdf.print_copy(_document(), {"first": 3, "second": 5, "annex-a": 7})
     head = copy[:copy.index("</head>")]
-    assert '@page { margin-right: 16mm; @top-center { content: "Strategic Assessment 2017"; }' in head
+    assert '@page { @top-center { content: "Strategic Assessment 2017"; }' in head
     assert '@bottom-left { content: "Synthetic demonstration data"; }' in head
     assert '@page csp-annex-0 { @top-center { content: "Annex A: Charts"; } }' in head
     assert ".jp-Cell.jp-Cell:has(h1#annex-a), .jp-Cell:has(h1#annex-a) ~ .jp-Cell { page: csp-annex-0; }" in head

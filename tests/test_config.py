@@ -25,6 +25,26 @@ def test_flags_override_params(tmp_path):
     assert cfg.sections == ("asb",)
 
 
+def test_area_flag_naming_the_params_area_keeps_the_params_names():
+    """`--area E06000035` with params/2022.yaml (whose area it is): the partnership named in params
+    goes on the cover, as without the flag; another area takes its names from the ONS lookups."""
+    same = load_config(2022, area="E06000035")
+    assert same.area_name == "Medway" and same.partnership == "Medway Community Safety Partnership"
+    luton = load_config(2024, area="e06000032")
+    assert luton.partnership == "Luton Community Safety Partnership"
+    other = load_config(2022, area="E07000110")
+    assert other.area_name == "" and other.partnership == ""
+
+
+def test_a_partnership_named_by_the_lookup_is_called_a_partnership():
+    from csp_assessment.config import with_area
+
+    other = load_config(2022, area="E07000110")
+    assert with_area(other, "Maidstone", "Maidstone").partnership == "Maidstone Community Safety Partnership"
+    assert with_area(other, "Maidstone", "Safer Maidstone Partnership").partnership == "Safer Maidstone Partnership"
+    assert with_area(other, "Maidstone", "").partnership == ""
+
+
 def test_unknown_year_lists_the_years_that_exist():
     with pytest.raises(ConfigError, match=r"no params for 1999.*2017, 2022"):
         load_config(1999)

@@ -84,6 +84,6 @@ def test_small_ward_counts_are_not_shaded_for_reviewers(demo_dir, demo_processed
     table.loc[table["ward_code"] == smallest, "records"] = 3
     section.__dict__["ward_table"] = table  # a ward with 3 incidents
     reviewer = section.ward_map()
-    assert "1 ward(s) with fewer than 5 ASB incidents are not shaded" in reviewer.csp_alt_text
+    assert "1 ward with fewer than 5 ASB incidents is not shaded" in reviewer.csp_alt_text
     analyst = section.ward_map(exact=True)
     assert "not shaded" not in analyst.csp_alt_text

@@ -241,6 +241,89 @@ def test_no_demo_notice_unless_asked_and_title_escaped(executed_notebook, tmp_pa
         assert title in text
 
 
+# ---- print-faithful pages: every word of the reviewers' HTML printed, inside the page ------------
+
+WIDE_TABLE_COLUMNS = ["Priority", "Measure", "Apr 15 – Mar 16", "Apr 16 – Mar 17", "Change", "Change %",
+                      "Target", "Status", "Latest month (SPC)"]
+
+
+def _printable_notebook() -> nbformat.NotebookNode:
+    """A section's shapes, as an executed notebook (outputs written in, no kernel): long paragraphs
+    ending in a full stop, a list, and a nine-column table as wide as the demo's progress table."""
+    long = ("Recorded crime in the assessment period Apr 16 – Mar 17 was compared with Apr 15 – Mar 16 and "
+            "with the other partnerships of the force area, month by month, to Mar 17.")
+    rows = "".join("<tr>" + "".join(f"<td>{value}</td>" for value in (
+        "Supporting Victims and Tackling Offenders of Sexual and Domestic Abuse", "Domestic abuse repeat victims",
+        "8,978 (Apr 15 – Mar 16)", "7,077 (Apr 16 – Mar 17)", "+0.2 percentage points", "-21.2%", "8,000",
+        "Not met", "special cause of concern (high)")) + "</tr>" for _ in range(3))
+    table = (f"<table><caption>Progress on last year's priorities</caption><thead><tr>"
+             + "".join(f"<th>{c}</th>" for c in WIDE_TABLE_COLUMNS) + f"</tr></thead><tbody>{rows}</tbody></table>")
+    nb = new_notebook()
+    nb.cells = [new_markdown_cell(f"## Level and annual change\n\n{long} {long}\n\n- {long}\n- {long}"),
+                new_code_cell("display(table)", outputs=[nbformat.v4.new_output(
+                    "display_data", data={"text/html": table, "text/plain": "table"})]),
+                new_code_cell("display(Markdown(text))", outputs=[nbformat.v4.new_output(
+                    "display_data", data={"text/markdown": f"{long} {long} {long}", "text/plain": "text"})])]
+    return nb
+
+
+@pytest.fixture(params=["chromium", "weasyprint"])
+def printed_page(request, tmp_path, monkeypatch) -> dict[str, Path]:
+    """The printable notebook exported as a section, its PDF printed by each engine in turn."""
+    from csp_assessment.report import chromium_pdf
+
+    if request.param == "chromium" and chromium_pdf.find_chromium() is None:
+        pytest.skip("headless Chromium (Debian package: chromium) or pdftotext is not installed")
+    monkeypatch.setenv(chromium_pdf.ENGINE_VARIABLE, request.param)
+    notebook = tmp_path / "01_all_crime.ipynb"
+    nbformat.write(_printable_notebook(), notebook)
+    paths = export_section(notebook, tmp_path / "out", title=TITLE, subtitle="Test CSP, 2024", demo_notice=True,
+                           with_code=False)
+    producer = subprocess.run(["pdfinfo", str(paths["pdf"])], capture_output=True, text=True).stdout
+    assert ("WeasyPrint" in producer) == (request.param == "weasyprint")
+    return paths
+
+
+@NEEDS_PDFTOTEXT
+def test_printed_page_keeps_every_word_inside_the_page(printed_page):
+    """Every paragraph, list item, heading, caption and table cell whole in the PDF, and no word within
+    16 mm of a page side (issue 21: "Mar 1" for "Mar 17", a lost full stop, a column cut in half)."""
+    from csp_assessment.report.print_check import check_print
+
+    result = check_print(printed_page["html"], printed_page["pdf"])
+    assert result.faithful, str(result)
+
+
+def test_nothing_on_the_printed_page_is_wider_than_the_page_or_clipped(tmp_path):
+    """The root cause of the clipped text, checked on WeasyPrint's layout of a printed section: every
+    box inside the page's content width (the lab theme's width:100% plus padding made every cell
+    wider), and no box that clips what overflows it (its overflow hidden or scrolling)."""
+    weasyprint = pytest.importorskip("weasyprint")
+    notebook = tmp_path / "01_all_crime.ipynb"
+    nbformat.write(_printable_notebook(), notebook)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CSP_PDF_ENGINE", "weasyprint")
+        page = export_section(notebook, tmp_path, title=TITLE, with_code=False)["html"]
+    wider, clipping = set(), set()
+    for document_page in weasyprint.HTML(filename=str(page)).render().pages:
+        page_box = document_page._page_box
+        left, right = page_box.margin_left, page_box.margin_width() - page_box.margin_right
+        boxes = list(page_box.children)
+        while boxes:
+            box = boxes.pop()
+            boxes.extend(getattr(box, "children", []))
+            element = getattr(box, "element", None)
+            # a row's box is as wide as WeasyPrint likes; its cells are what print
+            if element is None or element.tag in ("tr", "tbody", "thead") or not hasattr(box, "border_width"):
+                continue
+            name = f"<{element.tag} class=\"{element.get('class')}\">"
+            if box.border_box_x() < left - 0.5 or box.border_box_x() + box.border_width() > right + 0.5:
+                wider.add(name)
+            if box.style["overflow"] != "visible" and element.tag not in ("img", "svg"):
+                clipping.add(name)
+    assert wider == set() and clipping == set()
+
+
 class _CountingHandler(http.server.BaseHTTPRequestHandler):
     requests: list[str] = []
 

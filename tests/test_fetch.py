@@ -4,6 +4,8 @@ what it downloads, where it puts it, and that every failure leaves the data fold
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 import os
 import re
@@ -24,8 +26,8 @@ from csp_assessment.fetch.http import Client, Politeness
 from csp_assessment.fetch.sources import load_sources, mirrored
 from csp_assessment.ingest.ons import read_small_area_population
 from fetch_server import (AREA_FIELDS, AREA_ROWS, CATEGORIES, LSOA11_FIELDS, LSOA11_ROWS, PublisherServer, Route,
-                          archive_zip, crimes_for, feature_pages, fingertips_csv, mye_workbook, no_location_crimes,
-                          sape_zip)
+                          archive_zip, arcgis_error, crimes_for, feature_query, fingertips_csv, mye_workbook,
+                          no_location_crimes, sape_workbook)
 
 YEAR, AREA, FROM, TO = 2022, "E06000035", "2022-01", "2022-12"  # trend window 2018-01 .. 2022-12
 MONTHS = [str(m) for m in pd.period_range("2018-01", "2022-12", freq="M")]
@@ -48,22 +50,20 @@ def _publish(server: PublisherServer, sources: dict, *, skip_months: tuple[str, 
     """Everything a 2022 fetch for Medway asks for, in the publishers' formats."""
     routes = {}
     ons = sources["ons"]
-    for name, fields, rows in (("lad_csp_pfa", AREA_FIELDS, AREA_ROWS), ("lsoa_ward_lad_2011", LSOA11_FIELDS,
-                                                                         LSOA11_ROWS)):
-        service = ons["lookups"][name]["service"]
-        for offset, page in feature_pages(fields, rows, ons["page_size"]).items():
-            query = (f"where=1%3D1&outFields=%2A&returnGeometry=false&resultOffset={offset}"
-                     f"&resultRecordCount={ons['page_size']}&f=json")
-            routes[f"{name}@{offset}"] = server.add(f"{service}/query?{query}", Route(page))
+    for name, entry, fields, rows in (("lad_csp_pfa", ons["lad_csp_pfa"]["2022"], AREA_FIELDS, AREA_ROWS),
+                                      ("lsoa_ward_lad_2011", ons["lookups"]["lsoa_ward_lad_2011"], LSOA11_FIELDS,
+                                       LSOA11_ROWS)):
+        routes[name] = server.add(f"{entry['service']}/query", Route(handler=feature_query(fields, rows)))
     police = sources["police_uk"]
-    routes["archive-2022-12"] = server.add(police["archive"].format(month="2022-12"),
+    routes["archive-2022-12"] = server.add(police["archive"]["url"].format(month="2022-12"),
                                            Route(archive_zip("2022-12", skip=skip_months)))
-    routes["archive-2019-12"] = server.add(police["archive"].format(month="2019-12"),
+    routes["archive-2019-12"] = server.add(police["archive"]["url"].format(month="2019-12"),
                                            Route(archive_zip("2019-12", skip=skip_months)))
-    routes["mye"] = server.add(ons["mid_year_estimates"][2022], Route(mye_workbook(2022, {
+    routes["mye"] = server.add(ons["mid_year_estimates"][2022]["url"], Route(mye_workbook(2022, {
         "E06000035": ("Medway", "Unitary Authority", 282702), "E07000110": ("Maidstone", "Non-metropolitan District",
                                                                            177000)})))
-    routes["sape"] = server.add(ons["small_area_population"]["LSOA11CD"]["url"], Route(sape_zip(2020, [
+    # The population year 2022 on LSOA 2011 wards: the mid-2020 release, the last on LSOA 2011, a workbook.
+    routes["sape"] = server.add(ons["small_area_population"]["LSOA11CD"][2020]["url"], Route(sape_workbook(2020, [
         ("E01016001", "Medway 001A", "E06000035", "Medway", 1563), ("E01016002", "Medway 001B", "E06000035", "Medway",
                                                                     1379),
         ("E01024001", "Maidstone 001A", "E07000110", "Maidstone", 1700)])))
@@ -110,12 +110,12 @@ def test_fetch_brings_what_the_run_needs_and_an_unchanged_rerun_downloads_nothin
         assert (data / "police-uk" / month / f"{month}-kent-outcomes.csv").exists()
     assert not list(data.rglob("*essex*"))  # only the area's force is taken from the archive
     assert len(list(data.rglob("*-street.csv"))) == 60
-    lookup = next(data.glob("ons/Local_Authority_District_to_Community*.csv"))
+    lookup = data / "ons" / "LAD_to_Community_Safety_Partnership_to_PFA_(December_2022)_Lookup_in_EW.csv"
     assert lookup.read_text(encoding="utf-8-sig").splitlines()[0] == ",".join(AREA_FIELDS)
     assert len(lookup.read_text(encoding="utf-8-sig").splitlines()) == 1 + len(AREA_ROWS)  # every page
     assert (data / "ons" / "mid-year-estimates" / "mye22final.xlsx").exists()
     assert (data / "fingertips" / "fingertips-mental_health-area-type-502.csv").exists()
-    sape = data / "ons/small-area-population/SAPE23DT2-mid-2020-lsoa-syoa-estimates-unformatted.xlsx"
+    sape = data / "ons/small-area-population/sape23dt2mid2020lsoasyoaestimatesunformatted.xlsx"
     assert read_small_area_population(sape).set_index("lsoa_code")["population"].to_dict()["E01016001"] == 1563
     assert not list(data.rglob(".*"))  # no temporary files
 
@@ -222,10 +222,35 @@ def test_a_month_not_yet_published_fails_cleanly_naming_it(server, tmp_path):
     assert "HTTP 404" in message
 
 
-def test_a_month_missing_from_the_archive_fails_cleanly(server, tmp_path):
+def test_a_month_missing_from_the_archive_is_a_gap_reported_and_the_rest_is_fetched(server, tmp_path):
+    """A force's month absent from the archive was not published: it stays missing (no file of
+    zero crimes), is reported in the run and the summary, and recorded in the manifest."""
+    import io
+
+    from csp_assessment.fetch import report
+
     sources = _sources()
-    _publish(server, sources, skip_months=("2021-06",))
-    _fails_cleanly(server, tmp_path, sources, expect="2021-06/2021-06-kent-street.csv")
+    routes = _publish(server, sources, skip_months=("2021-06",))
+    data, lines = tmp_path / "raw", []
+    result = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+                   log=lines.append, only=["lookups", "police_uk"])
+    assert not (data / "police-uk" / "2021-06").exists()
+    assert len(list(data.rglob("*-kent-street.csv"))) == 59
+    assert [(g.force, g.month, g.kind) for g in result.gaps] == [("kent", "2021-06", "street")]
+    assert any(line.startswith("fetch: gap: kent 2021-06 street: not published") for line in lines)
+    summary = io.StringIO()
+    report(result, summary)
+    assert "1 force-month(s) not published by data.police.uk: left missing, not counted as zero" in summary.getvalue()
+    gaps = json.loads((data / MANIFEST_NAME).read_text())["gaps"]
+    assert list(gaps) == ["kent 2021-06 street"]
+    assert gaps["kent 2021-06 street"]["source"] == "not in https://data.police.uk/data/archive/2022-12.zip"
+
+    # A rerun asks again (the publisher may fill it: the archive comes from the cache) and changes nothing.
+    before = _snapshot(data)
+    again = fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+                  log=lambda *_: None, only=["lookups", "police_uk"], via="archive")
+    assert [g.month for g in again.gaps] == ["2021-06"] and again.placed == []
+    assert _snapshot(data) == before and routes["archive-2022-12"].served == 1
 
 
 def test_a_truncated_zip_is_caught_and_not_kept(server, tmp_path):
@@ -287,12 +312,16 @@ def test_a_refusal_and_a_moved_download_say_what_to_do(server, tmp_path):
     assert "web page" in message
 
 
-def _api_routes(server: PublisherServer, sources: dict, months: list[str]) -> None:
-    api = sources["police_uk"]["api"]
+def _api_routes(server: PublisherServer, sources: dict, months: list[str], *, unpublished: tuple[str, ...] = (),
+                no_stops: tuple[str, ...] = ()) -> None:
+    """The data.police.uk API for Kent; months the force did not publish (``unpublished``) are
+    answered as the API does, with empty lists; ``no_stops``: months crimes-street-dates lists no
+    stop and search for Kent."""
+    api = sources["police_uk"]["api"]["url"]
     server.add(f"{api}/forces", json.dumps([{"id": "kent", "name": "Kent Police"},
                                             {"id": "essex", "name": "Essex Police"}]).encode())
-    server.add(f"{api}/crimes-street-dates", json.dumps([{"date": m, "stop-and-search": ["kent"]}
-                                                         for m in reversed(months)]).encode())
+    server.add(f"{api}/crimes-street-dates", json.dumps([
+        {"date": m, "stop-and-search": [] if m in no_stops else ["essex", "kent"]} for m in reversed(months)]).encode())
     server.add(f"{api}/kent/neighbourhoods", json.dumps([{"id": "N1", "name": "North"},
                                                          {"id": "N2", "name": "South"}]).encode())
     # two neighbourhoods sharing an edge at latitude 51.315: crimes are at 51.30, 51.31, 51.32, ...
@@ -309,7 +338,7 @@ def _api_routes(server: PublisherServer, sources: dict, months: list[str]) -> No
     def street(method, query, form):
         month = form["date"][0]
         poly = [tuple(map(float, p.split(","))) for p in form["poly"][0].split(":")]
-        found = [c for c in crimes_for(month) if inside(c, poly)]
+        found = [c for c in crimes_for(month) if inside(c, poly)] if month not in unpublished else []
         if len(found) > 2:  # the API's limit, scaled down: too many crimes in the area is a 503
             return 503, b""
         return 200, json.dumps(found).encode()
@@ -325,11 +354,11 @@ def _api_routes(server: PublisherServer, sources: dict, months: list[str]) -> No
         return 200, json.dumps({"type": "FeatureCollection", "features": page,
                                 "properties": {"exceededTransferLimit": offset + size < len(features)}}).encode()
 
-    server.add(sources["ons"]["lsoa_boundaries"]["LSOA11CD"] + "/query", Route(handler=boundaries))
+    server.add(sources["ons"]["lsoa_boundaries"]["LSOA11CD"]["service"] + "/query", Route(handler=boundaries))
     server.add(f"{api}/crime-categories", Route(handler=lambda *_: (200, json.dumps(
         [{"url": "all-crime", "name": "All crime"}] + [{"url": u, "name": n} for u, n in CATEGORIES.items()]).encode())))
     server.add(f"{api}/crimes-no-location", Route(handler=lambda m, q, f: (200, json.dumps(
-        no_location_crimes(q["date"][0])).encode())))
+        no_location_crimes(q["date"][0]) if q["date"][0] not in unpublished else []).encode())))
     server.add(f"{api}/stops-force", Route(handler=lambda m, q, f: (200, json.dumps([{
         "type": "Person search", "datetime": f"{q['date'][0]}-01T01:47:58+00:00", "operation": False,
         "operation_name": None, "location": {"latitude": "51.3", "longitude": "0.5", "street": {"id": 1, "name": "x"}},
@@ -414,7 +443,7 @@ def test_cli_fetch_exits_non_zero_naming_the_failure(server, tmp_path):
     assert failed.returncode == 1, failed.stderr
     assert "data.police.uk archive 2019-12" in failed.stderr and "nothing was changed" in failed.stderr
     assert not (tmp_path / "raw").exists()
-    server.add(load_sources()["police_uk"]["archive"].format(month="2019-12"), Route(archive_zip("2019-12")))
+    server.add(load_sources()["police_uk"]["archive"]["url"].format(month="2019-12"), Route(archive_zip("2019-12")))
     done = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "fetched" in done.stdout and (tmp_path / "raw/police-uk/2018-01/2018-01-kent-street.csv").exists()
@@ -471,7 +500,7 @@ def test_auto_tops_up_a_few_missing_months_from_the_api_and_the_rest_from_the_ar
         for path in (data / "police-uk" / month).iterdir():
             path.unlink()
     fetch(_config(data), cache_dir=tmp_path / "c2", **kwargs)
-    assert routes["archive-2022-12"].served == 1  # no 1.5 GB archive for two months
+    assert routes["archive-2022-12"].served == 1  # no 1.7 GB archive for two months
     assert (data / "police-uk/2022-12/2022-12-kent-street.csv").exists()
     assert (data / "police-uk/2022-12/2022-12-kent-stop-and-search.csv").exists()
     manifest = json.loads((data / MANIFEST_NAME).read_text())["files"]
@@ -483,7 +512,7 @@ def test_an_api_that_is_down_fails_cleanly_rather_than_splitting_for_ever(server
     sources = _sources()
     _publish(server, sources)
     _api_routes(server, sources, MONTHS)
-    api = sources["police_uk"]["api"]
+    api = sources["police_uk"]["api"]["url"]
     server.add(f"{api}/crimes-street/all-crime", Route(handler=lambda *_: (503, b"")))
     data = tmp_path / "raw"
     with pytest.raises(FetchFailed) as failure:
@@ -571,3 +600,193 @@ def test_a_month_the_api_has_not_published_fails_cleanly_naming_it(server, tmp_p
               log=lambda *_: None, only=["lookups", "police_uk"])
     assert "has not published 2022-12 (its latest month is 2022-11)" in str(failure.value)
     assert not data.exists()
+
+
+# ---- the publishers' real shapes: the API's own limits and answers, ArcGIS paging and errors ------
+
+
+def _api_fetch(server, tmp_path, sources, *, client=None, months=("2022-11", "2022-12"), name="raw", log=None):
+    data = tmp_path / name
+    result = fetch(load_config(YEAR, area=AREA, data_dir=data, period_from=months[0], period_to=months[-1]),
+                   sources=sources, mirror=server.url, cache_dir=tmp_path / f"cache-{name}", client=client or _client(),
+                   via="api", log=log or (lambda *_: None), only=["lookups", "police_uk"])
+    return data, result
+
+
+def _requests_to(server, fragment: str) -> list[tuple]:
+    return [r for r in server.requests if fragment in r[1]]
+
+
+def test_the_api_keeps_the_forces_own_crimes_and_a_month_not_published_stays_missing(server, tmp_path):
+    sources = _sources()
+    _publish(server, sources)
+    _api_routes(server, sources, MONTHS, unpublished=("2022-12",), no_stops=("2022-12",))
+    data, result = _api_fetch(server, tmp_path, sources)
+
+    street = (data / "police-uk/2022-11/2022-11-kent-street.csv").read_text()
+    btp = [c for c in crimes_for("2022-11") if c["location_type"] == "BTP"]
+    assert btp and btp[0]["persistent_id"] not in street  # the API gave it; the force's own file has none
+    own = [c for c in crimes_for("2022-11") if c["location_type"] == "Force"]
+    assert len(street.strip().splitlines()) == 1 + len(own) + len(no_location_crimes("2022-11"))
+    assert any("1 British Transport Police crime(s)" in n for n in result.notes)
+
+    # 2022-12: every neighbourhood and crimes-no-location answered [] -> a gap, not a file of zero crimes
+    assert not (data / "police-uk/2022-12/2022-12-kent-street.csv").exists()
+    assert not (data / "police-uk/2022-12/2022-12-kent-stop-and-search.csv").exists()
+    assert [(g.month, g.kind) for g in result.gaps] == [("2022-12", "street"), ("2022-12", "stop-and-search")]
+    gaps = json.loads((data / MANIFEST_NAME).read_text())["gaps"]
+    assert gaps["kent 2022-12 street"]["source"].endswith("gave no crimes in any of kent's neighbourhoods, nor "
+                                                          "crimes-no-location")
+
+
+def test_api_requests_are_paced_boundaries_asked_once_and_429_honoured(server, tmp_path):
+    from csp_assessment.fetch.http import RateLimit
+
+    sources = _sources()
+    _publish(server, sources)
+    _api_routes(server, sources, MONTHS)
+    api = sources["police_uk"]["api"]["url"]
+    server.routes[next(k for k in server.routes if k.endswith("/crimes-street-dates"))].fail_first = 1
+    server.routes[next(k for k in server.routes if k.endswith("/crimes-street-dates"))].fail_status = 429
+    server.routes[next(k for k in server.routes if k.endswith("/crimes-street-dates"))].retry_after = "3"
+
+    clock = [0.0]
+    sent = []  # the time each API request left, on a clock that only the pacing moves
+
+    def sleep(seconds):
+        clock[0] += seconds
+
+    class Recorded(RateLimit):
+        def wait(self):
+            waited = super().wait()
+            sent.append(clock[0])
+            return waited
+
+    waits = []
+    client = _client(waits)
+    client.rate_limits["data.police.uk"] = Recorded(15, 30, clock=lambda: clock[0], sleep=sleep)
+    months = ("2022-09", "2022-12")
+    data, _ = _api_fetch(server, tmp_path, sources, client=client, months=months)
+    assert (data / "police-uk/2022-10/2022-10-kent-street.csv").exists()
+
+    assert 3.0 in waits  # the 429's Retry-After, honoured
+    assert len(sent) == len(_requests_to(server, "/data.police.uk/api/")) > 40
+    assert max(sum(1 for t in sent if start <= t < start + 1 - 1e-9) for start in sent) <= 30
+    assert (len(sent) - 15) / sent[-1] <= 15.0 + 1e-9  # after the first burst, 15 a second at most
+    # the neighbourhoods and their boundaries were asked once for the four months
+    assert len(_requests_to(server, f"{api.split('//')[1]}/kent/neighbourhoods")) == 1
+    assert len(_requests_to(server, "/boundary")) == 2
+
+
+def test_an_empty_neighbourhood_boundary_is_not_sent_as_an_empty_polygon(server, tmp_path):
+    sources = _sources()
+    _publish(server, sources)
+    _api_routes(server, sources, MONTHS)
+    api = sources["police_uk"]["api"]["url"]
+    # a third neighbourhood whose boundary the API gives empty; Medway 001B's crimes lie only in it
+    server.add(f"{api}/kent/neighbourhoods", json.dumps([{"id": "N1", "name": "North"}, {"id": "N2", "name": "South"},
+                                                         {"id": "N3", "name": "Harbour"}]).encode())
+    server.add(f"{api}/kent/N3/boundary", b"[]")
+    posted = []
+    street = server.routes[next(k for k in server.routes if k.endswith("/crimes-street/all-crime"))].handler
+    server.routes[next(k for k in server.routes if k.endswith("/crimes-street/all-crime"))].handler = \
+        lambda m, q, f: (posted.append(f["poly"][0]), street(m, q, f))[1]
+    data, result = _api_fetch(server, tmp_path, sources)
+    assert all(poly.count(":") >= 2 for poly in posted)  # never an empty or degenerate polygon
+    assert any("no boundary for 1 neighbourhood(s) (Harbour)" in n for n in result.notes)
+    street_file = (data / "police-uk/2022-12/2022-12-kent-street.csv").read_text()
+    own = [c for c in crimes_for("2022-12") if c["location_type"] == "Force"]
+    assert all(c["persistent_id"] in street_file for c in own if c["persistent_id"])
+
+
+def test_a_lookup_paged_through_an_empty_page_with_more_to_come(server, tmp_path):
+    sources = _sources()
+    routes = _publish(server, sources)
+    routes["lad_csp_pfa"].handler = feature_query(AREA_FIELDS, AREA_ROWS, empty_page_at=2)
+    data = tmp_path / "raw"
+    fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+          log=lambda *_: None, only=["lookups"])
+    lookup = data / "ons" / "LAD_to_Community_Safety_Partnership_to_PFA_(December_2022)_Lookup_in_EW.csv"
+    with open(lookup, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == AREA_FIELDS and [r[0] for r in rows[1:]] == [r[0] for r in AREA_ROWS]
+
+
+def test_a_wrong_service_name_answered_with_200_and_an_error_is_a_failure(server, tmp_path):
+    sources = _sources()
+    routes = _publish(server, sources)
+    routes["lsoa_ward_lad_2011"].handler = arcgis_error(400, "Invalid URL")
+    message = _fails_cleanly(server, tmp_path, sources, expect="answered with an error (400 Invalid URL)")
+    assert "ons.lookups.lsoa_ward_lad_2011" in message and "sources.yaml" in message
+
+
+def test_an_unconfirmed_lookup_the_portal_refuses_gives_way_to_the_newest(server, tmp_path):
+    sources = _sources()
+    _publish(server, sources)
+    ons = sources["ons"]
+    server.add(ons["lad_csp_pfa"]["2019"]["service"] + "/query", Route(handler=arcgis_error(
+        500, f"Service {ons['lad_csp_pfa']['2019']['service'].split('/services/')[1]} not found ")))
+    fields = ["LAD24CD", "LAD24NM", "CSP24CD", "CSP24NM", "PFA24CD", "PFA24NM", "ObjectId"]
+    server.add(ons["lad_csp_pfa"]["2024"]["service"] + "/query", Route(handler=feature_query(fields, AREA_ROWS)))
+    lines = []
+    result = fetch(load_config(YEAR, area=AREA, data_dir=tmp_path / "raw", period_from="2019-01", period_to="2019-12"),
+                   sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+                   log=lines.append, only=["lookups"])
+    [line] = [line for line in lines if "caution" in line]  # one line, when the entry is used
+    assert line.startswith("fetch: caution: ons.lad_csp_pfa.2019 in csp_assessment/fetch/sources.yaml is unconfirmed")
+    assert any("could not be fetched" in n and "the 2024 lookup is used instead" in n for n in result.notes)
+    assert (tmp_path / "raw/ons/LAD_to_Community_Safety_Partnership_to_PFA_(December_2024)_Lookup_in_EW.csv").exists()
+
+
+def test_buckinghamshire_finds_thames_valley_in_lookups_of_either_vintage():
+    from csp_assessment.fetch.police_uk import forces_for
+    from csp_assessment.ingest.ons import read_lad_csp_pfa_lookup
+
+    current = PROJECT_ROOT.parent / "shared" / "data-current" / "ons"
+    if not (current / "lad19-csp19-pfa19-lookup.csv").exists():
+        pytest.skip("the real ONS lookups are not in ../shared/data-current")
+    for name in ("lad19-csp19-pfa19-lookup.csv", "lad24-csp24-pfa24-lookup.csv"):
+        lookup = read_lad_csp_pfa_lookup(current / name)
+        assert forces_for(("E06000060",), lookup, load_sources()) == {"thames-valley": "Thames Valley"}, name
+        assert forces_for(("E06000063",), lookup, load_sources()) == {"cumbria": "Cumbria"}, name
+        assert forces_for(("E07000004",), lookup, load_sources()) == {"thames-valley": "Thames Valley"}, name
+
+
+def test_an_archive_is_checked_without_reading_it_whole_and_a_bad_member_is_caught(server, tmp_path, monkeypatch):
+    import zipfile
+
+    sources = _sources()
+    routes = _publish(server, sources)
+    monkeypatch.setattr(zipfile.ZipFile, "testzip", lambda self: pytest.fail("the whole archive was read"))
+    fetch(_config(tmp_path / "ok"), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache-ok",
+          client=_client(), log=lambda *_: None, only=["lookups", "police_uk"])
+    assert len(list((tmp_path / "ok").rglob("*-kent-street.csv"))) == 60
+    monkeypatch.undo()  # workbooks (a few MB) are checked whole; archives never are
+
+    # A member whose bytes no longer match its CRC (stored uncompressed, one byte changed).
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+        for info in zipfile.ZipFile(io.BytesIO(routes["archive-2022-12"].body)).infolist():
+            zf.writestr(info.filename, zipfile.ZipFile(io.BytesIO(routes["archive-2022-12"].body)).read(info))
+    body = bytearray(buffer.getvalue())
+    member = zipfile.ZipFile(io.BytesIO(bytes(body))).getinfo("2022-03/2022-03-kent-street.csv")
+    body[member.header_offset + 30 + len(member.filename) + len(member.extra) + 40] ^= 1
+    routes["archive-2022-12"].body = bytes(body)
+    routes["archive-2022-12"].served = 0
+    message = _fails_cleanly(server, tmp_path, sources, expect="could not be read")
+    assert "run fetch again" in message and not list((tmp_path / "cache").rglob("*2022-12.zip"))
+
+
+def test_the_fetched_fingertips_file_with_its_27_columns_reads(server, tmp_path):
+    from csp_assessment.ingest import fingertips as fingertips_input
+    from fetch_server import FINGERTIPS_HEADER
+
+    sources = _sources()
+    _publish(server, sources)
+    data = tmp_path / "raw"
+    fetch(_config(data), sources=sources, mirror=server.url, cache_dir=tmp_path / "cache", client=_client(),
+          log=lambda *_: None, only=["fingertips"])
+    path = data / "fingertips" / "fingertips-mental_health-area-type-502.csv"
+    assert path.read_text().splitlines()[0].split(",") == FINGERTIPS_HEADER and len(FINGERTIPS_HEADER) == 27
+    table = fingertips_input.read(path)
+    assert set(table["area_code"]) == {"E92000001", "E06000035"} and len(table) == 2 * 5 * 6

@@ -166,3 +166,27 @@ def test_ward_rates_need_a_population_of_the_wards_lsoa_vintage(tmp_path):
     wards, note = Geography(tmp_path).ward_population(("E06000035",))
     assert wards["population"].isna().all()
     assert "LSOA 2021 lookup" in note and "LSOA 2011 only" in note and "nomisweb" in note
+
+
+def test_authority_names_come_from_the_newest_source_in_the_folder(tmp_path):
+    """Kent's 2017 lookup calls E07000112 Shepway; the mid-2020 estimates (2021 geography) call it
+    Folkestone and Hythe, its name since 2018: the report uses the newer name. Estimates older than
+    the lookup do not override it, and a lookup as new as the estimates keeps its own names."""
+    def lookup(vintage: str, name: str) -> pd.DataFrame:
+        return pd.DataFrame({"lsoa_code": ["E01024444"], "lsoa_name": ["Shepway 001A"], "ward_code": ["E05005040"],
+                             "ward_name": ["Cheriton"], "lad_code": ["E07000112"], "lad_name": [name],
+                             "lsoa_vintage": ["2011"], "ward_vintage": [vintage], "lad_vintage": [vintage],
+                             "source_file": [f"lsoa11-ward{vintage[2:]}-lad{vintage[2:]}-lookup.csv"]})
+
+    def estimates(*rows) -> pd.DataFrame:
+        return pd.DataFrame([{"area_code": "E07000112", "area_name": name, "geography": "Non-metropolitan District",
+                              "mid_year": year, "population": 100, "source_file": "mye.xls"} for year, name in rows])
+
+    store.write_table(tmp_path, "lsoa_lookup", lookup("2017", "Shepway"))
+    store.write_table(tmp_path, "population_la", estimates((2016, "Shepway"), (2020, "Folkestone and Hythe")))
+    assert Geography(tmp_path).la_names["E07000112"] == "Folkestone and Hythe"
+    store.write_table(tmp_path, "population_la", estimates((2016, "Shepway")))
+    assert Geography(tmp_path).la_names["E07000112"] == "Shepway"
+    store.write_table(tmp_path, "lsoa_lookup", lookup("2020", "Folkestone & Hythe"))
+    store.write_table(tmp_path, "population_la", estimates((2020, "Folkestone and Hythe")))
+    assert Geography(tmp_path).la_names["E07000112"] == "Folkestone & Hythe"

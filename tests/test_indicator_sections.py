@@ -142,12 +142,28 @@ def without_health_inputs(demo_variant) -> Path:
 
 
 def test_missing_inputs_are_named_and_the_notebook_still_runs(without_health_inputs, tmp_path):
+    import nbformat
+
     findings, text = execute("04_reoffending", without_health_inputs, tmp_path)
     assert findings["measures"] == []
     missing = " ".join(findings["missing_inputs"])
     assert "No MoJ proven re-offending statistics are in the data folder" in missing
     assert "Proven reoffending statistics" in missing and "partner-returns-template.csv" in missing
-    assert "Missing input:" in text
+    # reviewers are told what is missing and who publishes it; the steps are for analysts only
+    assert findings["not_supplied"] == [
+        {"input": "MoJ proven re-offending statistics",
+         "source": "Ministry of Justice, Proven reoffending statistics on gov.uk"},
+        {"input": "partners' figures (community order, licence and unpaid work completion, integrated offender "
+                  "management results)", "source": "partner agencies, on the partner-return template"}]
+    cells = nbformat.reads(text, as_version=4).cells
+    shown = {"analyst": "", "reviewer": ""}
+    for cell in cells:
+        if cell.cell_type == "code":
+            outputs = " ".join(str(o.get("data", {}).get("text/markdown", "")) for o in cell.get("outputs", []))
+            shown["analyst" if "analyst_only" in cell.metadata.get("tags", []) else "reviewer"] += outputs
+    assert "Missing input:" in shown["analyst"] and "partner-returns-template.csv" in shown["analyst"]
+    assert "Not yet supplied:" in shown["reviewer"] and "template.csv" not in shown["reviewer"]
+    assert "download" not in shown["reviewer"].lower()
 
 
 def test_latest_period_ends_by_the_assessment_year(without_health_inputs, tmp_path):

@@ -54,6 +54,30 @@ def test_mid_2021_and_mid_2022_give_the_published_figures(name, year):
         assert expected[MEDWAY] == 282_702  # as the folder's README gives it
 
 
+def test_mid_2024_mye2_table_saved_as_csv_is_read_with_the_year_of_its_name():
+    """mye24tablesew.csv: the MYE2 persons table as CSV, no title, so the year comes from ONS's name
+    for the release ("mye24": mid-2024). Left unread, a 2024 assessment's rates fell back to mid-2022."""
+    path = real_file("ons/mid-year-estimates/mye24tablesew.csv")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        expected = {r["Code"]: int(r["All ages"]) for r in csv.DictReader(fh) if r["Code"] in (MEDWAY, "E06000032")}
+    assert ons.sniff(path) == "mid_year_estimates"
+    df = ons.read_mid_year_estimates(path)
+    assert set(df["mid_year"]) == {2024}
+    assert df.set_index("area_code").loc[list(expected), "population"].to_dict() == expected
+    assert expected["E06000032"] == 239_090  # Luton, as published
+
+
+def test_an_mye2_csv_whose_name_holds_no_year_is_refused(tmp_path):
+    path = write_csv(tmp_path / "persons.csv", ["Code,Name,Geography,All ages,0,1",
+                                                "E06000035,Medway,Unitary Authority,3,1,2"])
+    assert ons.sniff(path) == "mid_year_estimates"
+    with pytest.raises(ons.InputError, match="cannot tell the mid-year of this MYE2 table"):
+        ons.read_mid_year_estimates(path)
+    renamed = path.rename(tmp_path / "persons-mid-2023.csv")
+    assert ons.read_mid_year_estimates(renamed)[["area_code", "mid_year", "population"]].values.tolist() == [
+        ["E06000035", 2023, 3]]
+
+
 def test_lad_csp_pfa_2019_with_the_id_first_and_authorities_in_several_partnerships():
     path = real_file("ons/lad19-csp19-pfa19-lookup.csv")
     with open(path, encoding="utf-8-sig", newline="") as fh:

@@ -16,7 +16,7 @@ def test_latest_signal_and_icons_of_a_rising_series():
     assert signal["point_type"] == "special_cause_concern" and signal["side"] == "high"
     icon = mdc_icons.variation_icon(signal["point_type"], signal["side"])
     assert 'aria-label="Special cause variation, concern (high)"' in icon and ">H</text>" in icon
-    assert mdc_icons.variation_words(signal["point_type"], signal["side"]) == "special cause concern (high)"
+    assert mdc_icons.variation_words(signal["point_type"], signal["side"]) == "special cause of concern (high)"
     assert ">F</text>" in mdc_icons.assurance_icon("consistently missed")
     assert ">P</text>" in mdc_icons.assurance_icon("consistently met")
     assert ">?</text>" in mdc_icons.assurance_icon("inconsistent (hit and miss)")

@@ -47,7 +47,7 @@ FINDINGS = {
         "period": "Apr 16 – Mar 17", "comparison_period": "Apr 15 – Mar 16",
         "by_type": [{"category": "Burglary", "count": 1800, "previous_count": 1600, "change_pct": 12.5,
                      "rate_per_1000": 6.4, "peer_rank_by_rate": 3, "peers": 13,
-                     "spc_variation": "special cause concerning", "spc_direction": "concern"}],
+                     "spc_variation": "special cause of concern", "spc_direction": "concern"}],
     },
     "mental_health": {
         "measures": [

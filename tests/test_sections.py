@@ -56,7 +56,7 @@ def test_a_month_missing_and_an_unknown_lsoa_are_said_plainly(demo_variant):
     assert section.count is None and section.change is None
     notes = " ".join(n.text for n in section.data_notes())
     assert "Incomplete period" in notes and "(Nov 16)" in notes
-    assert "1 records in the area's police files carry LSOA codes that no lookup in the data folder can place " \
+    assert "1 record in the area's police files carries an LSOA code that no lookup in the data folder can place " \
            "(e.g. E01999999)" in notes
     assert "cannot be given" in section.headline()
 

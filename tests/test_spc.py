@@ -302,15 +302,51 @@ def test_trial_limits_below_twelve_baseline_points():
     assert fixed_at_nine.notes == ["Limits are trial limits: based on 9 points, fewer than the 12 recommended."]
 
 
+# --- counts: no limit below 0 -------------------------------------------------------------
+
+
+def test_a_count_has_no_lower_limit_below_zero():
+    # y = 2, 8, 1, 9, 3: mean = 23 / 5 = 4.6; moving ranges 6, 7, 8, 6 -> 27 / 4 = 6.75 (3.267 x 6.75 =
+    # 22.05 keeps them all); lower limit 4.6 - 2.66 x 6.75 = -13.355, which a count cannot reach: shown as 0.
+    values = monthly([2, 8, 1, 9, 3])
+    unbounded, count = xmr(values), xmr(values, lower_bound=0)
+    assert unbounded.table["lpl"].iloc[0] == pytest.approx(4.6 - 2.66 * 6.75)
+    assert count.table["lpl"].tolist() == [0.0] * 5
+    assert count.table["upl"].tolist() == pytest.approx([4.6 + 2.66 * 6.75] * 5)  # the upper limit is untouched
+    assert count.floored and not unbounded.floored
+    assert "works out at -13.4, below 0, which the measure cannot go below; it is shown as 0." in count.notes[0]
+    # the bound changes what is printed, never a signal: the same points are flagged either way
+    assert count.table["point_type"].tolist() == unbounded.table["point_type"].tolist()
+    # a limit above the bound is left as it is, and said nothing about
+    high = xmr(monthly([40, 42, 41, 43, 40]), lower_bound=0)
+    assert not high.floored and high.table["lpl"].iloc[0] > 0 and not any("shown as 0" in n for n in high.notes)
+
+
+def test_a_count_below_its_bound_is_an_input_error():
+    with pytest.raises(ValueError, match=r"Jun 2016 \(-1\) is below 0"):
+        xmr(monthly([3, 4, -1, 5]), lower_bound=0)
+
+
+def test_the_chart_of_a_count_does_not_reach_below_zero():
+    fig = plot_spc(xmr(monthly([2, 8, 1, 9, 3]), lower_bound=0), "Bicycle theft: common cause", "Thefts")
+    ax = fig.axes[0]
+    lower_line = [line for line in ax.get_lines() if line.get_linestyle() == "--"][1]
+    assert set(lower_line.get_ydata()) == {0.0}
+    assert -1 < ax.get_ylim()[0] < 0  # room for a point on 0, no negative tick
+    assert all(tick >= 0 for tick in ax.get_yticks() if ax.get_ylim()[0] <= tick)
+
+
 # --- point types and summaries --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("improvement", "types", "variation"),
     [
-        ("decrease", ["special_cause_concern", "common_cause", "special_cause_improvement"], "special cause improving"),
-        ("increase", ["special_cause_improvement", "common_cause", "special_cause_concern"], "special cause concerning"),
-        ("neutral", ["special_cause_neutral_high", "common_cause", "special_cause_neutral_low"], "special cause neutral"),
+        ("decrease", ["special_cause_concern", "common_cause", "special_cause_improvement"],
+         "special cause of improvement"),
+        ("increase", ["special_cause_improvement", "common_cause", "special_cause_concern"], "special cause of concern"),
+        ("neutral", ["special_cause_neutral_high", "common_cause", "special_cause_neutral_low"],
+         "special cause, neither concern nor improvement"),
     ],
 )
 def test_point_types_and_variation_by_improvement_direction(improvement, types, variation):
@@ -418,7 +454,7 @@ def test_special_cause_table_filters_by_window_and_orders_by_direction():
     assert rows.loc["Burglary", "rules"] == "2 of 3 near limits"
     assert rows.loc["All crime", "latest_point_type"] == "common_cause"  # May 2017
     assert rows.loc["Anti-social behaviour", "latest_point_type"] == "special_cause_improvement"
-    assert rows.loc["Anti-social behaviour", "variation"] == "special cause improving"
+    assert rows.loc["Anti-social behaviour", "variation"] == "special cause of improvement"
 
 
 def test_special_cause_table_window_is_inclusive():

@@ -48,6 +48,23 @@ class Ready:
     address: str  # where it came from: the publisher's address (an archive member as archive!member)
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A force's month the publisher did not publish: not in the archive, or answered with no
+    crimes at all by the API. It stays missing (no file of zero crimes is written), and is
+    reported in the run, in fetch's summary and, through the manifest, in the document's notes."""
+
+    force: str
+    month: str
+    kind: str  # street, stop-and-search
+    source: str  # where it was found missing: the archive's or the API's address
+    reason: str = ""  # a known reason (sources.yaml police_uk.known_gaps), "" if none is known
+
+    def sentence(self) -> str:
+        why = f": {self.reason}" if self.reason else ""
+        return f"{self.force} {self.month} {self.kind}: not published by data.police.uk ({self.source}){why}"
+
+
 @dataclass
 class Download:
     """One file from one address, kept as the publisher serves it."""
@@ -135,16 +152,22 @@ class FileInZip:
 
     def prepare(self, client: Client, cache: Path, mirror: str | None) -> list[Ready]:
         archive = cached_archive(self.address, self.what, client, cache, mirror)
-        with zipfile.ZipFile(archive) as zf:
-            matches = [n for n in zf.namelist() if fnmatch.fnmatch(PurePosixPath(n).name.lower(), self.pattern.lower())]
-            if len(matches) != 1:
-                raise FetchError(f"{self.what}: expected one file matching {self.pattern} in the zip, found "
-                                 f"{len(matches)} ({', '.join(matches) or 'none'}); fix the pattern in "
-                                 "csp_assessment/fetch/sources.yaml")
-            name = PurePosixPath(matches[0]).name
-            staged = cache / "ready" / _key(self.address, matches[0]) / name
-            if not staged.exists():
-                _extract(zf, matches[0], staged, lambda path: check_file(path, self.kind, f"{self.what}: {name}"))
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                matches = [n for n in zf.namelist()
+                           if fnmatch.fnmatch(PurePosixPath(n).name.lower(), self.pattern.lower())]
+                if len(matches) != 1:
+                    raise FetchError(f"{self.what}: expected one file matching {self.pattern} in the zip, found "
+                                     f"{len(matches)} ({', '.join(matches) or 'none'}); fix the member in "
+                                     "csp_assessment/fetch/sources.yaml")
+                name = PurePosixPath(matches[0]).name
+                staged = cache / "ready" / _key(self.address, matches[0]) / name
+                if not staged.exists():
+                    _extract(zf, matches[0], staged, lambda path: check_file(path, self.kind, f"{self.what}: {name}"))
+        except (zipfile.BadZipFile, EOFError) as exc:  # a member failing its checksum as it is copied
+            archive.unlink(missing_ok=True)
+            raise FetchError(f"{self.what}: the zip in the cache could not be read ({exc}); run fetch again to "
+                             "download it afresh") from None
         return [Ready(f"{self.folder}/{name}", staged, f"{self.address}!{matches[0]}")]
 
 
@@ -152,8 +175,9 @@ class FileInZip:
 class ArchiveMembers:
     """Some files out of a zip archive (data.police.uk's monthly archive), under their own names.
 
-    ``members`` maps a member's path in the archive to its target; ``required`` members must be
-    there (the others, e.g. stop-and-search files that not every force publishes, may be absent).
+    ``members`` maps a member's path in the archive to its target; a ``required`` member (a
+    street file) that is absent is a :class:`Gap`, returned beside the files (the others, e.g.
+    stop-and-search files that not every force publishes, may be absent without a word).
     The archive stays in the cache, so other months or forces are taken from it without a new
     download."""
 
@@ -162,6 +186,7 @@ class ArchiveMembers:
     required: set[str]
     what: str
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # member -> columns its header must hold
+    gaps: dict[str, Gap] = field(default_factory=dict)  # required member -> the gap its absence is
 
     @property
     def targets(self) -> list[str]:
@@ -177,10 +202,8 @@ class ArchiveMembers:
         try:
             with zipfile.ZipFile(archive) as zf:
                 names = set(zf.namelist())
-                missing = sorted(m for m in self.required if m not in names)
-                if missing:
-                    raise FetchError(f"{self.what}: the archive holds no {', '.join(missing)}. The force may not "
-                                     "have published those months; choose other months with --from/--to")
+                # A force's month missing from the archive was not published: a gap, reported, not a failure.
+                ready += [self.gaps[member] for member in sorted(self.required) if member not in names]
                 for member, target in self.members.items():
                     if member not in names:
                         continue
@@ -209,24 +232,30 @@ class Assembled:
     address: str  # the API address it is assembled from, for the manifest
     target: str
     what: str
-    make: Callable[[Client, str | None], bytes]  # (client, mirror) -> the file's bytes
+    # (client, mirror) -> the file's bytes (or bytes and notes for the run), or a Gap
+    make: Callable[[Client, str | None], "bytes | tuple[bytes, list[str]] | Gap"]
     header: tuple[str, ...] = ()
 
     @property
     def targets(self) -> list[str]:
         return [self.target]
 
-    def prepare(self, client: Client, cache: Path, mirror: str | None) -> list[Ready]:
+    def prepare(self, client: Client, cache: Path, mirror: str | None) -> list:
         staged = cache / "ready" / _key(self.address, self.target) / PurePosixPath(self.target).name
+        notes: list[str] = []
         if not staged.exists():
             body = self.make(client, mirror)
+            if isinstance(body, Gap):
+                return [body]  # asked again by the next fetch: the publisher may fill it
+            if isinstance(body, tuple):  # (bytes, notes for the run)
+                body, notes = body
             if self.header:
                 check_csv_header(body[:64 * 1024], self.what, self.header)
             staged.parent.mkdir(parents=True, exist_ok=True)
             tmp = staged.with_name(staged.name + ".tmp")
             tmp.write_bytes(body)
             os.replace(tmp, staged)
-        return [Ready(self.target, staged, self.address)]
+        return [Ready(self.target, staged, self.address), *notes]
 
 
 # ---- the manifest and putting files in place -----------------------------------------------
@@ -242,9 +271,27 @@ def read_manifest(data_dir: Path) -> dict:
         return {"files": {}}
 
 
-def place(ready: list[Ready], data_dir: Path, mirror: str | None) -> list[str]:
-    """Move every ready file into ``data_dir`` and record it in the manifest. Never replaces a file
-    already there. All or nothing: if one cannot be placed, those placed before it are taken out."""
+def merged_gaps(manifest: dict, gaps: list[Gap], placed: set[str]) -> dict:
+    """The manifest's gaps with this fetch's: keyed "force month kind", each as first found; a
+    gap this fetch filled (its file placed now) is dropped."""
+    merged = dict(manifest.get("gaps") or {})
+    for gap in gaps:
+        key = f"{gap.force} {gap.month} {gap.kind}"
+        merged.setdefault(key, {"force": gap.force, "month": gap.month, "kind": gap.kind, "source": gap.source,
+                                "reason": gap.reason,
+                                "found_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    for target in placed:
+        name = PurePosixPath(target).name  # YYYY-MM-<force>-street.csv
+        for key, gap in list(merged.items()):
+            if name == f"{gap['month']}-{gap['force']}-{gap['kind']}.csv":
+                del merged[key]
+    return dict(sorted(merged.items()))
+
+
+def place(ready: list[Ready], data_dir: Path, mirror: str | None, gaps: list[Gap] = ()) -> list[str]:
+    """Move every ready file into ``data_dir`` and record it in the manifest, with the months the
+    publisher did not publish (``gaps``). Never replaces a file already there. All or nothing: if
+    one cannot be placed, those placed before it are taken out."""
     data_dir = Path(data_dir)
     placed: list[Path] = []
     made_dirs: list[Path] = []
@@ -267,9 +314,15 @@ def place(ready: list[Ready], data_dir: Path, mirror: str | None) -> list[str]:
                 timespec="seconds"), "sha256": sha256(target), "bytes": target.stat().st_size,
                 **({"mirror": mirror} if mirror else {})}
         manifest.setdefault("files", {}).update(entries)
-        tmp = data_dir / f".{MANIFEST_NAME}.fetching"
-        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, data_dir / MANIFEST_NAME)
+        gaps_now = merged_gaps(manifest, list(gaps), set(entries))
+        if entries or gaps_now != (manifest.get("gaps") or {}):  # else nothing new: the folder stays as it was
+            manifest["gaps"] = gaps_now
+            if not gaps_now:
+                del manifest["gaps"]
+            data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = data_dir / f".{MANIFEST_NAME}.fetching"
+            tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            os.replace(tmp, data_dir / MANIFEST_NAME)
     except BaseException:
         for path in placed:
             path.unlink(missing_ok=True)

@@ -47,6 +47,7 @@ def plan(sections: list[str], lad_codes: list[str], settings: dict, have: set[tu
             address = settings["url"].format(indicator_ids=",".join(map(str, ids)), area_type=kind)
             target = settings["file"].format(section=section, area_type=kind)
             items.append(Download(address, f"fingertips/{target}", "csv",
-                                  f"Fingertips {section.replace('_', ' ')} indicators (area type {kind})", HEADER,
+                                  f"Fingertips {section.replace('_', ' ')} indicators (area type {kind}: "
+                                  f"{', '.join(codes)} and England)", HEADER,
                                   mentions=(fingertips_input.ENGLAND, *codes)))
     return items

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,15 +71,61 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+class RateLimit:
+    """A leaky bucket, as data.police.uk meters its API ("15 requests per second with a burst of
+    30"): ``per_second`` requests a second on average, and never more than ``burst`` within any
+    one second. The bucket holds ``burst - per_second``, so a full bucket and the second's drain
+    together stay within ``burst``. :meth:`wait` returns when a request may go."""
+
+    def __init__(self, per_second: float, burst: int, *, clock=time.monotonic, sleep=time.sleep):
+        self.per_second = float(per_second)
+        self.size = max(1, int(burst - per_second))  # the bucket's
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+        self._level = 0.0  # requests in the bucket, draining at per_second
+        self._at = None
+
+    def wait(self) -> float:
+        """Wait for room in the bucket, then take it; returns the seconds waited."""
+        with self._lock:  # requests leave one at a time, so the bucket is never overfilled
+            now = self._clock()
+            if self._at is None:
+                self._at = now
+            self._level = max(0.0, self._level - max(0.0, now - self._at) * self.per_second)
+            self._at = max(self._at, now)
+            wait = max(0.0, (self._level + 1 - self.size) / self.per_second)
+            if wait:
+                self._sleep(wait)
+                self._level -= wait * self.per_second
+                self._at += wait
+            self._level += 1
+            return wait
+
+
 class Client:
     """Makes the requests. At most ``concurrent_requests`` are open at once, whatever the number
-    of threads using the client."""
+    of threads using the client; requests to a host of ``rate_limits`` ({host: RateLimit}) are
+    paced to its limit."""
 
-    def __init__(self, polite: Politeness, *, progress: bool = True, sleep=time.sleep):
+    def __init__(self, polite: Politeness, *, progress: bool = True, sleep=time.sleep,
+                 rate_limits: dict[str, RateLimit] | None = None):
         self.polite = polite
         self.progress = progress
         self._slots = threading.BoundedSemaphore(max(1, polite.concurrent_requests))
         self._sleep = sleep
+        self.rate_limits = dict(rate_limits or {})
+
+    def pace(self, host: str, per_second: float, burst: int) -> None:
+        """Keep requests to ``host`` within ``per_second`` (bursts of ``burst``)."""
+        self.rate_limits.setdefault(host, RateLimit(per_second, burst, sleep=self._sleep))
+
+    def _paced(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        # Through a mirror the publisher's host is the first part of the path (sources.mirrored).
+        for host in (parts.netloc, parts.path.lstrip("/").split("/", 1)[0]):
+            if host in self.rate_limits:
+                self.rate_limits[host].wait()
+                return
 
     # ---- the retry loop ------------------------------------------------------------------
 
@@ -110,6 +157,7 @@ class Client:
     def _open(self, url: str, headers: dict | None = None, data: bytes | None = None, own: tuple[int, ...] = ()):
         request = urllib.request.Request(url, data=data, headers={"User-Agent": self.polite.user_agent,
                                                                   **(headers or {})})
+        self._paced(url)
         try:
             return urllib.request.urlopen(request, timeout=self.polite.timeout_seconds)
         except urllib.error.HTTPError as exc:

@@ -9,12 +9,11 @@ the force's authorities, requested by POST (the list of codes is long) and page 
 from __future__ import annotations
 
 import json
-import urllib.parse
 from collections import defaultdict
 
 from .files import Assembled
 from .http import Client, FetchError
-from .sources import mirrored
+from .ons import feature_pages
 
 CELL = 0.01  # degrees: the grid the index files each boundary's bounding box under
 
@@ -22,26 +21,11 @@ CELL = 0.01  # degrees: the grid the index files each boundary's bounding box un
 def boundaries_geojson(client: Client, service: str, code_field: str, codes: list[str], mirror: str | None,
                        what: str, page_size: int) -> bytes:
     """One GeoJSON FeatureCollection of the LSOAs ``codes`` (WGS84)."""
-    features: list[dict] = []
     quoted = ",".join(f"'{c}'" for c in sorted(codes))
-    while True:
-        form = urllib.parse.urlencode({"where": f"{code_field} IN ({quoted})", "outFields": "*", "outSR": 4326,
-                                       "resultOffset": len(features), "resultRecordCount": page_size,
-                                       "f": "geojson"}).encode()
-        body = client.get_bytes(mirrored(f"{service.rstrip('/')}/query", mirror), what, data=form,
-                                headers={"Content-Type": "application/x-www-form-urlencoded"})
-        try:
-            page = json.loads(body)
-        except json.JSONDecodeError as exc:
-            raise FetchError(f"{what}: the service's answer is not GeoJSON ({exc}): {service}") from None
-        if "error" in page:
-            raise FetchError(f"{what}: the service answered with an error ({page['error']}); the boundaries may "
-                             "have moved: fix ons.lsoa_boundaries in csp_assessment/fetch/sources.yaml")
-        got = page.get("features") or []
-        features += got
-        more = page.get("exceededTransferLimit") or (page.get("properties") or {}).get("exceededTransferLimit")
-        if not got or not more:
-            break
+    form = {"where": f"{code_field} IN ({quoted})", "outFields": "*", "outSR": 4326, "f": "geojson"}
+    features: list[dict] = []
+    for page in feature_pages(client, service, mirror, what, page_size, form, post=True):
+        features += page.get("features") or []
     found = {(f.get("properties") or {}).get(code_field) for f in features}
     missing = sorted(set(codes) - found)
     if missing:
@@ -103,6 +87,11 @@ class LsoaLocator:
             for gx in range(int(box[0] // CELL), int(box[2] // CELL) + 1):
                 for gy in range(int(box[1] // CELL), int(box[3] // CELL) + 1):
                     self.grid[(gx, gy)].append(index)
+
+    def bounding_box(self) -> tuple[float, float, float, float]:
+        """(min lng, min lat, max lng, max lat) of every boundary."""
+        boxes = [box for _, _, box in self.areas]
+        return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
     def locate(self, lat: float, lng: float) -> tuple[str, str] | None:
         for index in self.grid.get((int(lng // CELL), int(lat // CELL)), ()):

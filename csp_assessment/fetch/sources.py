@@ -46,3 +46,29 @@ def mirrored(url: str, mirror: str | None = None) -> str:
     parts = urllib.parse.urlsplit(url)
     rest = parts.path + (f"?{parts.query}" if parts.query else "")
     return f"{mirror.rstrip('/')}/{parts.netloc}{rest}"
+
+
+def unconfirmed(entry) -> str:
+    """Why an entry of sources.yaml could not be confirmed ("" when it was)."""
+    return " ".join(str(entry.get("unconfirmed", "")).split()) if isinstance(entry, dict) else ""
+
+
+def caution(name: str, entry) -> str:
+    """The one line fetch prints when it uses an unconfirmed entry ("" for a confirmed one)."""
+    why = unconfirmed(entry)
+    if not why:
+        return ""
+    first = why.split("; ")[0].split(". ")[0].rstrip(".")
+    return f"caution: {name} in csp_assessment/fetch/sources.yaml is unconfirmed ({first})"
+
+
+def entries_without_evidence(sources: dict, path: str = "") -> list[str]:
+    """Every address of ``sources`` (an entry with a url or service) with neither a ``checked:``
+    nor an ``unconfirmed:`` line beside it."""
+    missing = []
+    if isinstance(sources, dict):
+        if ("url" in sources or "service" in sources) and not ({"checked", "unconfirmed"} & set(sources)):
+            missing.append(path or "(top)")
+        for key, value in sources.items():
+            missing += entries_without_evidence(value, f"{path}.{key}" if path else str(key))
+    return missing

@@ -21,12 +21,13 @@ The tidy table has one row per indicator, area and period.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from .ons import Column, csv_columns, read_csv_table
-from .values import has_columns, numbers, period_end_year
+from .values import NOT_NEGATIVE, has_columns, numbers, period_end_year, within
 
 ENGLAND = "E92000001"
 # Same indicator, area and period once: an export covering several area types (e.g. "County & UA"
@@ -36,6 +37,9 @@ TABLE = "fingertips"  # the processed table this loader writes (ingest/folder.py
 DESCRIPTION = ("OHID Fingertips indicators (whole population, main sex and age), one row per indicator, "
                "area and period, with 95% limits, count and denominator")
 KEY = ["indicator_id", "area_code", "period"]
+FIGURES = ("value", "lower_ci", "upper_ci", "count", "denominator")  # what two exports of one KEY must agree on
+# Named like a Fingertips export: such a file that this loader does not recognise is refused, not passed over.
+FILE_NAME = re.compile(r"fingertips", re.IGNORECASE)
 
 COLUMNS = (
     Column("indicator_id", r"indicator id", "Indicator ID", "indicator ID"),
@@ -106,6 +110,8 @@ def read(path: Path) -> pd.DataFrame:
     frame["end_year"] = frame["end_year"].astype("int64")
     for field, label in _NUMBERS.items():
         frame[field] = numbers(src, body[cols[field]], label, label.lower(), suppressible=True)
+    for field in ("count", "denominator"):  # people, events: never negative (values may be, e.g. a slope index)
+        within(src, frame[field], _NUMBERS[field], _NUMBERS[field].lower(), **NOT_NEGATIVE)
     frame["period_sortable"] = (numbers(src, body[cols["period_sortable"]], "Time period Sortable",
                                         "sortable time period", suppressible=True).astype("Int64")
                                 if "period_sortable" in cols else pd.Series(pd.NA, index=frame.index, dtype="Int64"))

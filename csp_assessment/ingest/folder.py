@@ -8,10 +8,13 @@ wherever they sit below the folder.
 from __future__ import annotations
 
 import csv
+import fnmatch
 import hashlib
 import importlib
+import json
 import os
 import pkgutil
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -25,7 +28,7 @@ from .. import store
 from ..demo import DEMO_MARKER
 from ..errors import InputError
 from ..provenance import sha256_file
-from . import boundaries, ons, police_uk, police_uk_outcomes
+from . import boundaries, ons, police_uk, police_uk_outcomes, values
 
 # Bump when the processed tables change shape, so an old store is rebuilt rather than misread.
 SCHEMA_VERSION = 6  # 6: outcomes placed by their street record's LSOA
@@ -35,8 +38,11 @@ INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip", *boundaries.SUFFIXES}
 def _table_loaders() -> dict:
     """Every loader module of this package that makes one table from files of one kind: it defines
     TABLE (the processed table's name), DESCRIPTION (what the table holds), sniff(path) -> bool,
-    read(path) -> DataFrame and KEY (the columns identifying a row; the later file wins). A new
-    input needs only its module here.
+    read(path) -> DataFrame and KEY (the columns identifying a figure: two files giving one KEY must
+    agree, see _one_figure_each); optionally FIGURES (the columns they must agree on; default all
+    but KEY and provenance) and, for a loader of CSVs, FILE_NAME (a pattern of its files' names: a
+    CSV so named that sniff refuses is read anyway, to say what it lacks). A new input needs only
+    its module here.
     In module-name order, the order files are offered to each sniff."""
     loaders = {}
     package = __name__.rsplit(".", 1)[0]
@@ -131,14 +137,17 @@ TABLES_BY_KIND = {
 
 
 def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
-                  months: tuple[str, str] | None = None) -> IngestSummary:
+                  months: tuple[str, str] | None = None, skip: tuple[str, ...] = (),
+                  prefer: tuple[str, ...] = ()) -> IngestSummary:
     """Read every recognised file under ``data_dir`` and write the processed tables.
 
     ``months`` (first, last as YYYY-MM) limits the police.uk files read to the months a run
-    needs; None reads them all. Skipped (``reused=True``) when nothing under ``data_dir`` changed
-    since the last ingest into ``processed_dir``, for the same months, and ``force`` is False.
-    Otherwise only the kinds of input whose files changed (police files, a lookup, population
-    estimates, ...) are read again.
+    needs; None reads them all. ``skip`` names files to leave out and ``prefer`` the files whose
+    figures win where two files give the same figure (params' skip_files and prefer_files: names or
+    paths within ``data_dir``, shell patterns allowed). Skipped (``reused=True``) when nothing under
+    ``data_dir`` changed since the last ingest into ``processed_dir``, for the same months, and
+    ``force`` is False. Otherwise only the kinds of input whose files changed (police files, a
+    lookup, population estimates, ...) are read again.
     """
     data_dir, processed_dir = Path(data_dir).resolve(), Path(processed_dir)
     if not data_dir.is_dir():
@@ -146,6 +155,14 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
     files = _candidate_files(data_dir)
     demo_roots = _demo_roots(data_dir)
     notices: list[str] = []
+    if skip:
+        left_out = [f for f in files if _named_in(f, data_dir, skip)]
+        files = [f for f in files if f not in left_out]
+        if left_out:
+            names = ", ".join(str(f.relative_to(data_dir)) for f in left_out)
+            notices.append(f"Left out as params skip_files says: {names}.")
+        notices += [f"params skip_files: {pattern!r} names no file in {data_dir}." for pattern in skip
+                    if not any(_named_in(f, data_dir, (pattern,)) for f in left_out)]
 
     # Demo data sitting beside a user's own downloads must not be mixed into their figures.
     real_police = [f for f in police_uk.discover(data_dir) if not _is_under(f.source, demo_roots)]
@@ -155,10 +172,13 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
                        "because the data folder also holds real data.police.uk files.")
         demo_roots = []
 
-    window = f"months={months[0]}..{months[1]}" if months else "months=all"
+    notices += publisher_gaps(data_dir, real_police, months)
+    # The gaps' sentences are part of what the tables were made from: a new gap ingests again.
+    window = (f"months={months[0]}..{months[1]}" if months else "months=all") + "|" + "|".join(notices)
+    choice = f"prefer={'|'.join(prefer)}"  # which file wins a conflict changes the indicator tables
     previous = store.read_manifest(processed_dir) or {}
     hashes = ContentHashes(previous.get("file_hashes"))
-    fingerprint = _fingerprint(files, data_dir, hashes, window)
+    fingerprint = _fingerprint(files, data_dir, hashes, f"{window}|{choice}")
     if previous.get("data_dir") != str(data_dir) or previous.get("schema_version") != SCHEMA_VERSION:
         previous = {}  # another folder's or an older layout's tables: nothing to keep
     if (not force and previous.get("fingerprint") == fingerprint
@@ -197,8 +217,14 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
             _check_inside(path, data_dir)
         if kind:
             by_kind.setdefault(kind, []).append(path)
-        elif path.suffix.lower() == ".csv":
+            continue
+        if path.suffix.lower() == ".csv":
             unrecognised_csvs.append(path)
+        place = next((KNOWN_PLACES[part] for part in path.relative_to(data_dir).parts[:-1] if part in KNOWN_PLACES),
+                     None)
+        if place:  # readable, but not in a layout the ingest knows: said, not passed over in silence
+            notices.append(f"{path.relative_to(data_dir)} sits with the {place} but is not in a layout the pipeline "
+                           "reads, so it was not used (remove it, or name it in params skip_files).")
     if not by_kind.get("lsoa_ward_lad_lookup"):
         near = [(path, missing) for path in unrecognised_csvs
                 for missing in [_missing_lookup_columns(path)] if missing]
@@ -211,8 +237,10 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
         raise InputError(data_dir, "no ONS LSOA -> ward -> local authority lookup found (a CSV with columns "
                                    "like LSOA11CD, WD17CD, WD17NM, LAD17CD, LAD17NM)")
 
-    kind_prints = {kind: _fingerprint(paths, data_dir, hashes, window if kind == "police_uk" else "")
-                   for kind, paths in by_kind.items()}
+    # Which partnership lookup a run uses depends on its period's end (see _partnership_lookup).
+    extras = {"police_uk": window, "lad_csp_pfa_lookup": months[1] if months else "",
+              **{kind: choice for kind in INDICATOR_INPUTS}}
+    kind_prints = {kind: _fingerprint(paths, data_dir, hashes, extras.get(kind, "")) for kind, paths in by_kind.items()}
     old = previous.get("kinds", {})
     sources: dict[str, list[str]] = {}
     warnings_by_kind: dict[str, list[str]] = {}
@@ -228,7 +256,8 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
                     and all(store.has_table(processed_dir, t) for t in TABLES_BY_KIND[kind])):
                 sources[kind], warnings_by_kind[kind] = kept["sources"], kept["warnings"]
                 continue
-            sources[kind], warnings_by_kind[kind] = _build_kind(kind, paths, staging, months)
+            sources[kind], warnings_by_kind[kind] = _build_kind(kind, paths, staging, months,
+                                                                Preference(data_dir, prefer))
             rebuilt.append(kind)
 
         tables = sorted(t for kind in by_kind for t in TABLES_BY_KIND[kind])
@@ -288,12 +317,71 @@ def _check_inside(path: Path, data_dir: Path) -> None:
                                "files are read only from inside it; copy the file in instead of linking it")
 
 
+SKIP_HINT = "or leave it out of the run with params skip_files"
+# The folders `pipeline.py fetch` puts inputs in (fetch/ons.py, fetch/fingertips.py): what sits there is
+# meant to be read.
+KNOWN_PLACES = {"mid-year-estimates": "mid-year population estimates", "small-area-population": "small-area population",
+                "fingertips": "Fingertips exports"}
+WORKBOOK_SUFFIXES = (".xls", ".xlsx", ".xlsm")
+
+
 def _kind_of(path: Path) -> str | None:
-    """Which input ``path`` is (an ONS kind or an indicator input), or None for a file we do not use."""
+    """Which input ``path`` is (an ONS kind or an indicator input), or None for a file we do not use.
+
+    A file is not passed over in silence when it looks like one of ours: a workbook that cannot be
+    opened, and a CSV named like an indicator input or whose header has most of its columns, are
+    refused, naming what is wrong (issue 25: a web page saved over a population workbook made the
+    run use the year before; a partner return without its value column read as no partner returns).
+    """
     if path.stat().st_size == 0:
-        raise InputError(path, "the file is empty (0 bytes): download it again, or remove it from the data folder")
+        raise InputError(path, f"the file is empty (0 bytes): download it again, or remove it from the data "
+                               f"folder ({SKIP_HINT})")
     with _reading(path):
-        return ons.sniff(path) or next((name for name, loader in INDICATOR_INPUTS.items() if loader.sniff(path)), None)
+        kind = ons.sniff(path) or next((name for name, loader in INDICATOR_INPUTS.items() if loader.sniff(path)), None)
+        if kind is None and path.suffix.lower() in WORKBOOK_SUFFIXES:
+            _refuse_unreadable_workbook(path)
+        return kind or _claimed(path)
+
+
+def _looks_like_a_web_page(path: Path) -> bool:
+    with path.open("rb") as fh:
+        head = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")) or b"<html" in head
+
+
+def _refuse_unreadable_workbook(path: Path) -> None:
+    """A workbook no loader recognised must at least open: one that does not is a damaged download."""
+    if _looks_like_a_web_page(path):
+        raise InputError(path, "is a web page (HTML) saved under a workbook's name, not the workbook: the download "
+                               f"went wrong (an error or sign-in page); download it again, {SKIP_HINT}")
+    try:
+        ons._excel_file(path).close()
+    except InputError as exc:
+        raise InputError(path, f"{exc.detail}: the file is damaged or not the publisher's workbook; download it "
+                               f"again, {SKIP_HINT}") from None
+
+
+def _claimed(path: Path) -> str | None:
+    """The indicator input a CSV no loader recognised was meant to be: named like one (the FILE_NAME
+    of a loader of CSVs), or with most of its columns (all but a third at most, and at least two).
+    Reading it as that input then names what it lacks. None for a CSV that is something else."""
+    if path.suffix.lower() != ".csv":
+        return None
+    header = values.csv_header(path)
+    for table, loader in INDICATOR_INPUTS.items():
+        if not getattr(loader, "FILE_NAME", None) or path.name.lower() == getattr(loader, "TEMPLATE_NAME", "").lower():
+            continue
+        if re.search(loader.FILE_NAME, path.name):
+            if _looks_like_a_web_page(path):
+                raise InputError(path, f"is a web page (HTML), not the data file its name says: download it again, "
+                                       f"{SKIP_HINT}")
+            return table
+        columns = getattr(loader, "COLUMNS", ())
+        required = [c for c in columns if c.required]
+        missing = ons.resolve_columns(header, columns)[1] if header else required
+        if required and 0 < len(missing) <= max(1, len(required) // 3) and len(required) - len(missing) >= 2:
+            return table
+    return None
 
 
 def _missing_lookup_columns(path: Path) -> list[str]:
@@ -312,6 +400,51 @@ def _ensure_dir(folder: Path) -> Path:
     return folder
 
 
+# Written by `pipeline.py fetch` (csp_assessment.fetch.files.MANIFEST_NAME): the files it fetched, and
+# the force-months data.police.uk did not publish.
+FETCH_MANIFEST = "fetch-manifest.json"
+
+
+def _month_ranges(months: list[str]) -> str:
+    """'Jul 19 to Dec 19, Mar 20' for the months given."""
+    periods = sorted(pd.Period(m, "M") for m in months)
+    runs: list[list] = []
+    for period in periods:
+        if runs and period == runs[-1][-1] + 1:
+            runs[-1].append(period)
+        else:
+            runs.append([period])
+    label = lambda p: p.strftime("%b %y")  # noqa: E731
+    return ", ".join(label(r[0]) if len(r) == 1 else f"{label(r[0])} to {label(r[-1])}" for r in runs)
+
+
+def publisher_gaps(data_dir: Path, street_files: list, months: tuple[str, str] | None) -> list[str]:
+    """A sentence per force naming the months (within ``months``) that `pipeline.py fetch` found
+    data.police.uk did not publish and the folder still lacks: for the run log and the data notes."""
+    path = Path(data_dir) / FETCH_MANIFEST
+    try:
+        gaps = (json.loads(path.read_text(encoding="utf-8")).get("gaps") or {}) if path.exists() else {}
+    except (OSError, ValueError):
+        return []
+    held = {(f.force, f.month) for f in street_files}
+    by_force: dict[str, list[dict]] = {}
+    for gap in gaps.values():
+        if not isinstance(gap, dict) or gap.get("kind") != "street" or (gap.get("force"), gap.get("month")) in held:
+            continue
+        if months and not months[0] <= str(gap.get("month")) <= months[1]:
+            continue
+        by_force.setdefault(str(gap["force"]), []).append(gap)
+    sentences = []
+    for force, found in sorted(by_force.items()):
+        reasons = sorted({g.get("reason") for g in found if g.get("reason")})
+        sentences.append(
+            f"data.police.uk published no street-level crime file for {force} for "
+            f"{_month_ranges([g['month'] for g in found])} (found missing by python pipeline.py fetch"
+            + (f": {reasons[0]}" if reasons else "") + "). Those months are missing from every figure, not "
+            "counted as zero: any total, trend or rate that includes them says so.")
+    return sentences
+
+
 def _clear_leftovers(processed_dir: Path) -> None:
     """Remove what a killed ingest left: staging folders and temporary files (the run holds the
     processed folder's lock, so none of them belongs to a live run)."""
@@ -323,8 +456,93 @@ def _clear_leftovers(processed_dir: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
-                months: tuple[str, str] | None) -> tuple[list[str], list[str]]:
+def _named_in(path: Path, data_dir: Path, patterns: tuple[str, ...]) -> bool:
+    """True when one of ``patterns`` (params' skip_files or prefer_files) names ``path``: its name,
+    or its path within ``data_dir``, shell patterns allowed."""
+    relative = path.relative_to(data_dir).as_posix()
+    return any(fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(path.name, pattern)
+               for pattern in patterns)
+
+
+@dataclass(frozen=True)
+class Preference:
+    """Which files win where two files give the same figure (params' prefer_files)."""
+
+    data_dir: Path
+    patterns: tuple[str, ...] = ()
+
+    def prefers(self, path: Path) -> bool:
+        return _named_in(path, self.data_dir, self.patterns)
+
+
+def _one_figure_each(kind: str, loader, paths: list[Path], preference: Preference) -> tuple[pd.DataFrame, list[str]]:
+    """The loader's tables of ``paths`` together, each figure (row of the loader's KEY) from one file.
+
+    Two files giving the same figure with the same values (one export downloaded twice, two
+    Fingertips profiles sharing an indicator) give it once. With different values the run stops
+    naming both files, unless params' prefer_files names one of them: then its figures win and the
+    data notes say which were set aside. Never the order of the file names (issue 25).
+    """
+    tables = [_read(loader.read, p).assign(_file=n) for n, p in enumerate(paths)]
+    table = pd.concat(tables, ignore_index=True)
+    key = list(loader.KEY)
+    shared = table.duplicated(key, keep=False)
+    if not shared.any():
+        return table.drop(columns="_file"), []
+    shared_rows = table[shared]
+    files_per_key = shared_rows.groupby(key, dropna=False)["_file"].transform("nunique")
+    across = shared_rows[files_per_key > 1]  # the same figure in two files (repeats within a file are the loader's)
+    if across.empty:
+        return table.drop(columns="_file"), []
+    figures = [c for c in getattr(loader, "FIGURES", ()) if c in table.columns] or \
+              [c for c in table.columns if c not in (*key, "_file", "source_file", "row", "line")]
+    # Each row's figures as one text, so that two missing values agree (vectorised: files may share many rows).
+    as_text = across[figures[0]].astype("string").fillna("<missing>")
+    for column in figures[1:]:
+        as_text = as_text + "|" + across[column].astype("string").fillna("<missing>")
+    differing = as_text.groupby([across[c] for c in key], dropna=False).transform("nunique") > 1
+    warnings = []
+    alike = across[~differing]
+    drop = alike.index.difference(alike.drop_duplicates(key).index)
+    if len(drop):
+        names = sorted({paths[n].name for n in alike["_file"]})
+        warnings.append(f"{' and '.join(names)} give {len(drop):,} of the same figures, with the same values; each was "
+                        "counted once.")
+    conflicts = across[differing]
+    if len(conflicts):
+        preferred = conflicts["_file"].map(lambda n: preference.prefers(paths[n]))
+        by_key = preferred.groupby([conflicts[c] for c in key], dropna=False)
+        settled = by_key.transform("sum") == 1
+        if not settled.all():
+            first = conflicts[~settled].iloc[0]
+            rows = conflicts[(conflicts[key] == first[key]).all(axis=1)]
+            files = [paths[n] for n in rows["_file"]]
+            column = next(c for c in figures if rows[c].astype("string").fillna("<missing>").nunique() > 1)
+            what = ", ".join(f"{c.replace('_', ' ')} {first[c]}" for c in key)
+            values = " and ".join(_shown(v) for v in rows[column])
+            raise InputError(files[-1], f"gives the figure for {what}, as does {files[0]}, differently "
+                                        f"({column.replace('_', ' ')} {values}): keep one of the files, or name the "
+                                        "one to use in params prefer_files",
+                             row=_row(rows.iloc[-1]))
+        set_aside = conflicts[~preferred]
+        drop = drop.union(set_aside.index)
+        for n, rows in set_aside.groupby("_file"):
+            winners = sorted({paths[m].name for m in conflicts.loc[preferred, "_file"]})
+            warnings.append(f"{len(rows):,} figure(s) of {paths[n].name} differ from {', '.join(winners)}; "
+                            f"params prefer_files names {', '.join(winners)}, so its figures were used.")
+    return table.drop(index=drop).drop(columns="_file").reset_index(drop=True), warnings
+
+
+def _shown(value) -> str:
+    return "missing" if pd.isna(value) else f"{value:.10g}" if isinstance(value, (int, float)) else str(value)
+
+
+def _row(record: pd.Series) -> int | None:
+    return int(record["row"]) if "row" in record and pd.notna(record["row"]) else None
+
+
+def _build_kind(kind: str, paths: list[Path], processed_dir: Path, months: tuple[str, str] | None,
+                preference: Preference) -> tuple[list[str], list[str]]:
     """Read one kind of input and write its tables; returns (sources used, warnings)."""
     warnings: list[str] = []
     if kind == "police_uk":
@@ -363,11 +581,14 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
         return [str(p) for p in paths], warnings
 
     if kind == "lad_csp_pfa_lookup":
-        if len(paths) > 1:
-            warnings.append(f"Several {kind.replace('_', ' ')} files found; used {paths[-1].name}, ignored "
-                            f"{', '.join(p.name for p in paths[:-1])}.")
-        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], _read(ons.read_lad_csp_pfa_lookup, paths[-1]))
-        return [str(paths[-1])], warnings
+        used, table, others = _partnership_lookup(paths, months[1] if months else None)
+        if others:
+            warnings.append(f"Several local authority -> CSP -> police force lookups found; used {used.name} "
+                            f"(authorities as at December {table.attrs['lad_vintage']}, for a period ending "
+                            f"{months[1] if months else 'at any time'}), not {', '.join(p.name for p in others)}.")
+        table.attrs = {}
+        store.write_table(processed_dir, TABLES_BY_KIND[kind][0], table)
+        return [str(used)], warnings
 
     if kind == "mid_year_estimates":
         order = {p.name: i for i, p in enumerate(paths)}
@@ -380,10 +601,22 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path,
     elif kind == "small_area_population":
         table = pd.concat([_read(ons.read_small_area_population, p) for p in paths], ignore_index=True)
     else:
-        loader = INDICATOR_INPUTS[kind]
-        table = pd.concat([_read(loader.read, p) for p in paths], ignore_index=True).drop_duplicates(loader.KEY, keep="last")
+        table, warnings = _one_figure_each(kind, INDICATOR_INPUTS[kind], paths, preference)
     store.write_table(processed_dir, TABLES_BY_KIND[kind][0], table)
     return [str(p) for p in paths], warnings
+
+
+def _partnership_lookup(paths: list[Path], last_month: str | None) -> tuple[Path, pd.DataFrame, list[Path]]:
+    """Of several local authority -> CSP -> police force lookups, the one a run ending in
+    ``last_month`` uses: the first whose December is not before that month (the partnerships as
+    they stood when the period ended), else the newest; by the vintage in the columns (LAD24CD),
+    never the file name. Authorities created or replaced since resolve either way
+    (csp_assessment/successions.py). Returns (path, table, the paths not used)."""
+    tables = sorted(((_read(ons.read_lad_csp_pfa_lookup, p), p) for p in paths),
+                    key=lambda tp: (tp[0].attrs["lad_vintage"], tp[1].name))
+    chosen = next(((t, p) for t, p in tables if last_month and f"{t.attrs['lad_vintage']}-12" >= last_month),
+                  tables[-1])
+    return chosen[1], chosen[0], [p for _, p in tables if p != chosen[1]]
 
 
 def _lookups_of_every_vintage(paths: list[Path]) -> tuple[pd.DataFrame, list[str]]:
@@ -443,7 +676,8 @@ def prepare_data(config, *, force: bool = False, say=print) -> IngestSummary:
     _clear_leftovers(Path(config.processed_dir))
     # Only the months the run uses: the trend window, which holds the comparison period too.
     return ingest_folder(data_dir, config.processed_dir, force=force,
-                         months=(str(config.trend[0].start), str(config.period.end)))
+                         months=(str(config.trend[0].start), str(config.period.end)),
+                         skip=config.skip_files, prefer=config.prefer_files)
 
 
 def _demo_in_place(default_dir: Path, say) -> None:

@@ -18,6 +18,7 @@ file named like ``File_1_IMD2019_...``, is taken for this file, so a renamed col
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from pathlib import Path
@@ -35,6 +36,7 @@ DESCRIPTION = ("English Indices of Deprivation, Index of Multiple Deprivation by
 DESCRIPTION = ("English Indices of Deprivation, Index of Multiple Deprivation by LSOA: rank (1 = most deprived in "
                "England) and national decile (1 = most deprived 10%), with the LSOA vintage and the edition")
 KEY = ["edition", "lsoa_code"]
+FIGURES = ("imd_rank", "imd_decile")  # what two files of one KEY must agree on
 DOWNLOAD = ("the English Indices of Deprivation 2019, File 1: Index of Multiple Deprivation "
             "(File_1_IMD2019_Index_of_Multiple_Deprivation.xlsx), from GOV.UK: 'English indices of deprivation 2019'")
 
@@ -149,7 +151,8 @@ def read(path: Path) -> pd.DataFrame:
             number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
             if isinstance(value, str) and value.strip().isdigit():
                 number = int(value.strip())
-            if number is None or number != int(number) or number < low or (high is not None and number > high):
+            if (number is None or not math.isfinite(number) or number != int(number) or number < low
+                    or (high is not None and number > high)):
                 expected = f"a whole number from {low} to {high}" if high else f"a whole number from {low}"
                 fail(row, field, f"{'empty' if value in (None, '') else repr(value)} is not a valid "
                                  f"{COLUMNS[[c.field for c in COLUMNS].index(field)].label}: expected {expected}")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .ons import Column, csv_columns, read_csv_table
-from .values import has_columns, numbers
+from .values import COUNT, NOT_NEGATIVE, PERCENTAGE, has_columns, numbers, within
 
 NATIONAL_CODES = {"K04000001", "E92000001"}
 NATIONAL_NAMES = {"england and wales", "england & wales"}
@@ -28,6 +28,9 @@ TABLE = "reoffending"  # the processed table this loader writes (ingest/folder.p
 DESCRIPTION = ("MoJ proven re-offending by local authority, cohort and age group; is_national marks "
                "England and Wales")
 KEY = ["area_code", "cohort_start", "cohort_end", "age_group"]
+FIGURES = ("offenders", "reoffenders", "reoffences", "proportion", "reoffences_per_reoffender")
+# Named like a re-offending table: such a file that this loader does not recognise is refused, not passed over.
+FILE_NAME = re.compile(r"re-?offend", re.IGNORECASE)
 AGE_GROUPS = {"adult": "Adult", "adults": "Adult", "juvenile": "Juvenile", "juveniles": "Juvenile",
               "all": "All", "all offenders": "All", "total": "All"}
 
@@ -124,6 +127,16 @@ def read(path: Path) -> pd.DataFrame:
                                    suppressible=True)
         else:
             frame[field] = float("nan")
+    for field, allowed in (("offenders", COUNT), ("reoffenders", COUNT), ("reoffences", COUNT),
+                           ("proportion", PERCENTAGE), ("reoffences_per_reoffender", NOT_NEGATIVE)):
+        if field in cols:
+            within(src, frame[field], header[cols[field]], field.replace("_", " "), **allowed)
+    more = frame["reoffenders"] > frame["offenders"]
+    if more.any():
+        row = more.idxmax()
+        raise src.error(f"{frame.loc[row, 'reoffenders']:g} reoffenders out of {frame.loc[row, 'offenders']:g} offenders "
+                        "is impossible: reoffenders are some of the cohort's offenders", row=int(row),
+                        column=header[cols["reoffenders"]])
     computed = 100 * frame["reoffenders"] / frame["offenders"].where(frame["offenders"] > 0)
     frame["proportion"] = frame["proportion"].fillna(computed)
     frame["source_file"] = path.name

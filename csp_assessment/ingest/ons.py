@@ -44,6 +44,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from pandas.errors import Pandas4Warning
 
 from csp_assessment.errors import InputError
+from csp_assessment.ingest.exact import check_all_rows_read, record_starts, text_of
 
 ONS_KINDS = ("lsoa_ward_lad_lookup", "lsoa_bridge", "lad_csp_pfa_lookup", "mid_year_estimates",
              "small_area_population")
@@ -65,6 +66,9 @@ _LAD_CODE = r"[EW]0[6-9]\d{6}"
 _MID_YEAR_HEADER = r"mid[-\s]?((?:19|20)\d{2})"
 _MID_YEAR_IN_TEXT = re.compile(rf"\b{_MID_YEAR_HEADER}\b", re.IGNORECASE)
 _YEAR_IN_FILE_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+# ONS names its mid-year releases "mye22final.xlsx", "mye24tablesew.xlsx": "mye" and the year's last
+# two digits (the 2024 release page, "Estimates of the population for England and Wales").
+_MYE_RELEASE_NAME = re.compile(r"^mye(\d{2})(?!\d)", re.IGNORECASE)
 # Sex-specific sheets of a release: "Males UK", "Females UK ", "MYE2 - M", "MYE2 - Females", and
 # titles such as "MYE2: Population estimates: Males by single year of age ..." or "FEMALES".
 _SEX_IN_SHEET_NAME = re.compile(r"\b(?:fe)?males?\b|(?:^|[\s_-])[mf]$", re.IGNORECASE)
@@ -169,12 +173,21 @@ _TIME_SERIES_TABLE = (
     Column("geography", r"geography\s*\d*", "Geography", "geography", required=False, pick="first"),
     Column("mid_year", _MID_YEAR_HEADER, "Mid-2020", "population", pick="first"),
 )
+# The MYE2 "Persons" table saved as CSV ("Code,Name,Geography,All ages,0,1,...,90+"): the Geography
+# column tells it from a small-area table, which has none.
+_MYE2_CSV = (
+    Column("area_code", r"code", "Code", "area code"),
+    Column("area_name", r"name", "Name", "area name"),
+    Column("geography", r"geography\s*\d*", "Geography", "geography"),
+    Column("population", r"all\s*ages", "All ages", "population"),
+)
 _CSV_KINDS = (
     ("lsoa_ward_lad_lookup", _LSOA_LOOKUP),
     ("lsoa_bridge", _BRIDGE),
     ("lad_csp_pfa_lookup", _LAD_LOOKUP),
     ("mid_year_estimates", _MYE_CSV),
     ("mid_year_estimates", _MYEB_TABLE),
+    ("mid_year_estimates", _MYE2_CSV),
     ("small_area_population", _CENSUS_CSV),
     ("small_area_population", _TS001_CSV),
 )
@@ -303,6 +316,8 @@ def read_mid_year_estimates(path: Path) -> pd.DataFrame:
       table by area, and is not used.
     * a CSV with header ``area_code,area_name,mid_year,population`` (optionally ``geography``),
       one row per area and mid-year.
+    * the MYE2 persons table saved as CSV (``Code,Name,Geography,All ages,0,...``); its year is the
+      single year in the file name, or the release's own name ("mye24tablesew.csv": mid-2024).
     * an MYEB long table (sheet or CSV): one row per area, sex and single year of age, one
       ``population_YYYY`` column per mid-year; summed over sex and age. In a workbook it is read
       only when there is no MYE2 table (the MYE2 table is the published all-ages figure).
@@ -312,6 +327,8 @@ def read_mid_year_estimates(path: Path) -> pd.DataFrame:
         src, header, body = read_csv_table(path)
         if not resolve_columns(header, _MYEB_TABLE)[1]:
             return _myeb_rows(src, header, body)
+        if resolve_columns(header, _MYE_CSV)[1] and not resolve_columns(header, _MYE2_CSV)[1]:
+            return _mye2_csv_rows(src, header, body)
         return _read_mye_csv(path)
     with _excel_file(path) as book:
         heads = _workbook_heads(book)
@@ -395,6 +412,22 @@ def _myeb_rows(src: _Source, header: list[str], body: pd.DataFrame) -> pd.DataFr
     long = pd.concat(tables, ignore_index=True)
     out = (long.groupby(["area_code", "mid_year"], as_index=False, sort=True)
            .agg(area_name=("area_name", "first"), geography=("geography", "first"), population=("population", "sum")))
+    out["source_file"] = src.path.name
+    return _typed(out[_MYE_COLUMNS])
+
+
+def _mye2_csv_rows(src: _Source, header: list[str], body: pd.DataFrame) -> pd.DataFrame:
+    """The all-ages figure of each area of an MYE2 persons table saved as CSV."""
+    year = _file_name_year(src.path)
+    release = _MYE_RELEASE_NAME.match(src.path.stem)
+    if year is None and release:
+        year = 2000 + int(release.group(1))
+    if year is None:
+        raise src.error("cannot tell the mid-year of this MYE2 table: a CSV has no title, and the file name holds "
+                        "no year; keep the name ONS gave it (e.g. mye24tablesew.csv) or put the year in it")
+    found = csv_columns(src, header, _MYE2_CSV)
+    sheet = _Sheet("", 0, header, found, "", body.iloc[0:0])
+    out = _area_rows(src, sheet, body, {found["population"]: year})
     out["source_file"] = src.path.name
     return _typed(out[_MYE_COLUMNS])
 
@@ -582,12 +615,15 @@ def read_csv_table(path: Path) -> tuple[_Source, list[str], pd.DataFrame]:
     except UnicodeDecodeError as exc:
         raise src.error(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV") from None
     except pd.errors.ParserError as exc:
+        record_starts(path, text_of(path, Path(path)))  # an unclosed quote: refused at the line it opens
         line = re.search(r"line (\d+)", str(exc))
         row = int(line.group(1)) if line else None
         raise src.error(f"not a well-formed CSV: {str(exc).strip()}", row=row) from None
-    # Blank lines are kept while numbering so that line numbers match the file, then dropped.
+    # Blank lines are kept while numbering so that line numbers match the file, then dropped. Every
+    # row is read or the file refused (issue 25); a quoted line break moves the later rows' numbers.
+    starts = check_all_rows_read(path, Path(path), len(raw) - 1, blank_lines_are_rows=True)
     raw = raw.fillna("")
-    raw.index = range(1, len(raw) + 1)
+    raw.index = [1, *starts] if starts is not None else range(1, len(raw) + 1)
     header = [_clean(cell) for cell in raw.iloc[0]]
     body = raw.iloc[1:]
     body = body[(body != "").any(axis=1)]
@@ -744,7 +780,7 @@ def _texts(body: pd.DataFrame, column: int | None) -> pd.Series:
 def _whole_numbers(src: _Source, values: pd.Series, column: str, label: str) -> pd.Series:
     """Non-negative whole numbers, allowing thousands separators ("1,563")."""
     text = values.map(_cell_text).astype(object)
-    valid = text.str.fullmatch(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)")
+    valid = text.str.fullmatch(r"-?(?:\d{1,3}(?:,\d{3}){1,5}|\d{1,18})")  # int64 holds 18 digits
     if not valid.all():
         row = valid[~valid].index[0]
         problem = "is empty" if text.loc[row] == "" else f"{values.loc[row]!r} is not a whole number"

@@ -25,12 +25,14 @@ title or header).
 from __future__ import annotations
 
 import csv
+import io
 import re
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InputError
+from .exact import check_all_rows_read
 from .ons import Column, _cell_text, _excel_file, resolve_columns
 from .values import numbers
 
@@ -39,6 +41,7 @@ TABLE = "ons_domestic_abuse"
 DESCRIPTION = ("ONS domestic abuse-related crimes per 1,000 population by police force area and year "
                "ending March (Domestic abuse in England and Wales data tool)")
 KEY = ["area_code", "end_year"]
+FIGURES = ("rate_per_1000",)  # what two files of one KEY must agree on
 ENGLAND = "E92000001"
 HEADER_SCAN_ROWS = 15
 DOWNLOAD = ("ONS, \"Domestic abuse in England and Wales data tool\" (ons.gov.uk, search for the data tool): "
@@ -75,13 +78,14 @@ def _grids(path: Path) -> list[tuple[str | None, pd.DataFrame]]:
     """(sheet name or None for a CSV, cells as text indexed by 1-based row number)."""
     if path.suffix.lower() == ".csv":
         try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                rows = list(csv.reader(handle))
+            text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV") from None
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        starts = check_all_rows_read(path, text, len(rows), header=False, blank_lines_are_rows=True)
         width = max((len(r) for r in rows), default=0)
         frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
-        frame.index = range(1, len(frame) + 1)
+        frame.index = starts if starts is not None else range(1, len(frame) + 1)
         return [(None, frame.map(_cell_text) if len(frame) else frame)]
     book = _excel_file(path)
     grids = []

@@ -13,12 +13,13 @@ separators and a trailing "%".
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from .ons import Column, csv_columns, read_csv_table
-from .values import has_columns, numbers, period_end_year
+from .values import COUNT, NOT_NEGATIVE, PERCENTAGE, has_columns, numbers, period_end_year, within
 
 SECTIONS = ("substance_misuse", "reoffending", "mental_health", "violence_domestic_abuse")
 BETTER = ("higher", "lower")
@@ -29,6 +30,24 @@ TABLE = "partner_returns"  # the processed table this loader writes (ingest/fold
 DESCRIPTION = ("partners' figures from the partner-return template: section, measure, period, value, "
                "unit, target, which direction is better, source")
 KEY = ["section", "measure", "period"]
+FIGURES = ("value", "unit", "target", "better")  # what two files giving the same KEY must agree on
+# Named like a partner return: such a file that this loader does not recognise is refused, not passed over.
+FILE_NAME = re.compile(r"partner[-_ ]?returns?", re.IGNORECASE)
+
+# The values each kind of unit allows (see unit_kind); other units (say "£") only need a number.
+UNIT_RANGES = {"count": COUNT, "percentage": PERCENTAGE, "rate": NOT_NEGATIVE}
+
+
+def unit_kind(unit: str) -> str:
+    """"count", "percentage" or "rate" for the units the template names ("count", "%", "per
+    100,000"), and their usual spellings; "" for any other unit."""
+    unit = " ".join(unit.lower().split())
+    if unit in ("%", "percent", "percentage", "per cent") or unit.startswith("% "):
+        return "percentage"
+    if unit in ("count", "number", "people", "persons", "cases"):
+        return "count"
+    return "rate" if unit.startswith(("per ", "rate")) else ""
+
 
 COLUMNS = (
     Column("section", r"section", "section", "section"),
@@ -89,6 +108,12 @@ def read(path: Path) -> pd.DataFrame:
     frame["target"] = parsed("target", optional=True) if "target" in cols else float("nan")
     fail(frame["target"].notna() & (frame["better"] == ""), "better",
          lambda r: "better is empty; with a target say whether higher or lower is better")
+    # What the unit allows: a count of -862 or a percentage of 175.5 is a typing error, not a figure.
+    kinds = frame["unit"].map(unit_kind)
+    for kind, allowed in UNIT_RANGES.items():
+        for field in ("value", "target"):
+            if field in cols:
+                within(src, frame.loc[kinds == kind, field], header[cols[field]], field, **allowed)
 
     repeated = frame.duplicated(KEY, keep=False)
     if repeated.any():

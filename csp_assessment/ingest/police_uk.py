@@ -19,7 +19,6 @@ import csv
 import errno
 import io
 import re
-import shutil
 import tempfile
 import zipfile
 import zlib
@@ -31,6 +30,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..store import atomic_write
+from .exact import BLOCK, LineCounter, check_all_rows_read, line_count, record_starts
 
 STREET_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street\.csv$", re.IGNORECASE)
 MONTH_VALUE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -150,15 +150,34 @@ def content_key(f: StreetFile) -> tuple[int, int]:
     return f.source.stat().st_size, crc
 
 
+def has_records(f) -> bool:
+    """A file (street, outcomes or stop-and-search) with rows below its header: two files without
+    rows are alike, and neither is a copy of the other."""
+    if f.member is None:
+        raw = Path(f.source).read_bytes()
+    else:
+        with zipfile.ZipFile(f.source) as zf:
+            raw = zf.read(f.member)
+    return line_count(raw.strip()) > 1
+
+
 def set_aside_identical(files: list[StreetFile]) -> tuple[list[StreetFile], list[tuple[StreetFile, StreetFile]]]:
     """Byte-identical street files are one file under two names (a copy renamed, say): keep the
-    first, so its records are counted once. Returns (kept, [(identical copy, kept instead), ...])."""
+    first, so its records are counted once. Returns (kept, [(identical copy, kept instead), ...]).
+    A copy under another month's name is refused, naming both (issue 25): one month's records
+    would stand for another's, whose own file is gone. (A copy under another force's name is
+    refused by its "Reported by", with the line.)"""
     first_by_content: dict[tuple[int, int], StreetFile] = {}
     kept, copies = [], []
     for f in files:
         key = content_key(f)
         if key in first_by_content:
-            copies.append((f, first_by_content[key]))
+            first = first_by_content[key]
+            if first.month != f.month and has_records(f):
+                raise InputError(f.label, f"is byte for byte the same file as {first.label}, the street file for "
+                                          f"{first.month}: {f.month}'s file would hold {first.month}'s records. "
+                                          "Download the month again, or remove the copy")
+            copies.append((f, first))
         else:
             first_by_content[key] = f
             kept.append(f)
@@ -192,37 +211,46 @@ def _read_header(raw: bytes, label: str) -> list[str]:
     return header
 
 
-def _materialise(files: list[StreetFile], workdir: Path) -> tuple[dict[str, StreetFile], dict[str, tuple[str, ...]]]:
+def _materialise(files: list[StreetFile], workdir: Path) -> tuple[dict[str, StreetFile], dict[str, tuple[str, ...]],
+                                                                  dict[str, int]]:
     """Give DuckDB a plain path for every file: zip members are extracted into ``workdir``.
 
-    Returns ({path DuckDB reads: StreetFile}, {path: header}). The header of every file is
-    checked here, before any counting, so a wrong file stops the ingest with its name.
+    Returns ({path DuckDB reads: StreetFile}, {path: header}, {path: lines in the file}). The header
+    of every file is checked here, before any counting, so a wrong file stops the ingest with its
+    name; the lines are counted as the file passes by, to check later that DuckDB read every row.
     """
     paths: dict[str, StreetFile] = {}
     headers: dict[str, tuple[str, ...]] = {}
+    lines: dict[str, int] = {}
     open_archives: dict[Path, zipfile.ZipFile] = {}
     try:
         for i, f in enumerate(files):
+            counter = LineCounter()
             if f.member is None:
                 path = str(f.source)
+                with open(path, "rb") as fh:
+                    for block in iter(lambda: fh.read(BLOCK), b""):
+                        counter.update(block)
             else:
                 target = workdir / f"{i:05d}-{PurePosixPath(f.member).name}"
                 try:
                     if f.source not in open_archives:
                         open_archives[f.source] = zipfile.ZipFile(f.source)
                     with open_archives[f.source].open(f.member) as src, open(target, "wb") as dst:
-                        shutil.copyfileobj(src, dst)
+                        for block in iter(lambda: src.read(BLOCK), b""):
+                            counter.update(block)
+                            dst.write(block)
                 except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
                     raise InputError(f.label, f"this member of the zip archive cannot be extracted ({exc}): the "
                                               "archive is damaged or incomplete; download it again") from None
                 path = str(target)
             with open(path, "rb") as fh:
                 headers[path] = tuple(_read_header(fh.read(64 * 1024), f.label))
-            paths[path] = f
+            paths[path], lines[path] = f, counter.lines
     finally:
         for zf in open_archives.values():
             zf.close()
-    return paths, headers
+    return paths, headers, lines
 
 
 def _scan(headers: dict[str, tuple[str, ...]]) -> tuple[str, list]:
@@ -269,6 +297,7 @@ def _diagnose_unreadable(path: str, label: str, reason: str) -> InputError:
             line_no = fh.read(exc.start + 3).count(b"\n") + 1  # +3: the BOM utf-8-sig skipped
         return InputError(label, "the file is not UTF-8 text (data.police.uk files are UTF-8; was it re-saved "
                                  "in another encoding?)", row=line_no)
+    record_starts(label, text)  # an unclosed or stray quote: refused at the line it starts
     damaged = ("far longer than any data.police.uk record: the file is damaged (an unclosed quote, or data pasted "
                "into a cell); download it again")
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -338,7 +367,7 @@ def write_street_counts(files: list[StreetFile], counts_path: Path, memory_limit
         atomic_write(counts_path, lambda tmp_path: pd.DataFrame(columns=COUNT_COLUMNS).to_parquet(tmp_path, index=False))
         return pd.DataFrame(columns=REPORT_COLUMNS)
     with tempfile.TemporaryDirectory(prefix="csp-police-") as tmp:
-        paths, headers = _materialise(files, Path(tmp))
+        paths, headers, lines = _materialise(files, Path(tmp))
         con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(Path(tmp) / "spill"),
                                      "preserve_insertion_order": False})
         try:
@@ -384,6 +413,12 @@ def write_street_counts(files: list[StreetFile], counts_path: Path, memory_limit
                     """, parameters, paths)
             con.execute("CREATE TEMP VIEW counted AS SELECT g.*, fm.file_month, fm.force FROM grouped g "
                         "JOIN file_months fm USING (filename) WHERE is_count_row = 1")
+            # Every row of every file, or a refusal naming the line: DuckDB stops reading a file of
+            # several at an unclosed quote without a word (issue 25).
+            rows_read = dict(con.execute("SELECT filename, sum(records)::BIGINT FROM counted GROUP BY filename")
+                             .fetchall())
+            for path, f in paths.items():
+                check_all_rows_read(f.label, Path(path), rows_read.get(path, 0), lines=lines[path])
             _check_counted(con, paths)
             duplicates = con.execute(
                 "SELECT first_file AS filename, sum(records - 1) AS duplicates FROM grouped "

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from . import police_uk
+from . import police_checks, police_uk
+from .exact import check_all_rows_read, record_starts
 
 OUTCOMES_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-outcomes\.csv$", re.IGNORECASE)
 STOP_SEARCH_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-stop-and-search\.csv$",
@@ -150,6 +151,7 @@ def _read_csv(f, required: tuple[str, ...], what: str) -> pd.DataFrame:
             pass
     if frame is None or list(frame.columns) != header or frame.isna().any().any():
         # The slow path, for errors only: which line is wrong, and how.
+        record_starts(f.label, text)  # an unclosed or stray quote: refused at the line it starts
         reader = csv.reader(io.StringIO(text, newline=""))
         next(reader)
         for row in reader:
@@ -157,7 +159,9 @@ def _read_csv(f, required: tuple[str, ...], what: str) -> pd.DataFrame:
                 raise InputError(f.label, f"expected {len(header)} fields, found {len(row)}: the file is damaged or "
                                           "truncated; download it again", row=reader.line_num)
         raise InputError(f.label, "could not be read as CSV: the file is damaged; download it again")
-    frame["line"] = frame.index + 2  # the header is line 1
+    # pyarrow reads a quote left open to the end of the file as one field: every row, or refused.
+    starts = check_all_rows_read(f.label, text, len(frame))
+    frame["line"] = starts if starts is not None else frame.index + 2  # the header is line 1
     return frame
 
 
@@ -222,6 +226,7 @@ def read_stop_search(f: PoliceFile) -> pd.DataFrame:
         row = frame[bad_date].iloc[0]
         raise InputError(f.label, f"date {row['Date']!r} is not a date (YYYY-MM-DDThh:mm:ss+hh:mm)",
                          row=int(row["line"]), column="Date")
+    police_checks.check_search_dates(f, dates, frame["line"])
     lsoa = (frame["LSOA code"].str.strip().replace("", None) if "LSOA code" in frame.columns
             else pd.Series(None, index=frame.index, dtype=object))
     return pd.DataFrame({
@@ -275,9 +280,9 @@ def build_tables(paths: list[Path], months: tuple[str, str] | None = None) -> tu
         return not months or months[0] <= f.month <= months[1]
 
     found = [f for path in paths for f in discover_file(path) if wanted(f)]
-    police_files = _one_per_month(found)
+    police_files, warnings = police_checks.one_file_each(found)  # copies refused or counted once, as street files
     street_files = _one_per_month([f for path in paths for f in police_uk.discover_file(path) if wanted(f)])
-    warnings: list[str] = []
+    warnings += police_checks.missing_months(police_files, street_files)
     outcome_files = [f for f in police_files if f.kind == "outcomes"]
     search_files = [f for f in police_files if f.kind == "stop_search"]
     if not outcome_files and not search_files:
@@ -308,6 +313,7 @@ def build_tables(paths: list[Path], months: tuple[str, str] | None = None) -> tu
 
     if search_files:
         searches = pd.concat([read_stop_search(f) for f in search_files], ignore_index=True)
+        police_checks.check_search_forces(searches, street, _point_key)
         has_code = searches["lsoa_code"].notna()
         searches.loc[has_code, "placed_by"] = "LSOA code"
         located = street[(street["LSOA code"].str.strip() != "") & (street["Latitude"].str.strip() != "")]

@@ -12,6 +12,7 @@ provisional until the partnership scores it. ``notes`` (optional) records why.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -26,12 +27,15 @@ TABLE = "priority_scores"  # the processed table this loader writes (ingest/fold
 DESCRIPTION = ("the partnership's judged scores per priority theme (harm, vulnerability, public concern, "
                "confidence, capacity, capability; blank = not yet scored), from its scoring file")
 KEY = ["theme"]
+# Named like a scoring file: such a file that this loader does not recognise is refused, not passed over.
+FILE_NAME = re.compile(r"priority[-_ ]?scor", re.IGNORECASE)
 HARM_SCORES = ("physical_harm", "psychological_harm", "financial_harm", "community_harm", "vulnerability",
                "public_concern")
 # Each judged score and the scale (key of priorities.scales) it is given on.
 SCALE_OF = {**{name: "harm" for name in HARM_SCORES}, "confidence": "confidence",
             "capacity": "organisational", "capability": "organisational"}
 SCORES = tuple(SCALE_OF)
+FIGURES = SCORES  # what two scoring files of one theme must agree on
 
 COLUMNS = (
     Column("theme", r"theme", "theme", "theme"),

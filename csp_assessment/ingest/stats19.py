@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .ons import Column, csv_columns, read_csv_table
-from .values import csv_header
+from .values import PROBABILITY, csv_header, within
 
 TABLE = "stats19"
 # What the processed table holds (its line in the processed folder's README).
@@ -135,7 +135,7 @@ def read(path: Path) -> pd.DataFrame:
 
     def whole(field: str, label: str, allowed: set[int] | None = None, allowed_text: str = "") -> pd.Series:
         values = text(field)
-        bad = ~values.str.fullmatch(r"-?\d+")
+        bad = ~values.str.fullmatch(r"-?\d{1,18}")  # more digits would overflow: not a code or a year
         if bad.any():
             row = bad[bad].index[0]
             raise src.error(f"{label} {values.loc[row]!r} is not a whole number", row=int(row),
@@ -194,6 +194,9 @@ def read(path: Path) -> pd.DataFrame:
         frame["latitude"] = decimal("latitude", "latitude")
     frame["adjusted_serious"] = decimal("adjusted_serious", "severity adjustment (serious)")
     frame["adjusted_slight"] = decimal("adjusted_slight", "severity adjustment (slight)")
+    for field in ("adjusted_serious", "adjusted_slight"):  # DfT's probabilities: 50 made 103 KSI "153.0" (issue 25)
+        if field in cols:
+            within(src, frame[field], header[cols[field]], "the severity adjustment", **PROBABILITY)
     key = ["collision_index", "vehicle_reference", "casualty_reference"]
     repeated = frame.duplicated(key, keep="first")
     if repeated.any():

@@ -57,7 +57,47 @@ def numbers(src, values: pd.Series, column: str, label: str, *, suppressible: bo
         allowed = " (or a suppression mark such as * or an empty cell)" if suppressible else ""
         raise src.error(f"{label} {problem}; expected a number like 1,234 or 8.9{allowed}",
                         row=int(row), column=column)
-    return pd.to_numeric(text.where(~suppressed).str.replace(",", "", regex=False), errors="raise").astype(float)
+    parsed = pd.to_numeric(text.where(~suppressed).str.replace(",", "", regex=False), errors="raise").astype(float)
+    # A number of hundreds of digits reads as infinity, which no figure can be (issue 25).
+    infinite = parsed.abs() == float("inf")
+    if infinite.any():
+        row = infinite.idxmax()
+        raise src.error(f"{label} {_shortened(text.loc[row])} is too large to be a figure", row=int(row),
+                        column=column)
+    return parsed
+
+
+def _shortened(text: str) -> str:
+    return repr(text) if len(text) <= 20 else f"{text[:12]!r}... ({len(text):,} characters)"
+
+
+# Ranges for within(): a number of people, crimes or cases; a percentage; a probability; a rate.
+COUNT = {"low": 0, "whole": True, "what": "a count"}
+PERCENTAGE = {"low": 0, "high": 100, "what": "a percentage"}
+PROBABILITY = {"low": 0, "high": 1, "what": "a probability"}
+NOT_NEGATIVE = {"low": 0}
+
+
+def within(src, values: pd.Series, column: str, label: str, *, low: float | None = None, high: float | None = None,
+           whole: bool = False, what: str = "") -> None:
+    """Refuse the first value (indexed by its row) below ``low``, above ``high`` or, with ``whole``,
+    not a whole number, naming its row and column; missing values (suppressed figures) pass."""
+    given = values.dropna()
+    bad = pd.Series(False, index=given.index)
+    if low is not None:
+        bad |= given < low
+    if high is not None:
+        bad |= given > high
+    if whole:
+        bad |= given != given.round()
+    if bad.any():
+        row = bad.idxmax()
+        number = "a whole number" if whole else "a number"
+        expected = (f"{number} from {low:g} to {high:g}" if low is not None and high is not None
+                    else f"{number}, {low:g} or more" if low is not None else f"{number}, {high:g} or less")
+        what = f" for {what}" if what else ""
+        raise src.error(f"{label} {given.loc[row]:g} is impossible{what}: expected {expected}", row=int(row),
+                        column=column)
 
 
 def period_end_year(label: str) -> int | None:

@@ -30,7 +30,8 @@ def new_figure(height: float = 4.2) -> tuple[Figure, Axes]:
 
 
 def trend_chart(trend: pd.DataFrame, title: str, y_label: str, x_label: str = "12-month period") -> Figure:
-    """Bars per period of the trend window; periods the data do not cover are marked, not drawn as zero."""
+    """Bars per period of the trend window that the data cover; periods they do not cover are left
+    out (the caller says so in words), never drawn as zero or as empty "no data" bars."""
     fig, ax = new_figure()
     _draw_trend(ax, trend, title, y_label, x_label)
     return fig
@@ -65,13 +66,14 @@ def trend_and_seasonality_chart(trend: pd.DataFrame, season: pd.DataFrame, *, tr
 
 
 def _draw_trend(ax: Axes, trend: pd.DataFrame, title: str, y_label: str, x_label: str, fontsize: float = 9) -> None:
-    values = trend["records"].astype("Float64").fillna(0).astype(float)
-    colours = [GSS_MID_GREY] * (len(trend) - 1) + [GSS_DARK_BLUE]
+    last = trend["period"].iloc[-1]  # the assessment period, highlighted
+    trend = trend.dropna(subset=["records"])
+    values = trend["records"].astype(float)
+    colours = [GSS_DARK_BLUE if period == last else GSS_MID_GREY for period in trend["period"]]
     bars = ax.bar(trend["period"], values, color=colours)
     for bar, value in zip(bars, trend["records"]):
-        label = "no data" if pd.isna(value) else f"{int(value):,}"
-        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
-                    fontsize=fontsize, xytext=(0, 2), textcoords="offset points")
+        ax.annotate(f"{int(value):,}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
+                    va="bottom", fontsize=fontsize, xytext=(0, 2), textcoords="offset points")
     ax.set(title=title, xlabel=x_label, ylabel=y_label)
     if fontsize < 9:  # side by side: "Apr 12 – Mar 13" on two lines
         ax.set_xticks(range(len(trend)), [p.replace(" – ", "–\n") for p in trend["period"]])
@@ -84,7 +86,7 @@ def _draw_seasonality(ax: Axes, season: pd.DataFrame, title: str, y_label: str, 
     x = range(len(season))
     ax.plot(x, season["records"].astype("Float64").astype(float), marker="o", color=GSS_DARK_BLUE, linewidth=2,
             label=current_label)
-    if season["previous_records"].notna().any():
+    if season["previous_records"].notna().all():  # a comparison only where its period is covered
         ax.plot(x, season["previous_records"].astype("Float64").astype(float), marker="s", color=GSS_ORANGE,
                 linewidth=1.5, linestyle="--", label=previous_label)
     # side by side there is room for the month's initial only ("A M J ..."); the title names the period

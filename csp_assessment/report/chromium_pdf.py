@@ -119,9 +119,9 @@ def print_copy(page: str, contents_pages: dict[str, int] | None = None) -> str:
     title = _first_text(page, "csp-title")
     demo = _first_text(page, "csp-demo-banner")
     rules = ["*, *::before, *::after { -webkit-print-color-adjust: exact; print-color-adjust: exact; }",
-             # Chromium rounds A4 and its margins to whole pixels, which can let the right-hand edge
-             # of a line reach half a point into the 15 mm margin: keep a millimetre clear instead.
-             "@page { margin-right: 16mm; " + (f"@top-center {{ content: {_css_string(title)}; }} " if title else "")
+             # The page's margins are the stylesheet's (18 mm sides: 2 mm clear of the 16 mm band
+             # whatever whole-pixel rounding Chromium applies to A4); only the margin content is added.
+             "@page { " + (f"@top-center {{ content: {_css_string(title)}; }} " if title else "")
              + (f"@bottom-left {{ content: {_css_string(demo)}; }} " if demo else "") + "}",
              # leader() and target-counter() are not Chromium's: dots and numbers are spelled out below
              "a.csp-toc::after { content: none !important; }",

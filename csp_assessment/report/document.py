@@ -3,11 +3,13 @@
 Body (Medway 2017's order): cover, contents, introduction, executive summary (a short paragraph per
 section and the ranked priorities), overview (key figures and what the partnership has been doing),
 one page each for all crime and ASB in the seed's table shape with their key charts, the crime
-picture in context (biggest risers and fallers with their SPC signal), progress on existing
-priorities, substance misuse, re-offending and mental health (headline tables and the significance
-chart), listening to the public, background and data (one page), glossary. Then annexes, each on a
-new page: SPC charts by type, indicator trend charts, how priorities are scored, data sources and
-notes. The section files keep their full detail.
+picture in context (biggest risers and fallers with their SPC signal; with no comparison period,
+crime by type with shares, rates and peer ranks), progress on existing priorities, substance misuse,
+re-offending and mental health (headline tables and the significance chart), listening to the public,
+background and data (one page, with the one "Not yet supplied" list), glossary. Then annexes, each on
+a new page: SPC charts by type, indicator trend charts, how priorities are scored, data sources and
+notes. The section files keep their full detail. A theme without figures gets no page; where no
+partnership text exists, the introduction is computed from the findings.
 
 The document is a notebook of generated HTML cells, exported by the same reviewer exporter as the
 sections. Every figure comes from the sections' findings JSON or from the charts and tables their
@@ -19,6 +21,7 @@ narrative files (partnership_text.py), already rendered to safe HTML.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +31,8 @@ import pandas as pd
 from . import mdc_icons, narrative
 from ..config import RunConfig
 from .export import export_section, is_raw_output
+from ..ingest.police_uk import STREET_FILE, same_force
+from ..ingest.police_uk_outcomes import OUTCOMES_FILE, STOP_SEARCH_FILE
 from .findings import read_findings
 from .partnership_text import PARTS, PartnershipText
 from ..sections import SectionSpec
@@ -44,6 +49,10 @@ PUBLISHERS = {
     "partner_returns": "Partner returns (local template)",
     "ons_domestic_abuse": "ONS: Domestic abuse in England and Wales data tool (rates by police force area)",
     "priority_scores": "The partnership's priority scores (local template)",
+    "lsoa_bridge": "ONS: LSOA 2011 to LSOA 2021 lookup",
+    "boundaries": "ONS: LSOA and ward boundaries",
+    "imd": "MHCLG: English Indices of Deprivation 2019",
+    "stats19": "DfT: road casualty statistics (STATS19)",
 }
 
 GLOSSARY = {
@@ -122,6 +131,17 @@ def _drawn(notebook: Path, tag: str, *, charts_only: bool = False) -> list[str]:
     return found
 
 
+def _once(figures: list[str], printed: set[str]) -> list[str]:
+    """The figures not printed yet, judged by their alt text (which names the chart and its values)."""
+    fresh = []
+    for figure in figures:
+        alt = figure.split('alt="', 1)[1].split('"', 1)[0] if 'alt="' in figure else figure
+        if alt not in printed:
+            printed.add(alt)
+            fresh.append(figure)
+    return fresh
+
+
 # ---- front matter -----------------------------------------------------------------------------
 
 DRAFT_NOTICE = "DRAFT: not yet agreed by the partnership"  # the running header's mark (export_document)
@@ -160,44 +180,77 @@ def _cover(config: RunConfig, generated_at: str, demo: bool, draft: list[str] = 
             f'<p class="csp-cover-date">Produced {_e(generated_at)}</p>{notice}</div>')
 
 
-def _contents(chapters: list[tuple[str, str]]) -> str:
-    items = "".join(f'<li><a class="csp-toc" href="#{anchor}">{_e(title)}</a></li>' for anchor, title in chapters)
-    return f'<h2 class="csp-contents-title">Contents</h2><ol class="csp-contents">{items}</ol>'
+def _contents(chapters: list[Chapter]) -> str:
+    """The contents: chapters numbered 1, 2, ...; annexes by their letter alone ("Annex A: ..."), as
+    their headings are. The numbers are written out, not list markers, so both engines print them
+    the same way and no annex is numbered as a chapter."""
+    numbers = iter(range(1, len(chapters) + 1))
+    items = "".join(f'<li><a class="csp-toc" href="#{c.anchor}">'
+                    + ("" if c.annex else f'<span class="csp-toc-number">{next(numbers)}.</span> ')
+                    + f"{_e(c.title)}</a></li>" for c in chapters)
+    return f'<h2 class="csp-contents-title">Contents</h2><ul class="csp-contents">{items}</ul>'
+
+
+def has_figures(found: dict) -> bool:
+    """A section the body keeps: police records, or at least one measure. A theme whose inputs are
+    all absent gets no page; it is listed once, under "Not yet supplied"."""
+    return found.get("count") is not None or bool(found.get("measures"))
 
 
 def _section_summary(found: dict) -> str:
     """At most four printed lines on a section, from its findings: police records' headline and SPC
     (crime, ASB), indicators compared and targets (the indicator sections), or both (domestic abuse
-    and violent crime)."""
-    if "headline" not in found:
+    and violent crime). Missing inputs are not mentioned: they are listed once, as not yet supplied."""
+    if not found.get("headline"):
         return _indicator_summary(found)
     records = _records_summary(found)
-    if "measures" not in found:
+    if not found.get("measures"):
         return records
     return " ".join([records, _indicator_summary(found), *found.get("summary_points", [])])
 
 
+def _series_name(found: dict) -> str:
+    """The section's main SPC series: "All crime", "Anti-social behaviour", "Violence and sexual offences"."""
+    return found.get("spc_series") or ("All crime" if found.get("section") == "all_crime" else "Anti-social behaviour")
+
+
+def spc_statement(found: dict) -> str:
+    """What SPC says of the section, in one definition used everywhere: the latest month's point (the
+    Making Data Count convention), in the words of the charts' titles; the months of the period with
+    special cause are worded apart ("special cause in 7 months of ...")."""
+    signals, latest = found.get("spc_signals", {}), found.get("spc_latest_month", "")
+    name = _series_name(found)
+    if name not in signals or not latest:
+        return ""
+    variation = signals[name]["variation"]
+    sentence = (f"In the latest month ({latest}) SPC shows {variation}{' variation' if variation == 'common cause' else ''}"
+                f" in {name[:1].lower() + name[1:]}")
+    by_kind: dict[str, list[str]] = {}
+    for category, signal in signals.items():
+        if category != name and signal.get("variation") != "common cause":
+            by_kind.setdefault(signal["variation"], []).append(category.lower())
+    for words, categories in sorted(by_kind.items()):
+        sentence += f"; {words} in {_listed(categories)}"
+    sentence += "."
+    special = found.get("spc_special_months", {}).get(name)
+    if special:
+        sentence += f" Over {found['period']} there was {special}."
+    return sentence
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _records_summary(found: dict) -> str:
     """The headline and what the SPC charts show."""
-    sentences = [found.get("headline", "")]
-    concerns = [c["category"] for c in found.get("special_causes", []) if "concern" in c["direction"]]
-    improving = [c["category"] for c in found.get("special_causes", []) if "improvement" in c["direction"]]
-    if concerns or improving:
-        parts = []
-        if concerns:
-            parts.append(f"{len(concerns)} of its monthly series show special cause of concern")
-        if improving:
-            parts.append(f"{len(improving)} show improvement")
-        sentences.append(narrative.sentence_case(" and ".join(parts)) + " (SPC).")
-    elif found.get("spc_variation"):
-        sentences.append(f"Month-to-month changes are {found['spc_variation']} variation (SPC).")
-    return " ".join(s for s in sentences if s)
+    return " ".join(s for s in (found.get("headline", ""), spc_statement(found)) if s)
 
 
 def _indicator_summary(found: dict) -> str:
     measures = found.get("measures", [])
     if not measures:
-        return f"No figures are in the data folder ({len(found.get('missing_inputs', []))} inputs missing)."
+        return ""
     compared = [m for m in measures if m["comparison"] in ("higher", "lower", "similar")]
     sentences = []  # a section with a headline of its own leads with it (_section_summary)
     if compared:
@@ -207,23 +260,55 @@ def _indicator_summary(found: dict) -> str:
         parts = [f"{len(names)} significantly {kind} ({'; '.join(names)})" for kind, names in by.items() if names]
         if similar:
             parts.append(f"{similar} similar")
-        sentences.append(f"Of {len(compared)} measure{'s' if len(compared) > 1 else ''} compared with {national}, "
+        sentences.append(f"Of {narrative.counted(len(compared), 'measure')} compared with {national}, "
                          + ", ".join(parts) + ".")
     targets = [m for m in measures if m.get("status") in ("Met", "Not met")]
     if targets:
         met = sum(m["status"] == "Met" for m in targets)
-        sentences.append(f"{met} of {len(targets)} partner targets met.")
-    missing = found.get("missing_inputs", [])
-    if missing:
-        sentences.append(f"{len(missing)} input{'s' if len(missing) > 1 else ''} missing (see the section).")
-    return " ".join(sentences) or f"{len(measures)} measures; none compared with a national figure."
+        sentences.append(f"{met} of {narrative.counted(len(targets), 'partner target')} met.")
+    if not sentences and found.get("police_summary"):
+        sentences.append(found["police_summary"])
+    return " ".join(sentences) or f"{narrative.counted(len(measures), 'measure')}; none compared with a national figure."
 
 
 def _executive_summary(specs: list[SectionSpec], findings: dict[str, dict], priorities_html: str) -> str:
-    paragraphs = "".join(f'<p class="csp-exec-point"><strong>{_e(spec.title)}.</strong> '
-                         f"{_e(_section_summary(findings[spec.key]))}</p>"
-                         for spec in specs if spec.key in findings)
+    police = _police_records(findings)
+    no_comparison = (police or {}).get("no_comparison", "")
+    # Why there is no change is said once, first, not in every paragraph.
+    lead = f'<p class="csp-exec-point">{_e(no_comparison)}</p>' if no_comparison else ""
+    paragraphs = lead + "".join(f'<p class="csp-exec-point"><strong>{_e(spec.title)}.</strong> '
+                                f"{_e(_summary_once(findings[spec.key], no_comparison))}</p>"
+                                for spec in specs if spec.key in findings and has_figures(findings[spec.key]))
+    missing = _not_supplied_themes(specs, findings)
+    if missing:
+        paragraphs += (f'<p class="csp-exec-point"><strong>Not yet supplied.</strong> {_e(_not_supplied_sentence(missing))}'
+                       " The inputs each needs, and who publishes them, are listed under Background and data.</p>")
     return paragraphs + priorities_html
+
+
+def _summary_once(found: dict, said: str) -> str:
+    """The section's summary without ``said``, a sentence the executive summary gives once for all."""
+    summary = _section_summary(found)
+    return summary.replace(" " + said, "") if said else summary
+
+
+def _not_supplied_themes(specs: list[SectionSpec], findings: dict[str, dict]) -> list[tuple[SectionSpec, bool, list[dict]]]:
+    """(section, whether it has figures of its own, its inputs not yet supplied), in report order."""
+    return [(spec, has_figures(findings[spec.key]), findings[spec.key]["not_supplied"])
+            for spec in specs if spec.key in findings and findings[spec.key].get("not_supplied")]
+
+
+def _not_supplied_sentence(missing: list[tuple[SectionSpec, bool, list[dict]]]) -> str:
+    """'Figures on re-offending, mental health and road safety, and part of those on substance misuse,
+    are not in this assessment yet.'"""
+    whole = [spec.title.lower() for spec, has, _ in missing if not has]
+    part = [spec.title.lower() for spec, has, _ in missing if has]
+    clauses = []
+    if whole:
+        clauses.append(f"figures on {_listed(whole)}")
+    if part:
+        clauses.append(f"part of those on {_listed(part)}" if whole else f"part of the figures on {_listed(part)}")
+    return narrative.sentence_case(", and ".join(clauses)) + " are not in this assessment yet."
 
 
 def _key_figures(specs: list[SectionSpec], findings: dict[str, dict]) -> str:
@@ -231,25 +316,48 @@ def _key_figures(specs: list[SectionSpec], findings: dict[str, dict]) -> str:
     rows = []
     for spec in specs:
         found = findings.get(spec.key)
-        if not found:
+        if not found or not has_figures(found):
             continue
         if "count" in found:  # police records (crime, ASB, violence)
             level = narrative.fmt_int(found["count"])
             if found.get("rate_per_1000") is not None:
-                level += f" ({narrative.fmt_rate(found['rate_per_1000'])} {found.get('rate_unit', 'per 1,000 residents')})"
-            change = (narrative.fmt_pct(found["change_pct"], signed=True) + f" on {found['comparison_period']}"
-                      if found.get("change_pct") is not None else narrative.NOT_AVAILABLE)
+                level += (f" ({narrative.fmt_rate(found['rate_per_1000'])} {found.get('rate_unit', 'per 1,000 residents')}"
+                          + (f"; mid-{found['population_year']} population" if found.get("rate_note") else "") + ")")
+            change = _change_cell(found)
             series = found.get("spc_series") or ("All crime" if spec.record_kind == "crime" else "Anti-social behaviour")
             signal = found.get("spc_signals", {}).get(series, {})
             rows.append((spec.title, f"{level} in {found['period']}", change, _signal_cell(signal)))
         else:
-            rows.append((spec.title, _indicator_summary(found), "", ""))
+            rows.append((spec.title, _indicator_level(found), "", ""))
     body = "".join(f'<tr><th scope="row">{_e(title)}</th><td class="csp-text">{_e(level)}</td>'
                    f'<td class="csp-text">{_e(change)}</td><td class="csp-text">{icon}</td></tr>'
                    for title, level, change, icon in rows)
     return ('<table class="csp-key-figures"><caption>Key figures</caption><thead><tr><th>Section</th>'
             "<th>Level</th><th>Annual change</th><th>Latest month (SPC)</th></tr></thead>"
             f"<tbody>{body}</tbody></table>")
+
+
+def _indicator_level(found: dict) -> str:
+    """An indicator section's key figure: what its comparisons show, else its police counts in brief."""
+    measures = found.get("measures", [])
+    if any(m["comparison"] in ("higher", "lower", "similar") or m.get("status") for m in measures):
+        return _indicator_summary(found)
+    police = [m for m in measures if m.get("source") == "data.police.uk" and m.get("value") is not None]
+    if police:
+        return "; ".join(f"{narrative.fmt_int(m['value'])} {m['measure'].lower()}" for m in police) + \
+            f" in {found['period']}"
+    return _indicator_summary(found)
+
+
+def _change_cell(found: dict) -> str:
+    """The annual change as the key figures print it, or in two words why there is none."""
+    if found.get("change_pct") is not None:
+        return narrative.fmt_pct(found["change_pct"], signed=True) + f" on {found['comparison_period']}"
+    if found.get("change") is not None:  # from none the year before
+        return f"{found['change']:+,} on {found['comparison_period']}"
+    if (found.get("no_comparison") or "").startswith("No earlier year"):
+        return "no earlier year in the data"
+    return f"none: {found['comparison_period']} not fully in the data"
 
 
 def _signal_cell(signal: dict) -> str:
@@ -298,16 +406,73 @@ def _commentary(text: PartnershipText, key: str) -> str:
     return _partnership_part(text, key, "The partnership's commentary")
 
 
+def _crime_in_context(found: dict) -> str:
+    """What the data allow: the biggest risers and fallers when the comparison period is covered; the
+    make-up of crime by type, with shares, rates and peer ranks, when it is not."""
+    if any(r.get("change") is not None for r in found.get("breakdown", [])):
+        return _risers_and_fallers(found)
+    return _composition(found)
+
+
+def _composition(found: dict) -> str:
+    """Crime by type in the period: each type's share, rate and rank among the peers, and its SPC
+    signal in the latest month; then what the SPC charts showed over the period."""
+    rows = found.get("breakdown", [])
+    if not rows:
+        return ""
+    by_type = {r["category"]: r for r in found.get("by_type", [])}
+    signals, latest = found.get("spc_signals", {}), found.get("spc_latest_month", "")
+    unit = found.get("rate_unit", "per 1,000 residents")
+    months = found.get("period_months", 12)
+    top = rows[0]
+    three = sum(r["share_pct"] for r in rows[:3])
+    lead = (f"{narrative.fmt_int(found['count'])} crimes were recorded in {found['area']} in {found['period']}. "
+            f"{top['category']} made up {narrative.fmt_pct(top['share_pct'])} of them "
+            f"({narrative.fmt_int(top['records'])})")
+    if len(rows) >= 3:
+        lead += (f"; with {rows[1]['category'].lower()} ({narrative.fmt_pct(rows[1]['share_pct'])}) and "
+                 f"{rows[2]['category'].lower()} ({narrative.fmt_pct(rows[2]['share_pct'])}), the three largest types "
+                 f"were {narrative.fmt_pct(three)} of all crime")
+    lead += "."
+    highest = [name for name, r in by_type.items() if r.get("peer_rank_by_rate") == 1 and (r.get("peers") or 0) >= 2]
+    if highest:
+        peers = by_type[highest[0]]["peers"]
+        lead += (f" Among the {peers} areas in the data, {found['area']} had the highest rate {unit}"
+                 f"{narrative.not_annual(months)} of {_listed([h.lower() for h in highest])}.")
+    special = {name: text for name, text in found.get("spc_special_months", {}).items() if name in by_type}
+    if special:
+        lead += (f" The SPC charts (in the annex) showed, over {found['period']}: "
+                 + "; ".join(f"{name.lower()}, {text}" for name, text in special.items()) + ".")
+    if found.get("no_comparison"):
+        lead += " " + found["no_comparison"].replace("change and trend start", "changes by type start")
+
+    def row(r: dict) -> str:
+        evidence = by_type.get(r["category"], {})
+        rate = evidence.get("rate_per_1000")
+        rank = evidence.get("peer_rank_by_rate")
+        return (f'<tr><th scope="row">{_e(r["category"])}</th><td>{narrative.fmt_int(r["records"])}</td>'
+                f"<td>{narrative.fmt_pct(r['share_pct'])}</td><td>{_e(narrative.fmt_rate(rate))}</td>"
+                f"<td>{_e(narrative.rank_words(int(rank)) if rank is not None else narrative.NOT_AVAILABLE)}</td>"
+                f'<td class="csp-text">{_signal_cell(signals.get(r["category"], {}))}</td></tr>')
+
+    peers = max((r.get("peers") or 0 for r in by_type.values()), default=0)
+    population = f" ({found['rate_note']})" if found.get("rate_note") else ""
+    caption = (f"Crimes by type, {found['period']}; rate {unit}{narrative.not_annual(months)}{population}, ranked "
+               f"among the {peers} areas in the data")
+    table = (f'<table class="csp-composition"><caption>{_e(caption)}</caption><thead><tr>'
+             f"<th>Crime type</th><th>Crimes</th><th>Share</th><th>Rate</th><th>Rank of rate</th>"
+             f"<th>Latest month ({_e(latest)}, SPC)</th></tr></thead><tbody>{''.join(map(row, rows))}</tbody></table>")
+    return f"<p>{_e(lead)}</p>{table}"
+
+
 def _risers_and_fallers(found: dict, n: int = 3) -> str:
     """The crime types that rose and fell most in number, with their SPC signal."""
     rows = [r for r in found.get("breakdown", []) if r.get("change") is not None]
-    if not rows:
-        return (f"<p>Changes by crime type need the comparison period {_e(found['comparison_period'])}, which the "
-                "data do not cover.</p>")
     ordered = sorted(rows, key=lambda r: (-r["change"], r["category"]))
     risers = [r for r in ordered if r["change"] > 0][:n]
     fallers = [r for r in reversed(ordered) if r["change"] < 0][:n]
     signals = found.get("spc_signals", {})
+    latest = found.get("spc_latest_month", "")
 
     def row(r: dict) -> str:
         icon = _signal_cell(signals.get(r["category"], {}))
@@ -321,8 +486,8 @@ def _risers_and_fallers(found: dict, n: int = 3) -> str:
             return f"<p>No crime type {caption.split()[0].lower()} in number.</p>"
         return (f'<table class="csp-risers"><caption>{_e(caption)}</caption><thead><tr><th>Crime type</th>'
                 f"<th>{_e(found['comparison_period'])}</th><th>{_e(found['period'])}</th><th>Change</th>"
-                f"<th>Change %</th><th>Latest month (SPC)</th></tr></thead><tbody>{''.join(map(row, chosen))}"
-                "</tbody></table>")
+                f"<th>Change %</th><th>Latest month ({_e(latest)}, SPC)</th></tr></thead><tbody>"
+                f"{''.join(map(row, chosen))}</tbody></table>")
 
     lead = []
     if risers:
@@ -334,48 +499,266 @@ def _risers_and_fallers(found: dict, n: int = 3) -> str:
 
 
 def _indicator_page(spec: SectionSpec, found: dict, notebook: Path, text: PartnershipText) -> str:
+    """The section's figures; what is not yet supplied is listed once, under Background and data."""
     drawn = _drawn(notebook, "doc_table") + _drawn(notebook, "doc_chart")
-    missing = "".join(f"<li>{_e(m)}</li>" for m in found.get("missing_inputs", []))
-    return (f'<p class="csp-lead">{_e(_section_summary(found))}</p>'
-            + (f'<p><strong>Not available:</strong></p><ul class="csp-missing">{missing}</ul>' if missing else "")
-            + "".join(drawn) + _commentary(text, spec.key))
+    return f'<p class="csp-lead">{_e(_section_summary(found))}</p>' + "".join(drawn) + _commentary(text, spec.key)
 
 
 # ---- background and annexes -----------------------------------------------------------------
 
-def _background(inputs: list[dict], findings: dict[str, dict], config: RunConfig) -> str:
+# What each kind of input is, in the words of a sentence ("The figures come from ...").
+DATA_IN_WORDS = {
+    "lsoa_ward_lad_lookup": "ONS lookups of small areas to wards and local authorities",
+    "mid_year_estimates": "ONS mid-year population estimates",
+    "small_area_population": "ONS small-area population figures (ward rates)",
+    "boundaries": "ONS boundaries (the maps)",
+    "imd": "the English Indices of Deprivation",
+    "fingertips": "OHID Fingertips public health indicators",
+    "reoffending": "Ministry of Justice proven re-offending statistics",
+    "partner_returns": "the partners' own returns",
+    "ons_domestic_abuse": "ONS domestic abuse-related crime rates",
+    "stats19": "Department for Transport road casualty data (STATS19)",
+}
+
+
+def _police_records(findings: dict[str, dict]) -> dict | None:
+    """The findings of the first section of police records (all crime, else ASB, else violence)."""
+    return next((f for f in findings.values() if f.get("count") is not None), None)
+
+
+def _data_used(inputs: list[dict], findings: dict[str, dict], config: RunConfig) -> str:
+    """'crime and anti-social behaviour recorded by Kent Police (data.police.uk street-level files, 11
+    months), ONS lookups of ...': what the figures come from, for the introduction."""
+    kinds = list(dict.fromkeys(entry["kind"] for entry in inputs))
+    parts = []
+    if "police_uk" in kinds:
+        months = {e["period"] for e in inputs if e["kind"] == "police_uk" and e.get("period")}
+        force = f" by {config.police_force}" if config.police_force and config.area_from_params else ""
+        parts.append(f"crime and anti-social behaviour recorded{force} (data.police.uk street-level files, "
+                     f"{narrative.counted(len(months), 'month')})")
+    police = _police_records(findings)
+    for kind in kinds:
+        if kind in DATA_IN_WORDS:
+            words = DATA_IN_WORDS[kind]
+            if kind == "mid_year_estimates" and police and police.get("population_year"):
+                words = f"ONS mid-{police['population_year']} population estimates"
+            parts.append(words)
+    return _listed(parts) if parts else ""
+
+
+def _introduction(config: RunConfig, specs: list[SectionSpec], findings: dict[str, dict], inputs: list[dict],
+                  text: PartnershipText) -> str:
+    """The partnership's own introduction where it has written one; otherwise what the assessment
+    covers, computed: the partnership, the area and period, the themes with figures and those not
+    yet supplied, and the data used."""
+    if text.html("introduction"):
+        return text.html("introduction")
+    partnership = config.partnership or f"{config.area_name} Community Safety Partnership"
+    members = config.partnership_members or "the agencies responsible for community safety"
+    paragraphs = [f"{partnership} brings together {members} to tackle crime and disorder in {config.area_name}, "
+                  "as the Crime and Disorder Act 1998 requires."]
+    if config.introduction:
+        paragraphs.append(config.introduction)
+    months = config.period.n_months
+    covers = (f"This {config.title} covers {config.area_name} over {config.period.long_label}"
+              + (f" ({narrative.counted(months, 'month')}: rates are over those months, not a year)" if months != 12
+                 else ""))
+    police = _police_records(findings)
+    if police and police.get("no_comparison"):
+        covers += f". {police['no_comparison']}"
+    elif police:
+        covers += f", compared with {config.comparison.long_label}."
+    else:
+        covers += "."
+    paragraphs.append(covers)
+    shown = [spec.title.lower() for spec in specs if spec.key in findings and has_figures(findings[spec.key])]
+    if shown:
+        themes = f"Its chapters cover {_listed(shown)}"
+        missing = _not_supplied_themes(specs, findings)
+        themes += (f". {_not_supplied_sentence(missing)} Background and data lists the inputs they need." if missing
+                   else ".")
+        paragraphs.append(themes)
+    data = _data_used(inputs, findings, config)
+    if data:
+        paragraphs.append(f"The figures come from {data}, read exactly as their publishers released them.")
+    return "".join(f"<p>{_e(p)}</p>" for p in paragraphs)
+
+
+def _background(inputs: list[dict], findings: dict[str, dict], config: RunConfig,
+                specs: list[SectionSpec]) -> str:
     by_kind: dict[str, int] = {}
     for entry in inputs:
         by_kind[entry["kind"]] = by_kind.get(entry["kind"], 0) + 1
-    sources = "".join(f"<li>{_e(PUBLISHERS.get(kind, kind))}: {n:,} file{'s' if n > 1 else ''}</li>"
+    sources = "".join(f"<li>{_e(PUBLISHERS.get(kind, kind))}: {narrative.counted(n, 'file')}</li>"
                       for kind, n in by_kind.items())
     warnings = sorted({n for f in findings.values() for n in f.get("data_notes", [])
                        if n.startswith(("Incomplete", "Synthetic")) or "cannot" in n})
+    police = _police_records(findings)
+    # "compared with" only where the comparison period is covered; otherwise why there is no change
+    compared = (f", compared with {config.comparison.long_label}." if police and not police.get("no_comparison")
+                else f". {police['no_comparison']}" if police else ".")
     return ("<p>Annual strategic assessments of crime and disorder are required by the Crime and Disorder "
             "(Formulation and Implementation of Strategy) Regulations 2007. This document was produced by the "
             "open csp_assessment pipeline from the files below, exactly as their publishers released them, for "
-            f"the assessment period {_e(config.period.long_label)}, compared with "
-            f"{_e(config.comparison.long_label)}.</p>"
+            f"the assessment period {_e(config.period.long_label)}{_e(compared)}</p>"
             f'<ul class="csp-publishers">{sources}</ul>'
             + ("<p><strong>Read with care:</strong></p><ul>" + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul>"
                if warnings else "")
+            + _not_supplied_list(specs, findings)
             + "<p>Every file with the rows used and set aside, and every note on the data, is listed in the "
               "annex on data sources; each section's own report gives its figures in full.</p>")
 
 
-def _data_sources(inputs: list[dict]) -> str:
-    rows = []
+def _not_supplied_list(specs: list[SectionSpec], findings: dict[str, dict]) -> str:
+    """The one list of what is not yet supplied: per theme, each input and who publishes it. How to
+    add them is for the analysts (their reports and the run log), not for this document."""
+    missing = _not_supplied_themes(specs, findings)
+    if not missing:
+        return ""
+    items = "".join(
+        f"<li><strong>{_e(spec.title)}</strong>{'' if has else ' (no figures yet)'}: "
+        + "; ".join(f"{_e(m['input'])}, from {_e(m['source'])}" for m in inputs) + ".</li>"
+        for spec, has, inputs in missing)
+    return ('<h2 id="not-yet-supplied">Not yet supplied</h2><p>These inputs are not in the data folder yet; each '
+            "theme's figures follow when they are added (the analysts' reports and the run log say how):</p>"
+            f'<ul class="csp-not-supplied">{items}</ul>')
+
+
+def _consecutive(values: list) -> list[tuple]:
+    """(first, last) of each run of consecutive values (years, or months as periods): a gap in the
+    files starts a new run."""
+    runs: list[list] = []
+    for value in sorted(set(values)):
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    return [(first, last) for first, last in runs]
+
+
+def _month_range(first: pd.Period, last: pd.Period) -> str:
+    if first == last:
+        return first.strftime("%B %Y")
+    return f"{first.strftime('%B %Y')} – {last.strftime('%B %Y')}"
+
+
+def _force_name(slug: str, named: str) -> str:
+    """A police file's force as params name it when the file-name slug is that force's, else the
+    slug in words ('city-of-london' -> 'City of London')."""
+    if named and same_force(slug, named):
+        return named
+    return " ".join(w if w in ("of", "and") else w.capitalize() for w in slug.split("-"))
+
+
+def _set_aside(counts: dict[str, int]) -> str:
+    return "; ".join(f"{n:,} ({why})" for why, n in counts.items() if n) or "none"
+
+
+def _add_set_aside(total: dict[str, int], counts: dict[str, int]) -> None:
+    for why, n in counts.items():
+        total[why] = total.get(why, 0) + n
+
+
+# data.police.uk's three monthly files per force: what Annex D calls each, and their names' pattern.
+POLICE_FILES = {"street-level crime and ASB": STREET_FILE, "outcomes": OUTCOMES_FILE,
+                "stop and search": STOP_SEARCH_FILE}
+
+
+def _police_file(name: str) -> tuple[str, str, str] | None:
+    """(what the file holds, force slug, YYYY-MM) of a data.police.uk file name, else None."""
+    for holds, pattern in POLICE_FILES.items():
+        if found := pattern.match(name):
+            return holds, found["force"].lower(), found["month"]
+    return None
+
+
+def _source_groups(inputs: list[dict], police_force: str = "") -> list[dict]:
+    """The files read, one group per publisher's kind of data (per police force and file type for
+    data.police.uk): the files' names, the months they cover, rows used and set aside (with why),
+    summed, and for street files the same figures month by month, so the annex keeps every figure
+    the manifest holds while a year of monthly files takes one row, not twelve."""
+    groups: dict[tuple[str, ...], dict] = {}
     for entry in inputs:
-        used = f"{entry['rows_used']:,}" if "rows_used" in entry else "all"
-        aside = "; ".join(f"{n:,} ({why})" for why, n in entry.get("rows_set_aside", {}).items() if n) or "none"
-        period = pd.Period(entry["period"], "M").strftime("%b %y") if "period" in entry else "as published"
-        rows.append(f'<tr><td class="csp-text">{_e(PUBLISHERS.get(entry["kind"], entry["kind"]))}</td>'
-                    f'<td class="csp-text">{_e(Path(entry["file"].replace("!", "/")).name)}</td>'
-                    f'<td class="csp-text">{_e(period)}</td>'
-                    f"<td>{_e(used)}</td><td class=\"csp-text\">{_e(aside)}</td></tr>")
-    return ('<table class="csp-sources"><caption>Files read by this run (full paths, sizes and SHA-256 in '
-            "manifest.json)</caption><thead><tr><th>Publisher and data</th><th>File</th><th>Period covered</th>"
-            f"<th>Rows used</th><th>Rows set aside (why)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        name = Path(entry["file"].replace("!", "/")).name
+        police = _police_file(name) if entry["kind"] == "police_uk" else None
+        if police:
+            holds, slug, month = police
+            force = _force_name(slug, police_force)
+            publisher = f"data.police.uk: {holds}, {force}"
+            key = (entry["kind"], holds, force)
+        else:
+            month = entry.get("period")
+            publisher = PUBLISHERS.get(entry["kind"], entry["kind"])
+            key = (entry["kind"],)
+        group = groups.setdefault(key, {"publisher": publisher, "files": [], "months": [], "rows_used": None,
+                                        "set_aside": {}, "by_month": []})
+        group["files"].append(name)
+        if month:
+            group["months"].append(pd.Period(month, "M"))
+        if "rows_used" in entry:
+            group["rows_used"] = (group["rows_used"] or 0) + entry["rows_used"]
+            _add_set_aside(group["set_aside"], entry.get("rows_set_aside", {}))
+            if month:
+                aside = sum(entry.get("rows_set_aside", {}).values())
+                group["by_month"].append((pd.Period(month, "M"), entry["rows_used"], aside))
+    return list(groups.values())
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _file_names(files: list[str]) -> str:
+    """File names, those that differ only in a year written once: 'ukmidyearestimatesYYYY.xlsx for
+    2012–2016' instead of five names."""
+    by_pattern: dict[str, list[int]] = {}
+    for name in files:
+        years = _YEAR.findall(name)
+        pattern = _YEAR.sub("YYYY", name) if len(years) == 1 else name
+        by_pattern.setdefault(pattern, []).extend(int(y) for y in years[:1] if len(years) == 1)
+    names = []
+    for pattern, years in by_pattern.items():
+        if len(years) > 2:
+            years_read = ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in _consecutive(years))
+            names.append(f"{pattern} for {years_read}")
+        else:
+            names += [pattern.replace("YYYY", str(y)) for y in years] or [pattern]
+    return ", ".join(names)
+
+
+def _data_sources(inputs: list[dict], police_force: str = "") -> str:
+    """Annex D's table of the files read, grouped (see _source_groups), with a total row: the
+    groups whose rows are counted (data.police.uk's) first."""
+    groups = sorted(_source_groups(inputs, police_force), key=lambda g: g["rows_used"] is None)
+    rows = []
+    for group in groups:
+        files = group["files"]
+        named = f"{files[0]} to {files[-1]}" if len(files) > 2 and group["months"] else _file_names(files)
+        period = ("; ".join(_month_range(*run) for run in _consecutive(group["months"])) if group["months"]
+                  else "as published")
+        used = f"{group['rows_used']:,}" if group["rows_used"] is not None else "all"
+        rows.append(f'<tr><td class="csp-text">{_e(group["publisher"])}</td>'
+                    f'<td class="csp-text csp-files">{len(files):,} file{"s" if len(files) > 1 else ""}: '
+                    f"{_e(named)}</td>"
+                    f'<td class="csp-text">{_e(period)}</td><td>{used}</td>'
+                    f'<td class="csp-text">{_e(_set_aside(group["set_aside"]))}</td></tr>')
+        if len(group["by_month"]) > 1:
+            by_month = "; ".join(f"{month.strftime('%b %y')}: {n:,} ({aside:,})"
+                                 for month, n, aside in sorted(group["by_month"]))
+            rows.append(f'<tr class="csp-sources-months"><td class="csp-text" colspan="5">Rows used (set aside) '
+                        f"by month: {_e(by_month)}</td></tr>")
+    counted = [g for g in groups if g["rows_used"] is not None]
+    total_aside: dict[str, int] = {}
+    for group in counted:
+        _add_set_aside(total_aside, group["set_aside"])
+    # the last row of the body, not a <tfoot>: a footer repeats on every page the table spans
+    total = (f'<tr class="csp-sources-total"><th scope="row" class="csp-text">Total</th><td class="csp-text">'
+             f'{len(inputs):,} files</td><td></td><td>{sum(g["rows_used"] for g in counted):,}</td>'
+             f'<td class="csp-text">{_e(_set_aside(total_aside))}</td></tr>' if counted else "")
+    return ('<table class="csp-sources"><caption>Files read by this run, by publisher: rows used and set aside are '
+            "counted in data.police.uk's files; other files are used as published (full paths, sizes and SHA-256 "
+            "of every file in manifest.json)</caption><thead><tr><th>Publisher and data</th><th>Files</th>"
+            "<th>Period covered</th><th>Rows used</th><th>Rows set aside (why)</th></tr></thead>"
+            f"<tbody>{''.join(rows)}{total}</tbody></table>")
 
 
 def _glossary() -> str:
@@ -404,11 +787,12 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
     method), or None. Export it with :func:`export_document`.
     """
     findings = read_findings(report_dir / "findings")
+    # A theme whose inputs are all absent gets no page: it is in the "Not yet supplied" list.
     crime_specs = [s for s in specs if s.record_kind in CRIME_KINDS and s.key in findings]
-    indicator_specs = [s for s in specs if s.record_kind not in CRIME_KINDS and s.key in findings]
+    indicator_specs = [s for s in specs if s.record_kind not in CRIME_KINDS and s.key in findings
+                       and has_figures(findings[s.key])]
 
-    chapters = [Chapter("introduction", "Introduction",
-                        text.html("introduction") or f"<p>{_e(config.introduction or f'This is the {config.title} for {config.area_name}.')}</p>"),
+    chapters = [Chapter("introduction", "Introduction", _introduction(config, specs, findings, inputs, text)),
                 Chapter("executive-summary", "Executive summary",
                         _executive_summary(specs, findings, priorities.summary_html() if priorities else "")),
                 Chapter("overview", "Overview", _key_figures(specs, findings)
@@ -418,7 +802,7 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
     crime = next((findings[s.key] for s in crime_specs if s.record_kind == "crime"), None)
     if crime is not None:
         chapters.append(Chapter("crime-in-context", PARTS["crime_in_context"].title,
-                                _risers_and_fallers(crime) + _partnership_part(text, "crime_in_context")))
+                                _crime_in_context(crime) + _partnership_part(text, "crime_in_context")))
     if (priorities is not None and priorities.has_progress) or text.html("progress_on_priorities"):
         chapters.append(Chapter("progress", PARTS["progress_on_priorities"].title,
                                 (priorities.progress_html() if priorities is not None else "")
@@ -428,7 +812,7 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
     if text.html("listening_to_the_public"):
         chapters.append(Chapter("listening", PARTS["listening_to_the_public"].title,
                                 text.html("listening_to_the_public")))
-    chapters += [Chapter("background", "Background and data", _background(inputs, findings, config)),
+    chapters += [Chapter("background", "Background and data", _background(inputs, findings, config, specs)),
                  Chapter("glossary", "Glossary of terms", _glossary())]
 
     # Annexes: each on a new page whose first line (the running header, then the heading) says "Annex".
@@ -437,21 +821,22 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
     with_findings = [s for s in specs if s.key in findings]
     for anchor, title, tag, chosen in (("annex-spc", "SPC charts by type", "doc_annex_spc", with_findings),
                                        ("annex-trends", "Indicator trend charts", "doc_annex_trends", with_findings)):
+        printed: set[str] = set()  # a chart two sections draw (violence: all crime's and its own) prints once
         charts = "".join(f"<h2>{_e(s.title)}</h2>" + "".join(drawn) for s in chosen
-                         if (drawn := _drawn(executed[s.key], tag, charts_only=True)))
+                         if (drawn := _once(_drawn(executed[s.key], tag, charts_only=True), printed)))
         if charts:
             annexes.append((anchor, title, charts))
     if priorities is not None:
         annexes.append(("annex-priorities", "How priorities are scored", priorities.method_html()))
     notes = sorted({n for f in findings.values() for n in f.get("data_notes", [])})
-    annexes.append(("annex-data", "Data sources and notes", _data_sources(inputs) + (
+    annexes.append(("annex-data", "Data sources and notes", _data_sources(inputs, config.police_force) + (
         "<h2>Notes on the data</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>" if notes else "")))
     chapters += [Chapter(anchor, f"Annex {chr(ord('A') + i)}: {title}", body, annex=True)
                  for i, (anchor, title, body) in enumerate(annexes)]
 
     draft = draft_reasons(config, text, priorities)
     cells = [_cell(_cover(config, generated_at, demo, draft)),
-             _cell(_contents([(c.anchor, c.title) for c in chapters]))]
+             _cell(_contents(chapters))]
     for chapter in chapters:
         css = "csp-chapter csp-annex" if chapter.annex else "csp-chapter"
         cells.append(_cell(_chapter(chapter.anchor, chapter.title, css) + chapter.html))

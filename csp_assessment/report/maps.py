@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from . import narrative
 from .style import GSS_DARK_GREY, GSS_MID_GREY, apply_style
 
 # Sequential single-hue blues ending in the GSS dark blue: ordered light to dark, distinguishable
@@ -175,7 +176,9 @@ def ward_rate_map(wards, ward_table: pd.DataFrame, top: pd.DataFrame, outline, *
     if labels:
         parts.append(f"Wards with the most {noun}, numbered on the map: {', '.join(labels)}.")
     if small.any():
-        parts.append(f"{int(small.sum())} ward(s) with fewer than {threshold} {noun} are not shaded.")
+        n_small = int(small.sum())
+        parts.append(f"{narrative.counted(n_small, 'ward')} with fewer than {threshold} {noun} "
+                     f"{narrative.plural(n_small, 'is', 'are')} not shaded.")
     fig.csp_alt_text = " ".join(parts)
     return fig
 

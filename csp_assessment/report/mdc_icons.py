@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-from ..stats.spc import SPCResult
+from ..stats.spc import VARIATION, SPCResult
 from .style import SPC_COMMON_CAUSE, SPC_CONCERN, SPC_IMPROVEMENT, SPC_NEUTRAL
 
 SIZE = 22  # px: about a line of table text high
@@ -67,13 +67,11 @@ def assurance_icon(assurance: str | None) -> str:
 
 
 def variation_words(point_type: str | None, side: str | None) -> str:
-    """The icon's meaning in words, printed beside it."""
+    """The icon's meaning in words, printed beside it: the chart titles' words (spc.VARIATION), with
+    the side of the mean."""
     if not point_type:
         return "no chart"
-    if point_type == "common_cause":
-        return "common cause"
-    kind = {"special_cause_improvement": "improvement", "special_cause_concern": "concern"}.get(point_type, "neutral")
-    return f"special cause {kind}" + (f" ({side})" if side else "")
+    return VARIATION[point_type] + (f" ({side})" if side and point_type != "common_cause" else "")
 
 
 def icon_cell(icon: str, words: str) -> str:

@@ -37,6 +37,34 @@ class DataNote:
     warning: bool = False
 
 
+@dataclass(frozen=True)
+class MissingInput:
+    """An input a section needs that the data folder lacks.
+
+    ``name`` and ``source`` (what it is, who publishes it) go into the reviewers' one "Not yet
+    supplied" list; ``steps`` (how to download or fill it in) only into the analysts' report and
+    the run log: download steps have no place in a board document."""
+
+    name: str    # "MoJ proven re-offending statistics"
+    source: str  # "Ministry of Justice, Proven reoffending statistics (gov.uk)"
+    steps: str   # "No MoJ proven re-offending statistics are in the data folder; to add them, download ..."
+
+    def finding(self) -> dict:
+        return {"input": self.name, "source": self.source}
+
+
+def not_supplied_markdown(missing: list[MissingInput]) -> Markdown:
+    """For reviewers: which inputs are not yet supplied and who publishes them, one line each."""
+    if not missing:
+        return Markdown("")
+    return Markdown("**Not yet supplied:** " + "; ".join(f"{esc(m.name)} ({esc(m.source)})" for m in missing) + ".")
+
+
+def missing_steps_markdown(missing: list[MissingInput]) -> Markdown:
+    """For analysts: how to add each missing input."""
+    return Markdown("\n".join(f"- **Missing input:** {esc(m.steps)}" for m in missing))
+
+
 def notes_markdown(notes: list[DataNote]) -> Markdown:
     """Data notes as a list for readers, each warning marked as one."""
     return Markdown("\n".join(f"- {'**Warning:** ' if n.warning else ''}{esc(n.text)}" for n in notes))
@@ -60,6 +88,25 @@ class Section:
 
     def commentary_status(self, section: str | None = None) -> Markdown:
         return Markdown(esc(partnership_text.status_line(self.partnership_text, section or self.spec.key)))
+
+    @property
+    def missing_inputs(self) -> list[MissingInput]:
+        """The inputs this section needs and the data folder lacks (none by default)."""
+        return list(getattr(self, "absent_inputs", []))
+
+    def missing_inputs_note(self) -> Markdown:
+        """For reviewers: the inputs not yet supplied and who publishes them."""
+        return not_supplied_markdown(self.missing_inputs)
+
+    def missing_inputs_steps(self) -> Markdown:
+        """For analysts (a cell tagged analyst_only): how to add each missing input."""
+        return missing_steps_markdown(self.missing_inputs)
+
+    def missing_findings(self) -> dict:
+        """The findings' record of missing inputs: the steps (run log, analysts) and, for the
+        document's "Not yet supplied" list, what each is and who publishes it."""
+        return {"missing_inputs": [m.steps for m in self.missing_inputs],
+                "not_supplied": [m.finding() for m in self.missing_inputs]}
 
     def data_notes(self) -> list[DataNote]:
         raise NotImplementedError

@@ -7,6 +7,7 @@ only selects the area's records and turns measures into display objects.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 import pandas as pd
@@ -22,7 +23,15 @@ from . import SectionSpec
 from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
 from .deprivation_views import DeprivationViews
 
-NOUNS = {"crime": ("crimes", "Recorded crimes"), "asb": ("ASB incidents", "ASB incidents")}
+def spc_kind(point_type: str) -> str | None:
+    """A point's special cause as "concern", "improvement" or "neutral"; None for common cause."""
+    if point_type == "common_cause":
+        return None
+    return {"special_cause_concern": "concern", "special_cause_improvement": "improvement"}.get(point_type, "neutral")
+
+
+# (one, several, chart label): every counted noun agrees with its number (narrative.plural)
+NOUNS = {"crime": ("crime", "crimes", "Recorded crimes"), "asb": ("ASB incident", "ASB incidents", "ASB incidents")}
 
 
 class CrimeSection(DeprivationViews, Section):
@@ -30,7 +39,7 @@ class CrimeSection(DeprivationViews, Section):
 
     def __init__(self, spec: SectionSpec, config: RunConfig, ingest: IngestSummary):
         super().__init__(spec, config, ingest)
-        self.noun, self.y_label = NOUNS[spec.record_kind]
+        self.noun_one, self.noun, self.y_label = NOUNS[spec.record_kind]
         self.geo = Geography(config.processed_dir)
         counts = store.read_table(config.processed_dir, "police_counts")
         files = store.read_table(config.processed_dir, "police_files")
@@ -43,6 +52,12 @@ class CrimeSection(DeprivationViews, Section):
         self.area: Area = self.geo.resolve(config.area_codes, self.present)
         self.area_name = config.area_name or self.area.name
         self.counts = self.all_counts[self.all_counts["lad_code"].isin(self.area.lad_codes)]
+
+    @property
+    def absent_inputs(self) -> list:
+        """Police outcomes and stop and search, which the all crime section reports, when the data
+        folder lacks them for the area's force."""
+        return self.outcomes.missing_inputs() if self.spec.key == "all_crime" else []
 
     # ---- figures -------------------------------------------------------------------------
     @cached_property
@@ -120,8 +135,9 @@ class CrimeSection(DeprivationViews, Section):
         if len(months) < 2:
             return {}
         rebase = [m for m in self.config.spc_rebase if m in months[1:]]
+        # Counts: a lower process limit below 0 is shown as 0 (stats/spc.py)
         options = dict(improvement="decrease", fix_after=self.config.spc_fix_after, rebase=rebase or None,
-                       screen_outliers=self.config.spc_screen_outliers)
+                       screen_outliers=self.config.spc_screen_outliers, lower_bound=0)
         series = {self.all_label: measures.monthly_series(self.counts, months)[None]}
         if self.spec.record_kind == "crime":
             series.update(measures.monthly_series(self.counts, months, by="crime_type"))
@@ -150,15 +166,50 @@ class CrimeSection(DeprivationViews, Section):
         gaps = measures.missing_months(self.config.period, self.available_months)
         if not gaps:
             return ""
-        return (f"the data folder has no police.uk files for {len(gaps)} month(s) of the period "
+        return (f"the data folder has no police.uk files for {narrative.counted(len(gaps), 'month')} of the period "
                 f"({', '.join(pd.Period(m, 'M').strftime('%b %y') for m in gaps)}).")
+
+    @property
+    def comparison_covered(self) -> bool:
+        return not measures.missing_months(self.config.comparison, self.available_months)
+
+    @property
+    def no_comparison(self) -> str:
+        """Why there is no annual change: one sentence, the same wherever the change would be ('' when
+        the comparison period is covered)."""
+        if self.comparison_covered:
+            return ""
+        earlier = any(m < self.config.period.months[0] for m in self.available_months)
+        gaps = measures.missing_months(self.config.comparison, self.available_months)
+        return narrative.no_comparison_sentence(self.config.comparison.label, len(gaps), earlier)
+
+    @property
+    def rate_note(self) -> str:
+        """Said beside the rate when its population is not the period's own year."""
+        return narrative.population_caveat(self.population.year, self.population.requested_year)
+
+    @property
+    def busiest_month(self) -> dict | None:
+        """The period's busiest month, its margin over the monthly mean, and whether SPC shows it as
+        special cause above the mean: only then is it called a peak."""
+        peak = measures.peak_month(self.season)
+        if peak is None:
+            return None
+        label, records, above_pct = peak
+        result = self.spc_results.get(self.all_label)
+        special = False
+        if result is not None:
+            at = result.table[result.table["period"].dt.strftime("%b %y") == label]
+            special = bool(len(at) and at["special_cause"].iloc[0] and at["value"].iloc[0] > at["mean"].iloc[0])
+        return {"month": label, "records": records, "above_mean_pct": round(above_pct, 1), "special_cause": special}
 
     # ---- sentences -----------------------------------------------------------------------
     def headline(self) -> str:
         sentence = narrative.level_sentence(
             count=self.count, noun_plural=self.noun, area=self.area_name, period_label=self.config.period.label,
             rate=self.rate, change=self.change, comparison_label=self.config.comparison.label,
-            missing_note=self.period_missing_note, n_months=self.n_months)
+            missing_note=self.period_missing_note, n_months=self.n_months, no_comparison=self.no_comparison,
+            rate_note=self.rate_note, noun_singular=self.noun_one)
         if self.placement.is_loud(self.config.unplaced_warn_pct):  # a partial count says so in its headline
             sentence += " " + self.placement.warning()
         return sentence
@@ -167,22 +218,30 @@ class CrimeSection(DeprivationViews, Section):
         """The published assessments' summary table: one plain-language finding per measure."""
         cfg = self.config
         level = (f"{narrative.fmt_int(self.count)} / {narrative.fmt_rate(self.rate)} {self.rate_unit}"
+                 + (", not an annual rate" if self.n_months != 12 else "")
                  if self.rate is not None else narrative.fmt_int(self.count))
         if self.population.available:
-            level += f" (population {narrative.fmt_int(self.population.value)}, mid-{self.population.year})"
+            level += (f" (population {narrative.fmt_int(self.population.value)}, mid-{self.population.year}"
+                      + (f"; no mid-{self.population.requested_year} estimate in the data folder" if self.rate_note
+                         else "") + ")")
         change = (f"{narrative.change_phrase(self.change, self.noun)} compared with {cfg.comparison.label}"
-                  if self.change else f"not available: the data do not cover {cfg.comparison.label}")
-        peak = measures.peak_month(self.season)
-        seasonality = (f"busiest month {peak[0]} ({narrative.fmt_int(peak[1])}, {peak[2]:.1f}% above the monthly mean)"
-                       if peak else "not available for a partly covered period")
+                  if self.change else self.no_comparison or narrative.NOT_AVAILABLE)
+        busiest = self.busiest_month
+        seasonality = (f"{'peak (special cause)' if busiest['special_cause'] else 'busiest month'} {busiest['month']} "
+                       f"({narrative.fmt_int(busiest['records'])}, {busiest['above_mean_pct']:.1f}% above the "
+                       "monthly mean)" if busiest else "not available for a partly covered period")
         top3 = self.breakdown.head(3)
         breakdown = "; ".join(f"{r.category} {r.share_pct:.1f}%" for r in top3.itertuples()) or "no records"
         hotspots = ", ".join(self.top_wards["ward_name"]) or "no records placed in wards"
         if self.top_wards_share_pct is not None:
             hotspots += f" ({narrative.fmt_pct(self.top_wards_share_pct)} of the area's total)"
+        trend = narrative.trend_sentence(self.trend, self.noun, self.n_months)
+        # With no earlier year neither change nor trend can be given: one row says so, once.
+        merged = change if change.startswith("No earlier year") else f"{change} {trend}"
+        over_time = ([("Change and trend", merged)] if not self.comparison_covered and not self.has_trend
+                     else [("Annual change", change), ("General trend", trend)])
         rows = [("Level", level), ("Peer comparison", narrative.peer_sentence(self.peers, self.noun, self.n_months)),
-                ("Annual change", change), ("General trend", narrative.trend_sentence(self.trend, self.noun, self.n_months)),
-                ("Seasonality", seasonality), ("Breakdown (largest three)", breakdown),
+                *over_time, ("Seasonality", seasonality), ("Breakdown (largest three)", breakdown),
                 (f"Hotspots (top {cfg.top_wards} wards)", hotspots)]
         if not self.has_breakdown:
             rows = [row for row in rows if not row[0].startswith("Breakdown")]
@@ -200,9 +259,9 @@ class CrimeSection(DeprivationViews, Section):
     def heading(self) -> Markdown:
         """The period line under the report's title (the exported page prints the title itself)."""
         cfg = self.config
-        lines = [f"**{esc(self.area_name)}** · assessment period {cfg.period.long_label} · "
-                 f"compared with {cfg.comparison.long_label}"]
-        return Markdown("\n\n".join(lines))
+        compared = (f" · compared with {cfg.comparison.long_label}" if self.comparison_covered
+                     else f" · {self.no_comparison}")
+        return Markdown(f"**{esc(self.area_name)}** · assessment period {cfg.period.long_label}{compared}")
 
     def summary(self) -> Markdown:
         return Markdown(esc(self.headline()))
@@ -212,17 +271,21 @@ class CrimeSection(DeprivationViews, Section):
 
     def level_table(self):
         cfg = self.config
+        residents = (f"ONS mid-{self.population.year}" + (f"; no mid-{self.population.requested_year} estimate in the "
+                                                          "data folder" if self.rate_note else "")
+                     if self.population.available else "no estimate")
         rows = [
             ("Records in " + cfg.period.label, narrative.fmt_int(self.count)),
-            ("Residents (" + (f"ONS mid-{self.population.year}" if self.population.available else "no estimate") + ")",
-             narrative.fmt_int(self.population.value)),
+            (f"Residents ({residents})", narrative.fmt_int(self.population.value)),
             (narrative.sentence_case(f"rate {self.rate_unit}"), narrative.fmt_rate(self.rate)),
-            ("Records in " + cfg.comparison.label,
-             narrative.fmt_int(self.change.previous if self.change else None)),
-            ("Change (number)", f"{self.change.difference:+,}" if self.change else narrative.NOT_AVAILABLE),
-            ("Change (%)", narrative.fmt_pct(self.change.pct, signed=True) if self.change else narrative.NOT_AVAILABLE),
         ]
-        return styled_table(pd.DataFrame(rows, columns=["Measure", "Value"]), {}, caption=f"Level and annual change: {self.noun}")
+        if self.change:  # no rows of "not available": the caption says why there is no change
+            rows += [("Records in " + cfg.comparison.label, narrative.fmt_int(self.change.previous)),
+                     ("Change (number)", f"{self.change.difference:+,}"),
+                     ("Change (%)", narrative.fmt_pct(self.change.pct, signed=True))]
+        caption = (f"Level and annual change: {self.noun}" if self.change
+                   else f"Level: {self.noun}. {self.no_comparison or 'No annual change can be given.'}")
+        return styled_table(pd.DataFrame(rows, columns=["Measure", "Value"]), {}, caption=caption)
 
     def peer_table(self):
         table = self.peers.rename(columns={"area": "Area", "records": "Records", "population": "Residents",
@@ -230,8 +293,11 @@ class CrimeSection(DeprivationViews, Section):
                                            "rank_by_rate": "Rank (rate)"})
         return styled_table(table[["Area", "Records", "Residents", "Rate", "Rank (count)", "Rank (rate)"]],
                        {"Records": "{:,}", "Residents": "{:,}", "Rate": "{:.1f}"},
-                       caption=f"{self.y_label} in {self.config.period.label} by area; rate {self.rate_unit} "
-                               "(rank 1 = highest)",
+                       caption=f"{self.y_label} in {self.config.period.label} by area; rate {self.rate_unit}"
+                               f"{narrative.not_annual(self.n_months)}"
+                               + (f", on the mid-{self.population.year} population (no mid-"
+                                  f"{self.population.requested_year} estimate in the data folder)" if self.rate_note
+                                  else "") + " (rank 1 = highest)",
                        highlight=list(self.peers["is_area"]))
 
     def peer_chart(self):
@@ -239,27 +305,49 @@ class CrimeSection(DeprivationViews, Section):
         rank = area_row["rank_by_rate"]
         title = (f"{self.area_name} has the {narrative.rank_words(int(rank))} rate of {len(self.peers)} areas"
                  if pd.notna(rank) else f"{self.y_label} per 1,000 residents by area")
-        return charts.peer_chart(self.peers, title, f"{self.y_label} {self.rate_unit}, {self.config.period.label}")
+        return charts.peer_chart(self.peers, title, f"{self.y_label} {self.rate_unit}, {self.config.period.label}"
+                                                    f"{narrative.not_annual(self.n_months)}")
+
+    @property
+    def has_trend(self) -> bool:
+        """Two periods or more with data: a trend to draw. With fewer, it is said in words instead."""
+        return int(self.trend["records"].notna().sum()) >= 2
 
     def trend_table(self):
-        table = self.trend[["period", "records"]].rename(columns={"period": "Period", "records": "Records"})
-        return styled_table(table, {"Records": "{:,}"}, caption=f"{self.y_label} per {narrative.period_noun(self.n_months)}")
+        covered = self.trend.dropna(subset=["records"])
+        table = covered[["period", "records"]].rename(columns={"period": "Period", "records": "Records"})
+        left_out = len(self.trend) - len(covered)
+        caption = f"{self.y_label} per {narrative.period_noun(self.n_months)}" + (
+            f" ({narrative.counted(left_out, 'earlier period')} not in the data {narrative.plural(left_out, 'is', 'are')} "
+            "left out)" if left_out else "")
+        return styled_table(table, {"Records": "{:,}"}, caption=caption)
 
     def trend_chart(self):
+        if not self.has_trend:
+            return Markdown(esc(narrative.trend_sentence(self.trend, self.noun, self.n_months)))
         return charts.trend_chart(self.trend, narrative.trend_title(self.trend, self.y_label, self.n_months),
                                   f"{self.y_label} (count)", narrative.sentence_case(narrative.period_noun(self.n_months)))
 
     @property
     def seasonality_title(self) -> str:
-        peak = measures.peak_month(self.season)
-        return f"{self.y_label} peaked in {peak[0]}" if peak else f"{self.y_label} per month"
+        """Names a peak only where SPC shows the busiest month as special cause; otherwise the busiest
+        month and its margin over the mean."""
+        busiest = self.busiest_month
+        if busiest is None:
+            return f"{self.y_label} per month"
+        if busiest["special_cause"]:
+            return f"{self.y_label} peaked in {busiest['month']} (special cause, SPC)"
+        return f"{self.y_label} per month: busiest {busiest['month']}, {busiest['above_mean_pct']:.1f}% above the mean"
 
     def seasonality_chart(self):
         return charts.seasonality_chart(self.season, self.seasonality_title, f"{self.y_label} per month (count)",
                                         self.config.period.label, self.config.comparison.label)
 
     def key_charts(self):
-        """Trend and seasonality side by side, for the document's one-page summary of the section."""
+        """Trend and seasonality side by side, for the document's one-page summary of the section; the
+        seasonality alone while there is no trend to draw (the headline says when it starts)."""
+        if not self.has_trend:
+            return self.seasonality_chart()
         return charts.trend_and_seasonality_chart(
             self.trend, self.season, trend_title=narrative.trend_title(self.trend, self.y_label, self.n_months),
             season_title=self.seasonality_title,
@@ -307,6 +395,9 @@ class CrimeSection(DeprivationViews, Section):
         })
         vintage = f" ({self.geo.ward_vintage} wards)" if self.geo.ward_vintage else ""
         caption = f"Top {self.config.top_wards} wards{vintage}, {self.config.period.label}"
+        used = re.match(r"Ward rates use (.+?) \((\d{4})\)", self.ward_population[1])
+        if used:  # ward rates rest on a small-area population, whose year is rarely the period's own
+            caption += f"; rates on {used[1]} ({used[2]})"
         if exact:
             caption += " — exact counts, for analysts only: not for publication"
         return styled_table(table, {}, caption=caption, text_columns=["Ward"])
@@ -408,10 +499,15 @@ class CrimeSection(DeprivationViews, Section):
         lines = [f"SPC charts cover {len(months)} consecutive months, {first} to {last}."]
         main = self.spc_results.get(self.all_label)
         if main is not None:
-            lines.append(f"{esc(self.all_label)}: the latest month shows **{esc(main.variation)}** variation.")
+            lines.append(f"{esc(self.all_label)}: the latest month ({self.latest_month}) shows **{esc(main.variation)}**"
+                         + (" variation." if main.variation == "common cause" else "."))
             if main.assurance:
                 lines.append(f"Against the monthly target of {main.target:,.0f}: **{esc(main.assurance)}**.")
-            lines.extend(esc(note) for note in main.notes)
+            lines.extend(esc(note) for note in main.notes if "cannot go below" not in note)
+        floored = [name for name, result in self.spc_results.items() if result.floored]
+        if floored:
+            lines.append(f"A count cannot go below 0, so where a lower process limit works out below 0 it is shown "
+                         f"as 0 ({esc(', '.join(floored))}).")
         if self.config.spc_rebase:
             lines.append(f"Limits are recalculated from: {esc(', '.join(self.config.spc_rebase))} (set in params).")
         return Markdown(" ".join(lines))
@@ -427,18 +523,53 @@ class CrimeSection(DeprivationViews, Section):
         return spc.special_cause_table(self.spc_results, self.config.period.start.to_timestamp(),
                                        self.config.period.end.to_timestamp())
 
+    @property
+    def latest_month(self) -> str:
+        """The month every SPC statement describes (Making Data Count: the latest point)."""
+        return self.config.period.end.strftime("%b %y")
+
+    def special_months(self, name: str) -> dict[str, int]:
+        """Months of the assessment period in which series ``name`` shows special cause, by kind
+        ("concern", "improvement", "neutral"): the "any month of the period" reading, always worded
+        apart from the latest month's signal."""
+        result = self.spc_results.get(name)
+        if result is None:
+            return {}
+        table = result.table
+        window = table[(table["period"] >= self.config.period.start.to_timestamp())
+                       & (table["period"] <= self.config.period.end.to_timestamp()) & table["special_cause"]]
+        kinds = window["point_type"].map(spc_kind).value_counts()
+        return {kind: int(kinds[kind]) for kind in ("concern", "improvement", "neutral") if kind in kinds}
+
+    def special_months_text(self, name: str) -> str:
+        """'special cause in 7 months (5 of concern, 2 of improvement)', 'special cause of concern in
+        1 month'; '' when no month of the period is special cause."""
+        months = self.special_months(name)
+        if not months:
+            return ""
+        total = narrative.counted(sum(months.values()), "month")
+        if len(months) == 1:
+            kind = next(iter(months))
+            return (f"special cause of {kind} in {total}" if kind != "neutral"
+                    else f"special cause, neither concern nor improvement, in {total}")
+        kinds = ", ".join(f"{n} of {kind}" if kind != "neutral" else f"{n} neither concern nor improvement"
+                          for kind, n in months.items())
+        return f"special cause in {total} ({kinds})"
+
     def spc_table(self):
         table = self.special_causes
         if table.empty:
-            return Markdown(f"No category shows special-cause variation in {esc(self.config.period.label)}: "
+            return Markdown(f"No series shows special cause in any month of {esc(self.config.period.label)}: "
                             "month-to-month changes are within what the history would lead one to expect.")
-        latest = f"Signal in {self.config.period.end.strftime('%b %y')}"
-        table = table.rename(columns={"category": "Category", "months_special_cause": "Months flagged",
-                                      "rules": "Rules", "direction": "Direction",
-                                      "latest_point_type": latest, "variation": "Latest variation"})
-        # what the period's last month shows, in words: "common cause", "concern", "improvement"
-        table[latest] = table[latest].str.replace("_", " ").str.replace("special cause ", "")
-        return styled_table(table, {}, caption=f"Categories showing special cause in {self.config.period.label}")
+        latest = f"Latest month ({self.latest_month})"
+        shown = pd.DataFrame({
+            "Series": table["category"],
+            f"Over {self.config.period.label}": table["category"].map(self.special_months_text),
+            "Rules": table["rules"],
+            latest: table["latest_point_type"].map(spc.VARIATION),
+        })
+        return styled_table(shown, {}, caption=f"Series with special cause in at least one month of "
+                                               f"{self.config.period.label}, and what the latest month shows")
 
     def spc_type_charts(self) -> list:
         return [spc.plot_spc(result, f"{name}: {result.variation}", f"{name} per month (count)")
@@ -449,21 +580,25 @@ class CrimeSection(DeprivationViews, Section):
         notes: list[DataNote] = [DataNote(DEMO_NOTE, True)] if self.ingest.demo else []
         if self.period_missing_note:
             notes.append(DataNote("Incomplete period: " + self.period_missing_note, True))
-        comparison_gaps = measures.missing_months(self.config.comparison, self.available_months)
-        if comparison_gaps:
-            notes.append(DataNote(f"The comparison period {self.config.comparison.label} is not covered by the data "
-                                  f"({len(comparison_gaps)} month(s) missing), so annual change cannot be given.", True))
+        if not self.comparison_covered:
+            notes.append(DataNote(self.no_comparison, True))
         in_period = self.all_counts[self.all_counts["month"].isin(self.config.period.months)]
         no_location = int(in_period.loc[in_period["lsoa_code"].isna(), "records"].sum())
         if no_location:
-            notes.append(DataNote(f"{no_location:,} {self.noun} in the police force files for {self.config.period.label} "
-                                  "have no location, so they cannot be placed in any area; they are not in these "
-                                  "figures.", True))
+            def agree(one: str, several: str) -> str:
+                return narrative.plural(no_location, one, several)
+
+            notes.append(DataNote(f"{narrative.counted(no_location, self.noun_one, self.noun)} in the police force files "
+                                  f"for {self.config.period.label} {agree('has', 'have')} no location, so "
+                                  f"{agree('it', 'they')} cannot be placed in any area and {agree('is', 'are')} not in "
+                                  "these figures.", True))
         elsewhere = in_period[in_period["lad_code"].notna() & ~in_period["lad_code"].isin(self.area.lad_codes)]
         if len(elsewhere):
-            notes.append(DataNote(f"{int(elsewhere['records'].sum()):,} {self.noun} in the same files fall in other local "
-                                  f"authorities' LSOAs ({elsewhere['lad_code'].nunique()} authorities) and are counted "
-                                  "there, not here."))
+            n_elsewhere, n_authorities = int(elsewhere["records"].sum()), elsewhere["lad_code"].nunique()
+            notes.append(DataNote(f"{narrative.counted(n_elsewhere, self.noun_one, self.noun)} in the same files "
+                                  f"{narrative.plural(n_elsewhere, 'falls', 'fall')} in other local authorities' LSOAs "
+                                  f"({narrative.counted(n_authorities, 'authority', 'authorities')}) and "
+                                  f"{narrative.plural(n_elsewhere, 'is', 'are')} counted there, not here."))
         notes.extend(self.placement_notes())
         if self.population.note:
             notes.append(DataNote(self.population.note, not self.population.available))
@@ -481,11 +616,13 @@ class CrimeSection(DeprivationViews, Section):
         if placed.is_loud(self.config.unplaced_warn_pct):
             notes.append(DataNote(placed.warning(), True))
         elif placed.unplaced:
-            notes.append(DataNote(f"{placed.unplaced:,} records in the area's police files carry LSOA codes that no "
-                                  f"lookup in the data folder can place (e.g. {', '.join(placed.examples)}); "
+            one = placed.unplaced == 1
+            notes.append(DataNote(f"{narrative.counted(placed.unplaced, 'record')} in the area's police files "
+                                  f"{'carries an LSOA code' if one else 'carry LSOA codes'} that no lookup in the data "
+                                  f"folder can place (e.g. {', '.join(placed.examples)}); "
                                   f"{placed.unplaced_pct:.2f}% of the area's records, below the "
-                                  f"{self.config.unplaced_warn_pct:g}% that would be flagged. To place them, add "
-                                  f"{placed.remedy}.", True))
+                                  f"{self.config.unplaced_warn_pct:g}% that would be flagged. To place "
+                                  f"{'it' if one else 'them'}, add {placed.remedy}.", True))
         vintages = sorted(self.all_counts["own_vintage"].dropna().unique())
         if len(vintages) > 1 or placed.bridged:
             notes.append(DataNote(
@@ -508,14 +645,15 @@ class CrimeSection(DeprivationViews, Section):
 
         Columns: category, count, previous_count, change_pct, rate_per_1000, months (of the
         period the rate is over), peer_rank_by_rate (1 = highest rate among the peers, the area
-        included), peers (areas ranked), spc_variation (the category's chart at its latest month;
-        None without a chart) and spc_direction (special cause in the assessment period: "concern",
-        "improvement", "improvement and concern", "neutral", or None). Missing figures are None,
+        included), peers (areas ranked), spc_variation (what the category's chart shows at its latest
+        month, in the words of spc.VARIATION; None without a chart), spc_direction (the same latest month
+        as "concern", "improvement", "neutral", or None for common cause: one definition of an SPC
+        statement, the Making Data Count one) and spc_special_months (months of the period with special
+        cause, the distinct "any month" reading). Missing figures are None,
         so the rows go into JSON as they are. No rows when the period is not fully in the data.
         """
         peer_codes = sorted(set(self.peers["codes"].str.split(", ").explode()))
         populations = {c: self.geo.la_population((c,), self.config.population_year).value for c in peer_codes}
-        directions = dict(zip(self.special_causes["category"], self.special_causes["direction"]))
         complete = self.count is not None  # a period with months missing would understate every type
         rows = []
         for r in self.breakdown.itertuples() if complete else ():
@@ -537,10 +675,13 @@ class CrimeSection(DeprivationViews, Section):
                 "peer_rank_by_rate": None if pd.isna(area_row["rank_by_rate"]) else int(area_row["rank_by_rate"]),
                 "peers": int(peers["per_1000"].notna().sum()),
                 "spc_variation": spc_result.variation if spc_result is not None else None,
-                "spc_direction": directions.get(series),
+                "spc_direction": (spc_kind(spc_result.table["point_type"].iloc[-1]) if spc_result is not None
+                                  else None),
+                "spc_special_months": sum(self.special_months(series).values()) if spc_result is not None else None,
             })
         return pd.DataFrame(rows, columns=["category", "count", "previous_count", "change_pct", "rate_per_1000",
-                                           "months", "peer_rank_by_rate", "peers", "spc_variation", "spc_direction"])
+                                           "months", "peer_rank_by_rate", "peers", "spc_variation", "spc_direction",
+                                           "spc_special_months"])
 
     # ---- findings for the summary and the document ------------------------------------------
     def findings(self) -> dict:
@@ -560,6 +701,8 @@ class CrimeSection(DeprivationViews, Section):
             "change": self.change.difference if self.change else None,
             "change_pct": None if not self.change or self.change.pct is None else round(self.change.pct, 1),
             "headline": self.headline(),
+            "no_comparison": self.no_comparison,  # why there is no change ('' when there is one)
+            "rate_note": self.rate_note,  # the population year, when not the period's own
             "overview": self.overview().to_dict(orient="records"),
             "top_wards": self.top_wards[["ward_name", "records", "share_pct"]].round(1).to_dict(orient="records"),
             "top_wards_suppressed": bool(self.suppressed_wards.any()),
@@ -575,13 +718,19 @@ class CrimeSection(DeprivationViews, Section):
                               if self.all_label in self.spc_results else None),
             "special_causes": self.special_causes[["category", "direction"]].to_dict(orient="records"),
             "spc_signals": {name: mdc_icons.latest_signal(result) for name, result in self.spc_results.items()},
-            "breakdown": [{"category": r.category, "records": int(r.records),
+            "spc_series": self.all_label,  # the section's main series, which its summary speaks of
+            "spc_latest_month": self.latest_month,
+            "spc_special_months": {name: self.special_months_text(name) for name in self.spc_results
+                                   if self.special_months(name)},
+            "busiest_month": self.busiest_month,
+            "breakdown": [{"category": r.category, "records": int(r.records), "share_pct": round(float(r.share_pct), 1),
                            "previous": None if pd.isna(r.previous) else int(r.previous),
                            "change": None if pd.isna(r.change) else int(r.change),
                            "change_pct": None if pd.isna(r.change_pct) else round(float(r.change_pct), 1)}
                           for r in self.breakdown.itertuples()] if self.has_breakdown else [],
             "by_type": self.type_evidence().astype(object).where(lambda d: d.notna(), None).to_dict(orient="records"),
             "data_notes": [n.text for n in self.data_notes()],
+            **self.missing_findings(),
             "demo": self.ingest.demo,
             "deprivation": self.deprivation_findings(),
             **({"police_outcomes": self.outcomes.findings()} if self.spec.record_kind == "crime" else {}),

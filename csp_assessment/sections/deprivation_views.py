@@ -87,12 +87,15 @@ class DeprivationViews:
         if without:
             lost = int(records.reindex(without).fillna(0).sum())
             figures.warnings.append(
-                f"{len(without):,} of the area's {len(area_lsoas):,} LSOAs have no IMD decile (e.g. "
-                f"{', '.join(without[:3])}); their {lost:,} {self.noun} are not in the deprivation figures.")
+                f"{len(without):,} of the area's {len(area_lsoas):,} LSOAs {narrative.plural(len(without), 'has', 'have')} "
+                f"no IMD decile (e.g. {', '.join(without[:3])}); {narrative.plural(len(without), 'its', 'their')} "
+                f"{narrative.counted(lost, self.noun_one, self.noun)} {narrative.plural(lost, 'is', 'are')} not in the "
+                "deprivation figures.")
         not_in_lsoa = int(in_period.loc[in_period["report_lsoa"].isna(), "records"].sum())
         if not_in_lsoa:
-            figures.warnings.append(f"{not_in_lsoa:,} of the area's {self.noun} are counted in the area but not in one "
-                                    "of its LSOAs (see the placement notes) and are not in the deprivation figures.")
+            figures.warnings.append(f"{not_in_lsoa:,} of the area's {self.noun} {narrative.plural(not_in_lsoa, 'is', 'are')} "
+                                    "counted in the area but not in one of its LSOAs (see the placement notes) and "
+                                    f"{narrative.plural(not_in_lsoa, 'is', 'are')} not in the deprivation figures.")
         if population.empty:
             figures.warnings.append(
                 f"Rates by decile cannot be given: {population_source}. Add a population by LSOA {vintage} "

@@ -35,7 +35,7 @@ from ..stats.intervals import (NOT_COMPARED, compare_with_benchmark, poisson_met
                                wilson_interval)
 from ..report.narrative import is_missing
 from . import SECTIONS, SectionSpec
-from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
+from .base import DEMO_NOTE, DataNote, MissingInput, Section, esc, styled_table
 from .crime import CrimeSection
 
 
@@ -97,6 +97,28 @@ INPUT_NAMES = {"fingertips": "OHID Fingertips indicators", "reoffending": "MoJ p
                "partner_returns": "partner returns",
                "ons_domestic_abuse": "ONS domestic abuse-related crime rates by police force area"}
 SERIES_COLUMNS = ["period", "end_year", "value", "lower", "upper", "count", "denominator", "benchmark", "note"]
+
+
+# Who publishes each input, for the reviewers' "Not yet supplied" list (the steps are where_to_get's).
+PUBLISHED_BY = {
+    "fingertips": "OHID Fingertips, fingertips.phe.org.uk",
+    "reoffending": "Ministry of Justice, Proven reoffending statistics on gov.uk",
+    "ons_domestic_abuse": "ONS, Domestic abuse in England and Wales data tool on ons.gov.uk",
+    "partner_returns": "partner agencies, on the partner-return template",
+}
+
+
+def missing_input(table: str, section: str, what: str, area_name: str = "") -> MissingInput:
+    """An absent input of ``section``: ``what`` opens the analysts' sentence ("No OHID Fingertips
+    indicators are in the data folder"), followed by how to add it."""
+    name = INPUT_NAMES[table]
+    if table == "partner_returns":
+        name = f"partners' figures ({PARTNER_FIGURES[section]})"
+    elif table == "fingertips":
+        name = f"{name} ({FINGERTIPS_PROFILES[section]})"
+    if area_name and table != "partner_returns":
+        name += f" for {area_name}"
+    return MissingInput(name, PUBLISHED_BY[table], f"{what}; {where_to_get(table, section)}.")
 
 
 def where_to_get(table: str, section: str) -> str:
@@ -248,7 +270,7 @@ class IndicatorSection(Section):
         self.area, self.area_name = self.crime.area, self.crime.area_name
         self.end_year = config.period.end.year
         self.notes: list[DataNote] = []
-        self.absent_inputs: list[str] = []  # sentences: what is missing and how to add it
+        self.absent_inputs: list[MissingInput] = []
         self.measures = self._gather()
 
     def _table(self, name: str) -> pd.DataFrame | None:
@@ -273,16 +295,17 @@ class IndicatorSection(Section):
     def _cut(self, series: pd.DataFrame, label: str) -> pd.DataFrame:
         later = series[series["end_year"] > self.end_year]
         if len(later):
-            self.notes.append(DataNote(f"{label}: {len(later)} period(s) ending after {self.end_year} "
-                                       f"({', '.join(later['period'])}) are after this assessment and left out."))
+            self.notes.append(DataNote(f"{label}: {narrative.counted(len(later), 'period')} ending after {self.end_year} "
+                                       f"({', '.join(later['period'])}) {narrative.plural(len(later), 'is', 'are')} after "
+                                       "this assessment and left out."))
         return series[series["end_year"] <= self.end_year].reset_index(drop=True)
 
     # ---- sources -----------------------------------------------------------------------------
     def _fingertips_measures(self) -> list[Measure]:
         table = self._table("fingertips")
         if table is None:
-            self.absent_inputs.append(f"No {INPUT_NAMES['fingertips']} are in the data folder; "
-                                      f"{where_to_get('fingertips', self.key)}.")
+            self.absent_inputs.append(missing_input("fingertips", self.key,
+                                                    f"No {INPUT_NAMES['fingertips']} are in the data folder"))
             return []
         found, expected = [], {i: s for i, s in FINGERTIPS_INDICATORS.items() if s.section == self.key}
         for indicator_id, rows in table.groupby("indicator_id", sort=False):
@@ -309,9 +332,9 @@ class IndicatorSection(Section):
                                  _with_intervals(series, spec.interval, per), "England" if england.size else "",
                                  detail=f"{rows['sex'].iloc[0]}, {rows['age'].iloc[0]}"))
         if not found:
-            self.absent_inputs.append(f"The {INPUT_NAMES['fingertips']} in the data folder hold none on "
-                                      f"{self.spec.title.lower()} for {self.area_name}; "
-                                      f"{where_to_get('fingertips', self.key)}.")
+            self.absent_inputs.append(missing_input(
+                "fingertips", self.key, f"The {INPUT_NAMES['fingertips']} in the data folder hold none on "
+                                        f"{self.spec.title.lower()} for {self.area_name}", self.area_name))
         elif expected:
             missing = ", ".join(f"{s.label} (indicator {i})" for i, s in expected.items())
             self.notes.append(DataNote(f"Not in the Fingertips files, so not shown: {missing}.", True))
@@ -320,8 +343,8 @@ class IndicatorSection(Section):
     def _reoffending_measures(self) -> list[Measure]:
         table = self._table("reoffending")
         if table is None:
-            self.absent_inputs.append(f"No {INPUT_NAMES['reoffending']} are in the data folder; "
-                                      f"{where_to_get('reoffending', self.key)}.")
+            self.absent_inputs.append(missing_input("reoffending", self.key,
+                                                    f"No {INPUT_NAMES['reoffending']} are in the data folder"))
             return []
         # Proportions from 3-month and 12-month cohorts are not comparable: use one length, the
         # annual one where the file has it.
@@ -352,8 +375,9 @@ class IndicatorSection(Section):
                                  _with_intervals(series, "wilson", 100),
                                  national_rows["area_name"].iloc[0] if len(national_rows) else ""))
         if not found:
-            self.absent_inputs.append(f"The {INPUT_NAMES['reoffending']} in the data folder hold no figures for "
-                                      f"{self.area_name}; {where_to_get('reoffending', self.key)}.")
+            self.absent_inputs.append(missing_input(
+                "reoffending", self.key, f"The {INPUT_NAMES['reoffending']} in the data folder hold no figures for "
+                                         f"{self.area_name}", self.area_name))
         return found
 
     @cached_property
@@ -377,7 +401,7 @@ class IndicatorSection(Section):
             topic = self.spec.title.lower()
             what = (f"No partner returns for {topic} are in the data folder" if table is None
                     else f"The partner returns in the data folder hold no figures for {topic}")
-            self.absent_inputs.append(f"{what}; {where_to_get('partner_returns', self.key)}.")
+            self.absent_inputs.append(missing_input("partner_returns", self.key, what))
             return []
         found = []
         for (measure, unit), group in rows.groupby(["measure", "unit"], sort=False):
@@ -431,7 +455,9 @@ class IndicatorSection(Section):
                                             period_label=self.config.period.label, rate=None,
                                             change=self.police_changes[crime_type],
                                             comparison_label=self.config.comparison.label,
-                                            missing_note=self.crime.period_missing_note)
+                                            missing_note=self.crime.period_missing_note,
+                                            no_comparison=self.crime.no_comparison,
+                                            noun_singular=POLICE_TYPES[crime_type].replace("offences", "offence"))
         if is_missing(row["value"]):
             return f"{m.label}: the {row['period']} figure is not published (suppressed or withheld by the source)."
         if m.key.startswith("partner:"):
@@ -466,8 +492,22 @@ class IndicatorSection(Section):
 
     def narrative_text(self) -> str:
         if not self.measures:
-            return f"No figures on {self.spec.title.lower()} for {self.area_name} are in the data folder."
+            return (f"No figures on {self.spec.title.lower()} for {self.area_name} are in this assessment yet: the "
+                    "inputs they come from are not yet supplied.")
         return " ".join(self.measure_sentence(m) for m in self.measures)
+
+    def police_summary(self) -> str:
+        """The police-recorded measures (drug and weapons offences) for the summaries: one sentence
+        while there is no change to give, else a sentence each."""
+        police = [m for m in self.measures if m.key.startswith("police:")]
+        counts = [m.latest["value"] for m in police]
+        if not police or any(self.police_changes.values()) or any(is_missing(c) for c in counts):
+            return " ".join(self.measure_sentence(m) for m in police)
+        listed = [narrative.counted(int(c), POLICE_TYPES[m.key.removeprefix("police:")].replace("offences", "offence"),
+                                    POLICE_TYPES[m.key.removeprefix("police:")]) for m, c in zip(police, counts)]
+        sentence = (" and ".join(listed) + f" {'was' if len(listed) == 1 and counts[0] == 1 else 'were'} recorded in "
+                    f"{self.area_name} in {self.config.period.label}.")
+        return sentence + (f" {self.crime.no_comparison}" if self.crime.no_comparison else "")
 
     # ---- display objects for the notebook ----------------------------------------------------
     def heading(self) -> Markdown:
@@ -477,12 +517,6 @@ class IndicatorSection(Section):
 
     def narrative(self) -> Markdown:
         return Markdown(esc(self.narrative_text()))
-
-    def missing_inputs_note(self) -> Markdown:
-        if not self.absent_inputs:
-            return Markdown("")
-        lines = [f"- **Missing input:** {esc(text)}" for text in self.absent_inputs]
-        return Markdown("\n".join(lines))
 
     def headline(self) -> pd.DataFrame:
         """One row per measure, latest period; cells are text, as units differ from row to row."""
@@ -500,7 +534,10 @@ class IndicatorSection(Section):
             rows.append({"Measure": m.label, "Period": row["period"], self.area_name: fmt_value(row["value"], m.unit),
                          "95% interval": interval, national: benchmark, f"Compared with {national}": comparison,
                          "Count / denominator": numbers, "Source": m.source})
-        return pd.DataFrame(rows)
+        table = pd.DataFrame(rows)
+        # No column that is empty on every row (police counts have no interval or national figure).
+        return table[[c for c in table.columns if c in ("Measure", "Period", self.area_name)
+                      or (table[c].astype(str) != "").any()]]
 
     def headline_table(self):
         if not self.measures:
@@ -568,16 +605,22 @@ class IndicatorSection(Section):
         rows = []
         for crime_type, change in self.police_changes.items():
             current = self.police_trends[crime_type]["records"].iloc[-1]  # the last period is the assessment's
-            rows.append({"Crime type": crime_type, cfg.period.label: narrative.fmt_int(current),
-                         cfg.comparison.label: narrative.fmt_int(change.previous if change else None),
-                         "Change": f"{change.difference:+,}" if change else narrative.NOT_AVAILABLE,
-                         "Change %": narrative.fmt_pct(change.pct, signed=True) if change else narrative.NOT_AVAILABLE})
-        return styled_table(pd.DataFrame(rows), {}, caption=f"Drug and weapons offences recorded by the police, "
-                                                        f"{self.area_name} (data.police.uk)")
+            row = {"Crime type": crime_type, cfg.period.label: narrative.fmt_int(current)}
+            if change:
+                row.update({cfg.comparison.label: narrative.fmt_int(change.previous), "Change": f"{change.difference:+,}",
+                            "Change %": narrative.fmt_pct(change.pct, signed=True)})
+            rows.append(row)
+        caption = f"Drug and weapons offences recorded by the police, {self.area_name} (data.police.uk)"
+        if not any(self.police_changes.values()):  # no columns of "not available": the caption says why
+            caption += f". {self.crime.no_comparison}"
+        return styled_table(pd.DataFrame(rows), {}, caption=caption)
 
     def police_trend_charts(self) -> list:
+        """A chart per police-recorded type with a trend (two periods or more); none before then."""
         figures = []
         for crime_type, trend in self.police_trends.items():
+            if trend["records"].notna().sum() < 2:
+                continue
             subject = narrative.sentence_case(POLICE_TYPES[crime_type])
             n_months = self.config.period.n_months
             figures.append(charts.trend_chart(trend, narrative.trend_title(trend, subject, n_months), f"{subject} (count)",
@@ -663,7 +706,8 @@ class IndicatorSection(Section):
                           for r in m.series.itertuples()],
             } for m in self.measures],
             "narrative": self.narrative_text(),
-            "missing_inputs": list(self.absent_inputs),
+            "police_summary": self.police_summary(),
+            **self.missing_findings(),
             "data_notes": [n.text for n in self.data_notes()],
             "demo": self.ingest.demo,
         }

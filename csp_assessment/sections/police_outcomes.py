@@ -25,6 +25,18 @@ COMPARED_WORDS = {"higher": "significantly higher than", "lower": "significantly
                   "similar": "similar to"}
 
 
+# For reviewers, what is missing; the download steps go to the run log and the analysts (MissingInput).
+MISSING_OUTCOMES = ("No data.police.uk outcomes files of the area's force are in the data folder yet, so positive "
+                    "outcome rates cannot be given.")
+MISSING_SEARCHES = ("No data.police.uk stop-and-search files of the area's force are in the data folder yet, so "
+                    "searches cannot be counted.")
+OUTCOMES_STEPS = (f"No data.police.uk outcomes files (YYYY-MM-<force>-outcomes.csv) of the area's force are in the data "
+                  f"folder; download them from {OUTCOMES_DOWNLOAD} into the monthly folders beside the street files.")
+SEARCHES_STEPS = (f"No data.police.uk stop-and-search files (YYYY-MM-<force>-stop-and-search.csv) of the area's force "
+                  f"are in the data folder; download them from {STOP_SEARCH_DOWNLOAD} into the monthly folders beside "
+                  "the street files.")
+
+
 def _pct(value) -> str:
     return narrative.NOT_AVAILABLE if value is None or pd.isna(value) else f"{value:.1f}%"
 
@@ -51,9 +63,16 @@ class PoliceOutcomes:
         return self.section.all_label
 
     # ---- outcomes ------------------------------------------------------------------------------
+    @cached_property
+    def area_forces(self) -> set[str]:
+        """The forces whose street files hold the area's records: another force's outcomes or searches
+        (City of London's beside Bedfordshire's street files) say nothing of this area."""
+        return set(self.section.counts["force"].dropna())
+
     @property
     def has_outcomes(self) -> bool:
-        return self.outcomes is not None and not self.outcomes.empty
+        return (self.outcomes is not None and not self.outcomes.empty
+                and bool(self.area_forces & set(self.outcomes["force"])))
 
     def _placed_outcomes(self, months) -> pd.DataFrame:
         """The crimes recorded in ``months`` that have an outcome row, each with its local authority."""
@@ -165,9 +184,7 @@ class PoliceOutcomes:
                             text_columns=["Crime type", "Compared"])
 
     def missing_outcomes_note(self) -> Markdown:
-        return Markdown(as_text(f"No data.police.uk outcomes files (YYYY-MM-<force>-outcomes.csv) are in the data "
-                                f"folder, so outcome rates cannot be given. Download them from "
-                                f"{OUTCOMES_DOWNLOAD} into the monthly folders beside the street files."))
+        return Markdown(as_text(MISSING_OUTCOMES))
 
     def outcome_summary(self) -> Markdown:
         if not self.has_outcomes:
@@ -234,7 +251,8 @@ class PoliceOutcomes:
     # ---- stop and search -----------------------------------------------------------------------
     @property
     def has_searches(self) -> bool:
-        return self.searches_all is not None and not self.searches_all.empty
+        return (self.searches_all is not None and not self.searches_all.empty
+                and bool(self.area_forces & set(self.searches_all["force"])))
 
     @cached_property
     def placed_searches(self) -> pd.DataFrame:
@@ -275,9 +293,7 @@ class PoliceOutcomes:
             {"searches": 0, "arrests": 0, "with_outcome": 0, "linked": 0, "force_searches": 0, "force_linked": 0})
 
     def missing_searches_note(self) -> Markdown:
-        return Markdown(as_text(f"No data.police.uk stop-and-search files (YYYY-MM-<force>-stop-and-search.csv) are "
-                                f"in the data folder, so searches cannot be counted. Download them from "
-                                f"{STOP_SEARCH_DOWNLOAD} into the monthly folders beside the street files."))
+        return Markdown(as_text(MISSING_SEARCHES))
 
     def search_placement(self) -> dict:
         """How the area's forces' searches of the period were placed: counts by method, and how many
@@ -395,6 +411,21 @@ class PoliceOutcomes:
                 "link for searches that led to an outcome). Linked outcome rate: linked outcomes as a % of all "
                 "searches (HMICFRS's 'linked find rate').")
         return notes
+
+    def missing_inputs(self) -> list:
+        """The outcomes and stop-and-search files of the area's force, when the data folder lacks them."""
+        from .base import MissingInput
+
+        force = self.config.police_force if self.config.area_from_params and self.config.police_force else \
+            ", ".join(sorted(self.area_forces)) or "the area's force"
+        missing = []
+        if not self.has_outcomes:
+            missing.append(MissingInput(f"data.police.uk outcomes files of {force} (positive outcome rates)",
+                                        "data.police.uk", OUTCOMES_STEPS))
+        if not self.has_searches:
+            missing.append(MissingInput(f"data.police.uk stop-and-search files of {force}", "data.police.uk",
+                                        SEARCHES_STEPS))
+        return missing
 
     def notes_markdown(self) -> Markdown:
         return Markdown("\n".join(f"- {as_text(n)}" for n in self.notes()))

@@ -49,7 +49,9 @@ from ..report.narrative import is_missing
 from ..report.style import GSS_DARK_BLUE, GSS_DARK_GREY, GSS_MID_GREY, GSS_ORANGE
 from ..stats.intervals import NOT_COMPARED, compare_with_benchmark, poisson_method, poisson_rate_interval
 from . import SectionSpec
-from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
+from .base import DEMO_NOTE, DataNote, MissingInput, Section, esc, styled_table
+
+PUBLISHED_BY = "Department for Transport, 'Road safety data' on data.gov.uk"  # for the "Not yet supplied" list
 
 SPECS = (SectionSpec("road_safety", "07_road_safety.ipynb", "Road safety", "road_safety"),)
 
@@ -244,12 +246,14 @@ class RoadSafetySection(Section):
         self.last_year = last_full_year(config.period.end)
         self.window = list(range(self.last_year - len(config.trend) + 1, self.last_year + 1))
         self.notes: list[DataNote] = []
-        self.absent_inputs: list[str] = []
+        self.absent_inputs: list[MissingInput] = []
         self.table = self._table()
+        stats19 = f"DfT road safety data (STATS19) for {self.window[0]} to {self.window[-1]}"
         if self.table is None:
-            self.absent_inputs.append(f"No DfT road safety data (STATS19) are in the data folder; to add them, "
-                                      f"download from {stats19_input.DOWNLOAD} for {self.window[0]} to "
-                                      f"{self.window[-1]}, and put them, unchanged, in the data folder.")
+            self.absent_inputs.append(MissingInput(stats19, PUBLISHED_BY, (
+                f"No DfT road safety data (STATS19) are in the data folder; to add them, download from "
+                f"{stats19_input.DOWNLOAD} for {self.window[0]} to {self.window[-1]}, and put them, unchanged, "
+                "in the data folder.")))
             self.casualties = self.unplaced = pd.DataFrame()
             self.years: list[int] = []
             self.gaps: dict[int, str] = {}
@@ -262,18 +266,19 @@ class RoadSafetySection(Section):
         missing = [y for y in self.window if y not in held]
         self.gaps = file_gaps(self.table, self.window)
         if not self.years:
-            self.absent_inputs.append(f"The STATS19 files in the data folder give no casualties that can be placed in "
-                                      f"an area for {self.window[0]} to {self.window[-1]}: "
-                                      f"{'; '.join(self.gaps[y] for y in self.window)}. To add them, download "
-                                      f"from {stats19_input.DOWNLOAD}.")
+            self.absent_inputs.append(MissingInput(stats19, PUBLISHED_BY, (
+                f"The STATS19 files in the data folder give no casualties that can be placed in an area for "
+                f"{self.window[0]} to {self.window[-1]}: {'; '.join(self.gaps[y] for y in self.window)}. To add them, "
+                f"download from {stats19_input.DOWNLOAD}.")))
         elif missing:
             self.notes.append(DataNote(f"No STATS19 casualties for {', '.join(map(str, missing))} can be placed in an "
                                        f"area, so those years are left out: {'; '.join(self.gaps[y] for y in missing)}. "
                                        f"Download them from {stats19_input.DOWNLOAD}.", True))
         if self.years and self.casualties.empty:
-            self.absent_inputs.append(f"The STATS19 files in the data folder hold no collisions in {self.area_name} "
-                                      f"({', '.join(self.area.lad_codes)}); to add them, download the national files "
-                                      f"from {stats19_input.DOWNLOAD}.")
+            self.absent_inputs.append(MissingInput(f"{stats19} covering {self.area_name}", PUBLISHED_BY, (
+                f"The STATS19 files in the data folder hold no collisions in {self.area_name} "
+                f"({', '.join(self.area.lad_codes)}); to add them, download the national files "
+                f"from {stats19_input.DOWNLOAD}.")))
             self.years = []
 
     def _table(self) -> pd.DataFrame | None:
@@ -461,9 +466,6 @@ class RoadSafetySection(Section):
 
     def narrative(self) -> Markdown:
         return Markdown(esc(self.narrative_text()))
-
-    def missing_inputs_note(self) -> Markdown:
-        return Markdown("\n".join(f"- **Missing input:** {esc(text)}" for text in self.absent_inputs))
 
     def annual_table(self) -> pd.DataFrame:
         """One row per year, numbers as text (the adjusted KSI has decimals)."""
@@ -722,7 +724,7 @@ class RoadSafetySection(Section):
             "annual": annual, "changes": changes,
             "by_road_user": _plain(self.by_road_user.to_dict("records")) if self.has_figures else [],
             "by_age_band": _plain(self.by_age_band.to_dict("records")) if self.has_figures else [],
-            "measures": measures, "narrative": self.narrative_text(), "missing_inputs": list(self.absent_inputs),
+            "measures": measures, "narrative": self.narrative_text(), **self.missing_findings(),
             "data_notes": [n.text for n in self.data_notes()], "demo": self.ingest.demo,
         }
 

@@ -30,7 +30,7 @@ from ..stats.significance import ProportionChange, two_proportion_test
 from . import SectionSpec
 from .base import DataNote, Section, esc, styled_table
 from .crime import CrimeSection
-from .indicators import INPUT_NAMES, IndicatorSection, Measure, _series, where_to_get
+from .indicators import INPUT_NAMES, IndicatorSection, Measure, _series, missing_input
 
 KEY = "violence_domestic_abuse"
 SPEC = SectionSpec(KEY, "06_violence_domestic_abuse.ipynb", "Domestic abuse and violent crime", KEY)
@@ -50,7 +50,7 @@ class ViolenceRecords(CrimeSection):
         super().__init__(SectionSpec(spec.key, spec.notebook, spec.title, "crime"), config, ingest)
         self.all_counts = self.all_counts[self.all_counts["crime_type"] == VIOLENCE]
         self.counts = self.counts[self.counts["crime_type"] == VIOLENCE]
-        self.noun, self.y_label = "violence and sexual offences", VIOLENCE
+        self.noun_one, self.noun, self.y_label = "violence and sexual offence", "violence and sexual offences", VIOLENCE
 
     @property
     def all_label(self) -> str:
@@ -72,7 +72,7 @@ class DomesticAbuseFigures(IndicatorSection):
         self.area, self.area_name = violence.area, violence.area_name
         self.end_year = config.period.end.year
         self.notes: list[DataNote] = []
-        self.absent_inputs: list[str] = []
+        self.absent_inputs: list = []  # MissingInput
         self.measures = self._gather()
 
     # ---- the police force area of the ONS figures ----------------------------------------------
@@ -97,16 +97,16 @@ class DomesticAbuseFigures(IndicatorSection):
     def _ons_measures(self) -> list[Measure]:
         table = self._table(ons_domestic_abuse.TABLE)
         if table is None:
-            self.absent_inputs.append(f"No {INPUT_NAMES[ons_domestic_abuse.TABLE]} are in the data folder; "
-                                      f"{where_to_get(ons_domestic_abuse.TABLE, self.key)}.")
+            self.absent_inputs.append(missing_input(ons_domestic_abuse.TABLE, self.key,
+                                                    f"No {INPUT_NAMES[ons_domestic_abuse.TABLE]} are in the data folder"))
             return []
         force = self._force(table)
         rows = table[table["area_code"] == force[0]] if force else table.iloc[0:0]
         if rows.empty:
-            self.absent_inputs.append(f"The {INPUT_NAMES[ons_domestic_abuse.TABLE]} in the data folder hold no row "
-                                      f"for {self.area_name}'s police force area"
-                                      + (f" ({force[1]}, {force[0]})" if force else "")
-                                      + f"; {where_to_get(ons_domestic_abuse.TABLE, self.key)}.")
+            self.absent_inputs.append(missing_input(
+                ons_domestic_abuse.TABLE, self.key,
+                f"The {INPUT_NAMES[ons_domestic_abuse.TABLE]} in the data folder hold no row for {self.area_name}'s "
+                "police force area" + (f" ({force[1]}, {force[0]})" if force else ""), self.area_name))
             return []
         england = table[table["area_code"] == ons_domestic_abuse.ENGLAND].set_index("end_year")["rate_per_1000"]
         rows = rows.sort_values("end_year")
@@ -116,6 +116,11 @@ class DomesticAbuseFigures(IndicatorSection):
             return []
         return [Measure("ons:domestic_abuse", ONS_LABEL, "per 1,000", "ONS Domestic abuse in England and Wales",
                         series, "England" if england.size else "", detail=f"{force[1]} police force area")]
+
+    def narrative_text(self) -> str:
+        """The measures' sentences; nothing while none is supplied: the section leads with its police
+        figures, and the missing inputs are listed once, as not yet supplied."""
+        return super().narrative_text() if self.measures else ""
 
     def _gather(self) -> list[Measure]:
         found = self._partner_measures()
@@ -279,8 +284,9 @@ class ViolenceDomesticAbuseSection(Section):
     def heading(self) -> Markdown:
         return self.violence.heading()
 
-    def missing_inputs_note(self) -> Markdown:
-        return self.domestic_abuse.missing_inputs_note()
+    @property
+    def missing_inputs(self) -> list:
+        return self.domestic_abuse.missing_inputs
 
     def summary(self) -> Markdown:
         return Markdown(esc(self.summary_text()))
@@ -305,7 +311,7 @@ class ViolenceDomesticAbuseSection(Section):
             "spc_series": VIOLENCE,
             "measures": indicators["measures"],
             "narrative": indicators["narrative"],
-            "missing_inputs": indicators["missing_inputs"],
+            **self.missing_findings(),
             "repeat_victims": self.domestic_abuse.repeat_findings(),
             # sentences the document adds to the section's summary
             "summary_points": [self.domestic_abuse.repeat_sentence()] if self.domestic_abuse.repeat_test else [],

@@ -9,7 +9,13 @@ is /work/shared/design/spc.md. In short, for each rebase group of a monthly seri
 * a point is special cause when it is outside the limits, part of a run of 7 on one side of the mean,
   part of a trend of 7 (6 strict steps the same way) or a close point in a "2 of 3 near the limits";
 * a special-cause point is improvement or concern by its side of the mean and the measure's
-  improvement direction.
+  improvement direction;
+* for a measure that cannot go below a bound (a count cannot be negative: ``lower_bound=0``), a
+  lower process limit computed below the bound is set to the bound: a reader is never shown a
+  limit of -5 crimes. NHSRplotthedots computes the limit unbounded (R/ptd_spc_standard.R,
+  ``lpl = mean_col - limit * amr``) and leaves the axis to its user (its maintainers' answer in
+  issue #154 is ``ylim(0, NA)``). No value lies below the bound, so either way the same points are
+  flagged: the bound changes what is printed, never a signal.
 
 ``xmr`` computes all of that, ``plot_spc`` draws the chart and ``special_cause_table`` lists the
 series with special-cause variation in a reporting window.
@@ -50,13 +56,16 @@ MIN_BASELINE = 12
 
 DIRECTIONS = {"increase": 1, "decrease": -1, "neutral": 0}
 
+# What a point shows, in the words every table, summary and chart title uses (one vocabulary: a
+# chart titled "Drugs: common cause" beside a table saying "special cause of concern" would be two
+# statements about one series).
 VARIATION = {
     "common_cause": "common cause",
-    "special_cause_improvement": "special cause improving",
-    "special_cause_concern": "special cause concerning",
-    "special_cause_neutral_high": "special cause neutral",
-    "special_cause_neutral_low": "special cause neutral",
-    "special_cause_neutral": "special cause neutral",
+    "special_cause_improvement": "special cause of improvement",
+    "special_cause_concern": "special cause of concern",
+    "special_cause_neutral_high": "special cause, neither concern nor improvement",
+    "special_cause_neutral_low": "special cause, neither concern nor improvement",
+    "special_cause_neutral": "special cause, neither concern nor improvement",
 }
 
 NEUTRAL_TYPES = ("special_cause_neutral_high", "special_cause_neutral_low", "special_cause_neutral")
@@ -101,6 +110,8 @@ class SPCResult:
     trial_limits: bool
     notes: list[str] = field(default_factory=list)
     target: float | None = None
+    lower_bound: float | None = None  # the least value the measure can take (0 for counts), or None
+    floored: bool = False  # a lower process limit was computed below lower_bound and is shown at it
 
 
 def xmr(
@@ -110,13 +121,15 @@ def xmr(
     rebase: list | None = None,
     screen_outliers: bool = True,
     target: float | None = None,
+    lower_bound: float | None = None,
 ) -> SPCResult:
     """Compute an XmR chart of ``values`` (index = sorted periods) with the Making Data Count rules.
 
     ``improvement`` is "increase", "decrease" or "neutral"; ``fix_after`` limits each group's
     baseline to its first N points; ``rebase`` lists the periods that start a new group (strings
     such as "2016-04" are accepted); ``screen_outliers=False`` keeps every moving range, as the
-    NHS Excel tool does; ``target`` gives the assurance summary.
+    NHS Excel tool does; ``target`` gives the assurance summary; ``lower_bound`` is the least
+    value the measure can take (0 for counts): a lower process limit below it is set to it.
     """
     if improvement not in DIRECTIONS:
         raise ValueError(f"improvement must be one of {sorted(DIRECTIONS)}, not {improvement!r}")
@@ -129,11 +142,15 @@ def xmr(
         raise ValueError(f"target must be a finite number, not {target!r}")
 
     y = _validated_values(values)
+    if lower_bound is not None and (y < lower_bound).any():
+        below = y[y < lower_bound]
+        raise ValueError(f"the value for {_describe(below.index[0])} ({below.iloc[0]:g}) is below {lower_bound:g}, "
+                         "the least the measure can take")
     starts = _group_starts(y.index, rebase)
     several = len(starts) > 1
 
     groups, notes = [], []
-    trial_limits = False
+    trial_limits = floored = False
     for number, (lo, hi) in enumerate(zip(starts, starts[1:] + [len(y)])):
         part = y.iloc[lo:hi]
         n_base = len(part) if fix_after is None else min(fix_after, len(part))
@@ -144,7 +161,16 @@ def xmr(
                 f" ({_describe(part.index[0])})"
             )
         mean, mean_mr, screened = _centre_and_mean_moving_range(part.to_numpy()[:n_base], screen_outliers)
-        groups.append(_group_table(part, number, n_base, mean, mean_mr, direction))
+        group = _group_table(part, number, n_base, mean, mean_mr, direction)
+        computed_lpl = float(group["lpl"].iloc[0])  # the assurance compares the target with the reference's limits
+        if lower_bound is not None and group["lpl"].iloc[0] < lower_bound:
+            # No value lies below the bound, so no point was outside the computed lower limit and
+            # none is outside the bound: only the printed limit changes.
+            notes.append(f"The lower process limit{where} works out at {group['lpl'].iloc[0]:,.1f}, below "
+                         f"{lower_bound:g}, which the measure cannot go below; it is shown as {lower_bound:g}.")
+            group["lpl"] = float(lower_bound)
+            floored = True
+        groups.append(group)
         if n_base < MIN_BASELINE:
             trial_limits = True
             notes.append(
@@ -166,10 +192,12 @@ def xmr(
         table=table,
         improvement=improvement,
         variation=VARIATION[latest["point_type"]],
-        assurance=_assurance(target, direction, latest["lpl"], latest["upl"]),
+        assurance=_assurance(target, direction, computed_lpl, latest["upl"]),
         trial_limits=trial_limits,
         notes=notes,
         target=None if target is None else float(target),
+        lower_bound=None if lower_bound is None else float(lower_bound),
+        floored=floored,
     )
 
 
@@ -215,6 +243,11 @@ def plot_spc(
         if result.target is not None:
             ax.axhline(result.target, color=GSS_DARK_PINK, linestyle=":", linewidth=1.5, label="Target")
 
+        if result.floored:
+            # The limit sits on the bound: keep the axis from reaching below it (no "-5" tick for
+            # a count), with a little room so points on the bound are drawn whole.
+            low, high = ax.get_ylim()
+            ax.set_ylim(bottom=result.lower_bound - 0.03 * (high - result.lower_bound))
         ax.set_title(title, loc="left")
         ax.set_ylabel(y_label)
         if _is_datetime(x):
