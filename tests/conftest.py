@@ -41,7 +41,7 @@ def child_outliving_killed_parent(tmp_path: Path, script: str, seconds: float) -
 # `--durations`. pytest-xdist hands each module to one worker in collection order (pyproject.toml
 # turns its own reordering off), so the long ones start first and the many quick modules fill in
 # at the end: the workers finish together instead of one waiting on a long module started last.
-LONGEST_FIRST = ("test_pipeline_e2e", "test_trust", "test_run", "test_dask_areas", "test_trust_runs",
+LONGEST_FIRST = ("test_pipeline_e2e", "test_trust", "test_trust_part3", "test_run", "test_dask_areas", "test_trust_runs",
                  "test_violence_domestic_abuse", "test_fetch", "test_ingest_folder", "test_trust_inputs",
                  "test_police_outcomes", "test_demo", "test_indicator_sections", "test_demo_formats",
                  "test_mixed_vintages", "test_sections")
