@@ -18,7 +18,7 @@ import tempfile
 import traceback
 
 from csp_assessment.config import AREA_CODE, load_config
-from csp_assessment.engine import MAX_WORKERS, check_scheduler_address
+from csp_assessment.engine import MAX_WORKERS, check_scheduler_address, check_workers
 from csp_assessment.errors import ConfigError, InputError, describe_os_error
 from csp_assessment.runlock import DEFAULT_WAIT_SECONDS
 
@@ -45,11 +45,10 @@ def _minutes(value: str) -> float:
 def _workers(value: str) -> int:
     try:
         workers = int(value)
-    except ValueError:
-        workers = 0
-    if not 1 <= workers <= MAX_WORKERS:
+        check_workers(workers)
+    except (ValueError, ConfigError):
         raise argparse.ArgumentTypeError(f"give the number of sections to compute at once, from 1 to {MAX_WORKERS}, "
-                                         f"not {value!r}")
+                                         f"not {value!r}") from None
     return workers
 
 

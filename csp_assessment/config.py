@@ -218,7 +218,7 @@ def load_config(
             raise ConfigError(f"{where}: unknown section(s) {unknown}; sections that exist: "
                               + ", ".join(f"{key} ({spec.title})" for key, spec in SECTIONS.items()))
     if not section_list:
-        raise ConfigError(f"no sections to run: list them in params (sections:) or give --sections")
+        raise ConfigError("no sections to run: list them in params (sections:) or give --sections")
     document_sections = [*params_sections, *[s for s in section_list if s not in params_sections]]
 
     from .stats.priorities import check_priority_params  # here, not at import time: priorities imports config

@@ -44,6 +44,13 @@ MAX_WORKERS = 256
 DASK_LOGGERS = ("distributed", "tornado", "bokeh")
 
 
+def check_workers(workers: int | None) -> None:
+    """``--workers``: the size of the run's own cluster, 1 to MAX_WORKERS (None: one per CPU core)."""
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise ConfigError(f"--workers {workers}: give the number of sections to compute at once, from 1 to "
+                          f"{MAX_WORKERS} (or leave it out for one per CPU core, {os.cpu_count() or 1} here)")
+
+
 def check_scheduler_address(address: str) -> str:
     """``--scheduler``'s value as a Dask address, tcp://HOST:PORT (a bare HOST:PORT means tcp)."""
     text = str(address).strip()
@@ -186,9 +193,7 @@ class Engine:
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None,
                  folders: dict[str, Path] | None = None, say=None, processes: bool = True, log=None):
-        if workers is not None and not 1 <= workers <= MAX_WORKERS:
-            raise ConfigError(f"--workers {workers}: give the number of Dask workers of the run's own cluster, from 1 "
-                              f"to {MAX_WORKERS} (or leave it out for one per CPU core, {os.cpu_count() or 1} here)")
+        check_workers(workers)
         self.scheduler = check_scheduler_address(scheduler) if scheduler else None
         self.workers = workers or os.cpu_count() or 1
         self.folders = {what: Path(path).resolve() for what, path in (folders or {}).items()}
@@ -230,6 +235,8 @@ class Engine:
         """While the run's cluster lives, Dask's messages in this process go to the run log only."""
         import distributed  # noqa: F401  its logging configuration is made when it is first imported
 
+        if self._terminal_handlers:  # already (an earlier attempt to start failed)
+            return
         handler = _ToRunLog(self.log)
         for name in _dask_logger_names():
             logger = logging.getLogger(name)

@@ -32,7 +32,7 @@ from .report import partnership_text
 from . import provenance, store
 from .config import RunConfig, load_config, with_area
 from .areas import select_areas
-from .engine import Engine, check_loopback
+from .engine import Engine, check_loopback, check_workers
 from .errors import ConfigError, InputError
 from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
 from .report.document import draft_reasons, export_document, write_document_notebook
@@ -295,12 +295,6 @@ def _keep_failed_run(failure: SectionFailed, config: RunConfig, progress: Progre
         encoding="utf-8")
 
 
-def _check_workers(workers: int | None) -> None:
-    if workers is not None and workers < 1:
-        raise ConfigError(f"--workers {workers}: give the number of sections to run at once, 1 or more "
-                          f"(or leave it out for one per CPU core, {os.cpu_count() or 1} here)")
-
-
 def _remove(path: Path) -> None:
     """Remove a folder, a file or a symbolic link (the link, not what it points to); nothing if absent."""
     if path.is_symlink() or path.is_file():
@@ -366,7 +360,7 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
     The sections run as Dask tasks: on ``workers`` threads of a worker in this process (default one
     per core; see engine.py), or on the cluster whose scheduler is at ``scheduler``."""
     progress = progress or Progress()
-    _check_workers(workers)
+    check_workers(workers)
     with exclusive_run({"reports": config.out_dir, "processed tables": config.processed_dir}, progress, wait_seconds), \
             _engine(config, progress, workers, scheduler, processes=False) as engine:
         return _run_area(config, progress, force=force, engine=engine)
@@ -639,7 +633,7 @@ def main_many(year: int, areas: list[str], progress: Progress | None = None, *, 
     each reporting into ``reports/<year>/<area code>/``; ``reports/<year>/index.html`` lists them.
     A failed area does not stop the others: AreasFailed names the failed ones at the end."""
     progress = progress or Progress()
-    _check_workers(workers)
+    check_workers(workers)
     base = load_config(year, **options)
     with exclusive_run({"reports": base.out_dir, "processed tables": base.processed_dir}, progress, wait_seconds), \
             _engine(base, progress, workers, scheduler) as engine:
