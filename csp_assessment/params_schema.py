@@ -200,6 +200,13 @@ def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return [field.alias or name for name, field in model.model_fields.items()]
 
 
+# What a value of the wrong type should have been, by pydantic's error type.
+_WANTED = {"list_type": "a list, e.g. [a, b] (one item: [a])", "bool_type": "true or false, without quotes",
+           "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
+           "float_type": "a number", "float_parsing": "a number", "finite_number": "a finite number",
+           "string_type": "text (in quotes if it looks like a number or a date)",
+           **dict.fromkeys(("dict_type", "model_type", "model_attributes_type"), "a mapping of settings (key: value)")}
+# The same, shorter, for a value that fits none of a union's branches ("a number or 'increase'").
 _BRANCH_WORDS = {"float_type": "a number", "int_type": "a whole number", "list_type": "a list",
                  "bool_type": "true or false", "string_type": "text", "dict_type": "a mapping"}
 _IN_RANGE_BUT_WRONG = ("greater_than_equal", "less_than_equal", "greater_than", "less_than", "finite_number",
@@ -225,20 +232,8 @@ def _message(error: dict, model: type[BaseModel]) -> str:
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == AREA_CODE_PATTERN:
         return (f"{where}: {value!r} is not an ONS local authority code (E06/E07/E08/E09/W06 + 6 digits) or "
                 "Community Safety Partnership code (E22/W22 + 6 digits)")
-    if kind == "list_type":
-        return f"{where}: give a list, e.g. [a, b] (one item: [a]), not {_describe(value)}"
-    if kind == "bool_type":
-        return f"{where}: give true or false, without quotes, not {_describe(value)}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"{where}: give a whole number, not {_describe(value)}"
-    if kind in ("float_type", "float_parsing"):
-        return f"{where}: give a number, not {_describe(value)}"
-    if kind == "finite_number":
-        return f"{where}: give a finite number, not {value!r}"
-    if kind == "string_type":
-        return f"{where}: give text (in quotes if it looks like a number or a date), not {_describe(value)}"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"{where}: give a mapping of settings (key: value), not {_describe(value)}"
+    if kind in _WANTED:
+        return f"{where}: give {_WANTED[kind]}, not {_describe(value)}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         bound = {"greater_than_equal": f"at least {ctx.get('ge')}", "less_than_equal": f"at most {ctx.get('le')}",
                  "greater_than": f"above {ctx.get('gt')}", "less_than": f"below {ctx.get('lt')}"}[kind]
