@@ -14,7 +14,7 @@ declare, checked by config.py) and ``priorities`` / ``previous_priorities`` (sta
 Here they are only given their shape.
 
 The comments of ``params/defaults.yaml`` say the same as the descriptions here, and its values
-are these defaults: tests/test_config.py checks that they stay in step.
+are these defaults: tests/test_trust_part3.py checks that they stay in step.
 """
 
 from __future__ import annotations
