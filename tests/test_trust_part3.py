@@ -12,6 +12,7 @@ import errno
 import functools
 import hashlib
 import http.server
+import io
 import json
 import os
 import shutil
@@ -33,7 +34,7 @@ from csp_assessment import run, store
 from csp_assessment.config import load_config
 from csp_assessment.errors import ConfigError, InputError
 from test_trust import _kill_when
-from test_trust_runs import _cli, _hold_lock, _one_line_error
+from test_trust_runs import _hold_lock, _one_line_error
 
 DEFAULTS = (PROJECT_ROOT / "params" / "defaults.yaml").read_text(encoding="utf-8")
 YEAR_2022 = (PROJECT_ROOT / "params" / "2022.yaml").read_text(encoding="utf-8")
@@ -379,7 +380,7 @@ def test_a_file_replaced_while_a_run_goes_on_changes_none_of_its_figures(demo_va
     monkeypatch.setattr(run, "execute_section", replaced_first)
     config = load_config(2017, data_dir=data, processed_dir=processed, out_dir=tmp_path / "reports",
                          sections="asb")
-    progress = run.Progress(open(os.devnull, "w"))
+    progress = run.Progress(io.StringIO())
     report = run.main(config, progress)
     assert store.read_manifest(processed)["fingerprint"] == fingerprint  # nothing ingested inside the run
     findings = json.loads((elsewhere / "findings" / "asb.json").read_text())
@@ -394,7 +395,7 @@ def test_a_file_replaced_while_a_run_goes_on_changes_none_of_its_figures(demo_va
     # Rerun with --force: swapped in beside the link's target again; no .previous link left behind
     # (it used to make every later run fail: "Cannot call rmtree on a symbolic link").
     monkeypatch.setattr(run, "execute_section", real)
-    run.main(config, run.Progress(open(os.devnull, "w")), force=True)
+    run.main(config, run.Progress(io.StringIO()), force=True)
     assert (tmp_path / "reports" / "2017").is_symlink() and (elsewhere / "index.html").exists()
     assert sorted(p.name for p in (tmp_path / "reports").iterdir() if not p.name.startswith(".csp-run")) == ["2017"]
     assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == ["csp-2017"]
@@ -538,7 +539,8 @@ def test_only_web_and_mail_links_stay_links():
 
 
 def _narrative_data(demo_variant) -> tuple[Path, Path]:
-    data, processed = demo_variant()
+    """The demo's data folder (its narrative files copied, not linked: conftest.linked_copy) and narrative folder."""
+    data, _ = demo_variant()
     return data, data / "narrative"
 
 
