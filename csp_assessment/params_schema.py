@@ -103,8 +103,8 @@ class Params(_Block):
         12, description="comparison period = assessment period shifted back this many months")
     trend_periods: Annotated[int, Field(ge=2, le=20)] = Field(
         5, description="general trend: this many 12-month periods ending with the assessment period")
-    top_wards: Annotated[int, Field(ge=1, le=100)] = Field(5, description="hotspots: how many wards to list")
-    suppression_threshold: Annotated[int, Field(ge=0, le=100)] = Field(
+    top_wards: Annotated[int, Field(ge=1)] = Field(5, description="hotspots: how many wards to list")
+    suppression_threshold: Annotated[int, Field(ge=0)] = Field(
         5, description='ward counts from 1 to threshold - 1 show as "<threshold" in reviewers\' outputs')
     peers: list[AreaCode] | None = Field(None, description="local authority codes to compare with; null = every "
                                                            "local authority present in the ingested data")
