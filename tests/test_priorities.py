@@ -127,7 +127,7 @@ def test_drivers_are_the_heaviest_figures_in_readable_words():
     assert table.loc["burglary", "drivers"] == [
         "Burglary: up 12.5% on Apr 15 – Mar 16",
         "Burglary: 6.4 per 1,000 residents, 3rd highest rate of 13 areas",
-        "Burglary: special cause of concern (SPC)",
+        "Burglary: latest month special cause of concern (SPC)",
     ]
     # Mental health: three figures weigh 4 (suicide direction and England, treatment England), the
     # treatment direction 3; ties keep the params' order of measures and of evidence.
@@ -414,9 +414,10 @@ def test_priority_assessment_type():
 
 
 @pytest.mark.parametrize("direction, score, words", [
-    ("improvement", 0, "special cause of improvement (SPC)"),
-    (None, 2, "common-cause variation only (SPC)"),
-    ("improvement and concern", 2, "special causes of both concern and improvement (SPC)"),
+    ("improvement", 0, "latest month special cause of improvement (SPC)"),
+    ("concern", 4, "latest month special cause of concern (SPC)"),
+    (None, 2, "latest month common cause (SPC)"),
+    ("neutral", 2, "latest month special cause, neither concern nor improvement (SPC)"),
 ])
 def test_spc_evidence_scores_and_words(direction, score, words):
     findings = {"all_crime": {**FINDINGS["all_crime"], "by_type": [

@@ -6,7 +6,7 @@ harm rather than by volume alone. Here, as in the Kent partnerships' strategic a
 * the run **computes** each theme's *likelihood* (its evidence score) from its own findings: for
   every measure linked to the theme in params (a data.police.uk category, or a substance misuse,
   re-offending or mental health indicator), its volume (rate per 1,000 residents), its rank among
-  peers, its direction (annual change), any SPC special cause in the assessment period, and how it
+  peers, its direction (annual change), the SPC signal of its latest month, and how it
   compares with England. Police-recorded measures count by their share of the theme's records, so
   a minor category cannot dilute a large theme (see :func:`theme_likelihood`);
 * the partnership **judges** the rest in its scoring file: harm (physical, psychological,
@@ -342,11 +342,11 @@ def measure_evidence(findings: dict, link: MeasureLink, settings: PrioritySettin
             if not worse_if_up:  # the charts treat a fall as improvement; params say a rise is here
                 concern, improvement = improvement, concern
             evidence.scores["spc"] = 4.0 if concern else 0.0 if improvement else 2.0
-            evidence.texts["spc"] = ("special cause of concern (SPC)" if concern else
-                                     "special cause of improvement (SPC)" if improvement else
-                                     "special causes of both concern and improvement (SPC)" if "and" in direction else
-                                     "special cause, neither concern nor improvement (SPC)" if direction else
-                                     "common-cause variation only (SPC)")
+            # The latest month's signal, as the chart titles and the summaries give it (Making Data Count)
+            evidence.texts["spc"] = ("latest month special cause of concern (SPC)" if concern else
+                                     "latest month special cause of improvement (SPC)" if improvement else
+                                     "latest month special cause, neither concern nor improvement (SPC)" if direction
+                                     else "latest month common cause (SPC)")
         return evidence
 
     measure = _indicator(findings, link.name)
@@ -718,7 +718,7 @@ apart from the ranked ones, with their evidence score. A theme none of whose mea
 | volume | rate per 1,000 residents a year (a shorter period scaled up to a year): 0 below {fmt(v[0])}, 1 from {fmt(v[0])}, 2 from {fmt(v[1])}, 3 from {fmt(v[2])}, 4 from {fmt(v[3])} |
 | peer rank | 4 × (number of areas − rank by rate) ÷ (number of areas − 1): 4 for the highest rate, 0 for the lowest |
 | direction | change on the previous year (indicators: on the previous period), a rise counted as worse unless higher is better: 0 below {fmt(d[0])}%, 1 from {fmt(d[0])}%, 2 from {fmt(d[1])}%, 3 from {fmt(d[2])}%, 4 from {fmt(d[3])}% |
-| SPC | special cause in the assessment period: of concern 4, none 2, of improvement 0 |
+| SPC | the signal of the latest month, as the SPC chart's title gives it: special cause of concern 4, common cause 2, special cause of improvement 0 |
 | England | significantly worse than England 4, similar 2, significantly better 0 |
 
 A measure's likelihood is the weighted mean of the evidence it has ({evidence_terms}, divided by the sum of the
