@@ -11,17 +11,56 @@ data folder first (see python pipeline.py fetch --help).
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 import tempfile
 import traceback
 
 from csp_assessment.config import AREA_CODE, load_config
+from csp_assessment.engine import MAX_WORKERS, check_scheduler_address, check_workers
 from csp_assessment.errors import ConfigError, InputError, describe_os_error
 from csp_assessment.runlock import DEFAULT_WAIT_SECONDS
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a wrong flag is one line naming it (exit 2 in cli()), not the usage text."""
+
+    def error(self, message: str):
+        raise ConfigError(f"{message} (python pipeline.py {'fetch ' if 'fetch' in self.prog else ''}--help lists "
+                          "the flags)")
+
+
+def _minutes(value: str) -> float:
+    try:
+        minutes = float(value)
+    except ValueError:
+        minutes = math.nan
+    if not math.isfinite(minutes) or minutes < 0:
+        raise argparse.ArgumentTypeError(f"give the minutes to wait as a number, 0 or more (0: refuse at once), "
+                                         f"not {value!r}")
+    return minutes
+
+
+def _workers(value: str) -> int:
+    try:
+        workers = int(value)
+        check_workers(workers)
+    except (ValueError, ConfigError):
+        raise argparse.ArgumentTypeError(f"give the number of sections to compute at once, from 1 to {MAX_WORKERS}, "
+                                         f"not {value!r}") from None
+    return workers
+
+
+def _scheduler(value: str) -> str:
+    try:
+        return check_scheduler_address(value)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[1]) from None
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--year", required=True, help="assessment year; reads params/<year>.yaml")
     parser.add_argument("--area", help="ONS local authority code (e.g. E06000035) or Community Safety "
                                        "Partnership code (e.g. E22000352); several, comma-separated, a police "
@@ -41,13 +80,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "(default: every section params list)")
     parser.add_argument("--force", action="store_true",
                         help="rerun every section, even those whose inputs, notebook and params are unchanged")
-    parser.add_argument("--workers", type=int, help="size of the run's own Dask cluster: sections, exports and "
+    parser.add_argument("--workers", type=_workers, help="size of the run's own Dask cluster: sections, exports and "
                                                      "documents computed at once (default: one per CPU core)")
-    parser.add_argument("--scheduler", metavar="tcp://HOST:8786",
+    parser.add_argument("--scheduler", metavar="tcp://HOST:8786", type=_scheduler,
                         help="send the sections, exports and documents to an existing Dask cluster instead; its "
                              "workers must import this package and see the data, processed and reports folders "
                              "under the same paths")
-    parser.add_argument("--wait", type=float, default=DEFAULT_WAIT_SECONDS / 60, metavar="MINUTES",
+    parser.add_argument("--wait", type=_minutes, default=DEFAULT_WAIT_SECONDS / 60, metavar="MINUTES",
                         help="how long to wait for another run using the same reports or processed folder "
                              f"(default {DEFAULT_WAIT_SECONDS // 60:.0f}; 0: refuse at once)")
     return parser.parse_args(argv)
@@ -56,7 +95,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def parse_fetch_args(argv: list[str]) -> argparse.Namespace:
     from csp_assessment.fetch import PARTS
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pipeline.py fetch",
         description="Download into the data folder, in the publishers' own formats and names, what a run for "
                     "the area and period needs and the folder lacks. Addresses: csp_assessment/fetch/sources.yaml.")
@@ -84,8 +123,8 @@ def parse_fetch_args(argv: list[str]) -> argparse.Namespace:
 def fetch_cli(argv: list[str]) -> int:
     from csp_assessment.fetch import FetchFailed, fetch, report, report_plan
 
-    args = parse_fetch_args(argv)
     try:
+        args = parse_fetch_args(argv)
         areas = [a.strip() for a in (args.area or "").split(",") if a.strip()]
         codes = [a for a in areas if AREA_CODE.match(a.upper())]
         force_names = tuple(a for a in areas if not AREA_CODE.match(a.upper()))
@@ -100,6 +139,14 @@ def fetch_cli(argv: list[str]) -> int:
     except FetchFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # Downloads still under way in other threads would hold the exit until their server answers:
+        # end now. The data folder is as it was (fetch places files only when all are ready, and takes
+        # back what it placed if stopped while placing); partial downloads stay in the cache.
+        print("stopped: nothing was changed in the data folder; run fetch again to resume the downloads",
+              file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(130)
     (report_plan if args.plan else report)(result)
     return 0
 
@@ -108,7 +155,11 @@ def cli(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "fetch":
         return fetch_cli(argv[1:])
-    args = parse_args(argv)
+    try:
+        args = parse_args(argv)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     # Imported here, not at the top: `fetch` (and a Dask worker, which imports this file as its
     # main module) does without the notebook and export machinery, seconds of imports.
     from csp_assessment.execute import SectionFailed

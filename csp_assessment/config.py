@@ -1,8 +1,9 @@
 """Params files + command-line flags -> one validated :class:`RunConfig`.
 
 ``params/defaults.yaml`` holds shared settings; ``params/<year>.yaml`` the year's area,
-assessment period and population year. Flags given on the command line (or as notebook
-parameters) override both.
+assessment period and population year. What either may hold is stated once, in
+params_schema.py, which checks them. Flags given on the command line (or as notebook
+parameters) override both, and are checked here.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .errors import ConfigError
+from .params_schema import AREA_CODE_PATTERN, MONTH_PATTERN, Params, check_params, read_params_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PARAMS_DIR = PROJECT_ROOT / "params"
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-AREA_CODE = re.compile(r"^[EW](06|07|08|09|22)\d{6}$")  # local authority (E06-E09, W06) or CSP (E22/W22)
+MONTH = re.compile(MONTH_PATTERN)
+AREA_CODE = re.compile(AREA_CODE_PATTERN)  # local authority (E06-E09, W06) or CSP (E22/W22), any case
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,6 @@ class RunConfig:
     # The sections of the report and document: params' list, with any --sections key params do not
     # list after it. With --sections, those not executed keep their last good result (run.py).
     document_sections: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def report_sections(self) -> tuple[str, ...]:
@@ -127,20 +127,42 @@ def available_years(params_dir: Path = PARAMS_DIR) -> list[int]:
     return sorted(int(p.stem) for p in params_dir.glob("*.yaml") if p.stem.isdigit())
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
-    return data
-
-
 def _resolve_path(value: str | Path, base: Path) -> Path:
     path = Path(value).expanduser()
     return (path if path.is_absolute() else base / path).resolve()
+
+
+def _read_params(year: int, params_dir: Path) -> tuple[Params, Path]:
+    """The year's params over the defaults (a year's key replaces the defaults' whole), checked
+    against the schema (params_schema.py); and the year's file."""
+    year_file = params_dir / f"{year}.yaml"
+    if not year_file.exists():
+        raise ConfigError(
+            f"no params for {year}: {year_file} does not exist. Years with params: "
+            f"{', '.join(map(str, available_years(params_dir))) or 'none'}. "
+            f"Copy one of those files to params/{year}.yaml and edit it."
+        )
+    defaults_file = params_dir / "defaults.yaml"
+    defaults = read_params_file(defaults_file) if defaults_file.exists() else {}
+    year_settings = read_params_file(year_file)
+    origin = {**{str(key): defaults_file for key in defaults}, **{str(key): year_file for key in year_settings}}
+    params = check_params({**defaults, **year_settings}, origin)
+    if params.year is not None and params.year != year:
+        raise ConfigError(f"{year_file}: year: {params.year}, but the file is for {year}; correct one of them")
+    return params, year_file
+
+
+def check_cli_area_codes(area: str | list[str]) -> list[str]:
+    """--area's codes (comma-separated, or a list), upper-cased; a code that is not one is refused."""
+    codes = [area] if isinstance(area, str) else list(area)
+    codes = [c.strip().upper() for code in codes for c in str(code).split(",") if c.strip()]
+    for code in codes:
+        if not AREA_CODE.match(code):
+            raise ConfigError(
+                f"--area {code}: not an ONS local authority code (E06/E07/E08/E09/W06 + 6 digits) "
+                "or Community Safety Partnership code (E22/W22 + 6 digits), e.g. E06000035 for Medway"
+            )
+    return codes
 
 
 def load_config(
@@ -161,56 +183,35 @@ def load_config(
     from .sections import SECTIONS  # here, not at import time: sections imports config
 
     cwd = Path.cwd() if cwd is None else cwd
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise ConfigError(f"year '{year}' is not a year; params exist for: {available_years(params_dir)}") from None
-    year_file = params_dir / f"{year}.yaml"
-    if not year_file.exists():
-        raise ConfigError(
-            f"no params for {year}: {year_file} does not exist. Years with params: "
-            f"{', '.join(map(str, available_years(params_dir))) or 'none'}. "
-            f"Copy one of those files to params/{year}.yaml and edit it."
-        )
-    settings = _read_yaml(params_dir / "defaults.yaml") if (params_dir / "defaults.yaml").exists() else {}
-    year_settings = _read_yaml(year_file)
-    settings.update(year_settings)
+    if isinstance(year, bool) or not re.fullmatch(r"\s*\d{4}\s*", str(year)):
+        raise ConfigError(f"--year {year}: not a year; params exist for: "
+                          f"{', '.join(map(str, available_years(params_dir))) or 'none'}")
+    year = int(year)
+    params, year_file = _read_params(year, params_dir)
 
-    area_settings = settings.get("area") or {}
-    params_codes = [str(c).upper() for c in area_settings.get("codes") or []]
-    if area is None:
-        codes = params_codes
-    else:
-        codes = [area] if isinstance(area, str) else list(area)
-        codes = [c.strip() for code in codes for c in str(code).split(",") if c.strip()]
-    codes = [str(c).upper() for c in codes]
+    params_codes = list(params.area.codes)
+    codes = params_codes if area is None else check_cli_area_codes(area)
     # --area naming the params file's own area keeps its names (the partnership's name on the cover);
     # another area takes its names from the ONS lookups.
     area_from_params = area is None or (bool(codes) and set(codes) == set(params_codes))
     if not codes:
         raise ConfigError(f"{year_file}: no area codes; set area.codes or pass --area ONS_CODE")
-    for code in codes:
-        if not AREA_CODE.match(code):
-            raise ConfigError(
-                f"area '{code}' is not an ONS local authority code (E06/E07/E08/E09/W06 + 6 digits) "
-                "or Community Safety Partnership code (E22/W22 + 6 digits), e.g. E06000035 for Medway"
-            )
 
-    period_settings = settings.get("period") or {}
-    start = period_from or period_settings.get("from")
-    end = period_to or period_settings.get("to")
+    start = period_from or params.period.start
+    end = period_to or params.period.end
     if not start or not end:
         raise ConfigError(f"{year_file}: the assessment period needs period.from and period.to (YYYY-MM)")
     period = Period.parse(str(start), str(end), "assessment period")
-    back = int(settings.get("comparison_months_back", 12))
-    comparison = period.shift(-back)
-    n_trend = int(settings.get("trend_periods", 5))
-    trend = tuple(period.shift(-12 * k) for k in reversed(range(n_trend)))
+    comparison = period.shift(-params.comparison_months_back)
+    trend = tuple(period.shift(-12 * k) for k in reversed(range(params.trend_periods)))
 
-    params_sections = settings.get("sections", [])
-    section_list = sections if sections is not None else params_sections
-    if isinstance(section_list, str):
-        section_list = [s.strip() for s in section_list.split(",") if s.strip()]
+    params_sections = params.sections
+    if sections is None:
+        section_list = params_sections
+    elif isinstance(sections, str):
+        section_list = [s.strip() for s in sections.split(",") if s.strip()]
+    else:
+        section_list = [str(s).strip() for s in sections]
     for given, where in ((section_list, "--sections" if sections is not None else f"{year_file.name} sections"),
                          (params_sections, f"{year_file.name} sections")):
         unknown = [s for s in given if s not in SECTIONS]
@@ -218,78 +219,50 @@ def load_config(
             raise ConfigError(f"{where}: unknown section(s) {unknown}; sections that exist: "
                               + ", ".join(f"{key} ({spec.title})" for key, spec in SECTIONS.items()))
     if not section_list:
-        raise ConfigError("no sections to run")
+        raise ConfigError("no sections to run: list them in params (sections:) or give --sections")
     document_sections = [*params_sections, *[s for s in section_list if s not in params_sections]]
 
     from .stats.priorities import check_priority_params  # here, not at import time: priorities imports config
 
-    check_priority_params(settings.get("priorities"), settings.get("previous_priorities"))
-    peers = settings.get("peers")
-    spc = settings.get("spc") or {}
-    for month in spc.get("rebase") or []:
-        if not MONTH.match(str(month)):
-            raise ConfigError(f"spc.rebase: '{month}' is not a month; give months as \"YYYY-MM\"")
+    check_priority_params(params.priorities, params.previous_priorities)
+    outcomes = params.police_outcomes.drug_charge_target_pct
     return RunConfig(
         year=year,
-        title=str(settings.get("title", f"Community Safety Strategic Assessment {year}")),
-        area_name=str(area_settings.get("name", "")) if area_from_params else "",
+        title=params.title or f"Community Safety Strategic Assessment {year}",
+        area_name=params.area.name if area_from_params else "",
         area_codes=tuple(codes),
-        police_force=str(area_settings.get("police_force", "")),
-        partnership=str(area_settings.get("partnership", "")) if area_from_params else "",
+        police_force=params.area.police_force,
+        partnership=params.area.partnership if area_from_params else "",
         period=period,
         comparison=comparison,
         trend=trend,
-        population_year=int(settings.get("population_year", period.end.year - 1)),
-        peers=tuple(str(p).upper() for p in peers) if peers else None,
+        population_year=params.population_year or period.end.year - 1,
+        peers=tuple(params.peers) if params.peers else None,
         sections=tuple(section_list),
         document_sections=tuple(dict.fromkeys(document_sections)),
-        top_wards=int(settings.get("top_wards", 5)),
-        suppression_threshold=int(settings.get("suppression_threshold", 5)),
-        data_dir=_resolve_path(data_dir, cwd) if data_dir else _resolve_path(settings.get("data_dir", "data/raw"), PROJECT_ROOT),
+        top_wards=params.top_wards,
+        suppression_threshold=params.suppression_threshold,
+        data_dir=_resolve_path(data_dir, cwd) if data_dir else _resolve_path(params.data_dir, PROJECT_ROOT),
         processed_dir=_resolve_path(processed_dir, cwd) if processed_dir
-        else _resolve_path(settings.get("processed_dir", "data/processed"), PROJECT_ROOT),
-        out_dir=_resolve_path(out_dir, cwd) if out_dir else _resolve_path(settings.get("out_dir", "reports"), PROJECT_ROOT),
-        introduction=str(settings.get("introduction", "")).strip(),
-        partnership_members=str(settings.get("partnership_members") or "").strip(),
-        contact=str(settings.get("contact") or "").strip(),
-        narrative_dir=str(settings["narrative_dir"]) if settings.get("narrative_dir") else None,
-        spc_rebase=tuple(str(m) for m in spc.get("rebase") or []),
-        spc_fix_after=spc.get("fix_after"),
-        spc_screen_outliers=bool(spc.get("screen_outliers", True)),
-        spc_targets={str(k): float(v) for k, v in (spc.get("targets") or {}).items()},
-        priorities=dict(settings.get("priorities") or {}),
-        previous_priorities=tuple(settings.get("previous_priorities") or ()),
+        else _resolve_path(params.processed_dir, PROJECT_ROOT),
+        out_dir=_resolve_path(out_dir, cwd) if out_dir else _resolve_path(params.out_dir, PROJECT_ROOT),
+        introduction=params.introduction.strip(),
+        partnership_members=params.partnership_members.strip(),
+        contact=(params.contact or "").strip(),
+        narrative_dir=params.narrative_dir or None,
+        spc_rebase=tuple(params.spc.rebase),
+        spc_fix_after=params.spc.fix_after,
+        spc_screen_outliers=params.spc.screen_outliers,
+        spc_targets={name: float(target) for name, target in params.spc.targets.items()},
+        priorities=dict(params.priorities or {}),
+        previous_priorities=tuple(params.previous_priorities or ()),
         area_from_params=area_from_params,
-        unplaced_warn_pct=float((settings.get("unplaced_records") or {}).get("warn_pct", 0.5)),
-        unplaced_stop_pct=float((settings.get("unplaced_records") or {}).get("stop_pct", 5.0)),
-        drug_charge_target_pct=_drug_charge_target((settings.get("police_outcomes") or {}).get("drug_charge_target_pct")),
-        skip_files=_file_patterns(settings, "skip_files"),
-        prefer_files=_file_patterns(settings, "prefer_files"),
+        unplaced_warn_pct=params.unplaced_records.warn_pct,
+        unplaced_stop_pct=params.unplaced_records.stop_pct,
+        drug_charge_target_pct=outcomes if outcomes is None or outcomes == "increase" else float(outcomes),
+        skip_files=tuple(params.skip_files),
+        prefer_files=tuple(params.prefer_files),
     )
-
-
-def _file_patterns(settings: dict, key: str) -> tuple[str, ...]:
-    """A list of file names or paths in the data folder (shell patterns allowed), as params give it."""
-    value = settings.get(key)
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-        raise ConfigError(f"{key}: {value!r} is not a list of file names; write it like "
-                          f"{key}: [partner-returns-2017.csv, fingertips/old-export.csv]")
-    return tuple(item.strip() for item in value)
-
-
-def _drug_charge_target(value) -> float | str | None:
-    if value is None or value == "increase":
-        return value
-    try:
-        target = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"police_outcomes.drug_charge_target_pct: {value!r} is neither a percentage nor "
-                          "'increase'") from None
-    if not 0 <= target <= 100:
-        raise ConfigError(f"police_outcomes.drug_charge_target_pct: {value!r} is not a percentage (0 to 100)")
-    return target
 
 
 def with_area(config: RunConfig, name: str, partnership: str) -> RunConfig:

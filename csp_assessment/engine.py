@@ -16,21 +16,137 @@ locks) stays in the process that was started, so it behaves the same whatever ex
   and see the data, processed and reports folders under the same paths (a shared file system):
   they are checked when the run connects, and a worker that cannot is named.
 - The cluster starts only when there is work: an unchanged rerun starts none.
+- Dask's own messages (a task's "Compute Failed" and its traceback, a worker's warnings) go to the
+  run log, never to the terminal: the run says what failed in one line of its own. A
+  ``--scheduler`` that is not a Dask scheduler answering within seconds (a web server, a closed
+  port, an address that does not exist) is one line too, within ``SCHEDULER_ANSWER_SECONDS``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import signal
 import threading
 import time
 import uuid
 from concurrent.futures import CancelledError
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 
-CONNECT_TIMEOUT = "30s"
+SCHEDULER_ANSWER_SECONDS = 4  # to connect, and again to hear the scheduler say what it is
+CONNECT_TIMEOUT = "10s"  # the Dask client's own connection, once the scheduler has answered
+MAX_WORKERS = 256
+# The loggers distributed's configuration prints to the terminal; a run sends them to its run log.
+DASK_LOGGERS = ("distributed", "tornado", "bokeh")
+
+
+def check_workers(workers: int | None) -> None:
+    """``--workers``: the size of the run's own cluster, 1 to MAX_WORKERS (None: one per CPU core)."""
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise ConfigError(f"--workers {workers}: give the number of sections to compute at once, from 1 to "
+                          f"{MAX_WORKERS} (or leave it out for one per CPU core, {os.cpu_count() or 1} here)")
+
+
+def check_scheduler_address(address: str) -> str:
+    """``--scheduler``'s value as a Dask address, tcp://HOST:PORT (a bare HOST:PORT means tcp)."""
+    text = str(address).strip()
+    parts = urlsplit(text if "://" in text else f"tcp://{text}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "tcp" or not parts.hostname or port is None or not 0 < port < 65536 \
+            or parts.path or parts.query or parts.fragment:
+        raise ConfigError(f"--scheduler {address}: not a Dask scheduler address; give tcp://HOST:PORT, as "
+                          "`dask scheduler` prints it (e.g. tcp://10.0.0.5:8786)")
+    return f"tcp://{parts.netloc}"
+
+
+async def _scheduler_identity(address: str, seconds: float) -> dict:
+    """What the server at ``address`` says it is, asked as Dask asks ("identity"), each step within ``seconds``."""
+    from distributed.comm import connect
+
+    comm = await asyncio.wait_for(connect(address, timeout=seconds), seconds * 1.5)
+    try:
+        await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), seconds)
+        return await asyncio.wait_for(comm.read(), seconds)
+    finally:
+        comm.abort()
+
+
+def check_scheduler_answers(address: str, seconds: float = SCHEDULER_ANSWER_SECONDS) -> None:
+    """Refuse, in one line and within seconds, an address where no Dask scheduler answers: the Dask
+    client itself would wait for minutes on a server that accepts the connection and says nothing."""
+    try:
+        identity = asyncio.run(_scheduler_identity(address, seconds))
+    except Exception as exc:  # refused, unreachable, timed out, or an answer that is not Dask's
+        reason = (f"nothing answered within {seconds:.0f} s" if isinstance(exc, (TimeoutError, asyncio.TimeoutError))
+                  else " ".join(str(exc).split())[:200] or type(exc).__name__)
+        raise ConfigError(f"--scheduler {address}: no Dask scheduler answers there ({reason}). Start one with "
+                          "`dask scheduler` and its workers with `dask worker <address>`, or leave --scheduler out "
+                          "to run on this machine") from None
+    if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
+        raise ConfigError(f"--scheduler {address}: the server there is not a Dask scheduler (it answered "
+                          f"{str(identity)[:80]!r}); give the address `dask scheduler` prints")
+
+
+def check_loopback(seconds: float = 2) -> None:
+    """The notebooks' kernels and the run's own Dask cluster talk over local (loopback) network
+    ports: without them a kernel never starts, and the cluster gives up only after a minute, so say
+    what is wrong at once. A port is opened, and connected to, on 127.0.0.1 (with the loopback
+    interface down, opening one still works; connecting does not)."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen(1)
+            with socket.create_connection(server.getsockname(), timeout=seconds):
+                pass
+    except OSError as exc:
+        raise ConfigError(
+            f"the notebooks cannot run: Jupyter kernels and the run's Dask workers need local network ports on "
+            f"127.0.0.1, and this machine refuses them ({exc.strerror or exc}). Enable the loopback interface (in "
+            "a container or sandbox, allow local networking) and run again") from None
+
+
+class _ToRunLog(logging.Handler):
+    """Dask's log records, whole (tracebacks included), into the run log instead of the terminal."""
+
+    def __init__(self, log) -> None:
+        super().__init__(logging.WARNING)
+        self.log = log
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.log(f"dask     {self.format(record)}")
+        except Exception:  # a log line must never stop the run
+            pass
+
+
+def _dask_logger_names() -> list[str]:
+    """DASK_LOGGERS and every logger below them that exists now."""
+    return [*DASK_LOGGERS, *(name for name in logging.Logger.manager.loggerDict
+                              if name.split(".")[0] in DASK_LOGGERS and name not in DASK_LOGGERS)]
+
+
+def _quiet_terminal() -> None:
+    """In a worker process: no Dask message and no Ctrl-C traceback of its own on the terminal. Its
+    log records are forwarded to the run's process (Client.forward_logging); Ctrl-C is the run's to
+    handle: it closes the cluster, and the worker ends with it (end_with_parent)."""
+    for name in _dask_logger_names():
+        logger = logging.getLogger(name)
+        for handler in [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]:
+            logger.removeHandler(handler)
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the process's main thread: Ctrl-C then reaches the main thread only
+        pass
 
 
 def end_with_parent(parent_pid: int) -> None:
@@ -47,13 +163,15 @@ def _end_with_run_plugin(parent_pid: int):
     from distributed.diagnostics.plugin import WorkerPlugin
 
     class EndWithRun(WorkerPlugin):
-        """Each embedded worker process ends when the run's process does (its nanny lives there)."""
+        """Each embedded worker process ends when the run's process does (its nanny lives there), and
+        leaves the terminal to the run."""
         name = "csp-assessment-end-with-run"
 
         def __init__(self, pid: int):
             self.pid = pid
 
         def setup(self, worker) -> None:
+            _quiet_terminal()
             end_with_parent(self.pid)
 
     return EndWithRun(parent_pid)
@@ -74,19 +192,19 @@ class Engine:
     """A Dask client, connected on first use to an embedded LocalCluster or to ``scheduler``."""
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None,
-                 folders: dict[str, Path] | None = None, say=None, processes: bool = True):
-        if workers is not None and workers < 1:
-            raise ConfigError(f"--workers {workers}: give the number of Dask workers of the run's own cluster, 1 or "
-                              f"more (or leave it out for one per CPU core, {os.cpu_count() or 1} here)")
-        self.scheduler = scheduler
+                 folders: dict[str, Path] | None = None, say=None, processes: bool = True, log=None):
+        check_workers(workers)
+        self.scheduler = check_scheduler_address(scheduler) if scheduler else None
         self.workers = workers or os.cpu_count() or 1
         self.folders = {what: Path(path).resolve() for what, path in (folders or {}).items()}
         self.say = say or (lambda message: None)
+        self.log = log or self.say  # the run log only: Dask's own messages
         self.processes = processes
         self._client = None
         self._cluster = None
         self._lock = threading.Lock()
         self._closed = False
+        self._terminal_handlers: dict[str, tuple[list, bool]] = {}
 
     # ------------------------------------------------------------------ lifetime
     def __enter__(self) -> "Engine":
@@ -94,6 +212,10 @@ class Engine:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     @property
     def started(self) -> bool:
@@ -105,18 +227,41 @@ class Engine:
             if self._closed:
                 raise RuntimeError("the run's Dask client is closed")
             if self._client is None:
+                self._logs_to_run_log()
                 self._client = self._connect() if self.scheduler else self._start_local()
             return self._client
+
+    def _logs_to_run_log(self) -> None:
+        """While the run's cluster lives, Dask's messages in this process go to the run log only."""
+        import distributed  # noqa: F401  its logging configuration is made when it is first imported
+
+        if self._terminal_handlers:  # already (an earlier attempt to start failed)
+            return
+        handler = _ToRunLog(self.log)
+        for name in _dask_logger_names():
+            logger = logging.getLogger(name)
+            self._terminal_handlers[name] = (list(logger.handlers), logger.propagate)
+            logger.handlers = [handler] if name in DASK_LOGGERS else \
+                [h for h in logger.handlers if not isinstance(h, logging.StreamHandler)]
+            logger.propagate = name not in DASK_LOGGERS  # distributed.client's records reach the handler above
+
+    def _logs_to_terminal(self) -> None:
+        for name, (handlers, propagate) in self._terminal_handlers.items():
+            logger = logging.getLogger(name)
+            logger.handlers, logger.propagate = handlers, propagate
+        self._terminal_handlers = {}
 
     def _start_local(self):
         from distributed import Client, LocalCluster
 
+        check_loopback()
         started = time.perf_counter()
         if self.processes:
             self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                          dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(self._cluster)
             client.register_plugin(_end_with_run_plugin(os.getpid()))
+            client.forward_logging("distributed", level=logging.WARNING)  # into this process's run log
             how = f"{self.workers} worker process{'es' if self.workers > 1 else ''}, 1 thread each"
         else:
             # TCP on the loopback address: the in-process transport asks the system for this
@@ -134,6 +279,7 @@ class Engine:
 
         from . import provenance
 
+        check_scheduler_answers(self.scheduler)
         try:
             client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
@@ -179,10 +325,13 @@ class Engine:
         with self._lock:
             self._closed = True
             client, cluster, self._client, self._cluster = self._client, self._cluster, None, None
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+        try:
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+        finally:
+            self._logs_to_terminal()
 
     # ------------------------------------------------------------------ work
     def submit(self, label: str, function, *args, priority: int = 0, **kwargs):

@@ -26,7 +26,18 @@ class InputError(ValueError):
 
 
 class ConfigError(ValueError):
-    """The run was asked for something that does not exist (a year, an area, a section)."""
+    """The run was asked for something that does not exist (a year, an area, a section), or params
+    or a flag hold a value they may not."""
+
+
+def did_you_mean(key: str, known: list[str]) -> str:
+    """'; did you mean suppression_threshold?' for a key close to a known one, else the known keys."""
+    import difflib
+
+    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]}?"
+    return f"; the keys allowed here: {', '.join(known)}" if known else ""
 
 
 def describe_os_error(exc: OSError) -> str:

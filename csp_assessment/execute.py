@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import socket
+import re
 import threading
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,6 @@ import papermill
 from papermill.exceptions import PapermillExecutionError
 
 from .config import PROJECT_ROOT
-from .errors import ConfigError
 from .sections import SectionSpec
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
@@ -28,27 +28,25 @@ class SectionFailed(Exception):
     cell: int | None  # 1-based position of the failing cell in the notebook
     error: str
     notebook: Path  # the partly executed notebook, to open and read
+    trace: str = ""  # the traceback, for the run log (the terminal gets one line)
 
     def __reduce__(self):  # sent back from a Dask worker: a dataclass exception does not pickle by itself
-        return (SectionFailed, (self.section, self.cell, self.error, self.notebook))
+        return (SectionFailed, (self.section, self.cell, self.error, self.notebook, self.trace))
 
     def __str__(self) -> str:
         where = f"cell {self.cell}" if self.cell else "before any cell ran"
-        return f"section '{self.section}' failed in {where}: {self.error}\n  partly executed notebook: {self.notebook}"
+        error = " ".join(self.error.split())
+        return f"section '{self.section}' failed in {where}: {error} (partly executed notebook: {self.notebook})"
 
 
-def check_kernels_can_start() -> None:
-    """Notebook kernels talk to the run over local (loopback) network ports: without them a kernel
-    never starts and papermill only gives up after a minute, so say what is wrong straight away."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.bind(("127.0.0.1", 0))
-            probe.listen(1)
-    except OSError as exc:
-        raise ConfigError(
-            f"the notebooks cannot run: Jupyter kernels need local network ports on 127.0.0.1 and this machine "
-            f"refuses them ({exc.strerror or exc}). Enable the loopback interface (in a container or sandbox, "
-            "allow local networking) and run again") from None
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _trace(exc: BaseException) -> str:
+    """A failure's traceback as text: the kernel's for a failing cell (without its colours), else ours."""
+    if isinstance(exc, PapermillExecutionError):
+        return _ANSI.sub("", "\n".join(exc.traceback))
+    return "".join(traceback.format_exception(exc))
 
 
 def execute_section(spec: SectionSpec, output: Path, parameters: dict, notebook_dir: Path = NOTEBOOK_DIR) -> Path:
@@ -67,13 +65,13 @@ def execute_section(spec: SectionSpec, output: Path, parameters: dict, notebook_
         )
     except PapermillExecutionError as exc:
         # papermill counts cells from 0 and includes its injected-parameters cell
-        raise SectionFailed(spec.key, exc.cell_index + 1, f"{exc.ename}: {exc.evalue}", output) from None
+        raise SectionFailed(spec.key, exc.cell_index + 1, f"{exc.ename}: {exc.evalue}", output, _trace(exc)) from None
     except OSError as exc:
         if exc.errno in _REFUSED_WRITES:
             raise  # a full disk or a read-only folder is the run's problem, not the section's: one line, exit 2
-        raise SectionFailed(spec.key, None, f"{type(exc).__name__}: {exc}", output) from exc
+        raise SectionFailed(spec.key, None, f"{type(exc).__name__}: {exc}", output, _trace(exc)) from None
     except Exception as exc:  # kernel died, notebook missing, ...
-        raise SectionFailed(spec.key, None, f"{type(exc).__name__}: {exc}", output) from exc
+        raise SectionFailed(spec.key, None, f"{type(exc).__name__}: {exc}", output, _trace(exc)) from None
     return output
 
 

@@ -77,18 +77,22 @@ def document_key(section_keys: dict[str, str], partnership_text: str) -> str:
     return digest.hexdigest()
 
 
-def input_files(sources: dict[str, list[str]], police_files) -> list[dict]:
+def input_files(sources: dict[str, list[str]], police_files, read: dict | None = None) -> list[dict]:
     """Every input file the ingest read: kind, path, size, sha256, and for police files the rows
-    used and set aside (records with no location cannot be placed in an area)."""
+    used and set aside (records with no location cannot be placed in an area). ``read``: the size
+    and hash of each file as the ingest read it (its manifest's file_hashes), which are what the
+    figures came from even if a file has changed since; a file not in it is hashed now."""
     per_file = police_files.set_index("source") if len(police_files) else None
-    hashes: dict[Path, str] = {}  # a zip archive holds many monthly files: hash it once
+    read = read or {}
+    known: dict[Path, tuple[int, str]] = {}  # a zip archive holds many monthly files: hash it once
     records = []
     for kind, labels in sorted(sources.items()):
         for label in labels:
             path = Path(label.split("!", 1)[0])
-            if path not in hashes:
-                hashes[path] = sha256_file(path)
-            entry = {"kind": kind, "file": label, "bytes": path.stat().st_size, "sha256": hashes[path]}
+            if path not in known:
+                entry = read.get(str(path))
+                known[path] = (entry["size"], entry["sha256"]) if entry else (path.stat().st_size, sha256_file(path))
+            entry = {"kind": kind, "file": label, "bytes": known[path][0], "sha256": known[path][1]}
             if kind == "police_uk" and per_file is not None and label in per_file.index:
                 row = per_file.loc[label]
                 entry["period"] = row["month"]

@@ -32,13 +32,13 @@ from .report import partnership_text
 from . import provenance, store
 from .config import RunConfig, load_config, with_area
 from .areas import select_areas
-from .engine import Engine
+from .engine import Engine, check_loopback, check_workers
 from .errors import ConfigError, InputError
 from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
 from .report.document import draft_reasons, export_document, write_document_notebook
 from .report.priority_report import build_priority_report
 from .report.workbook import write_workbook
-from .execute import NOTEBOOK_DIR, SectionFailed, check_kernels_can_start, execute_section
+from .execute import NOTEBOOK_DIR, SectionFailed, execute_section
 from .report.data_tables import tables_file
 from .report.export import analyst_only_cells, export_section, write_index
 from . import geography
@@ -70,6 +70,10 @@ class Progress:
         self.lines.append(line)
         print(line, file=self.stream, flush=True)
 
+    def log(self, message: str) -> None:
+        """Into the run log only, not to the terminal: details such as a traceback."""
+        self.lines.append(f"[{time.perf_counter() - self.start:7.1f}s] {message}")
+
 
 class AreaProgress(Progress):
     """One area's lines in a run of several: kept for its own run log, and shown in the run's
@@ -84,6 +88,10 @@ class AreaProgress(Progress):
     def __call__(self, message: str) -> None:
         self.lines.append(f"[{time.perf_counter() - self.start:7.1f}s] {message}")
         self.parent(f"{self.code}  {message}")
+
+    def log(self, message: str) -> None:
+        self.lines.append(f"[{time.perf_counter() - self.start:7.1f}s] {message}")
+        self.parent.log(f"{self.code}  {message}")
 
 
 def _notebook_parameters(config: RunConfig, findings_dir: Path) -> dict:
@@ -276,8 +284,10 @@ def _export_executed(executed: tuple[Path, float], out_dir: Path, **options):
 def _keep_failed_run(failure: SectionFailed, config: RunConfig, progress: Progress, staging: Path,
                      failed_dir: Path, final_dir: Path) -> None:
     """Move the partial run beside the untouched previous report, with its log and a summary."""
-    progress(f"FAILED   {failure.section}: {failure.error}")
-    shutil.rmtree(failed_dir, ignore_errors=True)
+    progress(f"FAILED   {failure.section}: {' '.join(failure.error.split())}")
+    if failure.trace:
+        progress.log(f"traceback of {failure.section}:\n{failure.trace.rstrip()}")
+    _remove(failed_dir)
     staging.rename(failed_dir)
     failure.notebook = failed_dir / failure.notebook.relative_to(staging)
     (failed_dir / "run.log").write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
@@ -288,20 +298,33 @@ def _keep_failed_run(failure: SectionFailed, config: RunConfig, progress: Progre
         encoding="utf-8")
 
 
-def _check_workers(workers: int | None) -> None:
-    if workers is not None and workers < 1:
-        raise ConfigError(f"--workers {workers}: give the number of sections to run at once, 1 or more "
-                          f"(or leave it out for one per CPU core, {os.cpu_count() or 1} here)")
+def _remove(path: Path) -> None:
+    """Remove a folder, a file or a symbolic link (the link, not what it points to); nothing if absent."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+def _report_folder(final_dir: Path) -> Path:
+    """Where the report goes: a symbolic link (reports/2022 -> /shared/csp-2022) is followed, so the
+    swap happens beside its target and the link stays as it was; a link to nothing is refused."""
+    if final_dir.is_symlink() and not final_dir.exists():
+        raise ConfigError(f"{final_dir} is a symbolic link to {os.readlink(final_dir)}, which does not exist: "
+                          "create that folder, or remove the link, and run again")
+    return final_dir.resolve() if final_dir.is_symlink() else final_dir
 
 
 def _restore_interrupted_swap(final_dir: Path, progress: Progress) -> None:
     """A run stopped between the two renames of its final swap leaves the previous report set aside
-    and none in place: put the previous one back, and say so."""
+    and none in place: put the previous one back, and say so. Also remove what a stopped run left:
+    its staging folder (the run lock says no run is using it)."""
+    _remove(final_dir.parent / f".{final_dir.name}-running")
     previous_dir = final_dir.parent / f".{final_dir.name}-previous"
-    if not previous_dir.exists():
+    if not (previous_dir.exists() or previous_dir.is_symlink()):
         return
-    if final_dir.exists():
-        shutil.rmtree(previous_dir)
+    if final_dir.exists() or final_dir.is_symlink():
+        _remove(previous_dir)
     else:
         previous_dir.rename(final_dir)
         progress(f"restored {final_dir}: an earlier run was stopped while swapping in its report, so the report "
@@ -328,7 +351,8 @@ def _check_report_belongs_to_area(final_dir: Path, config: RunConfig) -> None:
 def _engine(config: RunConfig, progress: Progress, workers: int | None, scheduler: str | None, *,
             processes: bool = True) -> Engine:
     return Engine(scheduler, workers, {"data folder": config.data_dir, "processed folder": config.processed_dir,
-                                       "reports folder": config.out_dir}, say=progress, processes=processes)
+                                       "reports folder": config.out_dir}, say=progress, processes=processes,
+                  log=progress.log)
 
 
 def main(config: RunConfig, progress: Progress | None = None, *, force: bool = False,
@@ -339,7 +363,7 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
     The sections run as Dask tasks: on ``workers`` threads of a worker in this process (default one
     per core; see engine.py), or on the cluster whose scheduler is at ``scheduler``."""
     progress = progress or Progress()
-    _check_workers(workers)
+    check_workers(workers)
     with exclusive_run({"reports": config.out_dir, "processed tables": config.processed_dir}, progress, wait_seconds), \
             _engine(config, progress, workers, scheduler, processes=False) as engine:
         return _run_area(config, progress, force=force, engine=engine)
@@ -356,7 +380,7 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, engine: Eng
     progress(f"area     {config.area_name} ({', '.join(config.area_codes)}), {config.period.long_label}")
     check_placement(config, progress)
 
-    final_dir = config.report_dir
+    final_dir = _report_folder(config.report_dir)
     staging = final_dir.parent / f".{final_dir.name}-running"
     failed_dir = final_dir.parent / f"{final_dir.name}-failed"
     _restore_interrupted_swap(final_dir, progress)
@@ -415,7 +439,7 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
                   text: partnership_text.PartnershipText, document_key: str, priority: int = 0) -> Path:
     specs, keys = plan.specs, plan.keys
     findings_dir = staging / "findings"
-    shutil.rmtree(staging, ignore_errors=True)
+    _remove(staging)
     staging.mkdir(parents=True)
     for spec in specs:
         if spec.key in plan.carried:  # its findings, reports, figures (in the notebook) and notebook
@@ -426,11 +450,14 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
             if spec.key in plan.unchanged:
                 progress(f"section  {spec.title}: unchanged since the last run, not executed again")
 
-    run_parameters = {**parameters, "findings_dir": str(findings_dir)}
+    # The notebooks read the tables this run ingested, as they are (sections.open_section): never the
+    # data folder again, where a file replaced mid-run would give the report two sets of figures.
+    run_parameters = {**parameters, "findings_dir": str(findings_dir),
+                      "run_tables": store.read_manifest(config.processed_dir)["fingerprint"]}
 
     to_run = [spec for spec in specs if spec.key not in plan.carried]
     if to_run:
-        check_kernels_can_start()
+        check_loopback()
     # Every notebook, its exports and the document are Dask tasks (see engine.py); the exports of a
     # section start as soon as it has executed, the document once every section has.
     label = config.report_subdir or ",".join(config.area_codes)
@@ -460,7 +487,9 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
 
         _log_missing_inputs(specs, findings_dir, progress)
         # The document needs every section executed, not exported: it is printed alongside them.
-        inputs = provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files"))
+        # the files as the ingest read them (their hashes then), whatever happened to them since
+        inputs = provenance.input_files(ingest.sources, store.read_table(config.processed_dir, "police_files"),
+                                        store.read_manifest(config.processed_dir).get("file_hashes", {}))
         with _DRIVER_CHARTS:  # matplotlib is not thread-safe, and several areas are prepared at once
             priorities = build_priority_report(config, findings_dir)
             if priorities is not None:
@@ -544,12 +573,12 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
 
     # Swap the finished report into place; the previous one is removed only after the swap.
     previous_dir = final_dir.parent / f".{final_dir.name}-previous"
-    shutil.rmtree(previous_dir, ignore_errors=True)
+    _remove(previous_dir)
     if final_dir.exists():
         final_dir.rename(previous_dir)
     staging.rename(final_dir)
-    shutil.rmtree(previous_dir, ignore_errors=True)
-    shutil.rmtree(failed_dir, ignore_errors=True)
+    _remove(previous_dir)
+    _remove(failed_dir)
     progress(f"done     reports in {final_dir} — open {final_dir / 'index.html'}")
     return final_dir
 
@@ -619,7 +648,7 @@ def main_many(year: int, areas: list[str], progress: Progress | None = None, *, 
     each reporting into ``reports/<year>/<area code>/``; ``reports/<year>/index.html`` lists them.
     A failed area does not stop the others: AreasFailed names the failed ones at the end."""
     progress = progress or Progress()
-    _check_workers(workers)
+    check_workers(workers)
     base = load_config(year, **options)
     with exclusive_run({"reports": base.out_dir, "processed tables": base.processed_dir}, progress, wait_seconds), \
             _engine(base, progress, workers, scheduler) as engine:
@@ -628,7 +657,7 @@ def main_many(year: int, areas: list[str], progress: Progress | None = None, *, 
 
 def _run_areas(year: int, areas: list[str], base: RunConfig, progress: Progress, *, force: bool,
                engine: Engine, **options) -> Path:
-    year_dir = base.out_dir / str(year)
+    year_dir = _report_folder(base.out_dir / str(year))
     if (year_dir / MANIFEST).exists():  # one area's report: the areas' folders and index would go into it
         area = json.loads((year_dir / MANIFEST).read_text(encoding="utf-8")).get("area", {})
         raise ConfigError(f"{year_dir} holds the report for {area.get('name', 'one area')}; a run of several areas "
@@ -658,6 +687,8 @@ def _run_areas(year: int, areas: list[str], base: RunConfig, progress: Progress,
             manifest = json.loads((report_dir / MANIFEST).read_text(encoding="utf-8"))
             result.name, result.report_dir, result.demo = manifest["area"]["name"], report_dir, manifest["demo_data"]
         except Exception as exc:  # the area failed; the others go on
+            if engine.closed:  # Ctrl-C closed the cluster: the run is stopping, not this area failing
+                raise
             result.failed = _one_line(exc)
         result.seconds = time.perf_counter() - started
         tracker.finished(result)

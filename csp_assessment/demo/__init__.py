@@ -66,8 +66,8 @@ from .police_uk import _write_police
 
 DEMO_MARKER = "SYNTHETIC-DEMONSTRATION-DATA.txt"
 # Bump when the generator writes different files, so an old demo folder is made again.
-DEMO_VERSION = 8  # 6: domestic abuse and violence inputs; 7: STATS19 and the IoD2019 File 1; 8: police outcomes
-                  # and stop-and-search files
+DEMO_VERSION = 9  # 6: domestic abuse and violence inputs; 7: STATS19 and the IoD2019 File 1; 8: police outcomes
+                  # and stop-and-search files; 9: made whole, then moved into place (an 8 may lack files)
 DEMO_FORMATS = ("2017", "current")
 
 def generate_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> list[Path]:
@@ -86,7 +86,6 @@ def generate_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> lis
     written.append(_write_census(out_dir, rng, lsoas, current))
     written += _write_mid_year_estimates(out_dir, rng, current)
     written += _write_boundaries(out_dir, lsoas, wards, current)
-    written += _write_notes(out_dir, seed)
     # Imported here: demo_health builds on this module's areas and populations. Called last, with
     # the same generator, so the files above are the same with or without it.
     from .health import write_health_demo
@@ -99,7 +98,54 @@ def generate_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> lis
     written += write_priority_scores_demo(out_dir)  # no random numbers: the files above stay the same
     for writer in further_writers():
         written += writer.write_demo(out_dir, seed, formats)
+    written += _write_notes(out_dir, seed)  # the marker last: a folder with it holds every file
     return sorted(written)
+
+
+UNFINISHED_PREFIX = ".demo-making-"  # beside the data folder, never inside it: no run reads it
+RETIRED_PREFIX = ".demo-replaced-"
+
+
+def install_demo(demo_dir: Path) -> None:
+    """Generate the demo data whole into a temporary folder beside the data folder, then move it into
+    ``demo_dir`` in one rename (replacing an older demo there): a run stopped at any point leaves
+    either no demo, or the old one, or the new one whole, never a part of one. The caller holds the
+    demo lock (ingest/folder.py)."""
+    import shutil
+    import uuid
+
+    demo_dir = Path(demo_dir)
+    # data/ for data/raw/demo: the same file system, outside the data folder
+    making = demo_dir.parent.parent / f"{UNFINISHED_PREFIX}{uuid.uuid4().hex[:12]}"
+    making.mkdir()
+    try:
+        generate_demo(making)
+        retire_demo(demo_dir)
+        making.rename(demo_dir)
+    except BaseException:
+        shutil.rmtree(making, ignore_errors=True)
+        raise
+
+
+def retire_demo(demo_dir: Path) -> None:
+    """Take ``demo_dir`` out of the data folder in one rename, then delete it."""
+    import shutil
+    import uuid
+
+    demo_dir = Path(demo_dir)
+    if demo_dir.exists():
+        retired = demo_dir.parent.parent / f"{RETIRED_PREFIX}{uuid.uuid4().hex[:12]}"
+        demo_dir.rename(retired)
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def clear_unfinished_demos(data_dir: Path) -> None:
+    """Remove what a run stopped while making or replacing the demo left beside ``data_dir``."""
+    import shutil
+
+    for leftover in [*Path(data_dir).parent.glob(f"{UNFINISHED_PREFIX}*"),
+                     *Path(data_dir).parent.glob(f"{RETIRED_PREFIX}*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def further_writers() -> list:

@@ -107,12 +107,19 @@ def _prepare_all(items, client: Client, cache: Path, mirror: str | None,
         except FetchError as exc:
             return [], str(exc), None
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
         for got, error, note in pool.map(one, items):
             ready += [g for g in got if isinstance(g, Ready)]
             gaps += [g for g in got if isinstance(g, Gap)]
             notes += [g for g in got if isinstance(g, str)] + ([note] if note else [])
             errors += [error] if error else []
+    except BaseException:
+        # Ctrl-C: stop now, not when the downloads under way end (a slow server holds one for minutes);
+        # what they wrote is in the cache only, resumed by the next fetch.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return ready, gaps, errors, notes
 
 

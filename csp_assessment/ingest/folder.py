@@ -213,6 +213,8 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
             kind = "boundaries" if boundaries.sniff(path) else None
         else:
             kind = _kind_of(path)
+        if kind in PARTNERSHIP_INPUTS:
+            _check_inside(path, data_dir)
         if kind:
             by_kind.setdefault(kind, []).append(path)
             continue
@@ -301,6 +303,18 @@ def _reading(path: Path):
             raise
         raise InputError(path, f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}): the file is "
                                "truncated or damaged; download it again, or remove it from the data folder") from None
+
+
+# The partnership's own figures (filled-in templates), printed as they are: read only from inside the
+# data folder, like its texts (report/partnership_text.py), never through a link to elsewhere.
+PARTNERSHIP_INPUTS = ("partner_returns", "priority_scores")
+
+
+def _check_inside(path: Path, data_dir: Path) -> None:
+    real = path.resolve()
+    if not (real == data_dir or data_dir in real.parents):
+        raise InputError(path, f"is a link to {real}, outside the data folder {data_dir}: the partnership's own "
+                               "files are read only from inside it; copy the file in instead of linking it")
 
 
 SKIP_HINT = "or leave it out of the run with params skip_files"
@@ -643,25 +657,65 @@ def _write_readme(processed_dir: Path, tables: list[str]) -> None:
     store.write_text(processed_dir / "README.md", "\n".join(lines) + "\n")
 
 
-def prepare_data(config, *, force: bool = False) -> IngestSummary:
+def prepare_data(config, *, force: bool = False, say=print) -> IngestSummary:
     """Make sure the processed tables reflect ``config.data_dir``; on a fresh clone, make the demo data.
 
-    The demo data are generated only into ``data/raw/demo`` of the default data folder: when the
-    folder holds no police.uk files, or when the demo there was made by an older generator (it is
-    the project's own output, so it is replaced). A user's own downloads are never touched.
+    The caller holds the processed folder's run lock (runlock.py). The demo data are generated only
+    into ``data/raw/demo`` of the default data folder: when the folder holds no police.uk files, or
+    when the demo there was made by an older generator (it is the project's own output, so it is
+    replaced). A user's own downloads are never touched. The demo is made whole in a temporary folder
+    and moved into place (demo/__init__.py), under a lock of its own: two first runs at once (with
+    different processed folders) make it once, the second waiting for the first.
     """
     from ..config import PROJECT_ROOT
-    from ..demo import generate_demo, is_current_demo
 
     data_dir = Path(config.data_dir)
     default_dir = (PROJECT_ROOT / "data" / "raw").resolve()
-    demo_dir = default_dir / "demo"
     if data_dir.resolve() == default_dir:
-        if (demo_dir / DEMO_MARKER).exists() and not is_current_demo(demo_dir):
-            shutil.rmtree(demo_dir)
-        if not police_uk.discover(data_dir):
-            generate_demo(demo_dir)
+        _demo_in_place(default_dir, say)
+    _clear_leftovers(Path(config.processed_dir))
     # Only the months the run uses: the trend window, which holds the comparison period too.
     return ingest_folder(data_dir, config.processed_dir, force=force,
                          months=(str(config.trend[0].start), str(config.period.end)),
                          skip=config.skip_files, prefer=config.prefer_files)
+
+
+def _demo_in_place(default_dir: Path, say) -> None:
+    """The demo data in ``default_dir/demo`` when the default data folder holds no police files of the
+    user's, made by this generator and whole; made (or made again) when not."""
+    from filelock import FileLock, Timeout
+
+    from ..demo import clear_unfinished_demos, install_demo, is_current_demo, retire_demo
+    from ..runlock import DEFAULT_WAIT_SECONDS
+
+    demo_dir = default_dir / "demo"
+    _ensure_dir(default_dir)
+    lock = FileLock(default_dir.parent / ".csp-demo.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        say(f"waiting  another run is making the demo data in {demo_dir}; this run goes on when it is made")
+        try:
+            lock.acquire(timeout=DEFAULT_WAIT_SECONDS)
+        except Timeout:
+            raise InputError(demo_dir, "another run has been making the demo data for "
+                                       f"{DEFAULT_WAIT_SECONDS // 60} min: stop it and run again") from None
+    try:
+        clear_unfinished_demos(default_dir)  # a run killed while making the demo left its folder
+        if (demo_dir / DEMO_MARKER).exists() and not is_current_demo(demo_dir):
+            retire_demo(demo_dir)  # an older generator's (the project's own output): made again below
+        if not police_uk.discover(default_dir):
+            install_demo(demo_dir)
+    finally:
+        lock.release()
+
+
+def tables_of_run(config, fingerprint: str) -> IngestSummary:
+    """The processed tables a pipeline run ingested, as they are (a notebook in a run reads them and
+    never the data folder): refused if they are not the ones the run ingested."""
+    manifest = store.read_manifest(config.processed_dir) or {}
+    if manifest.get("fingerprint") != fingerprint or manifest.get("data_dir") != str(Path(config.data_dir).resolve()):
+        raise InputError(config.processed_dir, "these processed tables are not the ones this run ingested from "
+                                               f"{config.data_dir} (they were changed while it ran): run again")
+    return IngestSummary(Path(manifest["data_dir"]), Path(config.processed_dir), True, manifest["demo"],
+                         manifest["sources"], manifest["warnings"])

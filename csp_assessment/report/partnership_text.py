@@ -8,8 +8,12 @@ other input), or in the folder ``narrative_dir`` in params names. One file per p
 :data:`PARTS`. A missing file leaves its part out of the reviewers' document (no empty heading);
 the run log and the analyst HTML say which files are missing.
 
-Text is shown as text: Markdown is rendered with raw HTML escaped, links to anything but web and
-mail addresses disarmed, remote images not loaded, and headings moved below the document's own.
+Text is shown as text: Markdown is rendered with raw HTML escaped, links other than to web (http:,
+https:) and mail (mailto:) addresses shown as their text only (so no relative path, ``//host``,
+``ftp:`` or ``file:`` link reaches a page or a PDF), remote images not loaded, and headings moved below the
+document's own. Only files inside the data folder are read (or inside the folder params name as
+narrative_dir): a file that is a link to somewhere else (``/etc/passwd``) is refused, as is a file
+over MAX_BYTES (a page of prose is a few KB; 5 MB would print as 1,600 pages).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import mistune
 
@@ -26,6 +31,7 @@ from ..errors import ConfigError, InputError
 from ..sections import SECTIONS
 
 FOLDER_NAME = "narrative"
+MAX_BYTES = 200_000  # a part of the document is a few pages at most
 
 
 @dataclass(frozen=True)
@@ -64,11 +70,28 @@ class _ReaderRenderer(mistune.HTMLRenderer):
         level = min(level + 2, 6)
         return f"<h{level}>{text}</h{level}>\n"
 
+    def link(self, text: str, url: str, title=None) -> str:
+        if is_web_or_mail(url):
+            return super().link(text, url, title)
+        # Anything else would resolve against the page (a relative path, //host: file:// in a PDF):
+        # its text only. Not the address either: PDF viewers make links of addresses in the text.
+        return text
+
     def image(self, text: str, url: str, title=None) -> str:
         if re.match(r"data:image/(png|jpe?g|gif);", url):
             return super().image(text, url, title)
         # A remote image would be fetched when a reviewer opens the report; show what it was instead.
         return f"[image: {text}]" if text else "[image]"
+
+
+def is_web_or_mail(url: str) -> bool:
+    """An absolute http(s) address with a host, or a mailto: address."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    scheme = parts.scheme.lower()
+    return (scheme in ("http", "https") and bool(parts.hostname)) or (scheme == "mailto" and bool(parts.path))
 
 
 _render = mistune.create_markdown(escape=True, renderer=_ReaderRenderer(escape=True),
@@ -134,21 +157,43 @@ def for_run(config, *, demo: bool) -> PartnershipText:
     they do not, a narrative folder inside the demo data is not the partnership's)."""
     exclude = [] if demo else [p.parent for p in Path(config.data_dir).rglob(DEMO_MARKER)]
     folder = find_folder(config.data_dir, config.narrative_dir, exclude=exclude)
+    data_dir = Path(config.data_dir).resolve()
+    # Files are read from inside the data folder, or from inside a folder params name outside it.
+    within = data_dir if folder is None or _is_inside(folder.resolve(), data_dir) else folder.resolve()
     # every section of the report, also those a --sections run keeps from the last run
-    return read(folder, {key: SECTIONS[key].title for key in config.report_sections})
+    return read(folder, {key: SECTIONS[key].title for key in config.report_sections}, within=within)
 
 
-def read(folder: Path | None, sections: dict[str, str]) -> PartnershipText:
-    """Read every part's file from ``folder``; ``sections``: section key -> title, in document order."""
+def _is_inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _checked_file(path: Path, within: Path) -> Path:
+    """``path`` if it is a file inside ``within`` (links followed) of at most MAX_BYTES; refused otherwise."""
+    real = path.resolve()
+    if not _is_inside(real, within):
+        raise InputError(path, f"is a link to {real}, outside {within}: the partnership's texts are read only from "
+                               "inside the data folder; copy the text into the file instead of linking it")
+    size = real.stat().st_size
+    if size > MAX_BYTES:
+        raise InputError(path, f"{size:,} bytes; a partnership text is at most {MAX_BYTES // 1000} KB (a few "
+                               "pages): shorten it, or check that it is the right file")
+    return path
+
+
+def read(folder: Path | None, sections: dict[str, str], *, within: Path | None = None) -> PartnershipText:
+    """Read every part's file from ``folder``; ``sections``: section key -> title, in document order.
+    Files must resolve inside ``within`` (default: ``folder``) and be at most MAX_BYTES."""
     expected = list(PARTS.values()) + [section_part(key, title) for key, title in sections.items()]
     text = PartnershipText(folder)
+    within = Path(within or folder or ".").resolve()
     for part in expected:
         path = folder / part.file if folder else None
         if path is None or not path.is_file():
             text.missing.append(part)
             continue
         try:
-            source = path.read_text(encoding="utf-8-sig")
+            source = _checked_file(path, within).read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError(path, f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
         if source.strip():

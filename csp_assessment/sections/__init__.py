@@ -74,14 +74,25 @@ SECTIONS = _Registry()
 
 
 def open_section(key: str, *, year: int = 2017, area=None, data_dir=None, period_from=None, period_to=None,
-                 processed_dir=None, out_dir=None):
-    """Open a section as the pipeline would run it (what each notebook's first cell calls); ingests
-    the data folder first if it changed."""
+                 processed_dir=None, out_dir=None, run_tables: str | None = None):
+    """Open a section as the pipeline would run it (what each notebook's first cell calls).
+
+    In a pipeline run, ``run_tables`` is the fingerprint of the processed tables the run ingested:
+    the section reads those tables as they are, and refuses others. It never reads the data folder
+    again, so a file replaced while the run goes on cannot give one report two sets of figures.
+    Opened outside a run (JupyterLab), the data folder is ingested first if it changed, holding the
+    processed folder's run lock (runlock.py): never under a run that is using those tables."""
     from ..config import load_config
-    from ..ingest.folder import prepare_data
+    from ..ingest.folder import prepare_data, tables_of_run
+    from ..runlock import exclusive_run
     from .base import use_vector_charts
 
     use_vector_charts()
     config = load_config(year, area=area, data_dir=data_dir, period_from=period_from, period_to=period_to,
                          processed_dir=processed_dir, out_dir=out_dir)
-    return SECTIONS.section_class(key)(SECTIONS[key], config, prepare_data(config))
+    if run_tables:
+        ingest = tables_of_run(config, run_tables)
+    else:
+        with exclusive_run({"processed tables": config.processed_dir}, print):
+            ingest = prepare_data(config)
+    return SECTIONS.section_class(key)(SECTIONS[key], config, ingest)

@@ -40,7 +40,7 @@ from ..report import narrative
 from .. import store
 from ..report.charts import new_figure
 from ..config import PARAMS_DIR
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, InputError, did_you_mean
 from ..report.style import GSS_DARK_BLUE, GSS_MID_GREY, GSS_ORANGE
 
 SCORED = "scored by the partnership"
@@ -124,6 +124,8 @@ class PrioritySettings:
     def from_params(cls, block: dict | None) -> "PrioritySettings":
         block = block or {}
         where = "params priorities"
+        _no_unknown_keys(block, PRIORITY_KEYS, where)
+        _no_unknown_keys(block.get("scales") or {}, SCALES, f"{where}.scales")
 
         def number(value, name: str) -> float:
             try:
@@ -177,6 +179,7 @@ class PrioritySettings:
         themes = []
         for key, spec in themes_block.items():
             spec = spec or {}
+            _no_unknown_keys(spec, ("label", "measures"), f"{where}.themes.{key}")
             links = tuple(MeasureLink.from_params(entry, f"{where}.themes.{key}.measures")
                           for entry in spec.get("measures") or [])
             themes.append(Theme(str(key), str(spec.get("label") or str(key).replace("_", " ").capitalize()), links))
@@ -193,6 +196,19 @@ class PrioritySettings:
     def midpoint(self, scale: str) -> float:
         low, high = self.scales[scale]
         return (low + high) / 2
+
+
+PRIORITY_KEYS = ("scales", "harm_weights", "likelihood_weights", "volume_bands", "direction_bands", "confidence_floor",
+                 "organisational_weight", "themes")
+
+
+def _no_unknown_keys(block, known: tuple[str, ...], where: str) -> None:
+    """A misspelt key would be ignored and its default used: refuse it, naming the nearest known key."""
+    if not isinstance(block, dict):
+        raise ConfigError(f"{where}: give a mapping of settings (key: value), not {block!r}")
+    for key in block:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key '{key}'{did_you_mean(key, list(known))}")
 
 
 def _simple(text) -> str:
@@ -770,6 +786,7 @@ def _previous_priorities(previous: list | tuple) -> list[tuple[str, list[Measure
         where = f"params previous_priorities[{i}]"
         if not isinstance(entry, dict) or not str(entry.get("priority") or "").strip():
             raise ConfigError(f"{where}: give the priority's name (priority:) and its measures (measures:)")
+        _no_unknown_keys(entry, ("priority", "measures"), where)
         links = [MeasureLink.from_params(m, f"{where}.measures") for m in entry.get("measures") or []]
         parsed.append((str(entry["priority"]).strip(), links))
     return parsed
