@@ -16,7 +16,7 @@ Measured, in one process:
    faster of the two is used (the stricter floor), as other work on the machine slows either.
 
 Stages are timed by wrapping the functions ``csp_assessment.run`` calls in this process
-(prepare_data, resolve_area, write_index); the notebooks, exports and the document are Dask tasks,
+(prepare_inputs, resolve_area, write_index); the notebooks, exports and the document are Dask tasks,
 so their durations come from the run's manifest. Sections run in parallel, so their notebook and
 export times overlap: the "sections" row is the wall time from the area's resolution to the index
 (section keys, the tasks, the document), and "other" is the rest of ``main`` (locks, the cluster's
@@ -59,7 +59,7 @@ RERUN_TARGET = 0.05  # unchanged rerun <= this x cold run
 # The functions csp_assessment.run.main calls for each stage in this process, and the stage they time;
 # those the run module does not have (yet, or any more) are left out. Notebooks, exports and the
 # document are Dask tasks: their durations come from the run's own manifest (stage_seconds) instead.
-STAGE_FUNCTIONS = {"prepare_data": "ingest", "resolve_area": "area", "write_index": "index"}
+STAGE_FUNCTIONS = {"prepare_inputs": "ingest", "resolve_area": "area", "write_index": "index"}
 RUN_STAGES = ("index",)  # timed once per run, after the sections
 # The document prints after the sections' findings, so it counts in the sections' wall time.
 SECTION_PREFIXES = ("notebook ", "export ", "document")

@@ -35,6 +35,7 @@ from concurrent.futures import CancelledError
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from . import provenance
 from .errors import ConfigError
 
 SCHEDULER_ANSWER_SECONDS = 4  # to connect, and again to hear the scheduler say what it is
@@ -179,8 +180,6 @@ def _end_with_run_plugin(parent_pid: int):
 
 def worker_check(folders: dict[str, str]) -> list[str]:
     """Run on every worker of an existing cluster: what stops it from doing this run's work."""
-    from . import provenance
-
     problems = [f"cannot see the {what} {path}" for what, path in folders.items() if not Path(path).is_dir()]
     if "reports folder" in folders and Path(folders["reports folder"]).is_dir() \
             and not os.access(folders["reports folder"], os.W_OK):
@@ -276,8 +275,6 @@ class Engine:
 
     def _connect(self):
         from distributed import Client
-
-        from . import provenance
 
         check_scheduler_answers(self.scheduler)
         try:

@@ -25,8 +25,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .. import store
-from ..demo import DEMO_MARKER
 from ..errors import InputError
+from ..names import DEMO_MARKER
 from ..provenance import sha256_file
 from . import boundaries, ons, police_uk, police_uk_outcomes, values
 
@@ -248,7 +248,7 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
     _clear_leftovers(processed_dir)
     # Every changed kind is read and validated into a staging folder first; the processed tables are
     # replaced only when all of them succeeded, so a refused folder leaves the previous tables as they were.
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=_ensure_dir(processed_dir)))
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=ensure_dir(processed_dir)))
     try:
         for kind, paths in by_kind.items():
             kept = old.get(kind)
@@ -306,7 +306,7 @@ def _reading(path: Path):
 
 
 # The partnership's own figures (filled-in templates), printed as they are: read only from inside the
-# data folder, like its texts (report/partnership_text.py), never through a link to elsewhere.
+# data folder, like its texts (display/partnership_text.py), never through a link to elsewhere.
 PARTNERSHIP_INPUTS = ("partner_returns", "priority_scores")
 
 
@@ -395,7 +395,7 @@ def _missing_lookup_columns(path: Path) -> list[str]:
     return [col.expected for col in missing] if has_lsoa_code and len(missing) <= 2 else []
 
 
-def _ensure_dir(folder: Path) -> Path:
+def ensure_dir(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -657,57 +657,14 @@ def _write_readme(processed_dir: Path, tables: list[str]) -> None:
     store.write_text(processed_dir / "README.md", "\n".join(lines) + "\n")
 
 
-def prepare_data(config, *, force: bool = False, say=print) -> IngestSummary:
-    """Make sure the processed tables reflect ``config.data_dir``; on a fresh clone, make the demo data.
-
-    The caller holds the processed folder's run lock (runlock.py). The demo data are generated only
-    into ``data/raw/demo`` of the default data folder: when the folder holds no police.uk files, or
-    when the demo there was made by an older generator (it is the project's own output, so it is
-    replaced). A user's own downloads are never touched. The demo is made whole in a temporary folder
-    and moved into place (demo/__init__.py), under a lock of its own: two first runs at once (with
-    different processed folders) make it once, the second waiting for the first.
-    """
-    from ..config import PROJECT_ROOT
-
-    data_dir = Path(config.data_dir)
-    default_dir = (PROJECT_ROOT / "data" / "raw").resolve()
-    if data_dir.resolve() == default_dir:
-        _demo_in_place(default_dir, say)
+def prepare_data(config, *, force: bool = False) -> IngestSummary:
+    """Make sure the processed tables reflect ``config.data_dir``, reading only the months the run
+    uses (its trend window, which holds the comparison period too). The caller holds the processed
+    folder's run lock (runlock.py); the demo data, on a fresh clone, are made before (inputs.py)."""
     _clear_leftovers(Path(config.processed_dir))
-    # Only the months the run uses: the trend window, which holds the comparison period too.
-    return ingest_folder(data_dir, config.processed_dir, force=force,
+    return ingest_folder(config.data_dir, config.processed_dir, force=force,
                          months=(str(config.trend[0].start), str(config.period.end)),
                          skip=config.skip_files, prefer=config.prefer_files)
-
-
-def _demo_in_place(default_dir: Path, say) -> None:
-    """The demo data in ``default_dir/demo`` when the default data folder holds no police files of the
-    user's, made by this generator and whole; made (or made again) when not."""
-    from filelock import FileLock, Timeout
-
-    from ..demo import clear_unfinished_demos, install_demo, is_current_demo, retire_demo
-    from ..runlock import DEFAULT_WAIT_SECONDS
-
-    demo_dir = default_dir / "demo"
-    _ensure_dir(default_dir)
-    lock = FileLock(default_dir.parent / ".csp-demo.lock")
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        say(f"waiting  another run is making the demo data in {demo_dir}; this run goes on when it is made")
-        try:
-            lock.acquire(timeout=DEFAULT_WAIT_SECONDS)
-        except Timeout:
-            raise InputError(demo_dir, "another run has been making the demo data for "
-                                       f"{DEFAULT_WAIT_SECONDS // 60} min: stop it and run again") from None
-    try:
-        clear_unfinished_demos(default_dir)  # a run killed while making the demo left its folder
-        if (demo_dir / DEMO_MARKER).exists() and not is_current_demo(demo_dir):
-            retire_demo(demo_dir)  # an older generator's (the project's own output): made again below
-        if not police_uk.discover(default_dir):
-            install_demo(demo_dir)
-    finally:
-        lock.release()
 
 
 def tables_of_run(config, fingerprint: str) -> IngestSummary:

@@ -30,7 +30,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from . import chromium_pdf
-from .data_tables import DataLinks, ids_in_html
+from ..display.data_tables import DataLinks, ids_in_html
 from ..store import atomic_write
 
 DEMO_NOTICE = (

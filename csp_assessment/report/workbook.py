@@ -33,8 +33,11 @@ import pandas as pd
 
 from .. import store
 from ..config import RunConfig
+from ..display.findings import read_findings
 from ..sections import SectionSpec
-from .data_tables import (NOT_APPLICABLE, NOT_AVAILABLE, SHORTHAND, TABLES_DIR, UNIT_WORDS, DataTable, number,
+from ..stats.priorities import SCALE_OF
+from .summaries import GLOSSARY, PUBLISHERS, consecutive, has_figures, indicator_level, month_range, source_groups
+from ..display.data_tables import (NOT_APPLICABLE, NOT_AVAILABLE, SHORTHAND, TABLES_DIR, UNIT_WORDS, DataTable, number,
                           numbers, period_label, read_tables, short_period_label, workbook_name)
 
 # Tables the document makes itself (the sections record theirs): their ids, stable from run to run.
@@ -55,8 +58,6 @@ NO_FORMULAS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_
 
 def key_figures_data(config: RunConfig, specs: list[SectionSpec], findings: dict[str, dict]) -> DataTable:
     """The overview's key figures: per section, its level, rate, change and latest SPC signal."""
-    from .document import has_figures, _indicator_level
-
     rows = []
     for spec in specs:
         found = findings.get(spec.key)
@@ -78,7 +79,7 @@ def key_figures_data(config: RunConfig, specs: list[SectionSpec], findings: dict
                          "Summary (indicator sections)": NOT_APPLICABLE})
         else:
             rows.append({"Section": spec.title, "Period": short_period_label(found.get("period", "")),
-                         "Summary (indicator sections)": _indicator_level(found)})
+                         "Summary (indicator sections)": indicator_level(found)})
     frame = pd.DataFrame(rows)
     frame = frame.astype(object).where(frame.notna(), NOT_APPLICABLE)
     return DataTable(KEY_FIGURES, f"Key figures by section, {config.area_name}, {period_label(config.period)}", frame,
@@ -146,8 +147,6 @@ def priority_tables(priorities) -> list[DataTable]:
 
 def _scores_supplied(priorities) -> DataTable | None:
     """The partnership's judged scores by theme, as its scoring file gave them (the ranking's inputs)."""
-    from ..ingest.priority_scores import SCALE_OF
-
     scores = priorities.scores
     if scores is None or scores.empty:
         return None
@@ -193,16 +192,14 @@ def _progress_data(progress: pd.DataFrame) -> DataTable:
 
 def data_sources_data(inputs: list[dict], police_force: str = "") -> DataTable:
     """Annex D's table: the files read, grouped by publisher and kind, with rows used and set aside."""
-    from .document import _consecutive, _month_range, _source_groups
-
     rows = []
-    reasons = sorted({why for group in _source_groups(inputs, police_force) for why in group["set_aside"]})
-    for group in sorted(_source_groups(inputs, police_force), key=lambda g: g["rows_used"] is None):
+    reasons = sorted({why for group in source_groups(inputs, police_force) for why in group["set_aside"]})
+    for group in sorted(source_groups(inputs, police_force), key=lambda g: g["rows_used"] is None):
         counted = group["rows_used"] is not None
         row = {"Publisher and data": group["publisher"], "Files (count)": len(group["files"]),
                "First file": group["files"][0], "Last file": group["files"][-1],
-               "Period covered": ("; ".join(_month_range(*r).replace(" – ", " to ") for r in
-                                            _consecutive(group["months"])) if group["months"] else "as published"),
+               "Period covered": ("; ".join(month_range(*r).replace(" – ", " to ") for r in
+                                            consecutive(group["months"])) if group["months"] else "as published"),
                "Rows used (count)": group["rows_used"] if counted else NOT_APPLICABLE}
         for why in reasons:
             row[f"Rows set aside: {why} (count)"] = group["set_aside"].get(why, 0) if counted else NOT_APPLICABLE
@@ -219,8 +216,6 @@ def notes_table(config: RunConfig, specs: list[SectionSpec], findings: dict[str,
                 tables: list[DataTable]) -> pd.DataFrame:
     """The Notes sheet: every shorthand used, every note on the data the document prints (with the
     sections it applies to), and the glossary's definitions."""
-    from .document import GLOSSARY
-
     rows = []
     used = {mark for t in tables for mark in t.shorthand_used}
     for mark in SHORTHAND:
@@ -265,8 +260,6 @@ def write_workbook(report_dir: Path, config: RunConfig, specs: list[SectionSpec]
                    ) -> dict[str, Path]:
     """Write the workbook and the CSVs into ``report_dir`` (the run's staging folder): returns
     {"xlsx": path, "tables": folder}."""
-    from .findings import read_findings
-
     findings = read_findings(findings_dir)
     tables = assemble(config, specs, findings_dir, findings, priorities, inputs)
     notes = notes_table(config, specs, findings, tables)
@@ -280,8 +273,6 @@ def write_workbook(report_dir: Path, config: RunConfig, specs: list[SectionSpec]
 
 def _cover(config: RunConfig, inputs: list[dict], *, demo: bool, draft: list[str], generated_at: datetime):
     import gptables as gpt
-
-    from .document import PUBLISHERS
 
     partnership = config.partnership or f"{config.area_name} Community Safety Partnership"
     intro = [f"The figures behind {partnership}'s {config.title} for {config.area_name}, assessment period "
