@@ -28,6 +28,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 import uuid
@@ -69,7 +70,7 @@ def check_scheduler_address(address: str) -> str:
 
 async def _scheduler_identity(address: str, seconds: float) -> dict:
     """What the server at ``address`` says it is, asked as Dask asks ("identity"), each step within ``seconds``."""
-    from distributed.comm import connect
+    from distributed.comm import connect  # here, as every distributed import: seconds, and fetch never needs it
 
     comm = await asyncio.wait_for(connect(address, timeout=seconds), seconds * 1.5)
     try:
@@ -100,8 +101,6 @@ def check_loopback(seconds: float = 2) -> None:
     ports: without them a kernel never starts, and the cluster gives up only after a minute, so say
     what is wrong at once. A port is opened, and connected to, on 127.0.0.1 (with the loopback
     interface down, opening one still works; connecting does not)."""
-    import socket
-
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
             server.bind(("127.0.0.1", 0))

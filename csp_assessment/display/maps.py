@@ -234,6 +234,6 @@ def _count_class_label(edges: list[float], i: int) -> str:
 
 
 def _outline(ax, outline) -> None:
-    import geopandas as gpd
+    import geopandas as gpd  # here: geopandas takes seconds to import; a run without boundaries needs none
 
     gpd.GeoSeries([outline], crs="EPSG:27700").boundary.plot(ax=ax, color=GSS_DARK_GREY, linewidth=1.6)

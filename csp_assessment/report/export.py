@@ -263,7 +263,7 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
 def _weasyprint_pdf(html_path: Path, pdf_path: Path) -> Path:
     try:
         # Imported here so this module imports without pango, and the failure says what to install.
-        import weasyprint
+        import weasyprint  # here: the fallback printer, seconds to import; Chromium prints when installed
     except OSError as exc:
         raise ExportError(
             f"Could not make {pdf_path}: WeasyPrint cannot load its system libraries ({exc}). "

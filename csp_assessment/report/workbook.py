@@ -22,6 +22,7 @@ the same findings, priorities and inputs the document is made from. gptables wri
 from __future__ import annotations
 
 import json
+import copy
 import math
 import re
 import warnings
@@ -272,7 +273,7 @@ def write_workbook(report_dir: Path, config: RunConfig, specs: list[SectionSpec]
 
 
 def _cover(config: RunConfig, inputs: list[dict], *, demo: bool, draft: list[str], generated_at: datetime):
-    import gptables as gpt
+    import gptables as gpt  # here: gptables (with XlsxWriter) is needed only when the workbook is written
 
     partnership = config.partnership or f"{config.area_name} Community Safety Partnership"
     intro = [f"The figures behind {partnership}'s {config.title} for {config.area_name}, assessment period "
@@ -315,9 +316,7 @@ def _plain_text(value):
 def _theme():
     """gptables' theme (Arial 12, automatic colours, bold headings), with wrapped text at the top of
     its cell: a row made tall for its longest cell reads from the top in every other cell."""
-    import copy
-
-    import gptables as gpt
+    import gptables as gpt  # here: gptables (with XlsxWriter) is needed only when the workbook is written
 
     theme = copy.deepcopy(gpt.gptheme)
     theme.apply_config({"data": {"valign": "top"}, "cover_text": {"valign": "top"}, "index_2": {"valign": "top"}})
@@ -325,7 +324,7 @@ def _theme():
 
 
 def _gptable(table: DataTable, small: int):
-    import gptables as gpt
+    import gptables as gpt  # here: gptables (with XlsxWriter) is needed only when the workbook is written
 
     legend = [_plain_text(f"{mark} = {table.meaning(mark, small)}") for mark in table.shorthand_used]
     instructions = ("This worksheet contains one table" + (", with shorthand explained below" if legend else "")
@@ -387,7 +386,7 @@ def _fit(sheet, first_row: int, frame: pd.DataFrame, widths: list[int]) -> None:
 
 def _write_xlsx(path: Path, config: RunConfig, tables: list[DataTable], notes: pd.DataFrame, inputs: list[dict], *,
                 demo: bool, draft: list[str], generated_at: datetime) -> None:
-    import gptables as gpt
+    import gptables as gpt  # here: gptables (with XlsxWriter) is needed only when the workbook is written
 
     sheets = {t.id: _gptable(t, config.suppression_threshold) for t in tables}
     cover = _cover(config, inputs, demo=demo, draft=draft, generated_at=generated_at)

@@ -598,7 +598,7 @@ class RoadSafetySection(Section):
         shapes, _ = self._map_layers
         if shapes is None or not self.has_figures:
             return Markdown("")
-        import geopandas as gpd
+        import geopandas as gpd  # here: geopandas takes seconds to import, and only the maps need it
 
         year = self.years[-1]
         collisions = self.table[(self.table["record"] == "collision") & (self.table["year"] == year)
