@@ -525,7 +525,7 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
             for cell in analyst_only_cells(_section_outputs(spec, staging)["notebook"]):
                 progress(f"analyst  {spec.notebook} {cell}: its raw output (a DataFrame as pandas prints it, a bare "
                          "value or printed text) is in the analyst HTML only; show reviewers a table with "
-                         "show_table (README: Working in JupyterLab)")
+                         "show_table (docs/jupyterlab.md)")
         document, timings["document"] = document_job.result()
         progress(f"document {document['html'].name} and {document['pdf'].name} in {timings['document']:.1f}s")
     except SectionFailed:

@@ -15,7 +15,7 @@ Reviewers see what the package draws for them: charts, Markdown, and tables styl
 (``styled_table`` / ``show_table`` in sections/base.py). An output an analyst's own cell prints as it
 is (a raw DataFrame with its index and every decimal, a bare number or Series, printed text) is
 analyst working: it stays in the analyst HTML only, and :func:`analyst_only_cells` names each such
-cell for the run log. README, "Working in JupyterLab", says how to show reviewers a table.
+cell for the run log. docs/jupyterlab.md says how to show reviewers a table.
 """
 
 from __future__ import annotations
