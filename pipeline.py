@@ -122,14 +122,15 @@ def parse_fetch_args(argv: list[str]) -> argparse.Namespace:
 
 def fetch_cli(argv: list[str]) -> int:
     from csp_assessment.fetch import FetchFailed, fetch, report, report_plan
+    from csp_assessment.sections import check_config  # params against the sections and the scoring, as a run does
 
     try:
         args = parse_fetch_args(argv)
         areas = [a.strip() for a in (args.area or "").split(",") if a.strip()]
         codes = [a for a in areas if AREA_CODE.match(a.upper())]
         force_names = tuple(a for a in areas if not AREA_CODE.match(a.upper()))
-        config = load_config(args.year, area=codes or None, data_dir=args.data, period_from=args.period_from,
-                             period_to=args.period_to)
+        config = check_config(load_config(args.year, area=codes or None, data_dir=args.data,
+                                          period_from=args.period_from, period_to=args.period_to))
         only = [p.strip() for p in args.only.split(",") if p.strip()] if args.only else None
         result = fetch(config, only=only, via=args.police_via, mirror=args.mirror, cache_dir=args.cache,
                        progress=not args.no_progress, force_names=force_names, plan=args.plan)

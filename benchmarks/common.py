@@ -1,7 +1,7 @@
 """What the benchmark scripts share: markdown tables, target verdicts, the machine line, result files.
 
 Each script prints its tables to stdout and writes the same text to ``benchmarks/results/<name>.md``
-(git-ignored), so a run's numbers can be pasted into the project README's Performance section.
+(git-ignored), so a run's numbers can be pasted into docs/performance.md.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Community Safety Partnership Strategic Assessment pipeline.
 
-Stages, one module (or subpackage) each:
-ingest (publishers' raw files -> tidy tables), geography (areas, wards, population),
-measures (level, rate, change, trend, seasonality, breakdown, hotspots), spc,
-charts, narrative, findings, execute (papermill), export (HTML/PDF), run (orchestration).
+Rooms on floors, imports only downhill (docs/architecture.md): the ground (errors, config, store,
+...); stats/ (the figures); ingest/ (reads the publishers' files) beside demo/ (writes them);
+geography, inputs and fetch/ (the data folder); display/ (charts, words, tables); sections/ (what a
+notebook calls); report/ (exports, the document, the workbook); run.py, execute.py and engine.py on top.
 """
 
 __version__ = "0.1.0"

@@ -4,6 +4,10 @@
 assessment period and population year. What either may hold is stated once, in
 params_schema.py, which checks them. Flags given on the command line (or as notebook
 parameters) override both, and are checked here.
+
+Params only: this module knows nothing of the sections or of the priority scoring. What needs
+them (that every section key names a section, that the priorities blocks are well formed) is
+checked by ``sections.check_config``, which the run and ``open_section`` call on this config.
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ class RunConfig:
     # The sections of the report and document: params' list, with any --sections key params do not
     # list after it. With --sections, those not executed keep their last good result (run.py).
     document_sections: tuple[str, ...] = ()
+    sections_flag: bool = False  # True when --sections (not params) chose the sections: messages name the flag
 
     @property
     def report_sections(self) -> tuple[str, ...]:
@@ -180,8 +185,6 @@ def load_config(
 ) -> RunConfig:
     """Read params for ``year`` and apply overrides. Relative flag paths are taken from ``cwd``
     (the caller's working directory); relative paths in params files from the project root."""
-    from .sections import SECTIONS  # here, not at import time: sections imports config
-
     cwd = Path.cwd() if cwd is None else cwd
     if isinstance(year, bool) or not re.fullmatch(r"\s*\d{4}\s*", str(year)):
         raise ConfigError(f"--year {year}: not a year; params exist for: "
@@ -212,19 +215,10 @@ def load_config(
         section_list = [s.strip() for s in sections.split(",") if s.strip()]
     else:
         section_list = [str(s).strip() for s in sections]
-    for given, where in ((section_list, "--sections" if sections is not None else f"{year_file.name} sections"),
-                         (params_sections, f"{year_file.name} sections")):
-        unknown = [s for s in given if s not in SECTIONS]
-        if unknown:
-            raise ConfigError(f"{where}: unknown section(s) {unknown}; sections that exist: "
-                              + ", ".join(f"{key} ({spec.title})" for key, spec in SECTIONS.items()))
     if not section_list:
         raise ConfigError("no sections to run: list them in params (sections:) or give --sections")
     document_sections = [*params_sections, *[s for s in section_list if s not in params_sections]]
 
-    from .stats.priorities import check_priority_params  # here, not at import time: priorities imports config
-
-    check_priority_params(params.priorities, params.previous_priorities)
     outcomes = params.police_outcomes.drug_charge_target_pct
     return RunConfig(
         year=year,
@@ -240,6 +234,7 @@ def load_config(
         peers=tuple(params.peers) if params.peers else None,
         sections=tuple(section_list),
         document_sections=tuple(dict.fromkeys(document_sections)),
+        sections_flag=sections is not None,
         top_wards=params.top_wards,
         suppression_threshold=params.suppression_threshold,
         data_dir=_resolve_path(data_dir, cwd) if data_dir else _resolve_path(params.data_dir, PROJECT_ROOT),

@@ -28,6 +28,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 import uuid
@@ -35,6 +36,7 @@ from concurrent.futures import CancelledError
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from . import provenance
 from .errors import ConfigError
 
 SCHEDULER_ANSWER_SECONDS = 4  # to connect, and again to hear the scheduler say what it is
@@ -68,7 +70,7 @@ def check_scheduler_address(address: str) -> str:
 
 async def _scheduler_identity(address: str, seconds: float) -> dict:
     """What the server at ``address`` says it is, asked as Dask asks ("identity"), each step within ``seconds``."""
-    from distributed.comm import connect
+    from distributed.comm import connect  # here, as every distributed import: seconds, and fetch never needs it
 
     comm = await asyncio.wait_for(connect(address, timeout=seconds), seconds * 1.5)
     try:
@@ -99,8 +101,6 @@ def check_loopback(seconds: float = 2) -> None:
     ports: without them a kernel never starts, and the cluster gives up only after a minute, so say
     what is wrong at once. A port is opened, and connected to, on 127.0.0.1 (with the loopback
     interface down, opening one still works; connecting does not)."""
-    import socket
-
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
             server.bind(("127.0.0.1", 0))
@@ -179,8 +179,6 @@ def _end_with_run_plugin(parent_pid: int):
 
 def worker_check(folders: dict[str, str]) -> list[str]:
     """Run on every worker of an existing cluster: what stops it from doing this run's work."""
-    from . import provenance
-
     problems = [f"cannot see the {what} {path}" for what, path in folders.items() if not Path(path).is_dir()]
     if "reports folder" in folders and Path(folders["reports folder"]).is_dir() \
             and not os.access(folders["reports folder"], os.W_OK):
@@ -276,8 +274,6 @@ class Engine:
 
     def _connect(self):
         from distributed import Client
-
-        from . import provenance
 
         check_scheduler_answers(self.scheduler)
         try:

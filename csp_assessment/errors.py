@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import errno
 from pathlib import Path
 
 
@@ -32,8 +34,6 @@ class ConfigError(ValueError):
 
 def did_you_mean(key: str, known: list[str]) -> str:
     """'; did you mean suppression_threshold?' for a key close to a known one, else the known keys."""
-    import difflib
-
     close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]}?"
@@ -42,8 +42,6 @@ def did_you_mean(key: str, known: list[str]) -> str:
 
 def describe_os_error(exc: OSError) -> str:
     """One line for a file-system failure: which path, what happened, what to do."""
-    import errno
-
     path = exc.filename or "a file"
     if exc.errno == errno.ENOSPC:
         return f"{path}: the disk is full (no space left on device): free some space, or choose another folder " \

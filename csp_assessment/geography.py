@@ -486,3 +486,39 @@ def partnerships_of(force: str, lookup: pd.DataFrame) -> list[str]:
         raise ConfigError(f"'{force}' is neither an ONS area code nor a police force area in the lookup; forces: "
                           f"{', '.join(sorted(lookup['pfa_name'].unique()))}")
     return sorted(members["csp_code"].unique())
+
+
+# ---- boundaries: the processed table's shapes, and points placed in them ------------------------
+
+
+def to_geoframe(table: pd.DataFrame):
+    """The processed boundaries table (geometry as WKB) as a GeoDataFrame in British National Grid."""
+    import geopandas as gpd  # here: geopandas and shapely take seconds to import; a run without maps needs neither
+    import shapely
+
+    return gpd.GeoDataFrame(table.drop(columns="geometry"), geometry=shapely.from_wkb(table["geometry"].to_numpy()),
+                            crs="EPSG:27700")
+
+
+def place_by_boundaries(searches: pd.DataFrame, boundaries: pd.DataFrame | None) -> pd.DataFrame:
+    """Searches with a point but no LSOA yet, placed in the LSOA boundary that contains the point
+    (placed_by "boundary"); those still without an LSOA are "unplaced" (or "no location")."""
+    out = searches.copy()
+    todo = out["lsoa_code"].isna() & out["latitude"].notna()
+    if todo.any() and boundaries is not None and not boundaries.empty:
+        import geopandas as gpd  # here: geopandas takes seconds to import, and only maps and this need it
+
+        lsoas = boundaries[boundaries["level"] == "lsoa"]
+        if not lsoas.empty:
+            shapes = to_geoframe(lsoas)[["code", "vintage", "geometry"]]
+            points = gpd.GeoDataFrame(index=out.index[todo], geometry=gpd.points_from_xy(
+                out.loc[todo, "longitude"], out.loc[todo, "latitude"]), crs="EPSG:4326").to_crs(shapes.crs)
+            hits = gpd.sjoin(points, shapes, how="inner", predicate="within")
+            # A point on a shared edge, or in two vintages' shapes: the newest vintage, then the first code.
+            hits = hits.sort_values(["vintage", "code"], ascending=[False, True])
+            hits = hits[~hits.index.duplicated(keep="first")]
+            out.loc[hits.index, "lsoa_code"] = hits["code"]
+            out.loc[hits.index, "placed_by"] = "boundary"
+    out.loc[out["lsoa_code"].isna() & out["latitude"].notna(), "placed_by"] = "unplaced"
+    out.loc[out["lsoa_code"].isna() & out["latitude"].isna(), "placed_by"] = "no location"
+    return out

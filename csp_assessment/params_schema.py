@@ -9,9 +9,9 @@ boolean: both refused rather than read as five one-letter peers or as true); per
 ``"YYYY-MM"``; numbers are finite and in range. Every refusal is a :class:`ConfigError` naming the
 file and the key, with what was expected.
 
-Two blocks are checked where their meaning is known: ``sections`` (the keys the section modules
-declare, checked by config.py) and ``priorities`` / ``previous_priorities`` (stats/priorities.py).
-Here they are only given their shape.
+Two blocks are checked where their meaning is known, by ``sections.check_config`` before anything
+runs: ``sections`` (the keys the section modules declare) and ``priorities`` /
+``previous_priorities`` (stats/priorities.py). Here they are only given their shape.
 
 The comments of ``params/defaults.yaml`` say the same as the descriptions here, and its values
 are these defaults: tests/test_trust_part3.py checks that they stay in step.

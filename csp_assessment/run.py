@@ -28,24 +28,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .report import partnership_text
-from . import provenance, store
-from .config import RunConfig, load_config, with_area
+from . import geography, provenance, store
 from .areas import select_areas
+from .config import RunConfig, load_config, with_area
+from .display import partnership_text
+from .display.data_tables import tables_file
 from .engine import Engine, check_loopback, check_workers
-from .errors import ConfigError, InputError
-from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
+from .errors import ConfigError, InputError, describe_os_error
+from .execute import NOTEBOOK_DIR, SectionFailed, execute_section
+from .geography import Geography, partnerships_of, placement_report
+from .ingest.folder import IngestSummary
+from .inputs import prepare_inputs
 from .report.document import draft_reasons, export_document, write_document_notebook
+from .report.export import analyst_only_cells, export_section, write_index
 from .report.priority_report import build_priority_report
 from .report.workbook import write_workbook
-from .execute import NOTEBOOK_DIR, SectionFailed, execute_section
-from .report.data_tables import tables_file
-from .report.export import analyst_only_cells, export_section, write_index
-from . import geography
-from .geography import Geography, partnerships_of, placement_report
-from .ingest.folder import IngestSummary, prepare_data
+from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
+from .sections import SECTIONS, SectionSpec, check_config, section_titles
 from .stats.measures import present_local_authorities
-from .sections import SECTIONS, SectionSpec
 
 MANIFEST = "manifest.json"
 DOCUMENT = "document"  # its key sits beside the sections' in the manifest
@@ -244,7 +244,7 @@ def _say_plan(plan: SectionPlan, progress: Progress) -> None:
 
 def _ingest(config: RunConfig, progress: Progress, force: bool = False) -> IngestSummary:
     progress(f"ingest   {config.data_dir}")
-    ingest = prepare_data(config, force=force)
+    ingest = prepare_inputs(config, force=force, say=progress)
     n_files = len(ingest.sources.get("police_uk", []))
     changed = "unchanged, tables reused" if ingest.reused else f"read: {', '.join(ingest.rebuilt) or 'nothing new'}"
     progress(f"ingest   done: {n_files} police.uk files ({changed}){' — synthetic demo data' if ingest.demo else ''}")
@@ -363,6 +363,7 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
     The sections run as Dask tasks: on ``workers`` threads of a worker in this process (default one
     per core; see engine.py), or on the cluster whose scheduler is at ``scheduler``."""
     progress = progress or Progress()
+    check_config(config)
     check_workers(workers)
     with exclusive_run({"reports": config.out_dir, "processed tables": config.processed_dir}, progress, wait_seconds), \
             _engine(config, progress, workers, scheduler, processes=False) as engine:
@@ -389,7 +390,7 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, engine: Eng
     parameters = _notebook_parameters(config, final_dir / "findings")
     data_fingerprint = store.read_manifest(config.processed_dir)["fingerprint"]
     code = provenance.code_fingerprint()
-    text = partnership_text.for_run(config, demo=ingest.demo)
+    text = partnership_text.for_run(config, demo=ingest.demo, titles=section_titles())
     for path in text.unrecognised:
         progress(f"warning  {path} is not one of the partnership's text files and is not used: rename it to one of "
                  f"{', '.join(p.file for p in partnership_text.PARTS.values())} or a section's file")
@@ -524,7 +525,7 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
             for cell in analyst_only_cells(_section_outputs(spec, staging)["notebook"]):
                 progress(f"analyst  {spec.notebook} {cell}: its raw output (a DataFrame as pandas prints it, a bare "
                          "value or printed text) is in the analyst HTML only; show reviewers a table with "
-                         "show_table (README: Working in JupyterLab)")
+                         "show_table (docs/jupyterlab.md)")
         document, timings["document"] = document_job.result()
         progress(f"document {document['html'].name} and {document['pdf'].name} in {timings['document']:.1f}s")
     except SectionFailed:
@@ -634,7 +635,6 @@ def _duration(seconds: float) -> str:
 
 def _one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and not isinstance(exc, InputError):
-        from .errors import describe_os_error
         return describe_os_error(exc)
     text = str(exc).splitlines()[0] if str(exc) else ""
     return text if isinstance(exc, (ConfigError, InputError, SectionFailed)) else f"{type(exc).__name__}: {text}"
@@ -649,7 +649,7 @@ def main_many(year: int, areas: list[str], progress: Progress | None = None, *, 
     A failed area does not stop the others: AreasFailed names the failed ones at the end."""
     progress = progress or Progress()
     check_workers(workers)
-    base = load_config(year, **options)
+    base = check_config(load_config(year, **options))
     with exclusive_run({"reports": base.out_dir, "processed tables": base.processed_dir}, progress, wait_seconds), \
             _engine(base, progress, workers, scheduler) as engine:
         return _run_areas(year, areas, base, progress, force=force, engine=engine, **options)

@@ -104,7 +104,7 @@ def demo_processed(demo_tables_once, tmp_path) -> Path:
 
 def _partnerships_own(relative: Path) -> bool:
     """The partnership's texts and filled-in templates: read only from inside the data folder, never
-    through a link (report/partnership_text.py, ingest/folder.py)."""
+    through a link (display/partnership_text.py, ingest/folder.py)."""
     return "narrative" in relative.parts or relative.name.startswith(("partner-returns", "priority-scores"))
 
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from csp_assessment.report import charts
+from csp_assessment.display import charts
 
 
 def test_alt_text_describes_a_bar_chart_and_svg_is_stable():
@@ -36,7 +36,7 @@ def test_key_charts_side_by_side_describe_both():
 
 
 def test_a_target_line_stays_inside_the_frame():
-    from csp_assessment.report.indicator_charts import measure_trend_chart
+    from csp_assessment.display.indicator_charts import measure_trend_chart
 
     series = pd.DataFrame({"period": ["2015/16", "2016/17"], "value": [40.0, 45.0], "lower": [float("nan")] * 2,
                            "upper": [float("nan")] * 2, "benchmark": [float("nan")] * 2})

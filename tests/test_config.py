@@ -1,6 +1,7 @@
 import pytest
 
 from csp_assessment.config import Period, load_config
+from csp_assessment.sections import check_config
 from csp_assessment.errors import ConfigError
 
 
@@ -54,11 +55,22 @@ def test_unknown_year_lists_the_years_that_exist():
     ({"area": "Medway"}, "not an ONS local authority code"),
     ({"period_from": "2016-13"}, "not a month"),
     ({"period_from": "2017-05", "period_to": "2017-03"}, "before it starts"),
-    ({"sections": "all_crime,weather"}, r"unknown section\(s\) \['weather'\]"),
 ])
 def test_bad_flags_are_clear_errors(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         load_config(2017, **kwargs)
+
+
+def test_unknown_sections_are_clear_errors_before_anything_runs(tmp_path):
+    # config.py knows params only; the sections' keys are checked against the package by check_config,
+    # which the run, pipeline.py fetch and open_section call on the config
+    with pytest.raises(ConfigError, match=r"--sections: unknown section\(s\) \['weather'\]"):
+        check_config(load_config(2017, sections="all_crime,weather"))
+    (tmp_path / "defaults.yaml").write_text("sections: [all_crime, weather]\n")
+    (tmp_path / "2017.yaml").write_text("area: {codes: [E06000035]}\nperiod: {from: '2016-04', to: '2017-03'}\n")
+    with pytest.raises(ConfigError, match=r"2017.yaml sections: unknown section\(s\) \['weather'\]"):
+        check_config(load_config(2017, params_dir=tmp_path, sections="all_crime"))
+    assert check_config(load_config(2017, sections="asb")).sections == ("asb",)
 
 
 def test_period_labels():

@@ -1,5 +1,5 @@
 """The package's extension points: a new section, loader or demo writer is found without
-editing any list (README, "Adding a section")."""
+editing any list (docs/adding-a-section.md)."""
 
 from __future__ import annotations
 

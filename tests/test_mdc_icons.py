@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from csp_assessment.report import mdc_icons
+from csp_assessment.display import mdc_icons
 from csp_assessment.stats import spc
 
 

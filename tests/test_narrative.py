@@ -1,6 +1,6 @@
 import pandas as pd
 
-from csp_assessment.report import narrative
+from csp_assessment.display import narrative
 from csp_assessment.stats.measures import Change
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from csp_assessment.report import partnership_text
+from csp_assessment.display import partnership_text
+from csp_assessment.sections import section_titles
 from csp_assessment.config import load_config
 from csp_assessment.report.document import write_document_notebook
 from csp_assessment.errors import ConfigError, InputError
@@ -46,7 +47,8 @@ def test_missing_empty_and_unrecognised_files(tmp_path):
     _write(folder, "all-crime.md", "Crime rose.")
     _write(folder, "notes-to-self.md", "x")
     _write(folder, "mental-health.md", "A section this run leaves out: known, not used.")
-    text = partnership_text.read(folder, {"all_crime": "All recorded crime", "asb": "Anti-social behaviour"})
+    text = partnership_text.read(folder, {"all_crime": "All recorded crime", "asb": "Anti-social behaviour"},
+                                 every_section=section_titles())
     assert set(text.parts) == {"introduction", "all_crime"}
     assert [p.file for p in text.missing] == ["what-we-have-been-doing.md", "crime-in-context.md",
                                                "progress-on-priorities.md", "listening-to-the-public.md", "asb.md"]

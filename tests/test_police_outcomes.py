@@ -14,6 +14,7 @@ import pytest
 from conftest import PROJECT_ROOT, write_street_file
 from csp_assessment.stats import police_outcomes as po
 from csp_assessment.errors import InputError
+from csp_assessment.geography import place_by_boundaries
 from csp_assessment.ingest import police_uk_outcomes as loader
 
 CURRENT = PROJECT_ROOT.parent / "shared" / "data-current" / "police-uk"
@@ -437,10 +438,10 @@ def test_searches_off_the_street_points_are_placed_by_boundary_or_counted_unplac
     searches = pd.DataFrame({"latitude": [51.3, 51.3, 52.0, None], "longitude": [0.5, 0.5, 0.5, None],
                              "lsoa_code": ["E01000001", None, None, None],
                              "placed_by": ["street point", None, None, "no location"]})
-    placed = po.place_by_boundaries(searches, boundaries)
+    placed = place_by_boundaries(searches, boundaries)
     assert placed["lsoa_code"].tolist()[:2] == ["E01000001", "E01000009"]
     assert placed["placed_by"].tolist() == ["street point", "boundary", "unplaced", "no location"]
-    assert po.place_by_boundaries(searches, None)["placed_by"].tolist() == [
+    assert place_by_boundaries(searches, None)["placed_by"].tolist() == [
         "street point", "unplaced", "unplaced", "no location"]
 
 

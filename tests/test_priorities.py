@@ -11,16 +11,17 @@ import pandas as pd
 import pytest
 
 from conftest import PROJECT_ROOT
-from csp_assessment.report.charts import alt_text
+from csp_assessment.display.charts import alt_text
 from csp_assessment.config import load_config
+from csp_assessment.sections import check_config
 from csp_assessment.errors import ConfigError, InputError
 from csp_assessment.ingest import priority_scores
 from csp_assessment.stats.priorities import (
     NO_DATA, PROVISIONAL, SCORED, UNSCORED, MeasureLink, PriorityAssessment, PrioritySettings, assess_priorities,
     default_priority_settings, evidence_table_for_readers, evidence_workings, measure_evidence, methodology_markdown,
     no_data_for_readers, progress_on_priorities, progress_table_for_readers, ranked_table_for_readers,
-    risk_capacity_chart,
 )
+from csp_assessment.report.priority_report import risk_capacity_chart
 
 # Settings written out here, not read from params, so the hand arithmetic below cannot drift
 # when the project's defaults are tuned. Physical harm weighs double to show the weights count.
@@ -448,13 +449,14 @@ def test_volume_of_a_shorter_period_is_scored_as_a_year_and_says_so():
     assert evidence.texts["volume"] == "4.6 per 1,000 residents over 11 months"
 
 
-def test_a_malformed_priorities_block_stops_the_run_at_load_config(tmp_path):
+def test_a_malformed_priorities_block_stops_the_run_before_anything_runs(tmp_path):
     (tmp_path / "defaults.yaml").write_text((PROJECT_ROOT / "params" / "defaults.yaml").read_text(encoding="utf-8"))
     year = (PROJECT_ROOT / "params" / "2017.yaml").read_text(encoding="utf-8")
     (tmp_path / "2017.yaml").write_text(year.replace("      - crime_type: Criminal damage and arson\n",
                                                      "      - crime_typo: Criminal damage and arson\n"))
+    config = load_config(2017, params_dir=tmp_path)  # params only: the scoring checks its own blocks
     with pytest.raises(ConfigError, match=r"previous_priorities\[0\].measures: name the measure"):
-        load_config(2017, params_dir=tmp_path)
+        check_config(config)  # as the run, pipeline.py fetch and open_section do first
 
 
 def test_priority_report_html_escapes_names_and_carries_the_chart(tmp_path):

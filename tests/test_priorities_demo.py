@@ -102,7 +102,7 @@ def test_demo_run_shows_progress_on_every_previous_priority(demo_run):
 
 
 def test_demo_priority_report_for_the_document(demo_run, tmp_path):
-    from csp_assessment.report.findings import write_findings
+    from csp_assessment.display.findings import write_findings
     from csp_assessment.report.priority_report import build_priority_report
 
     config, _, findings = demo_run

@@ -159,4 +159,4 @@ def test_a_sections_run_never_mixes_in_another_periods_results(tmp_path):
 def test_a_sections_key_that_is_not_a_section_is_a_clear_error():
     with pytest.raises(ConfigError, match=r"--sections: unknown section\(s\) \['crime'\]; sections that exist: "
                                           r"all_crime \(All recorded crime\), asb \(Anti-social behaviour\)"):
-        load_config(2017, sections="all_crime,crime")
+        run.main(load_config(2017, sections="all_crime,crime"))  # checked before anything runs

@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from csp_assessment.stats.spc import SPCResult, plot_spc, special_cause_table, xmr
+from csp_assessment.display.spc_chart import plot_spc
+from csp_assessment.stats.spc import SPCResult, special_cause_table, xmr
 
 BASE = [11, 9] * 6
 UPL = 10 + 2.66 * 2  # 15.32

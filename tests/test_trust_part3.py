@@ -32,6 +32,7 @@ import pipeline
 from conftest import PROJECT_ROOT
 from csp_assessment import run, store
 from csp_assessment.config import load_config
+from csp_assessment.sections import check_config, section_titles
 from csp_assessment.errors import ConfigError, InputError
 from test_trust import _kill_when
 from test_trust_runs import _hold_lock, _one_line_error
@@ -93,12 +94,13 @@ def test_a_params_value_of_the_wrong_kind_is_refused_naming_file_and_key(year_te
 
 def test_a_misspelt_key_in_a_block_checked_where_it_is_known_is_refused(tmp_path):
     params = _params(tmp_path, defaults=DEFAULTS.replace("  harm_weights:", "  harm_wieghts:"))
+    # the priorities blocks are checked by the scoring (stats/priorities.py), through sections.check_config
     with pytest.raises(ConfigError, match="unknown key 'harm_wieghts'; did you mean harm_weights"):
-        load_config(2022, params_dir=params)
+        check_config(load_config(2022, params_dir=params))
     params = _params(tmp_path, "previous_priorities:\n  - priority: Safety\n    measure:\n"
                                "      - crime_type: Burglary\n")
     with pytest.raises(ConfigError, match="unknown key 'measure'; did you mean measures"):
-        load_config(2022, params_dir=params)
+        check_config(load_config(2022, params_dir=params))
 
 
 def test_lists_booleans_and_codes_as_written_are_read_as_such(tmp_path):
@@ -445,8 +447,8 @@ def test_a_notebook_outside_a_run_waits_for_the_run_before_it_ingests(demo_varia
 _MAKE_DEMO = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from csp_assessment.ingest.folder import _demo_in_place
-    _demo_in_place(Path(sys.argv[1]), lambda message: print(message, flush=True))
+    from csp_assessment.inputs import demo_in_place
+    demo_in_place(Path(sys.argv[1]), lambda message: print(message, flush=True))
     print("made", flush=True)
 """)
 
@@ -524,7 +526,7 @@ def test_a_previous_report_left_as_a_symlink_by_an_earlier_run_is_cleared_not_fo
 
 
 def test_only_web_and_mail_links_stay_links():
-    from csp_assessment.report import partnership_text
+    from csp_assessment.display import partnership_text
 
     html = partnership_text.render(
         "[a](//evil.example/x) [b](ftp://evil.example/y) [c](../../../../etc/passwd) [d](file://evil.example/x) "
@@ -545,7 +547,7 @@ def _narrative_data(demo_variant) -> tuple[Path, Path]:
 
 
 def test_a_narrative_file_linking_outside_the_data_folder_is_refused(demo_variant, tmp_path):
-    from csp_assessment.report import partnership_text
+    from csp_assessment.display import partnership_text
 
     data, narrative = _narrative_data(demo_variant)
     secret = tmp_path / "secret.txt"
@@ -554,19 +556,19 @@ def test_a_narrative_file_linking_outside_the_data_folder_is_refused(demo_varian
     (narrative / "asb.md").symlink_to(secret)  # as a link to /etc/passwd would be
     config = load_config(2017, data_dir=data, processed_dir=tmp_path / "processed", sections="asb")
     with pytest.raises(InputError) as refused:
-        partnership_text.for_run(config, demo=True)
+        partnership_text.for_run(config, demo=True, titles=section_titles())
     assert str(refused.value).startswith(str(narrative / "asb.md")) and "outside" in str(refused.value)
     assert "root:x" not in str(refused.value)
 
 
 def test_an_oversized_narrative_file_is_refused_with_its_size(demo_variant, tmp_path):
-    from csp_assessment.report import partnership_text
+    from csp_assessment.display import partnership_text
 
     data, narrative = _narrative_data(demo_variant)
     (narrative / "introduction.md").write_text("Words. " * 750_000, encoding="utf-8")  # 5 MB
     config = load_config(2017, data_dir=data, processed_dir=tmp_path / "processed", sections="asb")
     with pytest.raises(InputError, match=r"introduction.md: 5,250,000 bytes; a partnership text is at most 200 KB"):
-        partnership_text.for_run(config, demo=True)
+        partnership_text.for_run(config, demo=True, titles=section_titles())
 
 
 def test_a_partner_return_linking_outside_the_data_folder_is_refused(real_folder, tmp_path):

@@ -29,7 +29,7 @@ from csp_assessment import run, store
 from csp_assessment.errors import InputError
 from csp_assessment.ingest.folder import ingest_folder
 from csp_assessment.runlock import LOCK_NAME, RunLocked, exclusive_run
-from csp_assessment.report.text import as_text
+from csp_assessment.display.text import as_text
 
 MEDWAY = "E06000035"
 PAYLOAD = "River [see details](javascript:alert(document.domain)) <script>alert(1)</script> *b* _i_ `c` |p| $m$"
@@ -502,7 +502,7 @@ def _only_expected_markup(elements) -> bool:
 def test_markup_in_a_narrative_file_gives_no_script_and_no_javascript_link():
     """The partnership's narrative files are Markdown by design: links to the web stay, but a
     javascript: link is disarmed and raw HTML is shown as text."""
-    from csp_assessment.report import partnership_text
+    from csp_assessment.display import partnership_text
 
     html = partnership_text.render(PAYLOAD + '\n\n<a href="javascript:alert(2)">x</a> ![i](javascript:alert(3))')
     elements = _elements(html)

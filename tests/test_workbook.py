@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from csp_assessment.config import load_config
-from csp_assessment.report.data_tables import (CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE, DataTable, data_link,
+from csp_assessment.display.data_tables import (CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE, DataTable, data_link,
                                                ids_in_html, read_tables, short_period_label, table_attributes,
                                                write_tables)
 from csp_assessment.report.workbook import METADATA, write_workbook

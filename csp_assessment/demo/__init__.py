@@ -56,15 +56,20 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import shutil
+import uuid
 from pathlib import Path
 
 import numpy as np
 
+from ..names import DEMO_MARKER
 from .areas import _geography
+from .health import write_health_demo
+from .narrative import write_narrative_demo
 from .ons import _write_boundaries, _write_census, _write_current_lookups, _write_lookups, _write_mid_year_estimates
 from .police_uk import _write_police
+from .priorities import write_priority_scores_demo
 
-DEMO_MARKER = "SYNTHETIC-DEMONSTRATION-DATA.txt"
 # Bump when the generator writes different files, so an old demo folder is made again.
 DEMO_VERSION = 9  # 6: domestic abuse and violence inputs; 7: STATS19 and the IoD2019 File 1; 8: police outcomes
                   # and stop-and-search files; 9: made whole, then moved into place (an 8 may lack files)
@@ -86,15 +91,10 @@ def generate_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> lis
     written.append(_write_census(out_dir, rng, lsoas, current))
     written += _write_mid_year_estimates(out_dir, rng, current)
     written += _write_boundaries(out_dir, lsoas, wards, current)
-    # Imported here: demo_health builds on this module's areas and populations. Called last, with
-    # the same generator, so the files above are the same with or without it.
-    from .health import write_health_demo
-    from .narrative import write_narrative_demo
-    from .priorities import write_priority_scores_demo
-    from ..sections import SECTIONS
-
+    # The health inputs are drawn last, with the same generator, so the files above are the same
+    # with or without them.
     written += write_health_demo(out_dir, rng)
-    written += write_narrative_demo(out_dir, {key: spec.title for key, spec in SECTIONS.items()})
+    written += write_narrative_demo(out_dir)
     written += write_priority_scores_demo(out_dir)  # no random numbers: the files above stay the same
     for writer in further_writers():
         written += writer.write_demo(out_dir, seed, formats)
@@ -110,10 +110,7 @@ def install_demo(demo_dir: Path) -> None:
     """Generate the demo data whole into a temporary folder beside the data folder, then move it into
     ``demo_dir`` in one rename (replacing an older demo there): a run stopped at any point leaves
     either no demo, or the old one, or the new one whole, never a part of one. The caller holds the
-    demo lock (ingest/folder.py)."""
-    import shutil
-    import uuid
-
+    demo lock (inputs.py)."""
     demo_dir = Path(demo_dir)
     # data/ for data/raw/demo: the same file system, outside the data folder
     making = demo_dir.parent.parent / f"{UNFINISHED_PREFIX}{uuid.uuid4().hex[:12]}"
@@ -129,9 +126,6 @@ def install_demo(demo_dir: Path) -> None:
 
 def retire_demo(demo_dir: Path) -> None:
     """Take ``demo_dir`` out of the data folder in one rename, then delete it."""
-    import shutil
-    import uuid
-
     demo_dir = Path(demo_dir)
     if demo_dir.exists():
         retired = demo_dir.parent.parent / f"{RETIRED_PREFIX}{uuid.uuid4().hex[:12]}"
@@ -141,8 +135,6 @@ def retire_demo(demo_dir: Path) -> None:
 
 def clear_unfinished_demos(data_dir: Path) -> None:
     """Remove what a run stopped while making or replacing the demo left beside ``data_dir``."""
-    import shutil
-
     for leftover in [*Path(data_dir).parent.glob(f"{UNFINISHED_PREFIX}*"),
                      *Path(data_dir).parent.glob(f"{RETIRED_PREFIX}*")]:
         shutil.rmtree(leftover, ignore_errors=True)

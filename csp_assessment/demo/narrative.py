@@ -1,12 +1,12 @@
-"""Example partnership texts for the demo run, one per part of the document (partnership_text.PARTS
-and each section's commentary). Written in the shape of Medway's 2017 assessment, short, and
+"""Example partnership texts for the demo run, one per part of the document (names.PARTS and each
+section's commentary, named by its section key). Written in the shape of Medway's 2017 assessment, short, and
 marked as synthetic: they show an analyst where each file's words appear."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..report.partnership_text import FOLDER_NAME, PARTS, section_part
+from ..names import NARRATIVE_FOLDER, PARTS, section_part
 
 SYNTHETIC = "*Example text written for the synthetic demonstration data: it describes no real partnership's work.*"
 
@@ -70,15 +70,14 @@ victims than ever, and MARAC repeat referrals reached the level SafeLives recomm
 }
 
 
-def write_narrative_demo(out_dir: Path, sections: dict[str, str]) -> list[Path]:
-    """Write the example texts into ``out_dir/narrative``; ``sections``: section key -> title."""
-    folder = Path(out_dir) / FOLDER_NAME
+def write_narrative_demo(out_dir: Path) -> list[Path]:
+    """Write the example texts into ``out_dir/narrative``: the document's parts, then each section's
+    commentary, named from its key as the reader expects (names.section_part)."""
+    folder = Path(out_dir) / NARRATIVE_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    parts = list(PARTS.values()) + [section_part(key, title) for key, title in sections.items()]
+    parts = list(PARTS.values()) + [section_part(key, key) for key in EXAMPLE_TEXTS if key not in PARTS]
     written = []
     for part in parts:
-        if part.key not in EXAMPLE_TEXTS:
-            continue
         path = folder / part.file
         path.write_text(f"{EXAMPLE_TEXTS[part.key].rstrip()}\n\n{SYNTHETIC}\n", encoding="utf-8", newline="\n")
         written.append(path)

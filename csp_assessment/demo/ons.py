@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def _write_boundaries(out_dir: Path, lsoas: pd.DataFrame, wards: pd.DataFrame, c
     a ward is the union of its LSOAs. No random numbers are drawn, so the other files are the
     same with or without boundaries.
     """
-    import geopandas as gpd
+    import geopandas as gpd  # here: geopandas and shapely take seconds to import; only the boundaries need them
     import shapely
 
     folder = out_dir / "ons" / "boundaries"
@@ -117,8 +118,6 @@ def _write_boundaries(out_dir: Path, lsoas: pd.DataFrame, wards: pd.DataFrame, c
 def _write_geojson(frame, path: Path) -> None:
     """GeoJSON with coordinates rounded to 6 decimals (about 10 cm) and a fixed layout, so the same
     shapes always give the same bytes."""
-    import json
-
     import shapely
 
     features = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from ..ingest.priority_scores import SCORES
+from ..stats.priorities import SCORES
 
 FOLDER = "partnership"
 FILE_NAME = "priority-scores-2017.csv"

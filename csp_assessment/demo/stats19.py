@@ -96,7 +96,7 @@ def write_demo(out_dir: Path, seed: int = 2017, formats: str = "2017") -> list[P
 def write_stats19_demo(out_dir: Path, seed: int = 2017, lsoas: pd.DataFrame | None = None) -> list[Path]:
     """The files of :func:`write_demo`; ``lsoas`` (la, lat, lon, lsoa_code, residents) places the
     collisions, and without it they lie around each authority's centre."""
-    from pyproj import Transformer
+    from pyproj import Transformer  # here: pyproj takes a second to import; only this writer needs it
 
     rng = np.random.default_rng([seed, STREAM])
     to_grid = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from ..demo import DEMO_MARKER
+from ..names import DEMO_MARKER
 from ..errors import ConfigError, InputError
 from .. import successions
 from ..geography import partnerships_of

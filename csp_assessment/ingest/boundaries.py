@@ -14,6 +14,7 @@ here computes geometry by hand.
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +33,7 @@ _LAD_CODE = re.compile(r"(?:LAD(\d\d)CD|LADCD_ACTIVE)", re.IGNORECASE)
 
 
 def _fields(path: Path) -> list[str]:
-    import pyogrio
+    import pyogrio  # here, as geopandas below: seconds to import, and only boundary files need them
 
     try:
         return [str(name) for name in pyogrio.read_info(_source(path))["fields"]]
@@ -49,8 +50,6 @@ def _source(path: Path) -> str:
 
 
 def _zipped_shapefiles(path: Path) -> list[str]:
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as archive:
             return sorted(name for name in archive.namelist() if name.lower().endswith(".shp"))

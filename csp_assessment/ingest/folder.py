@@ -17,6 +17,7 @@ import pkgutil
 import re
 import shutil
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,13 +26,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .. import store
-from ..demo import DEMO_MARKER
 from ..errors import InputError
+from ..names import DEMO_MARKER
 from ..provenance import sha256_file
 from . import boundaries, ons, police_uk, police_uk_outcomes, values
 
 # Bump when the processed tables change shape, so an old store is rebuilt rather than misread.
 SCHEMA_VERSION = 6  # 6: outcomes placed by their street record's LSOA
+KIND_READERS = 2  # kinds of input read at once: the police files take most of the time, the rest beside them
 INGESTIBLE_SUFFIXES = {".csv", ".xls", ".xlsx", ".zip", *boundaries.SUFFIXES}
 
 
@@ -83,21 +85,49 @@ class ContentHashes:
 
     What decides "changed" is content: a file whose size and time are as remembered keeps its
     remembered hash (no re-reading); any other file is hashed again, so a file that was only
-    touched (or copied back unchanged) hashes the same and changes nothing.
+    touched (or copied back unchanged) hashes the same and changes nothing. Size and time are
+    looked at first: :meth:`prefetch` hashes the files whose size or time changed in background
+    threads (hashlib lets go of the GIL), while the ingest recognises and reads the files.
     """
 
     def __init__(self, remembered: dict | None = None):
         self.remembered = dict(remembered or {})
         self.seen: dict[str, dict] = {}
+        self._pending: dict[str, tuple[int, int, Future]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _known(self, key: str, stat: os.stat_result) -> dict | None:
+        for entry in (self.seen.get(key), self.remembered.get(key)):
+            if entry and entry["size"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
+                return entry
+        return None
+
+    def prefetch(self, paths: list[Path]) -> None:
+        """Start hashing every file of ``paths`` whose size or time is not as remembered."""
+        for path in paths:
+            stat, key = path.stat(), str(path)
+            if self._known(key, stat) is None and key not in self._pending:
+                self._pool = self._pool or ThreadPoolExecutor(max_workers=2, thread_name_prefix="hash")
+                self._pending[key] = (stat.st_size, stat.st_mtime_ns, self._pool.submit(sha256_file, path))
 
     def of(self, path: Path) -> str:
         stat = path.stat()
         key = str(path)
-        entry = self.remembered.get(key)
-        if not entry or entry["size"] != stat.st_size or entry["mtime_ns"] != stat.st_mtime_ns:
-            entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256_file(path)}
+        entry = self._known(key, stat)
+        if entry is None:
+            size, mtime_ns, hashing = self._pending.pop(key, (None, None, None))
+            fresh = hashing is not None and (size, mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+            entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                     "sha256": hashing.result() if fresh else sha256_file(path)}
         self.seen[key] = entry
         return entry["sha256"]
+
+    def __enter__(self) -> "ContentHashes":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
     @property
     def changed(self) -> bool:
@@ -177,17 +207,29 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
     window = (f"months={months[0]}..{months[1]}" if months else "months=all") + "|" + "|".join(notices)
     choice = f"prefer={'|'.join(prefer)}"  # which file wins a conflict changes the indicator tables
     previous = store.read_manifest(processed_dir) or {}
-    hashes = ContentHashes(previous.get("file_hashes"))
-    fingerprint = _fingerprint(files, data_dir, hashes, f"{window}|{choice}")
+    remembered = previous.get("file_hashes")  # by path: also a file another folder's ingest hashed
     if previous.get("data_dir") != str(data_dir) or previous.get("schema_version") != SCHEMA_VERSION:
         previous = {}  # another folder's or an older layout's tables: nothing to keep
-    if (not force and previous.get("fingerprint") == fingerprint
-            and all(store.has_table(processed_dir, t) for t in previous.get("tables", []))):
-        if hashes.changed:  # touched files: remember their new times so they are not hashed again
-            store.write_json(processed_dir / store.MANIFEST, {**previous, "file_hashes": hashes.seen})
-        return IngestSummary(data_dir, processed_dir, True, previous["demo"], previous["sources"],
-                             previous["warnings"])
+    with ContentHashes(remembered) as hashes:
+        if (not force and previous.get("fingerprint")
+                and all(store.has_table(processed_dir, t) for t in previous.get("tables", []))):
+            fingerprint = _fingerprint(files, data_dir, hashes, f"{window}|{choice}")
+            if previous["fingerprint"] == fingerprint:
+                if hashes.changed:  # touched files: remember their new times so they are not hashed again
+                    store.write_json(processed_dir / store.MANIFEST, {**previous, "file_hashes": hashes.seen})
+                return IngestSummary(data_dir, processed_dir, True, previous["demo"], previous["sources"],
+                                     previous["warnings"])
+        # The tables are made again: the files whose size or time changed are hashed in the
+        # background while they are recognised below.
+        hashes.prefetch(files)
+        return _ingest_changed(data_dir, processed_dir, files, demo_roots, notices, window, choice, previous, hashes,
+                               force=force, months=months, prefer=prefer)
 
+
+def _ingest_changed(data_dir: Path, processed_dir: Path, files: list[Path], demo_roots: list[Path], notices: list[str],
+                    window: str, choice: str, previous: dict, hashes: "ContentHashes", *, force: bool,
+                    months: tuple[str, str] | None, prefer: tuple[str, ...]) -> IngestSummary:
+    """Recognise the files by kind, read the kinds whose files changed and replace the tables."""
     street_files = [f for f in police_uk.discover(data_dir) if f.source in set(files)]
     if not street_files:
         raise InputError(data_dir, "no data.police.uk street-level files found (expected files named "
@@ -240,6 +282,8 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
     # Which partnership lookup a run uses depends on its period's end (see _partnership_lookup).
     extras = {"police_uk": window, "lad_csp_pfa_lookup": months[1] if months else "",
               **{kind: choice for kind in INDICATOR_INPUTS}}
+    # Taken before any file is read, as the manifest says: the files as the ingest found them.
+    fingerprint = _fingerprint(files, data_dir, hashes, f"{window}|{choice}")
     kind_prints = {kind: _fingerprint(paths, data_dir, hashes, extras.get(kind, "")) for kind, paths in by_kind.items()}
     old = previous.get("kinds", {})
     sources: dict[str, list[str]] = {}
@@ -248,17 +292,27 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
     _clear_leftovers(processed_dir)
     # Every changed kind is read and validated into a staging folder first; the processed tables are
     # replaced only when all of them succeeded, so a refused folder leaves the previous tables as they were.
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=_ensure_dir(processed_dir)))
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=ensure_dir(processed_dir)))
     try:
-        for kind, paths in by_kind.items():
+        for kind in by_kind:
             kept = old.get(kind)
             if (not force and kept and kept["fingerprint"] == kind_prints[kind]
                     and all(store.has_table(processed_dir, t) for t in TABLES_BY_KIND[kind])):
                 sources[kind], warnings_by_kind[kind] = kept["sources"], kept["warnings"]
-                continue
-            sources[kind], warnings_by_kind[kind] = _build_kind(kind, paths, staging, months,
-                                                                Preference(data_dir, prefer))
-            rebuilt.append(kind)
+            else:
+                rebuilt.append(kind)
+        # The kinds are read side by side (the police files, the largest, first): each writes its own
+        # tables. Results are taken in order, so a refused file is the one an ingest in order would
+        # have refused first; the others are left unstarted, or finish, before the staging goes.
+        with ThreadPoolExecutor(max_workers=KIND_READERS, thread_name_prefix="ingest") as pool:
+            jobs = {kind: pool.submit(_build_kind, kind, by_kind[kind], staging, months, Preference(data_dir, prefer))
+                    for kind in rebuilt}
+            try:
+                for kind in rebuilt:
+                    sources[kind], warnings_by_kind[kind] = jobs[kind].result()
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
 
         tables = sorted(t for kind in by_kind for t in TABLES_BY_KIND[kind])
         demo = bool(demo_roots) and all(_is_under(Path(label.split("!", 1)[0]), demo_roots)
@@ -306,7 +360,7 @@ def _reading(path: Path):
 
 
 # The partnership's own figures (filled-in templates), printed as they are: read only from inside the
-# data folder, like its texts (report/partnership_text.py), never through a link to elsewhere.
+# data folder, like its texts (display/partnership_text.py), never through a link to elsewhere.
 PARTNERSHIP_INPUTS = ("partner_returns", "priority_scores")
 
 
@@ -395,7 +449,7 @@ def _missing_lookup_columns(path: Path) -> list[str]:
     return [col.expected for col in missing] if has_lsoa_code and len(missing) <= 2 else []
 
 
-def _ensure_dir(folder: Path) -> Path:
+def ensure_dir(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -554,10 +608,15 @@ def _build_kind(kind: str, paths: list[Path], processed_dir: Path, months: tuple
         kept, skipped = police_uk.choose_one_per_month(distinct)
         warnings += [f"{dup.label} repeats {dup.force} {dup.month}; only {used.label} was counted."
                      for dup, used in skipped]
-        # The counts table can hold millions of rows at national scale: DuckDB writes it directly.
-        file_report = police_uk.write_street_counts(kept, processed_dir / "police_counts.parquet")
+        # The counts table can hold millions of rows at national scale: DuckDB writes it directly, in
+        # threads of its own, while the outcomes and stop-and-search files are read here.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="street-counts") as pool:
+            counting = pool.submit(police_uk.write_street_counts, kept, processed_dir / "police_counts.parquet")
+            try:
+                outcomes, searches, _, more = police_uk_outcomes.build_tables(paths, months)
+            finally:
+                file_report = counting.result()  # the street files' own errors first, as when read in turn
         store.write_table(processed_dir, "police_files", file_report)
-        outcomes, searches, _, more = police_uk_outcomes.build_tables(paths, months)
         store.write_table(processed_dir, "police_outcomes", outcomes)
         store.write_table(processed_dir, "stop_search", searches)
         return [f.label for f in kept], warnings + police_uk.quality_warnings(file_report) + more
@@ -657,57 +716,14 @@ def _write_readme(processed_dir: Path, tables: list[str]) -> None:
     store.write_text(processed_dir / "README.md", "\n".join(lines) + "\n")
 
 
-def prepare_data(config, *, force: bool = False, say=print) -> IngestSummary:
-    """Make sure the processed tables reflect ``config.data_dir``; on a fresh clone, make the demo data.
-
-    The caller holds the processed folder's run lock (runlock.py). The demo data are generated only
-    into ``data/raw/demo`` of the default data folder: when the folder holds no police.uk files, or
-    when the demo there was made by an older generator (it is the project's own output, so it is
-    replaced). A user's own downloads are never touched. The demo is made whole in a temporary folder
-    and moved into place (demo/__init__.py), under a lock of its own: two first runs at once (with
-    different processed folders) make it once, the second waiting for the first.
-    """
-    from ..config import PROJECT_ROOT
-
-    data_dir = Path(config.data_dir)
-    default_dir = (PROJECT_ROOT / "data" / "raw").resolve()
-    if data_dir.resolve() == default_dir:
-        _demo_in_place(default_dir, say)
+def prepare_data(config, *, force: bool = False) -> IngestSummary:
+    """Make sure the processed tables reflect ``config.data_dir``, reading only the months the run
+    uses (its trend window, which holds the comparison period too). The caller holds the processed
+    folder's run lock (runlock.py); the demo data, on a fresh clone, are made before (inputs.py)."""
     _clear_leftovers(Path(config.processed_dir))
-    # Only the months the run uses: the trend window, which holds the comparison period too.
-    return ingest_folder(data_dir, config.processed_dir, force=force,
+    return ingest_folder(config.data_dir, config.processed_dir, force=force,
                          months=(str(config.trend[0].start), str(config.period.end)),
                          skip=config.skip_files, prefer=config.prefer_files)
-
-
-def _demo_in_place(default_dir: Path, say) -> None:
-    """The demo data in ``default_dir/demo`` when the default data folder holds no police files of the
-    user's, made by this generator and whole; made (or made again) when not."""
-    from filelock import FileLock, Timeout
-
-    from ..demo import clear_unfinished_demos, install_demo, is_current_demo, retire_demo
-    from ..runlock import DEFAULT_WAIT_SECONDS
-
-    demo_dir = default_dir / "demo"
-    _ensure_dir(default_dir)
-    lock = FileLock(default_dir.parent / ".csp-demo.lock")
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        say(f"waiting  another run is making the demo data in {demo_dir}; this run goes on when it is made")
-        try:
-            lock.acquire(timeout=DEFAULT_WAIT_SECONDS)
-        except Timeout:
-            raise InputError(demo_dir, "another run has been making the demo data for "
-                                       f"{DEFAULT_WAIT_SECONDS // 60} min: stop it and run again") from None
-    try:
-        clear_unfinished_demos(default_dir)  # a run killed while making the demo left its folder
-        if (demo_dir / DEMO_MARKER).exists() and not is_current_demo(demo_dir):
-            retire_demo(demo_dir)  # an older generator's (the project's own output): made again below
-        if not police_uk.discover(default_dir):
-            install_demo(demo_dir)
-    finally:
-        lock.release()
 
 
 def tables_of_run(config, fingerprint: str) -> IngestSummary:

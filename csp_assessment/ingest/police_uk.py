@@ -74,6 +74,14 @@ def same_force(file_force: str, named: str) -> bool:
     return FORCE_SLUG_ALIASES.get(file_force, file_force) == force_slug(named)
 
 
+def force_name(slug: str, named: str) -> str:
+    """A police file's force as params name it when the file-name slug is that force's, else the
+    slug in words ('city-of-london' -> 'City of London')."""
+    if named and same_force(slug, named):
+        return named
+    return " ".join(w if w in ("of", "and") else w.capitalize() for w in slug.split("-"))
+
+
 @dataclass(frozen=True)
 class StreetFile:
     """One month of one force's street-level file, on disk or inside a zip archive."""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..stats.priorities import SCALE_OF, SCORES, PrioritySettings, default_priority_settings
 from .ons import Column, csv_columns, read_csv_table
 from .values import has_columns, numbers
 
@@ -29,12 +30,6 @@ DESCRIPTION = ("the partnership's judged scores per priority theme (harm, vulner
 KEY = ["theme"]
 # Named like a scoring file: such a file that this loader does not recognise is refused, not passed over.
 FILE_NAME = re.compile(r"priority[-_ ]?scor", re.IGNORECASE)
-HARM_SCORES = ("physical_harm", "psychological_harm", "financial_harm", "community_harm", "vulnerability",
-               "public_concern")
-# Each judged score and the scale (key of priorities.scales) it is given on.
-SCALE_OF = {**{name: "harm" for name in HARM_SCORES}, "confidence": "confidence",
-            "capacity": "organisational", "capability": "organisational"}
-SCORES = tuple(SCALE_OF)
 FIGURES = SCORES  # what two scoring files of one theme must agree on
 
 COLUMNS = (
@@ -56,8 +51,6 @@ def read(path: Path, settings: dict | None = None) -> pd.DataFrame:
     ``settings`` is the params' ``priorities`` block (default: ``params/defaults.yaml``'s), which
     gives the themes and scales the file is checked against.
     """
-    from ..stats.priorities import PrioritySettings, default_priority_settings  # priorities reads params
-
     path = Path(path)
     rules = PrioritySettings.from_params(settings) if settings is not None else default_priority_settings()
     src, header, body = read_csv_table(path)

@@ -1,1 +1,3 @@
-"""Display only, no computation: charts, maps, sentences, the partnership's words, exports and the reviewers' document."""
+"""The outputs a run assembles from its sections: the exports (HTML, PDF, index), the reviewers'
+document, the priorities' pages and the workbook of tables. Above sections/: it reads what the
+sections recorded and never recomputes a figure."""

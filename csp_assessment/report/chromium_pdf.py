@@ -1,7 +1,7 @@
 """Print a report page to PDF with headless Chromium, when it is installed.
 
 Why: WeasyPrint (pure Python) spends most of a section's printing time drawing its SVG charts node
-by node; Chromium draws them natively, several times faster (README, Performance). WeasyPrint stays
+by node; Chromium draws them natively, several times faster (docs/performance.md). WeasyPrint stays
 the fallback: it is used when Chromium is absent, when ``CSP_PDF_ENGINE=weasyprint``, or when
 Chromium fails.
 

@@ -15,7 +15,7 @@ Reviewers see what the package draws for them: charts, Markdown, and tables styl
 (``styled_table`` / ``show_table`` in sections/base.py). An output an analyst's own cell prints as it
 is (a raw DataFrame with its index and every decimal, a bare number or Series, printed text) is
 analyst working: it stays in the analyst HTML only, and :func:`analyst_only_cells` names each such
-cell for the run log. README, "Working in JupyterLab", says how to show reviewers a table.
+cell for the run log. docs/jupyterlab.md says how to show reviewers a table.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from . import chromium_pdf
-from .data_tables import DataLinks, ids_in_html
+from ..display.data_tables import DataLinks, ids_in_html
 from ..store import atomic_write
 
 DEMO_NOTICE = (
@@ -263,7 +263,7 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
 def _weasyprint_pdf(html_path: Path, pdf_path: Path) -> Path:
     try:
         # Imported here so this module imports without pango, and the failure says what to install.
-        import weasyprint
+        import weasyprint  # here: the fallback printer, seconds to import; Chromium prints when installed
     except OSError as exc:
         raise ExportError(
             f"Could not make {pdf_path}: WeasyPrint cannot load its system libraries ({exc}). "

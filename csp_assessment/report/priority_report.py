@@ -15,14 +15,16 @@ from pathlib import Path
 
 import mistune
 import pandas as pd
+from matplotlib.figure import Figure
 
-from .charts import svg_with_alt
 from ..config import RunConfig
-from .findings import read_findings
+from ..display.charts import new_figure, svg_with_alt
+from ..display.findings import read_findings
+from ..display.style import GSS_DARK_BLUE, GSS_MID_GREY, GSS_ORANGE
+from ..display.text import as_text
 from ..stats.priorities import (PriorityAssessment, assess_priorities, evidence_table_for_readers, evidence_workings,
                                 load_priority_scores, methodology_markdown, no_data_for_readers, progress_on_priorities,
-                                progress_table_for_readers, ranked_table_for_readers, risk_capacity_chart)
-from .text import as_text
+                                progress_table_for_readers, ranked_table_for_readers)
 from .workbook import PRIORITIES, PRIORITY_EVIDENCE, PRIORITY_PROGRESS, PRIORITY_SCORES
 
 # escape=True: a theme label in params is shown as text, never as markup.
@@ -138,3 +140,87 @@ def build_priority_report(config: RunConfig, findings_dir: str | Path) -> Priori
     assessment = assess_priorities(findings, scores, config.priorities)
     return PriorityReport(assessment, progress_on_priorities(findings, config.previous_priorities), config.priorities,
                           scores)
+
+
+# ---- the chart ---------------------------------------------------------------------------------
+
+
+def risk_capacity_chart(assessment: PriorityAssessment) -> Figure:
+    """Risk score against the partnership's organisational position, one labelled point per
+    ranked theme whose capacity and capability were scored. Themes top left carry high risk that
+    the partnership is least placed to act on."""
+    ranked = assessment.ranked
+    drawn = ranked[ranked["theme_key"].map(assessment.position_scored).fillna(False).astype(bool)]
+    left_out = len(ranked) - len(drawn)
+    low, high = assessment.settings.scales["organisational"]
+    fig, ax = new_figure(height=5.0)
+    scored = drawn[~drawn["provisional"]]
+    partly = drawn[drawn["provisional"]]
+    # Shape and fill tell the two apart as well as colour does (colour-blind and greyscale readers).
+    ax.scatter(scored["organisational_position"], scored["risk_score"], s=46, marker="o", color=GSS_DARK_BLUE,
+               label="scored by the partnership", zorder=3)
+    if len(partly):
+        ax.scatter(partly["organisational_position"], partly["risk_score"], s=52, marker="D", facecolors="white",
+                   edgecolors=GSS_ORANGE, linewidths=1.6, label="provisional (some scores blank)", zorder=3)
+    middle = (low + high) / 2
+    ax.axvline(middle, color=GSS_MID_GREY, linestyle="--", linewidth=1)
+    if len(drawn):
+        ax.axhline(float(drawn["risk_score"].median()), color=GSS_MID_GREY, linestyle="--", linewidth=1)
+    ax.set_xlim(low - 0.25, high + 0.25)
+    ax.set_ylim(bottom=0, top=max(1.0, float(drawn["risk_score"].max()) * 1.15) if len(drawn) else 1.0)
+    _label_points(ax, drawn)
+    ax.text(0.01, 0.98, "High risk, least able to act", transform=ax.transAxes, fontsize=8, color="#595959",
+            va="top")
+    ax.text(0.99, 0.98, "High risk, well placed to act", transform=ax.transAxes, fontsize=8, color="#595959",
+            va="top", ha="right")
+    title = "Risk score against the partnership's capacity and capability"
+    ax.set(title=title, xlabel=f"Organisational position: mean of capacity and capability ({low:g} = little, "
+                               f"{high:g} = well placed)", ylabel="Risk score")
+    ax.grid(axis="x", color="#DDDDDD")
+    if len(drawn):
+        ax.legend(loc="lower right", fontsize=8)
+    if left_out:
+        ax.text(0.01, 0.02, f"{left_out} ranked theme(s) not drawn: capacity and capability not yet scored",
+                transform=ax.transAxes, fontsize=8, color="#595959")
+    fig.csp_alt_text = _chart_alt_text(title, drawn, left_out, (low, high))  # read by charts.alt_text
+    return fig
+
+
+LABEL_FONT_SIZE = 8.5
+# Where a point's label may go, in points from the point (right and left, level, below, above):
+# the first that overlaps no label already placed is used, so close points stay readable.
+LABEL_OFFSETS = ((6, 2), (-6, 2), (6, -10), (-6, -10), (6, 13), (-6, 13), (6, -21), (-6, -21), (6, 24), (-6, 24))
+
+
+def _label_points(ax, drawn: pd.DataFrame) -> None:
+    """Label each point "rank. theme", placed where it overlaps no other label (estimated from
+    the font size: labels are short, so a character-width estimate is enough)."""
+    to_points = 72.0 / ax.figure.dpi
+    # A label outside the axes would be cut off, or squeeze the plot when the layout makes room for it.
+    frame = [v * to_points for v in ax.get_window_extent().extents]
+    placed: list[tuple[float, float, float, float]] = []
+    for row in drawn.itertuples():
+        text = f"{int(row.rank)}. {row.theme}"
+        x, y = (v * to_points for v in ax.transData.transform((row.organisational_position, row.risk_score)))
+        width, height = 0.55 * LABEL_FONT_SIZE * len(text), 1.2 * LABEL_FONT_SIZE
+        for dx, dy in LABEL_OFFSETS:
+            left = x + dx if dx > 0 else x + dx - width
+            box = (left, y + dy, left + width, y + dy + height)
+            inside = frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1] and box[3] <= frame[3]
+            if inside and not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                break
+        placed.append(box)
+        ax.annotate(text, (row.organisational_position, row.risk_score), xytext=(dx, dy), textcoords="offset points",
+                    fontsize=LABEL_FONT_SIZE, ha="left" if dx > 0 else "right", va="bottom")
+
+
+def _chart_alt_text(title: str, drawn: pd.DataFrame, left_out: int, scale: tuple[float, float]) -> str:
+    if drawn.empty:
+        return (f"Chart: {title}. No theme is drawn: the partnership has not yet scored capacity and capability "
+                f"({left_out} ranked themes).")
+    points = "; ".join(f"{r.rank}. {r.theme}: risk {r.risk_score:.1f}, position {r.organisational_position:.1f}"
+                       f"{' (provisional)' if r.provisional else ''}" for r in drawn.itertuples())
+    text = (f"Chart: {title}. Scatter of risk score (vertical) against organisational position from {scale[0]:g} to "
+            f"{scale[1]:g} (horizontal), one point per theme: {points}.")
+    return text + (f" {left_out} ranked theme(s) are not drawn: capacity and capability not yet scored." if left_out
+                   else "")

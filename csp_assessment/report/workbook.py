@@ -22,6 +22,7 @@ the same findings, priorities and inputs the document is made from. gptables wri
 from __future__ import annotations
 
 import json
+import copy
 import math
 import re
 import warnings
@@ -33,8 +34,11 @@ import pandas as pd
 
 from .. import store
 from ..config import RunConfig
+from ..display.findings import read_findings
 from ..sections import SectionSpec
-from .data_tables import (NOT_APPLICABLE, NOT_AVAILABLE, SHORTHAND, TABLES_DIR, UNIT_WORDS, DataTable, number,
+from ..stats.priorities import SCALE_OF
+from .summaries import GLOSSARY, PUBLISHERS, consecutive, has_figures, indicator_level, month_range, source_groups
+from ..display.data_tables import (NOT_APPLICABLE, NOT_AVAILABLE, SHORTHAND, TABLES_DIR, UNIT_WORDS, DataTable, number,
                           numbers, period_label, read_tables, short_period_label, workbook_name)
 
 # Tables the document makes itself (the sections record theirs): their ids, stable from run to run.
@@ -55,8 +59,6 @@ NO_FORMULAS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_
 
 def key_figures_data(config: RunConfig, specs: list[SectionSpec], findings: dict[str, dict]) -> DataTable:
     """The overview's key figures: per section, its level, rate, change and latest SPC signal."""
-    from .document import has_figures, _indicator_level
-
     rows = []
     for spec in specs:
         found = findings.get(spec.key)
@@ -78,7 +80,7 @@ def key_figures_data(config: RunConfig, specs: list[SectionSpec], findings: dict
                          "Summary (indicator sections)": NOT_APPLICABLE})
         else:
             rows.append({"Section": spec.title, "Period": short_period_label(found.get("period", "")),
-                         "Summary (indicator sections)": _indicator_level(found)})
+                         "Summary (indicator sections)": indicator_level(found)})
     frame = pd.DataFrame(rows)
     frame = frame.astype(object).where(frame.notna(), NOT_APPLICABLE)
     return DataTable(KEY_FIGURES, f"Key figures by section, {config.area_name}, {period_label(config.period)}", frame,
@@ -146,8 +148,6 @@ def priority_tables(priorities) -> list[DataTable]:
 
 def _scores_supplied(priorities) -> DataTable | None:
     """The partnership's judged scores by theme, as its scoring file gave them (the ranking's inputs)."""
-    from ..ingest.priority_scores import SCALE_OF
-
     scores = priorities.scores
     if scores is None or scores.empty:
         return None
@@ -193,16 +193,14 @@ def _progress_data(progress: pd.DataFrame) -> DataTable:
 
 def data_sources_data(inputs: list[dict], police_force: str = "") -> DataTable:
     """Annex D's table: the files read, grouped by publisher and kind, with rows used and set aside."""
-    from .document import _consecutive, _month_range, _source_groups
-
     rows = []
-    reasons = sorted({why for group in _source_groups(inputs, police_force) for why in group["set_aside"]})
-    for group in sorted(_source_groups(inputs, police_force), key=lambda g: g["rows_used"] is None):
+    reasons = sorted({why for group in source_groups(inputs, police_force) for why in group["set_aside"]})
+    for group in sorted(source_groups(inputs, police_force), key=lambda g: g["rows_used"] is None):
         counted = group["rows_used"] is not None
         row = {"Publisher and data": group["publisher"], "Files (count)": len(group["files"]),
                "First file": group["files"][0], "Last file": group["files"][-1],
-               "Period covered": ("; ".join(_month_range(*r).replace(" – ", " to ") for r in
-                                            _consecutive(group["months"])) if group["months"] else "as published"),
+               "Period covered": ("; ".join(month_range(*r).replace(" – ", " to ") for r in
+                                            consecutive(group["months"])) if group["months"] else "as published"),
                "Rows used (count)": group["rows_used"] if counted else NOT_APPLICABLE}
         for why in reasons:
             row[f"Rows set aside: {why} (count)"] = group["set_aside"].get(why, 0) if counted else NOT_APPLICABLE
@@ -219,8 +217,6 @@ def notes_table(config: RunConfig, specs: list[SectionSpec], findings: dict[str,
                 tables: list[DataTable]) -> pd.DataFrame:
     """The Notes sheet: every shorthand used, every note on the data the document prints (with the
     sections it applies to), and the glossary's definitions."""
-    from .document import GLOSSARY
-
     rows = []
     used = {mark for t in tables for mark in t.shorthand_used}
     for mark in SHORTHAND:
@@ -265,8 +261,6 @@ def write_workbook(report_dir: Path, config: RunConfig, specs: list[SectionSpec]
                    ) -> dict[str, Path]:
     """Write the workbook and the CSVs into ``report_dir`` (the run's staging folder): returns
     {"xlsx": path, "tables": folder}."""
-    from .findings import read_findings
-
     findings = read_findings(findings_dir)
     tables = assemble(config, specs, findings_dir, findings, priorities, inputs)
     notes = notes_table(config, specs, findings, tables)
@@ -279,9 +273,7 @@ def write_workbook(report_dir: Path, config: RunConfig, specs: list[SectionSpec]
 
 
 def _cover(config: RunConfig, inputs: list[dict], *, demo: bool, draft: list[str], generated_at: datetime):
-    import gptables as gpt
-
-    from .document import PUBLISHERS
+    import gptables as gpt  # here: gptables (with XlsxWriter) is needed only when the workbook is written
 
     partnership = config.partnership or f"{config.area_name} Community Safety Partnership"
     intro = [f"The figures behind {partnership}'s {config.title} for {config.area_name}, assessment period "
@@ -324,9 +316,7 @@ def _plain_text(value):
 def _theme():
     """gptables' theme (Arial 12, automatic colours, bold headings), with wrapped text at the top of
     its cell: a row made tall for its longest cell reads from the top in every other cell."""
-    import copy
-
-    import gptables as gpt
+    import gptables as gpt  # here: gptables (with XlsxWriter) is needed only when the workbook is written
 
     theme = copy.deepcopy(gpt.gptheme)
     theme.apply_config({"data": {"valign": "top"}, "cover_text": {"valign": "top"}, "index_2": {"valign": "top"}})
@@ -334,7 +324,7 @@ def _theme():
 
 
 def _gptable(table: DataTable, small: int):
-    import gptables as gpt
+    import gptables as gpt  # here: gptables (with XlsxWriter) is needed only when the workbook is written
 
     legend = [_plain_text(f"{mark} = {table.meaning(mark, small)}") for mark in table.shorthand_used]
     instructions = ("This worksheet contains one table" + (", with shorthand explained below" if legend else "")
@@ -396,7 +386,7 @@ def _fit(sheet, first_row: int, frame: pd.DataFrame, widths: list[int]) -> None:
 
 def _write_xlsx(path: Path, config: RunConfig, tables: list[DataTable], notes: pd.DataFrame, inputs: list[dict], *,
                 demo: bool, draft: list[str], generated_at: datetime) -> None:
-    import gptables as gpt
+    import gptables as gpt  # here: gptables (with XlsxWriter) is needed only when the workbook is written
 
     sheets = {t.id: _gptable(t, config.suppression_threshold) for t in tables}
     cover = _cover(config, inputs, demo=demo, draft=draft, generated_at=generated_at)

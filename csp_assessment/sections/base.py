@@ -17,11 +17,11 @@ from IPython.display import Markdown
 
 from ..config import RunConfig
 from ..ingest.folder import IngestSummary
-from ..report import charts, narrative, partnership_text
-from ..report.data_tables import DataTable, table_attributes, write_tables
-from ..report.findings import write_findings
-from ..report.text import as_text
-from . import SectionSpec
+from ..display import charts, narrative, partnership_text
+from ..display.data_tables import DataTable, table_attributes, write_tables
+from ..display.findings import write_findings
+from ..display.text import as_text
+from .registry import SectionSpec, section_titles
 
 DEMO_NOTE = ("Synthetic demonstration data: every figure here comes from the project's demo-data generator "
              "and describes no real place.")
@@ -80,7 +80,7 @@ class Section:
 
     @cached_property
     def partnership_text(self) -> partnership_text.PartnershipText:
-        return partnership_text.for_run(self.config, demo=self.ingest.demo)
+        return partnership_text.for_run(self.config, demo=self.ingest.demo, titles=section_titles())
 
     def commentary(self, section: str | None = None) -> Markdown:
         """The partnership's own words on this section (its narrative file); nothing when there are none.

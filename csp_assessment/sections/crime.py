@@ -15,15 +15,17 @@ from IPython.display import Markdown
 
 from .. import store
 from ..config import Period, RunConfig
-from ..geography import BRIDGE_DOWNLOAD, Area, Geography, PlacementReport, placement_report
+from ..geography import BRIDGE_DOWNLOAD, Area, Geography, PlacementReport, placement_report, to_geoframe
 from ..ingest.folder import IngestSummary
-from ..report import charts, maps, mdc_icons, narrative
-from ..report.data_tables import (CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE, DataTable, month_label, number,
+from ..ingest.police_uk import force_name
+from ..display import charts, maps, mdc_icons, narrative, spc_chart
+from ..display.data_tables import (CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE, DataTable, month_label, number,
                                   numbers, period_label, short_period_label, yes_no)
 from ..stats import measures, spc
-from . import SectionSpec
+from .registry import SectionSpec
 from .base import DEMO_NOTE, DataNote, Section, esc, styled_table
 from .deprivation_views import DeprivationViews
+from .police_outcomes import PoliceOutcomes
 
 def spc_kind(point_type: str) -> str | None:
     """A point's special cause as "concern", "improvement" or "neutral"; None for common cause."""
@@ -65,8 +67,6 @@ class CrimeSection(DeprivationViews, Section):
     @cached_property
     def outcomes(self):
         """Police outcomes and stop and search for this area and period (police_outcomes.py)."""
-        from .police_outcomes import PoliceOutcomes
-
         return PoliceOutcomes(self)
 
     @cached_property
@@ -459,7 +459,7 @@ class CrimeSection(DeprivationViews, Section):
                 continue
             chosen = boundaries[(boundaries["level"] == level) & (boundaries["vintage"] == vintage)
                                 & boundaries["code"].isin(codes)]
-            layers["wards" if level == "ward" else "lsoas"] = maps.to_geoframe(chosen)
+            layers["wards" if level == "ward" else "lsoas"] = to_geoframe(chosen)
             files = ", ".join(sorted(set(chosen["source_file"])))
             layers["notes"].append(f"{'Ward' if level == 'ward' else 'LSOA'} boundaries ({vintage}, {files}) cover "
                                    f"{found} of the area's {len(codes)} {label}.")
@@ -527,7 +527,7 @@ class CrimeSection(DeprivationViews, Section):
         result = self.spc_results.get(self.all_label)
         if result is None:
             return Markdown("")
-        return charts.with_data(spc.plot_spc(result, f"{self.all_label}: {result.variation}",
+        return charts.with_data(spc_chart.plot_spc(result, f"{self.all_label}: {result.variation}",
                                              f"{self.y_label} per month (count)"), self.table_id("spc"))
 
     @cached_property
@@ -585,7 +585,7 @@ class CrimeSection(DeprivationViews, Section):
                             data=[self.table_id("spc")])
 
     def spc_type_charts(self) -> list:
-        return [charts.with_data(spc.plot_spc(result, f"{name}: {result.variation}", f"{name} per month (count)"),
+        return [charts.with_data(spc_chart.plot_spc(result, f"{name}: {result.variation}", f"{name} per month (count)"),
                                  self.table_id("spc"))
                 for name, result in self.spc_results.items() if name != self.all_label]
 
@@ -711,9 +711,7 @@ class CrimeSection(DeprivationViews, Section):
 
     @cached_property
     def police_source(self) -> str:
-        from ..report.document import _force_name  # a file's force as params name it, else its slug in words
-
-        forces = ", ".join(_force_name(f, self.config.police_force) for f in sorted(set(self.counts["force"].dropna())))
+        forces = ", ".join(force_name(f, self.config.police_force) for f in sorted(set(self.counts["force"].dropna())))
         return f"data.police.uk street-level crime and ASB files ({forces or 'the area’s police force'})"
 
     @property

@@ -17,8 +17,8 @@ from IPython.display import Markdown
 from .. import store
 from ..geography import BRIDGE_DOWNLOAD, POPULATION_DOWNLOAD
 from ..ingest import imd as imd_input
-from ..report import charts, narrative
-from ..report.text import as_text
+from ..display import charts, narrative
+from ..display.text import as_text
 from ..stats import deprivation, measures
 from .base import DataNote, notes_markdown, styled_table
 

@@ -23,19 +23,20 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
-from ..report import charts, indicator_charts, narrative
+from ..display import charts, indicator_charts, narrative
 from ..stats import measures
 from .. import store
 from ..config import RunConfig
 from ..ingest import fingertips as fingertips_input
 from ..ingest.folder import IngestSummary
+from ..ingest.ons_domestic_abuse import DOWNLOAD as DOMESTIC_ABUSE_DOWNLOAD
 from ..ingest.partners import SECTIONS as INDICATOR_SECTIONS
 from ..ingest.partners import TEMPLATE_NAME
 from ..stats.intervals import (NOT_COMPARED, compare_with_benchmark, poisson_method, poisson_rate_interval,
                                wilson_interval)
-from ..report.data_tables import NOT_APPLICABLE, NOT_AVAILABLE, UNIT_WORDS, DataTable, number, short_period_label
-from ..report.narrative import is_missing
-from . import SECTIONS, SectionSpec
+from ..display.data_tables import NOT_APPLICABLE, NOT_AVAILABLE, UNIT_WORDS, DataTable, number, short_period_label
+from ..formats import fmt_number, fmt_value, is_missing
+from .registry import SECTIONS, SectionSpec
 from .base import DEMO_NOTE, DataNote, MissingInput, Section, esc, styled_table
 from .crime import CrimeSection
 
@@ -133,8 +134,7 @@ def where_to_get(table: str, section: str) -> str:
                 "release's geographical data tool, by local authority with England and Wales, adults and "
                 "juveniles, saved as CSV in the data folder")
     if table == "ons_domestic_abuse":
-        from ..ingest.ons_domestic_abuse import DOWNLOAD
-        return f"to add them, download {DOWNLOAD}"
+        return f"to add them, download {DOMESTIC_ABUSE_DOWNLOAD}"
     return (f"to add them, copy data/raw/{TEMPLATE_NAME} to a new name, add one row per figure "
             f"({PARTNER_FIGURES[section]}) and put it in the data folder")
 
@@ -157,25 +157,6 @@ def indicator_spec(indicator_id: int, name: str, rows: pd.DataFrame) -> Indicato
 
 
 # ---- numbers for readers -------------------------------------------------------------------
-
-
-def fmt_number(value, unit: str) -> str:
-    """The number alone, as precise as the unit needs: 8.9, 0.67 (small percentages), 1,234."""
-    if is_missing(value):
-        return narrative.NOT_AVAILABLE
-    if unit == "count":
-        return narrative.fmt_int(round(value))
-    if unit == "%" and abs(value) < 1:
-        return f"{value:.2f}"
-    return narrative.fmt_rate(value)
-
-
-def fmt_value(value, unit: str) -> str:
-    """'8.9%', '11.7 per 100,000', '1,234'."""
-    text = fmt_number(value, unit)
-    if is_missing(value) or unit in ("count", ""):
-        return text
-    return f"{text}%" if unit == "%" else f"{text} {unit}"
 
 
 def _unit_label(unit: str) -> str:

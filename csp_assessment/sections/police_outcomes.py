@@ -11,13 +11,15 @@ import pandas as pd
 from IPython.display import Markdown
 
 from .. import store
+from ..ingest.police_uk import same_force
 from ..ingest.police_uk_outcomes import OUTCOMES_DOWNLOAD, STOP_SEARCH_DOWNLOAD
-from ..report import narrative
-from ..report.data_tables import NOT_APPLICABLE, NOT_AVAILABLE, DataTable, month_label, numbers, period_label
-from ..report.text import as_text
+from ..display import narrative
+from ..geography import place_by_boundaries
+from ..display.data_tables import NOT_APPLICABLE, NOT_AVAILABLE, DataTable, month_label, numbers, period_label
+from ..display.text import as_text
 from ..stats import police_outcomes as po
 from ..stats.police_outcomes import DRUG_SEARCH_OBJECTS, DRUGS, WEAPON_SEARCH_OBJECTS
-from .base import styled_table
+from .base import MissingInput, styled_table
 
 # Placement worth a warning in the stop-and-search caption: this share of the force's searches or more
 # could not be placed in any area, so the area's figures may leave out some of its searches.
@@ -90,8 +92,6 @@ class PoliceOutcomes:
 
     def _names(self, forces: list[str]) -> str:
         """The forces' names as params give them where they match the files' slugs (else the slugs)."""
-        from ..ingest.police_uk import same_force
-
         named = self.config.police_force
         return ", ".join(named if named and same_force(f, named) else f for f in forces) or "no force"
 
@@ -274,7 +274,7 @@ class PoliceOutcomes:
         searches = self.searches_all[self.searches_all["month"].isin(list(self.config.period.months))]
         boundaries = (store.read_table(self.config.processed_dir, "boundaries")
                       if store.has_table(self.config.processed_dir, "boundaries") else None)
-        placed = po.place_by_boundaries(searches, boundaries).rename(columns={"placed_by": "search_placed_by"})
+        placed = place_by_boundaries(searches, boundaries).rename(columns={"placed_by": "search_placed_by"})
         return self.geo.place(placed.assign(records=1))
 
     @property
@@ -498,8 +498,6 @@ class PoliceOutcomes:
 
     def missing_inputs(self) -> list:
         """The outcomes and stop-and-search files of the area's force, when the data folder lacks them."""
-        from .base import MissingInput
-
         force = self.config.police_force if self.config.area_from_params and self.config.police_force else \
             ", ".join(sorted(self.area_forces)) or "the area's force"
         missing = []

@@ -40,16 +40,16 @@ from IPython.display import Markdown
 
 from .. import store
 from ..config import RunConfig
-from ..geography import Area, Geography
+from ..geography import Area, Geography, to_geoframe
 from ..ingest import stats19 as stats19_input
 from ..ingest.folder import IngestSummary
-from ..report import indicator_charts, maps, narrative
-from ..report.charts import THOUSANDS, new_figure, with_data
-from ..report.data_tables import DataTable, numbers
-from ..report.narrative import is_missing
-from ..report.style import GSS_DARK_BLUE, GSS_DARK_GREY, GSS_MID_GREY, GSS_ORANGE
+from ..display import indicator_charts, maps, narrative
+from ..display.charts import THOUSANDS, new_figure, with_data
+from ..display.data_tables import DataTable, numbers
+from ..display.narrative import is_missing
+from ..display.style import GSS_DARK_BLUE, GSS_DARK_GREY, GSS_MID_GREY, GSS_ORANGE
 from ..stats.intervals import NOT_COMPARED, compare_with_benchmark, poisson_method, poisson_rate_interval
-from . import SectionSpec
+from .registry import SectionSpec
 from .base import DEMO_NOTE, DataNote, MissingInput, Section, esc, styled_table
 
 PUBLISHED_BY = "Department for Transport, 'Road safety data' on data.gov.uk"  # for the "Not yet supplied" list
@@ -586,7 +586,7 @@ class RoadSafetySection(Section):
             if len(shapes):
                 vintage = sorted(shapes["vintage"].unique())[-1]
                 shapes = shapes[shapes["vintage"] == vintage]
-                return maps.to_geoframe(shapes), (f"Collisions placed by their coordinates over the area's "
+                return to_geoframe(shapes), (f"Collisions placed by their coordinates over the area's "
                                                   f"{level.upper() if level == 'lsoa' else level} boundaries "
                                                   f"({vintage}, {', '.join(sorted(set(shapes['source_file'])))}).")
         return None, "The boundary files in the data folder do not cover the area, so the map is not drawn."
@@ -598,7 +598,7 @@ class RoadSafetySection(Section):
         shapes, _ = self._map_layers
         if shapes is None or not self.has_figures:
             return Markdown("")
-        import geopandas as gpd
+        import geopandas as gpd  # here: geopandas takes seconds to import, and only the maps need it
 
         year = self.years[-1]
         collisions = self.table[(self.table["record"] == "collision") & (self.table["year"] == year)

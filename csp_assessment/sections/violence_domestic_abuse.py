@@ -23,12 +23,12 @@ from IPython.display import Markdown
 from ..config import RunConfig
 from ..ingest import ons_domestic_abuse
 from ..ingest.folder import IngestSummary
-from ..report import charts, indicator_charts, narrative
-from ..report.data_tables import DataTable, numbers, yes_no
-from ..report.narrative import is_missing
+from ..display import charts, indicator_charts, narrative
+from ..display.data_tables import DataTable, numbers, yes_no
+from ..display.narrative import is_missing
 from ..stats.intervals import wilson_interval
 from ..stats.significance import ProportionChange, two_proportion_test
-from . import SectionSpec
+from .registry import SectionSpec
 from .base import DataNote, Section, esc, styled_table
 from .crime import CrimeSection
 from .indicators import INPUT_NAMES, IndicatorSection, Measure, _series, missing_input

@@ -241,29 +241,3 @@ def searches_by_object(searches: pd.DataFrame, objects=None) -> pd.DataFrame:
     table = pd.concat([pd.DataFrame([total]), table], ignore_index=True)
     table["linked_pct"] = [_share(n, d) for n, d in zip(table["linked"], table["searches"])]
     return table[["object_of_search", "searches", "arrests", "with_outcome", "linked", "linked_pct"]]
-
-
-def place_by_boundaries(searches: pd.DataFrame, boundaries: pd.DataFrame | None) -> pd.DataFrame:
-    """Searches with a point but no LSOA yet, placed in the LSOA boundary that contains the point
-    (placed_by "boundary"); those still without an LSOA are "unplaced" (or "no location")."""
-    out = searches.copy()
-    todo = out["lsoa_code"].isna() & out["latitude"].notna()
-    if todo.any() and boundaries is not None and not boundaries.empty:
-        import geopandas as gpd
-
-        from ..report.maps import to_geoframe
-
-        lsoas = boundaries[boundaries["level"] == "lsoa"]
-        if not lsoas.empty:
-            shapes = to_geoframe(lsoas)[["code", "vintage", "geometry"]]
-            points = gpd.GeoDataFrame(index=out.index[todo], geometry=gpd.points_from_xy(
-                out.loc[todo, "longitude"], out.loc[todo, "latitude"]), crs="EPSG:4326").to_crs(shapes.crs)
-            hits = gpd.sjoin(points, shapes, how="inner", predicate="within")
-            # A point on a shared edge, or in two vintages' shapes: the newest vintage, then the first code.
-            hits = hits.sort_values(["vintage", "code"], ascending=[False, True])
-            hits = hits[~hits.index.duplicated(keep="first")]
-            out.loc[hits.index, "lsoa_code"] = hits["code"]
-            out.loc[hits.index, "placed_by"] = "boundary"
-    out.loc[out["lsoa_code"].isna() & out["latitude"].notna(), "placed_by"] = "unplaced"
-    out.loc[out["lsoa_code"].isna() & out["latitude"].isna(), "placed_by"] = "no location"
-    return out

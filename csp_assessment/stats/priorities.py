@@ -34,14 +34,10 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from matplotlib.figure import Figure
 
-from ..report import narrative
-from .. import store
-from ..report.charts import new_figure
+from .. import formats, store
 from ..config import PARAMS_DIR
 from ..errors import ConfigError, InputError, did_you_mean
-from ..report.style import GSS_DARK_BLUE, GSS_MID_GREY, GSS_ORANGE
 
 SCORED = "scored by the partnership"
 PROVISIONAL = "provisional: some scores blank"  # blanks count as the middle of their scale
@@ -52,6 +48,14 @@ LIKELIHOOD_MAX = 4.0  # every computed evidence score runs from 0 to 4, like the
 HARM_PARTS = ("physical", "psychological", "financial", "community", "vulnerability", "public_concern")
 EVIDENCE_PARTS = ("volume", "peer_rank", "direction", "spc", "england")
 SCALES = ("harm", "confidence", "organisational")
+# The partnership's judged scores: the columns of its scoring file (ingest/priority_scores.py reads it,
+# demo/priorities.py writes an example), each harm part's column in HARM_PARTS' order.
+HARM_SCORES = ("physical_harm", "psychological_harm", "financial_harm", "community_harm", "vulnerability",
+               "public_concern")
+# Each judged score and the scale (key of priorities.scales) it is given on.
+SCALE_OF = {**{name: "harm" for name in HARM_SCORES}, "confidence": "confidence",
+            "capacity": "organisational", "capability": "organisational"}
+SCORES = tuple(SCALE_OF)
 MEASURE_KINDS = ("crime_type", "indicator")
 # Crime and ASB sections give evidence by category; all crime first, as its categories are the types.
 CRIME_SECTIONS_FIRST = ("all_crime", "asb")
@@ -326,11 +330,11 @@ def measure_evidence(findings: dict, link: MeasureLink, settings: PrioritySettin
             # The bands are for a year: a rate over a shorter period is scaled up to one.
             evidence.scores["volume"] = _band_score(rate * 12 / months, settings.volume_bands)
             over = "" if months == 12 else f" over {months} months"
-            evidence.texts["volume"] = f"{narrative.fmt_rate(rate)} per 1,000 residents{over}"
+            evidence.texts["volume"] = f"{formats.fmt_rate(rate)} per 1,000 residents{over}"
         rank, peers = row.get("peer_rank_by_rate"), row.get("peers") or 0
         if rank is not None and peers >= 2:
             evidence.scores["peer_rank"] = LIKELIHOOD_MAX * (peers - rank) / (peers - 1)
-            evidence.texts["peer_rank"] = f"{narrative.rank_words(int(rank))} rate of {peers} areas"
+            evidence.texts["peer_rank"] = f"{formats.rank_words(int(rank))} rate of {peers} areas"
         if row.get("change_pct") is not None:
             change = row["change_pct"]
             evidence.scores["direction"] = _band_score(change if worse_if_up else -change, settings.direction_bands)
@@ -459,8 +463,6 @@ def _checked_scores(scores: pd.DataFrame | None, settings: PrioritySettings) -> 
 def _judgement(theme: Theme, by_theme: pd.DataFrame | None, settings: PrioritySettings) -> dict:
     """The partnership's judgement of a theme as the formula uses it: harm, confidence,
     organisational position and their factors, with the blanks (counted as their scale's middle)."""
-    from ..ingest.priority_scores import HARM_SCORES  # the scoring file's column per harm part
-
     unscored = []
 
     def judged(column: str, scale: str) -> float:
@@ -493,8 +495,6 @@ def assess_priorities(findings: dict[str, dict], scores: pd.DataFrame | None, se
     """Rank the themes in ``settings`` (the params' ``priorities`` block) from the run's
     ``findings`` ({section key: findings dict}, as findings.read_findings gives them) and the
     partnership's ``scores`` (the processed priority_scores table; None when there is no file)."""
-    from ..ingest.priority_scores import SCORES
-
     settings = settings if isinstance(settings, PrioritySettings) else PrioritySettings.from_params(settings)
     by_theme = _checked_scores(scores, settings)
     rows, notes, position_scored = [], [], {}
@@ -547,7 +547,7 @@ def assess_priorities(findings: dict[str, dict], scores: pd.DataFrame | None, se
 
 
 def _one_decimal(value) -> str:
-    return narrative.NOT_AVAILABLE if narrative.is_missing(value) else f"{value:.1f}"
+    return formats.NOT_AVAILABLE if formats.is_missing(value) else f"{value:.1f}"
 
 
 def ranked_table_for_readers(assessment: PriorityAssessment) -> pd.DataFrame:
@@ -556,7 +556,7 @@ def ranked_table_for_readers(assessment: PriorityAssessment) -> pd.DataFrame:
     Themes not scored and themes with no data are not in it (see the two functions below)."""
     table = assessment.ranked
     return pd.DataFrame({
-        "Rank": [narrative.fmt_int(r) for r in table["rank"]],
+        "Rank": [formats.fmt_int(r) for r in table["rank"]],
         "Theme": table["theme"],
         "Risk score": table["risk_score"].map(_one_decimal),
         "Harm": table["harm"].map(_one_decimal),
@@ -564,7 +564,7 @@ def ranked_table_for_readers(assessment: PriorityAssessment) -> pd.DataFrame:
         "Confidence": table["confidence"].map(_one_decimal),
         "Capacity and capability": table["organisational_position"].map(_one_decimal),
         "What drove it": table["drivers"].map("\n".join),
-        "Status": table["status"].map(narrative.sentence_case),
+        "Status": table["status"].map(formats.sentence_case),
     }).reset_index(drop=True)
 
 
@@ -593,90 +593,6 @@ def load_priority_scores(processed_dir: str | Path) -> pd.DataFrame | None:
     if "priority_scores" not in manifest.get("tables", []) or not store.has_table(processed_dir, "priority_scores"):
         return None
     return store.read_table(Path(processed_dir), "priority_scores")
-
-
-# ---- the chart ---------------------------------------------------------------------------------
-
-
-def risk_capacity_chart(assessment: PriorityAssessment) -> Figure:
-    """Risk score against the partnership's organisational position, one labelled point per
-    ranked theme whose capacity and capability were scored. Themes top left carry high risk that
-    the partnership is least placed to act on."""
-    ranked = assessment.ranked
-    drawn = ranked[ranked["theme_key"].map(assessment.position_scored).fillna(False).astype(bool)]
-    left_out = len(ranked) - len(drawn)
-    low, high = assessment.settings.scales["organisational"]
-    fig, ax = new_figure(height=5.0)
-    scored = drawn[~drawn["provisional"]]
-    partly = drawn[drawn["provisional"]]
-    # Shape and fill tell the two apart as well as colour does (colour-blind and greyscale readers).
-    ax.scatter(scored["organisational_position"], scored["risk_score"], s=46, marker="o", color=GSS_DARK_BLUE,
-               label="scored by the partnership", zorder=3)
-    if len(partly):
-        ax.scatter(partly["organisational_position"], partly["risk_score"], s=52, marker="D", facecolors="white",
-                   edgecolors=GSS_ORANGE, linewidths=1.6, label="provisional (some scores blank)", zorder=3)
-    middle = (low + high) / 2
-    ax.axvline(middle, color=GSS_MID_GREY, linestyle="--", linewidth=1)
-    if len(drawn):
-        ax.axhline(float(drawn["risk_score"].median()), color=GSS_MID_GREY, linestyle="--", linewidth=1)
-    ax.set_xlim(low - 0.25, high + 0.25)
-    ax.set_ylim(bottom=0, top=max(1.0, float(drawn["risk_score"].max()) * 1.15) if len(drawn) else 1.0)
-    _label_points(ax, drawn)
-    ax.text(0.01, 0.98, "High risk, least able to act", transform=ax.transAxes, fontsize=8, color="#595959",
-            va="top")
-    ax.text(0.99, 0.98, "High risk, well placed to act", transform=ax.transAxes, fontsize=8, color="#595959",
-            va="top", ha="right")
-    title = "Risk score against the partnership's capacity and capability"
-    ax.set(title=title, xlabel=f"Organisational position: mean of capacity and capability ({low:g} = little, "
-                               f"{high:g} = well placed)", ylabel="Risk score")
-    ax.grid(axis="x", color="#DDDDDD")
-    if len(drawn):
-        ax.legend(loc="lower right", fontsize=8)
-    if left_out:
-        ax.text(0.01, 0.02, f"{left_out} ranked theme(s) not drawn: capacity and capability not yet scored",
-                transform=ax.transAxes, fontsize=8, color="#595959")
-    fig.csp_alt_text = _chart_alt_text(title, drawn, left_out, (low, high))  # read by charts.alt_text
-    return fig
-
-
-LABEL_FONT_SIZE = 8.5
-# Where a point's label may go, in points from the point (right and left, level, below, above):
-# the first that overlaps no label already placed is used, so close points stay readable.
-LABEL_OFFSETS = ((6, 2), (-6, 2), (6, -10), (-6, -10), (6, 13), (-6, 13), (6, -21), (-6, -21), (6, 24), (-6, 24))
-
-
-def _label_points(ax, drawn: pd.DataFrame) -> None:
-    """Label each point "rank. theme", placed where it overlaps no other label (estimated from
-    the font size: labels are short, so a character-width estimate is enough)."""
-    to_points = 72.0 / ax.figure.dpi
-    # A label outside the axes would be cut off, or squeeze the plot when the layout makes room for it.
-    frame = [v * to_points for v in ax.get_window_extent().extents]
-    placed: list[tuple[float, float, float, float]] = []
-    for row in drawn.itertuples():
-        text = f"{int(row.rank)}. {row.theme}"
-        x, y = (v * to_points for v in ax.transData.transform((row.organisational_position, row.risk_score)))
-        width, height = 0.55 * LABEL_FONT_SIZE * len(text), 1.2 * LABEL_FONT_SIZE
-        for dx, dy in LABEL_OFFSETS:
-            left = x + dx if dx > 0 else x + dx - width
-            box = (left, y + dy, left + width, y + dy + height)
-            inside = frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1] and box[3] <= frame[3]
-            if inside and not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
-                break
-        placed.append(box)
-        ax.annotate(text, (row.organisational_position, row.risk_score), xytext=(dx, dy), textcoords="offset points",
-                    fontsize=LABEL_FONT_SIZE, ha="left" if dx > 0 else "right", va="bottom")
-
-
-def _chart_alt_text(title: str, drawn: pd.DataFrame, left_out: int, scale: tuple[float, float]) -> str:
-    if drawn.empty:
-        return (f"Chart: {title}. No theme is drawn: the partnership has not yet scored capacity and capability "
-                f"({left_out} ranked themes).")
-    points = "; ".join(f"{r.rank}. {r.theme}: risk {r.risk_score:.1f}, position {r.organisational_position:.1f}"
-                       f"{' (provisional)' if r.provisional else ''}" for r in drawn.itertuples())
-    text = (f"Chart: {title}. Scatter of risk score (vertical) against organisational position from {scale[0]:g} to "
-            f"{scale[1]:g} (horizontal), one point per theme: {points}.")
-    return text + (f" {left_out} ranked theme(s) are not drawn: capacity and capability not yet scored." if left_out
-                   else "")
 
 
 # ---- the method, written out -------------------------------------------------------------------
@@ -769,8 +685,8 @@ def evidence_workings(assessment: PriorityAssessment) -> pd.DataFrame:
         for i, measure in enumerate(theme.measures):
             records = measure["records"]
             rows.append({"Theme": theme.theme if i == 0 else "", "Measure": measure["measure"],
-                         "Police records": "indicator" if records is None else narrative.fmt_int(records),
-                         "Share of the theme's score": narrative.fmt_pct(100 * measure["share"]),
+                         "Police records": "indicator" if records is None else formats.fmt_int(records),
+                         "Share of the theme's score": formats.fmt_pct(100 * measure["share"]),
                          "Measure's score": f"{measure['score']:.2f}",
                          "Theme's score": _one_decimal(theme.likelihood) if i == 0 else ""})
     return pd.DataFrame(rows, columns=["Theme", "Measure", "Police records", "Share of the theme's score",
@@ -792,12 +708,6 @@ def _previous_priorities(previous: list | tuple) -> list[tuple[str, list[Measure
     return parsed
 
 
-def _fmt_value(value: float | None, unit: str) -> str:
-    from ..sections.indicators import fmt_value  # one formatting of indicator values for every report
-
-    return fmt_value(value, unit)
-
-
 def _change_parts(previous: float, current: float, unit: str) -> list[str]:
     """The change as readers see it: ['+0.2 percentage points'] for percentages (a percentage
     change of a percentage confuses), else the difference and, where defined, the % change."""
@@ -805,7 +715,7 @@ def _change_parts(previous: float, current: float, unit: str) -> list[str]:
     if unit == "%":
         return [f"{difference:+.1f} percentage points"]
     amount = f"{int(round(difference)):+,}" if unit == "count" else f"{difference:+,.1f}"
-    return [amount] + ([narrative.fmt_pct(100.0 * difference / previous, signed=True)] if previous else [])
+    return [amount] + ([formats.fmt_pct(100.0 * difference / previous, signed=True)] if previous else [])
 
 
 def progress_on_priorities(findings: dict[str, dict], previous_priorities: list | tuple) -> pd.DataFrame:
@@ -824,7 +734,7 @@ def progress_table_for_readers(progress: pd.DataFrame) -> pd.DataFrame:
     """Progress as text for a report table: Priority, Measure, Previous, Current, Change, Target,
     Status (previous and current with their periods; "–" where there is none)."""
     def with_period(text, period) -> str:
-        return "–" if text is None or narrative.is_missing(text) else f"{text} ({period})"
+        return "–" if text is None or formats.is_missing(text) else f"{text} ({period})"
 
     return pd.DataFrame({
         "Priority": progress["priority"],
@@ -862,9 +772,9 @@ def _progress_row(findings: dict, link: MeasureLink) -> dict:
     if current is None:
         row.update(status="not available", reading=f"{label}: not in this run's figures, so progress cannot be shown.")
         return row
-    row["current_text"] = _fmt_value(current, unit)
+    row["current_text"] = formats.fmt_value(current, unit)
     if previous is not None:
-        row["previous_text"] = _fmt_value(previous, unit)
+        row["previous_text"] = formats.fmt_value(previous, unit)
         row["change"] = current - previous
         row["change_pct"] = 100.0 * (current - previous) / previous if previous else None
         parts = _change_parts(previous, current, unit)
@@ -879,7 +789,7 @@ def _progress_row(findings: dict, link: MeasureLink) -> dict:
         met = current >= row["target"] if row["better"] == "higher" else current <= row["target"]
         row["status"] = "met" if met else "not met"
     if row["target"] is not None:
-        row["target_text"] = _fmt_value(row["target"], unit)
+        row["target_text"] = formats.fmt_value(row["target"], unit)
     row["reading"] = _reading(row)
     row.pop("_change_clause", None)
     return row

@@ -59,7 +59,7 @@ def two_proportion_test(previous_count: int, previous_total: int, count: int, to
             raise ValueError(f"a proportion needs 0 <= count <= total and total > 0; got {x} / {n}")
     if previous_count + count in (0, previous_total + total):  # every or no case: nothing varies, nothing to test
         return ProportionChange(previous_count, previous_total, count, total, 0.0, 1.0)
-    from statsmodels.stats.proportion import proportions_ztest
+    from statsmodels.stats.proportion import proportions_ztest  # here: statsmodels takes seconds to import
 
     z, p_value = proportions_ztest([count, previous_count], [total, previous_total], alternative="two-sided")
     return ProportionChange(int(previous_count), int(previous_total), int(count), int(total), float(z), float(p_value))

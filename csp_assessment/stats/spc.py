@@ -17,30 +17,16 @@ is /work/shared/design/spc.md. In short, for each rebase group of a monthly seri
   issue #154 is ``ylim(0, NA)``). No value lies below the bound, so either way the same points are
   flagged: the bound changes what is printed, never a signal.
 
-``xmr`` computes all of that, ``plot_spc`` draws the chart and ``special_cause_table`` lists the
-series with special-cause variation in a reporting window.
+``xmr`` computes all of that and ``special_cause_table`` lists the series with special-cause
+variation in a reporting window; display/spc_chart.py draws the chart.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import matplotlib as mpl
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-
-from csp_assessment.report.style import (
-    GSS_DARK_GREY,
-    GSS_DARK_PINK,
-    SPC_COMMON_CAUSE,
-    SPC_CONCERN,
-    SPC_IMPROVEMENT,
-    SPC_NEUTRAL,
-    apply_style,
-)
 
 # 3 / d2 with d2 = 1.128 for ranges of 2 points: turns the mean moving range into 3-sigma limits.
 LIMIT = 2.66
@@ -85,14 +71,6 @@ SPECIAL_CAUSE_COLUMNS = [
     "latest_point_type",
     "variation",
 ]
-
-# Legend label, point types and colour of the special-cause markers, in legend order.
-SPECIAL_CAUSE_MARKERS = [
-    ("Special cause – improvement", ("special_cause_improvement",), SPC_IMPROVEMENT),
-    ("Special cause – concern", ("special_cause_concern",), SPC_CONCERN),
-    ("Special cause – neutral", NEUTRAL_TYPES, SPC_NEUTRAL),
-]
-
 
 @dataclass
 class SPCResult:
@@ -199,71 +177,6 @@ def xmr(
         lower_bound=None if lower_bound is None else float(lower_bound),
         floored=floored,
     )
-
-
-def plot_spc(
-    result: SPCResult,
-    title: str,
-    y_label: str,
-    ax: Axes | None = None,
-    data_label: str = "Monthly count",
-) -> Figure:
-    """Draw ``result`` as a Making Data Count XmR chart and return the figure.
-
-    The project style is applied only while drawing (``rc_context``), so global matplotlib
-    settings are left as they were; pyplot is not used, so no figure is left open.
-    """
-    table = result.table
-    x = _x_values(table["period"])
-    with mpl.rc_context():
-        apply_style()
-        if ax is None:
-            fig = Figure(layout="constrained")
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()
-
-        ax.plot(x, table["value"], color=SPC_COMMON_CAUSE, marker="o", markersize=4, linewidth=1.2,
-                label=data_label, zorder=2)
-        # Each rebase group has its own centre line and limits, drawn as separate segments.
-        for i, (_, group) in enumerate(table.groupby("group", sort=True)):
-            ends = x[[group.index[0], group.index[-1]]]
-            first = i == 0
-            mean, lpl, upl = group.iloc[0][["mean", "lpl", "upl"]]
-            ax.plot(ends, [mean, mean], color=GSS_DARK_GREY, linewidth=1.2,
-                    label="Mean" if first else "_nolegend_")
-            ax.plot(ends, [upl, upl], color=GSS_DARK_GREY, linewidth=1, linestyle="--",
-                    label="Process limits" if first else "_nolegend_")
-            ax.plot(ends, [lpl, lpl], color=GSS_DARK_GREY, linewidth=1, linestyle="--", label="_nolegend_")
-        for label, point_types, colour in SPECIAL_CAUSE_MARKERS:
-            shown = table["point_type"].isin(point_types).to_numpy()
-            if shown.any():
-                ax.plot(x[shown], table.loc[shown, "value"], linestyle="none", marker="o", markersize=6,
-                        color=colour, label=label, zorder=3)
-        if result.target is not None:
-            ax.axhline(result.target, color=GSS_DARK_PINK, linestyle=":", linewidth=1.5, label="Target")
-
-        if result.floored:
-            # The limit sits on the bound: keep the axis from reaching below it (no "-5" tick for
-            # a count), with a little room so points on the bound are drawn whole.
-            low, high = ax.get_ylim()
-            ax.set_ylim(bottom=result.lower_bound - 0.03 * (high - result.lower_bound))
-        ax.set_title(title, loc="left")
-        ax.set_ylabel(y_label)
-        if _is_datetime(x):
-            monthly = _is_monthly(pd.Index(table["period"]))
-            ax.set_xlabel("Month" if monthly else "Period")
-            if monthly:
-                ax.xaxis.set_major_locator(_month_locator(len(table)))
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
-        else:
-            ax.set_xlabel("Period")
-        if result.trial_limits:
-            ax.text(1.0, 1.01, f"Trial limits: fewer than {MIN_BASELINE} points in the baseline",
-                    transform=ax.transAxes, ha="right", va="bottom", fontsize=8, style="italic",
-                    color=GSS_DARK_GREY)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8)
-    return fig
 
 
 def special_cause_table(results: dict[str, SPCResult], start, end) -> pd.DataFrame:
@@ -478,12 +391,12 @@ def _missing_periods(index: pd.Index) -> pd.Index:
     """Periods absent between the first and last, for period or month-start indexes."""
     if isinstance(index, pd.PeriodIndex):
         return pd.period_range(index[0], index[-1], freq=index.freq).difference(index)
-    if _is_monthly(index):
+    if is_monthly(index):
         return pd.date_range(index[0], index[-1], freq="MS").difference(index)
     return index[:0]
 
 
-def _is_monthly(index: pd.Index) -> bool:
+def is_monthly(index: pd.Index) -> bool:
     if isinstance(index, pd.PeriodIndex):
         return index.freqstr == "M"
     if isinstance(index, pd.DatetimeIndex):
@@ -498,27 +411,3 @@ def _describe(period) -> str:
     ):
         return period.strftime("%b %Y")
     return str(period)
-
-
-def _x_values(periods: pd.Series) -> np.ndarray:
-    """Chart x positions: timestamps for periods, the values themselves otherwise."""
-    if isinstance(periods.dtype, pd.PeriodDtype):
-        return periods.dt.to_timestamp().to_numpy()
-    return periods.to_numpy()
-
-
-def _is_datetime(x: np.ndarray) -> bool:
-    return np.issubdtype(x.dtype, np.datetime64)
-
-
-def _month_locator(n_months: int) -> mdates.DateLocator:
-    """Ticks every 1, 2, 3 or 6 months or every few years, about 12 at most, always on April.
-
-    Police and community safety data are reported by financial year (April to March), so the
-    ticks line up with the start of each year of the assessment.
-    """
-    for step in (1, 2, 3, 6):
-        if n_months <= 12 * step:
-            return mdates.MonthLocator(bymonth=[m for m in range(1, 13) if (m - 4) % step == 0])
-    years = -(-n_months // 144)  # whole years between ticks, rounded up so there are at most 12
-    return mdates.YearLocator(base=years, month=4)

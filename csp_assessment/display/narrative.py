@@ -1,4 +1,5 @@
-"""Sentences from figures, and the one place numbers are formatted for readers.
+"""Sentences from figures. Numbers in them are written by formats.py (the one place numbers are
+formatted for readers), whose functions every section and report uses through this module.
 
 Style (GSS guidance): thousands separators, percentages to one decimal place, rates per
 1,000 to one decimal place, periods as "Apr 16 – Mar 17".
@@ -6,31 +7,11 @@ Style (GSS guidance): thousands separators, percentages to one decimal place, ra
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
+from ..formats import (NOT_AVAILABLE, fmt_int, fmt_number, fmt_pct, fmt_rate, fmt_value,  # noqa: F401 (narrative.fmt_*)
+                       is_missing, ordinal, rank_words, sentence_case)
 from ..stats.measures import Change
-
-NOT_AVAILABLE = "not available"
-
-
-def is_missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt_int(value) -> str:
-    return NOT_AVAILABLE if is_missing(value) else f"{int(value):,}"
-
-
-def fmt_pct(value, signed: bool = False) -> str:
-    if is_missing(value):
-        return NOT_AVAILABLE
-    return f"{value:+.1f}%" if signed else f"{value:.1f}%"
-
-
-def fmt_rate(value) -> str:
-    return NOT_AVAILABLE if is_missing(value) else f"{value:,.1f}"
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
@@ -43,16 +24,6 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
 def counted(n: int, singular: str, plural_form: str | None = None) -> str:
     """'1 input', '2 inputs', '1,979 crimes': the number with the noun that agrees with it."""
     return f"{fmt_int(n)} {plural(n, singular, plural_form)}"
-
-
-def sentence_case(text: str) -> str:
-    """First letter up, the rest as written ('ASB incidents' stays 'ASB incidents')."""
-    return text[:1].upper() + text[1:]
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def period_noun(n_months: int) -> str:
@@ -178,8 +149,3 @@ def peer_sentence(peers: pd.DataFrame, noun_plural: str, n_months: int = 12) -> 
         return f"{row['area']} had the {by_count}; rates cannot be ranked without population figures."
     return (f"{row['area']} had the {by_count}, and the {rank_words(int(row['rank_by_rate']))} rate "
             f"{per_1000_residents(n_months)}{not_annual(n_months)}.")
-
-
-def rank_words(rank: int) -> str:
-    """The rank in words: highest, 2nd highest, 3rd highest, ..."""
-    return "highest" if rank == 1 else f"{ordinal(rank)} highest"

@@ -30,15 +30,6 @@ BOUNDARY_DOWNLOAD = ("ONS Open Geography Portal, https://geoportal.statistics.go
                      "shapefile")
 
 
-def to_geoframe(table: pd.DataFrame):
-    """The processed boundaries table (geometry as WKB) as a GeoDataFrame in British National Grid."""
-    import geopandas as gpd
-    import shapely
-
-    return gpd.GeoDataFrame(table.drop(columns="geometry"), geometry=shapely.from_wkb(table["geometry"].to_numpy()),
-                            crs="EPSG:27700")
-
-
 def best_vintage(boundaries: pd.DataFrame, level: str, codes: set[str]) -> tuple[str | None, int]:
     """The vintage of ``level`` boundaries covering most of ``codes`` (newest on a tie), and how many."""
     of_level = boundaries[boundaries["level"] == level]
@@ -243,6 +234,6 @@ def _count_class_label(edges: list[float], i: int) -> str:
 
 
 def _outline(ax, outline) -> None:
-    import geopandas as gpd
+    import geopandas as gpd  # here: geopandas takes seconds to import; a run without boundaries needs none
 
     gpd.GeoSeries([outline], crs="EPSG:27700").boundary.plot(ax=ax, color=GSS_DARK_GREY, linewidth=1.6)

@@ -26,40 +26,10 @@ from urllib.parse import urlsplit
 
 import mistune
 
-from ..demo import DEMO_MARKER
 from ..errors import ConfigError, InputError
-from ..sections import SECTIONS
+from ..names import DEMO_MARKER, NARRATIVE_FOLDER, PARTS, Part, section_part
 
-FOLDER_NAME = "narrative"
 MAX_BYTES = 200_000  # a part of the document is a few pages at most
-
-
-@dataclass(frozen=True)
-class Part:
-    key: str
-    file: str
-    title: str  # the heading the part appears under in the document
-    place: str  # where it goes, for the analyst
-
-
-# Document-wide parts, in document order. Section commentary files are named after the section
-# (all-crime.md, asb.md, substance-misuse.md, ...), see section_part().
-PARTS: dict[str, Part] = {p.key: p for p in (
-    Part("introduction", "introduction.md", "Introduction", "the introduction and foreword"),
-    Part("what_we_have_been_doing", "what-we-have-been-doing.md", "What we have been doing",
-         "the overview, after the key figures"),
-    Part("crime_in_context", "crime-in-context.md", "The crime picture in context",
-         "the crime picture in context, after the risers and fallers"),
-    Part("progress_on_priorities", "progress-on-priorities.md", "Progress on existing priorities",
-         "progress on existing priorities, after the table of measures"),
-    Part("listening_to_the_public", "listening-to-the-public.md", "Listening to the public",
-         "its own chapter, after the sections"),
-)}
-
-
-def section_part(section_key: str, title: str) -> Part:
-    return Part(section_key, f"{section_key.replace('_', '-')}.md", title,
-                f"the partnership's commentary in the {title} section")
 
 
 class _ReaderRenderer(mistune.HTMLRenderer):
@@ -119,7 +89,7 @@ class PartnershipText:
 
     def missing_lines(self) -> list[str]:
         """What the run log and the analyst HTML say, one line per missing file."""
-        where = self.folder if self.folder else f"a folder named '{FOLDER_NAME}' in the data folder"
+        where = self.folder if self.folder else f"a folder named '{NARRATIVE_FOLDER}' in the data folder"
         return [f"no {p.file} in {where}: {p.place} is left out" for p in self.missing]
 
     def fingerprint(self, keys: list[str] | None = None) -> str:
@@ -144,24 +114,25 @@ def find_folder(data_dir: Path, configured: str | Path | None = None, *, exclude
         return folder
     if not data_dir.is_dir():
         return None
-    found = sorted(p for p in data_dir.rglob(FOLDER_NAME) if p.is_dir()
+    found = sorted(p for p in data_dir.rglob(NARRATIVE_FOLDER) if p.is_dir()
                    and not any(root == p or root in p.parents for root in exclude))
     if len(found) > 1:
-        raise ConfigError(f"several folders named '{FOLDER_NAME}' in {data_dir}: {', '.join(map(str, found))}; "
+        raise ConfigError(f"several folders named '{NARRATIVE_FOLDER}' in {data_dir}: {', '.join(map(str, found))}; "
                           "keep one, or name it in params as narrative_dir")
     return found[0] if found else None
 
 
-def for_run(config, *, demo: bool) -> PartnershipText:
+def for_run(config, *, demo: bool, titles: dict[str, str]) -> PartnershipText:
     """The texts a run uses: ``demo`` is whether the run's figures come from the demo data (when
-    they do not, a narrative folder inside the demo data is not the partnership's)."""
+    they do not, a narrative folder inside the demo data is not the partnership's); ``titles``:
+    every section's title by key (sections.section_titles())."""
     exclude = [] if demo else [p.parent for p in Path(config.data_dir).rglob(DEMO_MARKER)]
     folder = find_folder(config.data_dir, config.narrative_dir, exclude=exclude)
     data_dir = Path(config.data_dir).resolve()
     # Files are read from inside the data folder, or from inside a folder params name outside it.
     within = data_dir if folder is None or _is_inside(folder.resolve(), data_dir) else folder.resolve()
     # every section of the report, also those a --sections run keeps from the last run
-    return read(folder, {key: SECTIONS[key].title for key in config.report_sections}, within=within)
+    return read(folder, {key: titles[key] for key in config.report_sections}, within=within, every_section=titles)
 
 
 def _is_inside(path: Path, folder: Path) -> bool:
@@ -181,9 +152,12 @@ def _checked_file(path: Path, within: Path) -> Path:
     return path
 
 
-def read(folder: Path | None, sections: dict[str, str], *, within: Path | None = None) -> PartnershipText:
+def read(folder: Path | None, sections: dict[str, str], *, within: Path | None = None,
+         every_section: dict[str, str] | None = None) -> PartnershipText:
     """Read every part's file from ``folder``; ``sections``: section key -> title, in document order.
-    Files must resolve inside ``within`` (default: ``folder``) and be at most MAX_BYTES."""
+    Files must resolve inside ``within`` (default: ``folder``) and be at most MAX_BYTES.
+    ``every_section`` (key -> title; default ``sections``): the sections whose files are known, also
+    those this run leaves out, so that their files are not called unrecognised."""
     expected = list(PARTS.values()) + [section_part(key, title) for key, title in sections.items()]
     text = PartnershipText(folder)
     within = Path(within or folder or ".").resolve()
@@ -203,7 +177,8 @@ def read(folder: Path | None, sections: dict[str, str], *, within: Path | None =
             text.missing.append(part)
     if folder:
         # every section's file is known, including those of sections this run leaves out
-        known = {p.file for p in expected} | {section_part(key, spec.title).file for key, spec in SECTIONS.items()}
+        known = {p.file for p in expected} | {section_part(key, title).file
+                                              for key, title in (every_section or sections).items()}
         text.unrecognised = sorted(p for p in folder.glob("*.md") if p.name not in known)
     return text
 
@@ -220,7 +195,7 @@ def status_line(text: PartnershipText, key: str) -> str:
     if key in text.files:
         return f"Partnership commentary read from {text.files[key]}."
     missing = next((p for p in text.missing if p.key == key), None)
-    where = text.folder if text.folder else f"a folder named '{FOLDER_NAME}' in the data folder"
+    where = text.folder if text.folder else f"a folder named '{NARRATIVE_FOLDER}' in the data folder"
     name = missing.file if missing else f"{key.replace('_', '-')}.md"
     return (f"No partnership commentary for this section: write {name} in {where} (Markdown) and run again; "
             "reviewers' reports leave the part out until then.")
