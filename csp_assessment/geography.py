@@ -411,9 +411,13 @@ class PlacementReport:
         if self.whole_months:
             listing = ", ".join(pd.Period(m, "M").strftime("%b %y") for m in self.whole_months)
             months = f" No record at all could be placed for {listing}."
-        return (f"Partial count: {self.unplaced:,} of {self.candidates:,} records ({self.unplaced_pct:.1f}%) in the "
-                f"police files for this area carry LSOA codes (e.g. {', '.join(self.examples)}) that no lookup in the "
-                f"data folder can place, so they are missing from these figures.{months} To place them, add "
+        # The words agree with the counts: "1 of 1 record ... carries an LSOA code ... it is missing".
+        records = "record" if self.candidates == 1 else "records"
+        carry, they, them = (("carries an LSOA code", "it is", "it") if self.unplaced == 1
+                             else ("carry LSOA codes", "they are", "them"))
+        return (f"Partial count: {self.unplaced:,} of {self.candidates:,} {records} ({self.unplaced_pct:.1f}%) in the "
+                f"police files for this area {carry} (e.g. {', '.join(self.examples)}) that no lookup in the "
+                f"data folder can place, so {they} missing from these figures.{months} To place {them}, add "
                 f"{self.remedy}.")
 
 

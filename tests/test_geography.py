@@ -5,7 +5,8 @@ import pytest
 
 from csp_assessment import store
 from csp_assessment.errors import ConfigError
-from csp_assessment.geography import Geography, UnplacedRecordsError, check_placement, placement_report
+from csp_assessment.geography import (Geography, PlacementReport, UnplacedRecordsError, check_placement,
+                                      placement_report)
 
 
 @pytest.fixture
@@ -190,3 +191,17 @@ def test_authority_names_come_from_the_newest_source_in_the_folder(tmp_path):
     store.write_table(tmp_path, "lsoa_lookup", lookup("2020", "Folkestone & Hythe"))
     store.write_table(tmp_path, "population_la", estimates((2020, "Folkestone and Hythe")))
     assert Geography(tmp_path).la_names["E07000112"] == "Folkestone & Hythe"
+
+
+@pytest.mark.parametrize("unplaced, candidates, expected", [
+    (1, 1, "1 of 1 record (100.0%) in the police files for this area carries an LSOA code (e.g. E01099999) that "
+           "no lookup in the data folder can place, so it is missing from these figures. To place it, add"),
+    (1, 40, "1 of 40 records (2.5%) in the police files for this area carries an LSOA code (e.g. E01099999) that "
+            "no lookup in the data folder can place, so it is missing from these figures. To place it, add"),
+    (3, 40, "3 of 40 records (7.5%) in the police files for this area carry LSOA codes (e.g. E01099999) that "
+            "no lookup in the data folder can place, so they are missing from these figures. To place them, add"),
+])
+def test_the_partial_count_warning_agrees_with_its_numbers(unplaced, candidates, expected):
+    report = PlacementReport(months=("2022-01",), candidates=candidates, unplaced=unplaced, whole_months=[],
+                             own_lookup_only=0, bridged=0, split=0, remedy="the lookup", examples=["E01099999"])
+    assert expected in report.warning()

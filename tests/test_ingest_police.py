@@ -168,7 +168,7 @@ def test_header_only_duplicate_ids_and_small_months_are_warnings(tmp_path):
     _, report, _ = _read(tmp_path)
     warnings = police_uk.quality_warnings(report)
     assert any("2017-04-kent-street.csv has a header but no records" in w for w in warnings)
-    assert any("2017-02-kent-street.csv repeats 1 Crime ID(s)" in w for w in warnings)
+    assert any("2017-02-kent-street.csv repeats 1 Crime ID;" in w for w in warnings)
     assert any("kent 2017-03 has unusually few records (3, against a median of 10" in w for w in warnings)
 
 
@@ -179,3 +179,14 @@ def test_zip_with_unexpected_contents(tmp_path):
     (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(InputError, match="broken.zip: not a readable zip archive"):
         police_uk.discover(tmp_path)
+
+
+@pytest.mark.parametrize("warning, forces", [
+    ("police-uk/2024-01/2024-01-city-of-london-street.csv repeats 18 Crime IDs; every row is counted", {"city-of-london"}),
+    ("kent 2017-03 has unusually few records (3, against a median of 10 a month)", {"kent"}),
+    ("No stop and search file for bedfordshire in 2024-02, month(s) whose street file is in the data folder", {"bedfordshire"}),
+    ("a/2024-01-kent-stop-and-search.csv repeats kent's stop and search file for 2024-01", {"kent"}),
+    ("No mid-2022 estimate was in the data folder; the latest earlier one, mid-2020, is used", set()),
+])
+def test_the_forces_a_warning_is_about(warning, forces):
+    assert police_uk.forces_named(warning) == forces

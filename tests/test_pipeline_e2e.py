@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import pipeline
-from conftest import PROJECT_ROOT, count_street_rows
+from conftest import PROJECT_ROOT, SHARED_DATA, count_street_rows
 from csp_assessment.config import load_config
 from csp_assessment.report import chromium_pdf
 from csp_assessment.report.document import export_document
@@ -164,8 +164,6 @@ LUTON = "E06000032"
 def medway_2022(tmp_path_factory):
     """The whole Medway 2022 run on the real Kent files (issue 21's reviewer's run): police and ONS
     files only, nothing from health, justice or partners, no narrative, no scores."""
-    from conftest import SHARED_DATA
-
     if not (SHARED_DATA / "police-uk").is_dir():
         pytest.skip(f"the real public files are not at {SHARED_DATA} (they sit beside the clone in CI)")
     root = tmp_path_factory.mktemp("medway-2022")
@@ -539,6 +537,20 @@ def test_luton_2024_document_names_the_partnership_without_gaps_or_slips(luton_2
     # outcomes and searches of another force (City of London's files) are not Luton's: no table of zeros
     assert "Drug offences with an outcome" not in body
     assert "data.police.uk outcomes files of Bedfordshire Police" in body  # listed as not yet supplied
+
+
+def test_data_notes_name_files_from_the_data_folder_and_only_the_areas_own_force(medway_2022, luton_2024):
+    """The notes print no folder of the analyst's machine, and a warning about another force's file
+    (City of London's January 2024 street file repeats Crime IDs) is not in Luton's document, whose
+    records are Bedfordshire's; the run log keeps every warning."""
+    medway = (medway_2022 / "strategic-assessment-2022.html").read_text(encoding="utf-8")
+    # the real Kent file for November 2022 repeats one Crime ID (an independent count in the ingest tests)
+    assert "police-uk/2022-11/2022-11-kent-street.csv repeats 1 Crime ID;" in medway
+    luton = (luton_2024 / "strategic-assessment-2024.html").read_text(encoding="utf-8")
+    for document in (medway, luton):
+        assert str(SHARED_DATA.resolve()) not in document and str(CURRENT_DATA.resolve()) not in document
+    assert "city-of-london-street.csv repeats" not in luton  # (Annex D still lists every file the run read)
+    assert "2024-01-city-of-london-street.csv repeats" in (luton_2024 / "run.log").read_text(encoding="utf-8")
 
 
 def test_notebook_runs_as_it_is_with_its_default_parameters(tmp_path):

@@ -317,7 +317,8 @@ def _ingest_changed(data_dir: Path, processed_dir: Path, files: list[Path], demo
         tables = sorted(t for kind in by_kind for t in TABLES_BY_KIND[kind])
         demo = bool(demo_roots) and all(_is_under(Path(label.split("!", 1)[0]), demo_roots)
                                         for label in sources["police_uk"])
-        warnings = notices + [w for kind in by_kind for w in warnings_by_kind[kind]]
+        warnings = [_within_folder(w, data_dir)
+                    for w in notices + [w for kind in by_kind for w in warnings_by_kind[kind]]]
         # Without a manifest the next run reads everything again: so a run stopped half-way through
         # the replacement below never leaves tables that the manifest says are something else.
         (processed_dir / store.MANIFEST).unlink(missing_ok=True)
@@ -336,6 +337,15 @@ def _ingest_changed(data_dir: Path, processed_dir: Path, files: list[Path], demo
     })
     _write_readme(processed_dir, tables)
     return IngestSummary(data_dir, processed_dir, False, demo, sources, warnings, rebuilt)
+
+
+
+def _within_folder(warning: str, data_dir: Path) -> str:
+    """A warning with its files named from the data folder ("police-uk/2022-11/2022-11-kent-street.csv"):
+    the reports print these, and the folder's place on the analyst's machine tells a reader nothing."""
+    for folder in dict.fromkeys((str(data_dir), str(Path(data_dir).resolve()))):
+        warning = warning.replace(folder.rstrip(os.sep) + os.sep, "")
+    return warning
 
 
 STAGING_PREFIX = ".ingest-staging-"

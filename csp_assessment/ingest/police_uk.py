@@ -336,6 +336,22 @@ def _plausible_point(row: dict) -> bool:
     return _in_range(row.get("Longitude"), LONGITUDE_RANGE) and _in_range(row.get("Latitude"), LATITUDE_RANGE)
 
 
+# How the ingest's warnings name a police force: a data.police.uk file's name anywhere in the text
+# ("2024-01-city-of-london-street.csv ..."), a month's count ("kent 2017-03 has unusually few records")
+# or a missing file ("No outcomes file for kent in ...").
+_FORCE_IN_WARNING = (
+    re.compile(r"\b\d{4}-\d{2}-(?P<force>[a-z0-9-]+?)-(?:street|outcomes|stop-and-search)\.csv\b", re.IGNORECASE),
+    re.compile(r"^(?P<force>[a-z0-9-]+) \d{4}-\d{2} has unusually few records"),
+    re.compile(r"^No [a-z -]+ file for (?P<force>[a-z0-9-]+) in "),
+)
+
+
+def forces_named(warning: str) -> set[str]:
+    """The police forces whose files an ingest warning is about (lower case, as in the files' names);
+    empty for a warning about anything else."""
+    return {match["force"].lower() for pattern in _FORCE_IN_WARNING for match in pattern.finditer(warning)}
+
+
 def quality_warnings(report: pd.DataFrame) -> list[str]:
     """Things a reader should know that do not stop the run: empty files, unusually small months,
     duplicate Crime IDs (the real Kent file for November 2022 has one)."""
@@ -344,8 +360,9 @@ def quality_warnings(report: pd.DataFrame) -> list[str]:
         if row.records == 0:
             warnings.append(f"{row.source} has a header but no records.")
         if row.duplicate_crime_ids:
-            warnings.append(f"{row.source} repeats {row.duplicate_crime_ids} Crime ID(s); every row is counted, "
-                            "as data.police.uk publishes them.")
+            repeated = row.duplicate_crime_ids
+            warnings.append(f"{row.source} repeats {repeated:,} Crime {'ID' if repeated == 1 else 'IDs'}; every row is "
+                            "counted, as data.police.uk publishes them.")
     for force, months in report[report["records"] > 0].groupby("force"):
         median = months["records"].median()
         for row in months[months["records"] < LOW_MONTH_SHARE * median].itertuples():

@@ -17,7 +17,7 @@ from .. import store
 from ..config import Period, RunConfig
 from ..geography import BRIDGE_DOWNLOAD, Area, Geography, PlacementReport, placement_report, to_geoframe
 from ..ingest.folder import IngestSummary
-from ..ingest.police_uk import force_name
+from ..ingest.police_uk import force_name, forces_named
 from ..display import charts, maps, mdc_icons, narrative, spc_chart
 from ..display.data_tables import (CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE, DataTable, month_label, number,
                                   numbers, period_label, short_period_label, yes_no)
@@ -620,8 +620,15 @@ class CrimeSection(DeprivationViews, Section):
             notes.append(DataNote(f"Rates per 1,000 residents use {self.population.source}: "
                                   f"{self.population.value:,} residents."))
         notes.append(DataNote(self.ward_population[1]))
-        notes.extend(DataNote(w, True) for w in self.ingest.warnings)
+        notes.extend(DataNote(w, True) for w in self.area_warnings())
         return notes
+
+    def area_warnings(self) -> list[str]:
+        """The ingest's warnings this area's reader needs: all but those about another police force's
+        files (a data folder with City of London files beside Bedfordshire's says nothing of Luton's
+        figures through them; the run log keeps every warning)."""
+        forces = set(self.counts["force"].dropna())
+        return [w for w in self.ingest.warnings if not (named := forces_named(w)) or named & forces]
 
     def placement_notes(self) -> list[DataNote]:
         """Which lookups placed the records, and what could not be placed (a warning)."""

@@ -665,7 +665,7 @@ class IndicatorSection(Section):
         for name, files in used.items():
             notes.append(DataNote(f"{narrative.sentence_case(INPUT_NAMES[name])} read from: "
                                   f"{', '.join(Path(f).name for f in files)}."))
-        notes.extend(DataNote(w, True) for w in self.ingest.warnings)
+        notes.extend(DataNote(w, True) for w in self.crime.area_warnings())
         return notes
 
 
