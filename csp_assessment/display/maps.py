@@ -61,6 +61,20 @@ def classes(values: pd.Series, n: int = 5, floor: float | None = None) -> list[f
     return rounded
 
 
+def _draw_classes(ax, data, klass: pd.Series, n_classes: int, palette, edges: list[float], *, linewidth: float,
+                  label) -> list[Patch]:
+    """Fill each class's areas in its colour (``klass``: each area's class, from :func:`_class_of`) and
+    return the legend's patches, one a class, labelled by ``label(i)`` (none without two edges)."""
+    handles = []
+    for i in range(n_classes):
+        members = data[klass == i]
+        if len(members):
+            members.plot(ax=ax, color=palette[i], edgecolor="white", linewidth=linewidth)
+        if len(edges) >= 2:
+            handles.append(Patch(facecolor=palette[i], edgecolor=GSS_DARK_GREY, linewidth=0.4, label=label(i)))
+    return handles
+
+
 def _class_of(values: pd.Series, edges: list[float]) -> pd.Series:
     """Index of each value's class (NA stays NA): class i holds edges[i] <= v < edges[i+1], the
     last class including its upper edge."""
@@ -135,13 +149,8 @@ def ward_rate_map(wards, ward_table: pd.DataFrame, top: pd.DataFrame, outline, *
     klass = _class_of(rates, edges)
     n_classes = max(len(edges) - 1, 1)
     palette = SEQUENTIAL_BLUES[-n_classes:] if n_classes <= len(SEQUENTIAL_BLUES) else SEQUENTIAL_BLUES
-    for i in range(n_classes):
-        members = data[klass == i]
-        if len(members):
-            members.plot(ax=ax, color=palette[i], edgecolor="white", linewidth=0.6)
-        if len(edges) >= 2:
-            handles.append(Patch(facecolor=palette[i], edgecolor=GSS_DARK_GREY, linewidth=0.4,
-                                 label=f"{_fmt(edges[i], decimals)} to {_fmt(edges[i + 1], decimals)}"))
+    handles += _draw_classes(ax, data, klass, n_classes, palette, edges, linewidth=0.6,
+                             label=lambda i: f"{_fmt(edges[i], decimals)} to {_fmt(edges[i + 1], decimals)}")
     no_rate = data[rates.isna() & ~small]
     if len(no_rate):
         no_rate.plot(ax=ax, color=NO_DATA, edgecolor=GSS_DARK_GREY, linewidth=0.4, hatch="///")
@@ -200,13 +209,8 @@ def lsoa_count_map(lsoas, lsoa_counts: pd.DataFrame, wards, top: pd.DataFrame, o
     klass = _class_of(upper, edges)
     n_classes = max(len(edges) - 1, 1) if edges else 0
     palette = SEQUENTIAL_BLUES[1:][-n_classes:] if n_classes else ()
-    for i in range(n_classes):
-        members = data[klass == i]
-        if len(members):
-            members.plot(ax=ax, color=palette[i], edgecolor="white", linewidth=0.3)
-        if len(edges) >= 2:
-            handles.append(Patch(facecolor=palette[i], edgecolor=GSS_DARK_GREY, linewidth=0.4,
-                                 label=_count_class_label(edges, i)))
+    handles += _draw_classes(ax, data, klass, n_classes, palette, edges, linewidth=0.3,
+                             label=lambda i: _count_class_label(edges, i))
     top_wards = wards[wards["code"].isin(top["ward_code"])]
     if len(top_wards):
         top_wards.boundary.plot(ax=ax, color="#000000", linewidth=1.2)
