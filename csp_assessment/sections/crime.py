@@ -662,6 +662,12 @@ class CrimeSection(DeprivationViews, Section):
         return notes
 
     def type_evidence(self) -> pd.DataFrame:
+        """Per category (crime type; ASB's one category): the evidence the priority scoring reads
+        (a copy of :attr:`_type_evidence`, computed once: the findings and the overview both read it)."""
+        return self._type_evidence.copy()
+
+    @cached_property
+    def _type_evidence(self) -> pd.DataFrame:
         """Per category (crime type; ASB's one category): the evidence the priority scoring reads.
 
         Columns: category, count, previous_count, change_pct, rate_per_1000, months (of the
