@@ -358,11 +358,11 @@ def quality_warnings(report: pd.DataFrame) -> list[str]:
     warnings = []
     for row in report.itertuples():
         if row.records == 0:
-            warnings.append(f"{row.source} has a header but no records.")
+            warnings.append(f"The file {row.source} has a header but no records.")
         if row.duplicate_crime_ids:
             repeated = row.duplicate_crime_ids
-            warnings.append(f"{row.source} repeats {repeated:,} Crime {'ID' if repeated == 1 else 'IDs'}; every row is "
-                            "counted, as data.police.uk publishes them.")
+            warnings.append(f"The file {row.source} repeats {repeated:,} Crime {'ID' if repeated == 1 else 'IDs'}; "
+                            "every row is counted, as data.police.uk publishes them.")
     for force, months in report[report["records"] > 0].groupby("force"):
         median = months["records"].median()
         for row in months[months["records"] < LOW_MONTH_SHARE * median].itertuples():
