@@ -339,7 +339,6 @@ def _ingest_changed(data_dir: Path, processed_dir: Path, files: list[Path], demo
     return IngestSummary(data_dir, processed_dir, False, demo, sources, warnings, rebuilt)
 
 
-
 def _within_folder(warning: str, data_dir: Path) -> str:
     """A warning with its files named from the data folder ("police-uk/2022-11/2022-11-kent-street.csv"):
     the reports print these, and the folder's place on the analyst's machine tells a reader nothing."""

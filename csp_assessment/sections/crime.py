@@ -662,8 +662,8 @@ class CrimeSection(DeprivationViews, Section):
         return notes
 
     def type_evidence(self) -> pd.DataFrame:
-        """Per category (crime type; ASB's one category): the evidence the priority scoring reads
-        (a copy of :attr:`_type_evidence`, computed once: the findings and the overview both read it)."""
+        """A copy of :attr:`_type_evidence`, which is computed once: the findings and the overview both
+        read it, and a caller may change its copy."""
         return self._type_evidence.copy()
 
     @cached_property
