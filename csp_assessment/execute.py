@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import papermill
+from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 
+from . import kernels
 from .config import PROJECT_ROOT
 from .sections import SectionSpec
 
@@ -39,6 +41,55 @@ class SectionFailed(Exception):
         return f"section '{self.section}' failed in {where}: {error} (partly executed notebook: {self.notebook})"
 
 
+class _WrittenAtStartAndEnd(NotebookExecutionManager):
+    """papermill's record of one execution, written to the output notebook when it starts and when it
+    ends, failed or not (``notebook_complete`` runs in papermill's ``finally``), and every
+    ``autosave_cell_every`` seconds during a long cell: not at each cell's start and end as well.
+    Each write serialises and validates the whole notebook, charts included (a section's notebook
+    is 0.5 to 2.5 MB: 0.04 s a write, 70 writes for the all-crime notebook), in the run's own
+    process, which prints the other sections meanwhile; nobody reads the notebook before the end."""
+
+    _held = False  # True while a cell starts or completes: its write is left out
+
+    def cell_start(self, cell, cell_index=None, **kwargs):
+        self._quietly(super().cell_start, cell, cell_index, **kwargs)
+
+    def cell_complete(self, cell, cell_index=None, **kwargs):
+        self._quietly(super().cell_complete, cell, cell_index, **kwargs)
+
+    def _quietly(self, step, *args, **kwargs):
+        self._held = True
+        try:
+            step(*args, **kwargs)
+        finally:
+            self._held = False
+
+    def save(self, **kwargs):
+        if not self._held:
+            super().save(**kwargs)
+
+
+class SectionEngine(NBClientEngine):
+    """papermill's nbclient engine, with the execution record above (papermill's engine hook:
+    ``Engine.execute_notebook`` makes the record, ``execute_managed_notebook`` runs the cells)."""
+
+    @classmethod
+    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                         autosave_cell_every=30, **kwargs):
+        nb_man = _WrittenAtStartAndEnd(nb, output_path=output_path, progress_bar=progress_bar,
+                                       log_output=log_output, autosave_cell_every=autosave_cell_every)
+        nb_man.notebook_start()
+        try:
+            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+        return nb_man.nb
+
+
+ENGINE = "csp_assessment"
+papermill_engines.register(ENGINE, SectionEngine)
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -58,10 +109,13 @@ def execute_section(spec: SectionSpec, output: Path, parameters: dict, notebook_
         _in_own_event_loop(
             papermill.execute_notebook,
             str(Path(notebook_dir) / spec.notebook), str(output), parameters=parameters, kernel_name=KERNEL,
+            engine_name=ENGINE,
             cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False, report_mode=False,
             # The kernel's own log (start-up warnings about local TCP transport, shutdown notices) is noise in the
             # run's one-line-per-step progress; cell errors still reach us through papermill.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            # Kernels forked from a warm interpreter where that is the same as a new one (kernels.py).
+            kernel_manager_class=kernels.ForkingKernelManager,
         )
     except PapermillExecutionError as exc:
         # papermill counts cells from 0 and includes its injected-parameters cell

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import geography, provenance, store
+from . import geography, kernels, provenance, store
 from .areas import select_areas
 from .config import RunConfig, load_config, with_area
 from .display import partnership_text
@@ -367,7 +367,15 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
     check_workers(workers)
     with exclusive_run({"reports": config.out_dir, "processed tables": config.processed_dir}, progress, wait_seconds), \
             _engine(config, progress, workers, scheduler, processes=False) as engine:
-        return _run_area(config, progress, force=force, engine=engine)
+        if scheduler is None:
+            # The sections' kernels are forked in this process's workers from a warm interpreter, which
+            # imports the notebooks' stack while the ingest runs (kernels.py); a run with nothing to
+            # execute ends it unused.
+            kernels.warm()
+        try:
+            return _run_area(config, progress, force=force, engine=engine)
+        finally:
+            kernels.close()
 
 
 def _run_area(config: RunConfig, progress: Progress, *, force: bool, engine: Engine,

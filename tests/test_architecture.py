@@ -32,7 +32,7 @@ FLOORS: list[tuple[str, list[list[str]]]] = [
     ("display", [["display"]]),
     ("sections", [["sections"]]),
     ("report", [["report"]]),
-    ("top", [["execute", "engine", "run"]]),
+    ("top", [["kernels", "execute", "engine", "run"]]),
 ]
 DISPLAY_OR_ABOVE = ("display", "sections", "report", "execute", "engine", "run")
 

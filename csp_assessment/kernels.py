@@ -1,0 +1,300 @@
+"""Notebook kernels forked from one warm interpreter, so that a run pays for importing the stack once.
+
+A section's notebook starts, like any Jupyter kernel, as a new Python process that then imports
+pandas, scipy, matplotlib, seaborn, IPython and this package: about 3 seconds of one core before its
+first figure, paid again by every notebook of the run (issue 24: most of a run's "floor"). Here a
+*kernel zygote* does that once: a Python process started with the run (while the ingest reads the
+files) that imports what the notebooks import and then waits. Each kernel the run needs is a fork of
+it: the child takes the kernel's connection file, environment and folder from jupyter_client, as a
+new process would, and starts ipykernel's ``IPKernelApp`` exactly as ``python -m ipykernel_launcher``
+does, with those modules already loaded. Nothing else is shared: every notebook has a process of its
+own, and what one notebook does never reaches another (the zygote itself runs no notebook code).
+
+jupyter_client is told through a kernel *provisioner* (its documented way to change how a kernel
+process is started: https://jupyter-client.readthedocs.io/en/latest/provisioning.html), given to
+papermill as the kernel manager class nbclient uses (``NotebookClient.kernel_manager_class``; papermill
+passes its engine's keyword arguments to nbclient). The provisioner holds the forked kernel through a
+Linux pidfd (``os.pidfd_open``), which signals and waits for a process that is not its child, so
+interrupting, killing and waiting for the kernel work as they do for a kernel started by Popen; the
+kernel leads a process group of its own, as jupyter_client starts kernels, so killing the group stops
+what the kernel started too.
+
+A forked kernel is used only where it is the same as a new one: the kernel spec's own
+``python -m ipykernel_launcher`` with this interpreter, started from the folder and with the
+environment the zygote was started with (the run removes MPLBACKEND first, see execute.py; a
+changed environment starts a new zygote). Anywhere else (no ``fork`` or pidfd, another kernel, the
+zygote failing to start), the kernel starts as a new process, as before.
+
+The zygote ends when the run closes it, and by itself when the run's process is gone (its end of
+the socket closes); a kernel forked from it watches the zygote as its parent (``JPY_PARENT_PID``),
+so it ends too if everything above it was killed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+
+from .config import PROJECT_ROOT
+
+LOG = logging.getLogger(__name__)
+
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what IPKernelApp.init_gui_pylab sets
+# What the zygote imports before it forks: the kernel (as ipykernel_launcher does), then what every section
+# notebook imports in its first cell (IPython's display, the sections and with them pandas, scipy,
+# matplotlib, seaborn) and what the sections import only when they draw a map or test a difference (seconds
+# each). A notebook module that fails to import is left for the notebook to import (and fail on) itself.
+# Never matplotlib_inline's backend: importing it connects it to the kernel's IPython shell, which the zygote
+# has not got (a forked kernel would then show no pyplot chart); the kernel imports it when it needs it.
+KERNEL_MODULES = ("ipykernel.kernelapp",)
+NOTEBOOK_MODULES = ("IPython.display", "csp_assessment.sections", "geopandas", "shapely", "statsmodels.stats.proportion")
+# Set by jupyter_client for each kernel it starts (and MPLBACKEND by the kernel itself), or changed by pytest
+# from test to test: never a reason to think the zygote out of date.
+PER_KERNEL_ENV = ("JPY_PARENT_PID", "JPY_INTERRUPT_EVENT", "IPY_INTERRUPT_EVENT", "MPLBACKEND", "PYTEST_CURRENT_TEST")
+
+
+def forking_supported() -> bool:
+    return hasattr(os, "fork") and hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")
+
+
+def _comparable(env: dict) -> dict:
+    return {key: value for key, value in env.items() if key not in PER_KERNEL_ENV}
+
+
+class Zygote:
+    """The warm interpreter and the one socket the run asks it for kernels through."""
+
+    def __init__(self, cwd: Path = PROJECT_ROOT):
+        self.cwd = str(cwd)
+        self.env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+        ours, theirs = socket.socketpair()
+        with theirs:
+            # A session of its own: Ctrl-C in the terminal reaches the run, which closes the zygote;
+            # its stdout and stderr are the run's, as a kernel's are.
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", f"from csp_assessment.kernels import serve; serve({theirs.fileno()})"],
+                cwd=self.cwd, env=self.env, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                start_new_session=True)
+        self._socket = ours
+        self._replies = ours.makefile("rb")
+        self._lock = threading.Lock()  # one request and its answer at a time (sections run in threads)
+
+    def serves(self, cmd: list[str], env: dict, cwd: str) -> bool:
+        """Whether a kernel forked from here is what ``cmd`` in ``env`` and ``cwd`` would start."""
+        same_env = _comparable(env) == _comparable(self.env)
+        if not same_env:
+            changed = {key for key, _ in set(_comparable(env).items()) ^ set(_comparable(self.env).items())}
+            LOG.info("a new kernel zygote: the environment changed (%s)", ", ".join(sorted(changed)))
+        return (self.process.poll() is None and cmd[:3] == [sys.executable, "-m", "ipykernel_launcher"]
+                and str(cwd) == self.cwd and same_env)
+
+    def fork(self, args: list[str], env: dict) -> int:
+        """A new kernel process with ipykernel_launcher's ``args``; its process id."""
+        with self._lock:
+            self._socket.sendall(json.dumps({"args": args, "env": env}).encode() + b"\n")
+            answer = self._replies.readline()
+        if not answer:
+            raise OSError("the kernel zygote ended before it forked a kernel")
+        return int(json.loads(answer)["pid"])
+
+    def close(self) -> None:
+        try:
+            self._socket.close()  # the zygote reads the end of its socket and ends
+            self._replies.close()
+            self.process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+
+
+_zygote: Zygote | None = None
+_retired: list[Zygote] = []
+_zygote_lock = threading.Lock()
+
+
+def warm() -> Zygote | None:
+    """Start the zygote, if it is not running, for kernels this process starts later (it imports in
+    the background); returns it, or None where kernels cannot be forked."""
+    global _zygote
+    if not forking_supported():
+        return None
+    with _zygote_lock:
+        if _zygote is not None and not _zygote.serves([sys.executable, "-m", "ipykernel_launcher"], os.environ,
+                                                      _zygote.cwd):
+            # The environment changed: a new zygote for new kernels. The old one lives on until close():
+            # kernels forked from it end when it does.
+            _retired.append(_zygote)
+            _zygote = None
+        if _zygote is None:
+            try:
+                _zygote = Zygote()
+            except OSError as exc:
+                LOG.warning("kernels start as new processes: the kernel zygote did not start (%s)", exc)
+                return None
+        return _zygote
+
+
+def close() -> None:
+    """End the zygote (the run does at its end; kernels already forked run on)."""
+    global _zygote
+    with _zygote_lock:
+        for zygote in [*_retired, *([_zygote] if _zygote else [])]:
+            zygote.close()
+        _retired.clear()
+        _zygote = None
+
+
+atexit.register(close)
+
+
+class ForkedProcess:
+    """A forked kernel, seen by jupyter_client as the Popen of a kernel it started: a pidfd polls,
+    waits for and signals it though it is the zygote's child, not ours. Its exit status belongs to
+    the zygote (which lets the system reap its children), so an ended kernel's return code is 0."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+        try:
+            self._pidfd: int | None = os.pidfd_open(pid)
+        except ProcessLookupError:  # it ended already
+            self._pidfd, self.returncode = None, 0
+
+    def _ended(self, timeout: float | None) -> bool:
+        if self.returncode is None:
+            ready, _, _ = select.select([self._pidfd], [], [], timeout)
+            if ready:
+                os.close(self._pidfd)
+                self._pidfd, self.returncode = None, 0
+        return self.returncode is not None
+
+    def poll(self) -> int | None:
+        return self.returncode if self._ended(0) else None
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._ended(timeout):
+            raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            signal.pidfd_send_signal(self._pidfd, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class ForkingProvisioner(LocalProvisioner):
+    """LocalProvisioner whose kernels are forked from the zygote where that is the same (see above)."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs):
+        zygote = warm()
+        env, cwd = kwargs.get("env") or dict(os.environ), kwargs.get("cwd") or os.getcwd()
+        if zygote is None or not zygote.serves(cmd, env, cwd):
+            return await super().launch_kernel(cmd, **kwargs)
+        pid = zygote.fork(cmd[3:], dict(env))
+        self.process = ForkedProcess(pid)
+        self.pid = self.pgid = pid  # the kernel leads its own process group (serve)
+        self.cwd = cwd
+        return self.connection_info
+
+
+class ForkingKernelManager(AsyncKernelManager):
+    """The kernel manager papermill's nbclient uses for the sections: kernels from the zygote."""
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.provisioner is None:
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+            self.provisioner = ForkingProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
+
+
+# --- the zygote's side ----------------------------------------------------------------------------
+
+def serve(fd: int) -> None:
+    """The zygote: import PRELOAD, then fork a kernel for each request on socket ``fd`` until it closes."""
+    import importlib
+    import types
+
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # as the kernel sets it before matplotlib loads
+    # sys.path as a kernel has it: ipykernel_launcher takes the start folder ('') off while the kernel
+    # loads, and IPython puts it back before the first site-packages folder (InteractiveShellApp.init_path),
+    # which the forked kernel then finds done. The notebooks' own imports come after, as here.
+    if sys.path and sys.path[0] == "":
+        del sys.path[0]
+    for name in KERNEL_MODULES:
+        importlib.import_module(name)
+    from IPython.core.shellapp import InteractiveShellApp
+
+    InteractiveShellApp.init_path(types.SimpleNamespace(ignore_cwd=False))
+    for name in NOTEBOOK_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the notebook imports it itself, and says what is wrong there
+            pass
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # ended kernels are reaped by the system
+    channel = socket.socket(fileno=fd)
+    requests = channel.makefile("rb")
+    for line in requests:
+        request = json.loads(line)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            requests.close()
+            channel.close()
+            _become_kernel(request["args"], request["env"])
+        channel.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+
+
+def _become_kernel(args: list[str], env: dict) -> None:
+    """In the forked child: start the kernel as ``python -m ipykernel_launcher ARGS`` does; never returns."""
+    code = 1
+    try:
+        os.setsid()  # its own session and process group, as jupyter_client starts a kernel
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.environ.clear()
+        os.environ.update(env)
+        # The kernel ends when its parent does (ipykernel's ParentPollerUnix): its parent is the zygote. The
+        # kernel reads JPY_PARENT_PID when its module is imported, which the zygote did: so it is told again.
+        parent = str(os.getppid())
+        os.environ["JPY_PARENT_PID"] = parent
+        import importlib.util
+
+        sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin,  # as python -m sets it
+                    *args, f"--IPKernelApp.parent_handle={parent}"]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001 - printed, as a kernel's start-up error would be
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            atexit._run_exitfuncs()  # as the interpreter does when a kernel process ends
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)  # never back into the zygote's loop
