@@ -23,6 +23,7 @@ printing fetches nothing from the network, like WeasyPrint's URL fetcher.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -151,14 +152,18 @@ def print_copy(page: str, contents_pages: dict[str, int] | None = None) -> str:
 
 # ---- printing -------------------------------------------------------------------------------------
 
+# How the browser runs, whether it prints one page from the command line or every page over its
+# DevTools pipe (chromium_devtools.py).
+BROWSER_FLAGS = (["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []) + [
+    # (--no-sandbox as root: Chromium refuses to run as root with its sandbox)
+    "--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-extensions", "--disable-breakpad", "--disable-dev-shm-usage"]
+
+
 def _chromium_print(chromium: str, source: Path, target: Path, workdir: Path) -> None:
-    command = [chromium, "--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-extensions", "--disable-breakpad", "--disable-dev-shm-usage",
-               "--no-pdf-header-footer", "--generate-pdf-document-outline",
+    command = [chromium, *BROWSER_FLAGS, "--no-pdf-header-footer", "--generate-pdf-document-outline",
                f"--user-data-dir={workdir / 'profile'}", f"--print-to-pdf={target}", source.as_uri()]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
                               stdin=subprocess.DEVNULL, preexec_fn=_end_with_caller if _PRCTL else None)
@@ -195,25 +200,71 @@ def chapter_pages(pdf: Path, anchors: list[str], headings: dict[str, str]) -> di
 
 
 def print_pdf(chromium: str, html_path: Path, pdf_path: Path) -> None:
-    """Print ``html_path`` into ``pdf_path`` (written as is: the caller writes atomically)."""
+    """Print ``html_path`` into ``pdf_path`` (written as is: the caller writes atomically).
+
+    With the process's own browser over its DevTools pipe (chromium_devtools.py); when the pipe
+    fails, with a browser of its own started for this page from the command line."""
+    from . import chromium_devtools  # here, not above: it builds on this module
+
     page = html_path.read_text(encoding="utf-8")
-    # The copy sits beside the page so relative file: links resolve as they do for the page; the
-    # browser's profile goes to a temporary folder of its own.
+    # The copy sits beside the page so relative file: links resolve as they do for the page.
     handle, name = tempfile.mkstemp(prefix=f".{html_path.stem}-print-", suffix=".html", dir=html_path.parent)
     os.close(handle)
     copy = Path(name)
     try:
-        with tempfile.TemporaryDirectory(prefix="csp-chromium-") as tmp:
-            workdir = Path(tmp)
-            copy.write_text(print_copy(page), encoding="utf-8")
-            anchors = _contents_targets(page)
-            if not anchors:
-                _chromium_print(chromium, copy, pdf_path, workdir)
-                return
-            first = workdir / "first.pdf"
-            _chromium_print(chromium, copy, first, workdir)
-            numbers = chapter_pages(first, anchors, _headings(page))
-            copy.write_text(print_copy(page, numbers), encoding="utf-8")
-            _chromium_print(chromium, copy, pdf_path, workdir)
+        copy.write_text(print_copy(page), encoding="utf-8")
+        try:
+            _print_over_pipe(chromium, page, copy, pdf_path)
+        except chromium_devtools.PipeFailed:
+            _print_from_command_line(chromium, page, copy, pdf_path)
     finally:
         copy.unlink(missing_ok=True)
+
+
+def _print_over_pipe(chromium: str, page: str, copy: Path, pdf_path: Path) -> None:
+    from . import chromium_devtools
+
+    browser = chromium_devtools.browser(chromium)
+    try:
+        with browser.page(copy.as_uri()) as loaded:
+            anchors = _contents_targets(page)
+            if not anchors:
+                loaded.print_pdf(pdf_path)
+                return
+            # Printed once to read where each chapter starts; then the numbers are written into the
+            # loaded page (the same elements print_copy(page, numbers) writes them into, so the page
+            # lays out as that copy would) and it is printed again, without loading it again.
+            with tempfile.TemporaryDirectory(prefix="csp-contents-") as tmp:
+                first = Path(tmp) / "first.pdf"
+                loaded.print_pdf(first)
+                numbers = chapter_pages(first, anchors, _headings(page))
+            filled = loaded.evaluate(_FILL_NUMBERS % json.dumps({f"#{a}": str(n) for a, n in numbers.items()}))
+            if filled != len(numbers):
+                raise chromium_devtools.PipeFailed(f"{filled} of {len(numbers)} contents' page numbers written")
+            loaded.print_pdf(pdf_path)
+    except chromium_devtools.PipeFailed:
+        chromium_devtools.discard(browser)  # the next print starts a fresh browser
+        raise
+
+
+# The last <span> of each contents line holds its page number (print_copy).
+_FILL_NUMBERS = """(() => { const numbers = %s; let filled = 0;
+  for (const link of document.querySelectorAll("a.csp-toc")) {
+    const number = numbers[link.getAttribute("href")];
+    if (number !== undefined) { link.lastElementChild.textContent = number; filled += 1; } }
+  return filled; })()"""
+
+
+def _print_from_command_line(chromium: str, page: str, copy: Path, pdf_path: Path) -> None:
+    # The browser's profile goes to a temporary folder of its own.
+    with tempfile.TemporaryDirectory(prefix="csp-chromium-") as tmp:
+        workdir = Path(tmp)
+        anchors = _contents_targets(page)
+        if not anchors:
+            _chromium_print(chromium, copy, pdf_path, workdir)
+            return
+        first = workdir / "first.pdf"
+        _chromium_print(chromium, copy, first, workdir)
+        numbers = chapter_pages(first, anchors, _headings(page))
+        copy.write_text(print_copy(page, numbers), encoding="utf-8")
+        _chromium_print(chromium, copy, pdf_path, workdir)
