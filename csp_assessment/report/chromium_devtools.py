@@ -60,11 +60,15 @@ class Browser:
         self.owner = os.getpid()
         self.workdir = Path(tempfile.mkdtemp(prefix="csp-chromium-"))
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()  # one message written at a time; the tables below
+        self._lock = threading.Lock()  # the tables below, and whether the browser has closed
+        # One message written at a time; a lock of its own, so the reading thread (which needs only
+        # _lock) never waits behind a write.
+        self._write_lock = threading.Lock()
         self._replies: dict[int, queue.Queue] = {}
         self._events: dict[str, queue.Queue] = {}
         self._closed = False
         self.process: subprocess.Popen | None = None
+        self._write_fd: int | None = None  # our end of the browser's fd 3, once it has started
         started = queue.Queue()
         # The browser is started by the thread that reads its pipe, which lives as long as the
         # browser: PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, so a Dask
@@ -92,8 +96,9 @@ class Browser:
         from_browser_read, from_browser_write = os.pipe()
 
         def child_setup():  # in the child, before exec: the pipe's ends become its fds 3 and 4
-            read_end = fcntl.fcntl(to_browser_read, fcntl.F_DUPFD, 10)
-            write_end = fcntl.fcntl(from_browser_write, fcntl.F_DUPFD, 10)
+            # copied above 10 first, so neither end is overwritten by the other's dup2
+            read_end = fcntl.fcntl(to_browser_read, fcntl.F_DUPFD_CLOEXEC, 10)
+            write_end = fcntl.fcntl(from_browser_write, fcntl.F_DUPFD_CLOEXEC, 10)
             os.dup2(read_end, 3)  # dup2 leaves the copy inheritable: it survives exec
             os.dup2(write_end, 4)
             chromium_pdf._end_with_caller()
@@ -105,6 +110,8 @@ class Browser:
                 self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                                 stderr=stderr, close_fds=False, preexec_fn=child_setup)
         except OSError as exc:
+            os.close(to_browser_write)
+            os.close(from_browser_read)
             started.put(PipeFailed(f"{self.chromium}: {exc}"))
             return
         finally:
@@ -112,10 +119,15 @@ class Browser:
             os.close(from_browser_write)
         self._write_fd = to_browser_write
         started.put(None)
-        pending = b""
+        unfinished: list[bytes] = []  # a message arrives in many reads (a PDF in base64: megabytes)
         try:
             while chunk := os.read(from_browser_read, 1 << 20):
-                *messages, pending = (pending + chunk).split(b"\0")
+                if b"\0" not in chunk:
+                    unfinished.append(chunk)
+                    continue
+                *messages, rest = chunk.split(b"\0")
+                messages[0] = b"".join(unfinished) + messages[0]
+                unfinished = [rest] if rest else []
                 for message in messages:
                     self._dispatch(json.loads(message))
         except (OSError, ValueError):
@@ -156,13 +168,12 @@ class Browser:
             if session:
                 message["sessionId"] = session
             self._replies[number] = reply
-            data = json.dumps(message).encode() + b"\0"
-            try:
-                while data:
-                    data = data[os.write(self._write_fd, data):]
-            except OSError as exc:
+        try:
+            self._write(json.dumps(message).encode() + b"\0")
+        except (OSError, TypeError) as exc:  # TypeError: closed meanwhile (no descriptor left)
+            with self._lock:
                 self._replies.pop(number, None)
-                raise PipeFailed(f"{method}: {exc}") from exc
+            raise PipeFailed(f"{method}: {exc}") from exc
         try:
             answer = reply.get(timeout=timeout)
         except queue.Empty:
@@ -170,6 +181,11 @@ class Browser:
         if "error" in answer:
             raise PipeFailed(f"{method}: {answer['error'].get('message')} {self._stderr_tail()}".strip())
         return answer.get("result", {})
+
+    def _write(self, data: bytes) -> None:
+        with self._write_lock:
+            while data:
+                data = data[os.write(self._write_fd, data):]
 
     def _stderr_tail(self) -> str:
         try:
@@ -225,26 +241,23 @@ class Browser:
     def close(self) -> None:
         """End the browser (politely, then by force) and remove its profile."""
         with self._lock:
-            was_open, self._closed = not self._closed, True
-            write_fd = getattr(self, "_write_fd", None)
-            self._write_fd = None
+            self._closed = True
         process = self.process
-        if process is not None and process.poll() is None:
-            if was_open and write_fd is not None:
-                try:  # Browser.close, then closing our end of the pipe: the browser exits on either
-                    os.write(write_fd, json.dumps({"id": 0, "method": "Browser.close"}).encode() + b"\0")
-                except OSError:
-                    pass
+        with self._write_lock:
+            write_fd, self._write_fd = self._write_fd, None
             if write_fd is not None:
+                if process is not None and process.poll() is None:
+                    try:  # Browser.close, then our end of the pipe closed: the browser exits on either
+                        os.write(write_fd, json.dumps({"id": 0, "method": "Browser.close"}).encode() + b"\0")
+                    except OSError:
+                        pass
                 os.close(write_fd)
-                write_fd = None
+        if process is not None:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        if write_fd is not None:
-            os.close(write_fd)
         if self._reader is not threading.current_thread():
             self._reader.join(timeout=10)
         shutil.rmtree(self.workdir, ignore_errors=True)
