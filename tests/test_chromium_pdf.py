@@ -169,6 +169,26 @@ def test_one_browser_prints_every_page_two_at_once(tmp_path, monkeypatch, own_br
 
 
 @needs_chromium
+def test_the_browser_outlives_the_thread_that_started_it(tmp_path, monkeypatch, own_browsers):
+    """A Dask worker thread that printed first and then ended does not take the browser with it (the
+    kernel's parent-death signal follows the thread that started a process)."""
+    import threading
+    import time
+
+    _no_command_line(monkeypatch)
+    page = tmp_path / "page.html"
+    page.write_text(_document(chapter_pages=1), encoding="utf-8")
+    worker = threading.Thread(target=html_to_pdf, args=(page, tmp_path / "first.pdf"))
+    worker.start()
+    worker.join(timeout=300)
+    started = chromium_devtools.browser(chromium_pdf.find_chromium())
+    time.sleep(1)  # time for a signal to arrive
+    assert started.process.poll() is None
+    html_to_pdf(page, tmp_path / "second.pdf")
+    assert chromium_devtools.browser(chromium_pdf.find_chromium()) is started
+
+
+@needs_chromium
 def test_a_browser_that_has_gone_is_started_again(tmp_path, monkeypatch, own_browsers):
     import signal as signals
 

@@ -277,8 +277,10 @@ class Page:
         Path(target).write_bytes(pdf)
 
     def evaluate(self, expression: str):
-        """Run ``expression`` in the page (DevTools' evaluation is not a page script: the print copy's
-        script-src 'none' does not stop it) and return its value."""
+        """Run ``expression`` in the page and return its value. Runtime.evaluate is the DevTools
+        client's, not a page script, so the print copy's ``script-src 'none'`` does not stop it
+        (puppeteer's test "Page.setBypassCSP should bypass CSP meta tag", test/src/page.spec.ts: on
+        a page whose CSP refuses scripts, addScriptTag fails while page.evaluate still answers)."""
         found = self.browser.send("Runtime.evaluate", {"expression": expression, "returnByValue": True},
                                   session=self.session)
         if "exceptionDetails" in found:
