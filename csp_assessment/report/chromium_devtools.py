@@ -30,13 +30,13 @@ import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-
-from . import chromium_pdf
 
 # What ``chromium --headless --no-pdf-header-footer --generate-pdf-document-outline --print-to-pdf``
 # asks for (headless_command.js, printToPDF: displayHeaderFooter = !noHeaderFooter, generateTaggedPDF
@@ -46,10 +46,42 @@ from . import chromium_pdf
 PRINT_OPTIONS = {"displayHeaderFooter": False, "generateTaggedPDF": True, "printBackground": True,
                  "preferCSSPageSize": True, "generateDocumentOutline": True}
 START_SECONDS = 60  # to start and answer its first command
+TIMEOUT_SECONDS = 600  # to print a page
+
+# How the browser runs, whether it prints one page from the command line or every page over its
+# DevTools pipe (below).
+BROWSER_FLAGS = (["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []) + [
+    # (--no-sandbox as root: Chromium refuses to run as root with its sandbox)
+    "--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-extensions", "--disable-breakpad", "--disable-dev-shm-usage"]
 
 
-class PipeFailed(chromium_pdf.ChromiumFailed):
-    """The DevTools pipe could not be used (the caller prints with the command line instead)."""
+def _libc_prctl():
+    """prctl on Linux (to tie the browser's life to its caller's), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+PRCTL = _libc_prctl()  # looked up once here: the child after fork only calls it
+_PR_SET_PDEATHSIG = 1
+
+
+def end_with_caller() -> None:
+    """In the browser process before it starts: end it when the thread that started it ends (the
+    kernel's parent-death signal follows that thread), and so when the process printing ends (a
+    killed or stopped run ends its export processes, and so its printing too)."""
+    if PRCTL is not None:
+        PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class PipeFailed(RuntimeError):
+    """The DevTools pipe could not be used (chromium_pdf.py prints from the command line instead)."""
 
 
 class Browser:
@@ -101,9 +133,9 @@ class Browser:
             write_end = fcntl.fcntl(from_browser_write, fcntl.F_DUPFD_CLOEXEC, 10)
             os.dup2(read_end, 3)  # dup2 leaves the copy inheritable: it survives exec
             os.dup2(write_end, 4)
-            chromium_pdf._end_with_caller()
+            end_with_caller()
 
-        command = [self.chromium, *chromium_pdf.BROWSER_FLAGS, f"--user-data-dir={self.workdir / 'profile'}",
+        command = [self.chromium, *BROWSER_FLAGS, f"--user-data-dir={self.workdir / 'profile'}",
                    "--remote-debugging-pipe", "about:blank"]
         try:
             with open(self.workdir / "stderr.txt", "wb") as stderr:
@@ -157,7 +189,7 @@ class Browser:
             events.put({"method": "Inspector.detached"})
 
     def send(self, method: str, params: dict | None = None, session: str | None = None,
-             timeout: float = chromium_pdf.TIMEOUT_SECONDS) -> dict:
+             timeout: float = TIMEOUT_SECONDS) -> dict:
         """Send one command and wait for its result."""
         reply: queue.Queue = queue.Queue(maxsize=1)
         with self._lock:
@@ -228,7 +260,7 @@ class Browser:
             events = self._events[session]
         while True:
             try:
-                event = events.get(timeout=chromium_pdf.TIMEOUT_SECONDS)
+                event = events.get(timeout=TIMEOUT_SECONDS)
             except queue.Empty:
                 raise PipeFailed("the page did not finish loading") from None
             if event.get("method") == "Inspector.detached":

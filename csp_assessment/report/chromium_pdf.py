@@ -33,45 +33,23 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from . import chromium_devtools
 
 ENGINE_VARIABLE = "CSP_PDF_ENGINE"  # "chromium", "weasyprint" or "auto" (default: Chromium when installed)
 CHROMIUM_VARIABLE = "CSP_CHROMIUM"  # path of the browser, when not on PATH as chromium
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-TIMEOUT_SECONDS = 600
 
 PRINT_POLICY = ("default-src 'none'; script-src 'none'; object-src 'none'; img-src data: file:; "
                 "font-src data: file:; style-src 'unsafe-inline' file:; base-uri 'none'; form-action 'none'")
 
 
-def _libc_prctl():
-    """prctl on Linux (to tie the browser's life to its caller's), else None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _libc_prctl()  # looked up once here: the child after fork only calls it
-_PR_SET_PDEATHSIG = 1
-
-
-def _end_with_caller() -> None:
-    """In the browser process before it starts: end it when the export process printing it ends
-    (a killed or stopped run ends its export processes, and so its printing too)."""
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 class ChromiumFailed(RuntimeError):
     """Chromium could not print the page (the caller falls back to WeasyPrint)."""
+
 
 
 def find_chromium() -> str | None:
@@ -158,21 +136,14 @@ def print_copy(page: str, contents_pages: dict[str, int] | None = None) -> str:
 
 # ---- printing -------------------------------------------------------------------------------------
 
-# How the browser runs, whether it prints one page from the command line or every page over its
-# DevTools pipe (chromium_devtools.py).
-BROWSER_FLAGS = (["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []) + [
-    # (--no-sandbox as root: Chromium refuses to run as root with its sandbox)
-    "--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--disable-breakpad", "--disable-dev-shm-usage"]
-
-
 def _chromium_print(chromium: str, source: Path, target: Path, workdir: Path) -> None:
-    command = [chromium, *BROWSER_FLAGS, "--no-pdf-header-footer", "--generate-pdf-document-outline",
+    command = [chromium, *chromium_devtools.BROWSER_FLAGS, "--no-pdf-header-footer",
+               "--generate-pdf-document-outline",
                f"--user-data-dir={workdir / 'profile'}", f"--print-to-pdf={target}", source.as_uri()]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
-                              stdin=subprocess.DEVNULL, preexec_fn=_end_with_caller if _PRCTL else None)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=chromium_devtools.TIMEOUT_SECONDS,
+                              stdin=subprocess.DEVNULL,
+                              preexec_fn=chromium_devtools.end_with_caller if chromium_devtools.PRCTL else None)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ChromiumFailed(f"{chromium}: {exc}") from exc
     if done.returncode != 0 or not target.exists() or not target.read_bytes()[:5] == b"%PDF-":
@@ -210,8 +181,6 @@ def print_pdf(chromium: str, html_path: Path, pdf_path: Path) -> None:
 
     With the process's own browser over its DevTools pipe (chromium_devtools.py); when the pipe
     fails, with a browser of its own started for this page from the command line."""
-    from . import chromium_devtools  # here, not above: it builds on this module
-
     page = html_path.read_text(encoding="utf-8")
     # The copy sits beside the page so relative file: links resolve as they do for the page.
     handle, name = tempfile.mkstemp(prefix=f".{html_path.stem}-print-", suffix=".html", dir=html_path.parent)
@@ -228,8 +197,6 @@ def print_pdf(chromium: str, html_path: Path, pdf_path: Path) -> None:
 
 
 def _print_over_pipe(chromium: str, page: str, copy: Path, pdf_path: Path) -> None:
-    from . import chromium_devtools
-
     browser = chromium_devtools.browser(chromium)
     try:
         with browser.page(copy.as_uri()) as loaded:
