@@ -222,6 +222,11 @@ def test_the_command_line_prints_when_the_pipe_fails(tmp_path, monkeypatch, own_
     pages = _pages(pdf)
     assert _contents_line(pages, "3. Annex A: Charts").endswith(" 7")
     assert not chromium_devtools._BROWSERS  # the failed browser is not kept
+    # and not started again for the next page: the wrapper, asked for the pipe, would say so
+    wrapper.write_text(f'#!/bin/sh\nfor a in "$@"; do [ "$a" = --remote-debugging-pipe ] && touch {tmp_path}/asked; '
+                       f'done\nexec {CHROMIUM} "$@"\n')
+    html_to_pdf(page, tmp_path / "page.pdf")
+    assert _pages(tmp_path / "page.pdf") == pages
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chromium", "page.html", "page.pdf"]
 
 

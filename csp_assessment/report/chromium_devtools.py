@@ -323,19 +323,27 @@ class Page:
 # ---- one browser per process ---------------------------------------------------------------------
 
 _BROWSERS: dict[str, Browser] = {}
+_CANNOT_START: dict[str, PipeFailed] = {}  # browsers that failed to start: not tried again
 _BROWSERS_LOCK = threading.Lock()
 
 
 def browser(chromium: str) -> Browser:
-    """The process's browser, started on first use (and again if it has gone)."""
+    """The process's browser, started on first use (and again if it has gone). One that could not
+    start is not tried again by this process: each page is printed from the command line at once."""
     with _BROWSERS_LOCK:
+        if chromium in _CANNOT_START:
+            raise _CANNOT_START[chromium]
         running = _BROWSERS.get(chromium)
         if running is not None and (running.owner != os.getpid() or running._closed):
             if running.owner == os.getpid():
                 running.close()
             running = None  # a forked copy's browser is its parent's: start our own
         if running is None:
-            running = _BROWSERS[chromium] = Browser(chromium)
+            try:
+                running = _BROWSERS[chromium] = Browser(chromium)
+            except PipeFailed as failure:
+                _CANNOT_START[chromium] = failure
+                raise
         return running
 
 
@@ -352,6 +360,7 @@ def close_browsers() -> None:
     with _BROWSERS_LOCK:
         running = [b for b in _BROWSERS.values() if b.owner == os.getpid()]
         _BROWSERS.clear()
+        _CANNOT_START.clear()
     for each in running:
         each.close()
 
