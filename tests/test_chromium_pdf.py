@@ -103,3 +103,189 @@ def test_weasyprint_prints_when_chromium_fails_or_is_turned_off(tmp_path, monkey
     monkeypatch.setenv(chromium_pdf.ENGINE_VARIABLE, "weasyprint")
     assert chromium_pdf.find_chromium() is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chromium", "page.html", "page.pdf"]
+
+
+# ---- one browser for every print (chromium_devtools.py) -------------------------------------------
+
+from csp_assessment.report import chromium_devtools  # noqa: E402
+
+
+@pytest.fixture
+def own_browsers(monkeypatch):
+    """A fresh set of browsers for the test, all ended after it; Chromium prints whatever the
+    environment says."""
+    monkeypatch.setenv(chromium_pdf.ENGINE_VARIABLE, "auto")
+    chromium_devtools.close_browsers()
+    yield
+    chromium_devtools.close_browsers()
+
+
+def _no_command_line(monkeypatch):
+    def refuse(*args):
+        raise AssertionError("printed from the command line, not over the DevTools pipe")
+    monkeypatch.setattr(chromium_pdf, "_chromium_print", refuse)
+
+
+def _contents_line(pages, label: str) -> str:
+    return next(line for line in pages[1] if line.startswith(label))
+
+
+@needs_chromium
+def test_one_browser_prints_every_page_two_at_once(tmp_path, monkeypatch, own_browsers):
+    """Two threads (two Dask worker threads exporting at once) print through the same browser, each
+    its own page, and get their own PDF: the contents' numbers of one, 3 pages a chapter of the other."""
+    import threading
+
+    _no_command_line(monkeypatch)
+    sizes = {"short": 1, "long": 3}
+    for name, size in sizes.items():
+        (tmp_path / f"{name}.html").write_text(_document(chapter_pages=size), encoding="utf-8")
+    failures = []
+
+    def export(name):
+        try:
+            html_to_pdf(tmp_path / f"{name}.html", tmp_path / f"{name}.pdf")
+        except Exception as exc:  # reported below, in the test's own thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=export, args=(name,)) for name in sizes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not failures
+    assert len(chromium_devtools._BROWSERS) == 1
+    started = next(iter(chromium_devtools._BROWSERS.values())).process.pid
+    for name, size in sizes.items():
+        pages = _pages(tmp_path / f"{name}.pdf")
+        assert len(pages) == 2 + 4 * size
+        # by hand: the second chapter starts after the cover, the contents and the first chapter
+        assert _contents_line(pages, "2. Second chapter").endswith(f" {3 + size}")
+        assert _contents_line(pages, "4. Annex B: Sources").endswith(f" {3 + 3 * size}")
+    html_to_pdf(tmp_path / "short.html", tmp_path / "again.pdf")  # a later print: the same browser
+    assert next(iter(chromium_devtools._BROWSERS.values())).process.pid == started
+    assert _pages(tmp_path / "again.pdf") == _pages(tmp_path / "short.pdf")
+    assert not list(tmp_path.glob(".*-print-*"))  # the print copies are removed
+
+
+@needs_chromium
+def test_the_browser_outlives_the_thread_that_started_it(tmp_path, monkeypatch, own_browsers):
+    """A Dask worker thread that printed first and then ended does not take the browser with it (the
+    kernel's parent-death signal follows the thread that started a process)."""
+    import threading
+    import time
+
+    _no_command_line(monkeypatch)
+    page = tmp_path / "page.html"
+    page.write_text(_document(chapter_pages=1), encoding="utf-8")
+    worker = threading.Thread(target=html_to_pdf, args=(page, tmp_path / "first.pdf"))
+    worker.start()
+    worker.join(timeout=300)
+    started = chromium_devtools.browser(chromium_pdf.find_chromium())
+    time.sleep(1)  # time for a signal to arrive
+    assert started.process.poll() is None
+    html_to_pdf(page, tmp_path / "second.pdf")
+    assert chromium_devtools.browser(chromium_pdf.find_chromium()) is started
+
+
+@needs_chromium
+def test_a_browser_that_has_gone_is_started_again(tmp_path, monkeypatch, own_browsers):
+    import signal as signals
+
+    _no_command_line(monkeypatch)
+    page = tmp_path / "page.html"
+    page.write_text(_document(chapter_pages=1), encoding="utf-8")
+    html_to_pdf(page, tmp_path / "first.pdf")
+    first = chromium_devtools.browser(chromium_pdf.find_chromium())
+    first.process.send_signal(signals.SIGKILL)
+    first.process.wait(timeout=30)
+    html_to_pdf(page, tmp_path / "second.pdf")
+    second = chromium_devtools.browser(chromium_pdf.find_chromium())
+    assert second is not first and second.process.poll() is None
+    assert _pages(tmp_path / "second.pdf") == _pages(tmp_path / "first.pdf")
+    assert not first.workdir.exists()  # the gone browser's profile is removed
+
+
+@needs_chromium
+def test_the_command_line_prints_when_the_pipe_fails(tmp_path, monkeypatch, own_browsers):
+    """A browser that cannot be driven over the pipe (here: one that exits when asked to open it)
+    prints each page from the command line, as before, the same pages."""
+    wrapper = tmp_path / "chromium"
+    wrapper.write_text(f'#!/bin/sh\nfor a in "$@"; do [ "$a" = --remote-debugging-pipe ] && exit 3; done\n'
+                       f'exec {CHROMIUM} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv(chromium_pdf.CHROMIUM_VARIABLE, str(wrapper))
+    page = tmp_path / "page.html"
+    page.write_text(_document(chapter_pages=2), encoding="utf-8")
+    pdf = html_to_pdf(page, tmp_path / "page.pdf")
+    assert "Skia" in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout  # Chromium's
+    pages = _pages(pdf)
+    assert _contents_line(pages, "3. Annex A: Charts").endswith(" 7")
+    assert not chromium_devtools._BROWSERS  # the failed browser is not kept
+    # and not started again for the next page: the wrapper, asked for the pipe, would say so
+    wrapper.write_text(f'#!/bin/sh\nfor a in "$@"; do [ "$a" = --remote-debugging-pipe ] && touch {tmp_path}/asked; '
+                       f'done\nexec {CHROMIUM} "$@"\n')
+    html_to_pdf(page, tmp_path / "page.pdf")
+    assert _pages(tmp_path / "page.pdf") == pages
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chromium", "page.html", "page.pdf"]
+
+
+_PRINTING_PROCESS = """
+import os, signal, sys, time
+from pathlib import Path
+import psutil
+from csp_assessment.report import chromium_devtools, chromium_pdf
+from csp_assessment.report.export import html_to_pdf
+html_to_pdf(Path(sys.argv[1]), Path(sys.argv[1]).with_suffix(".pdf"))
+browser = chromium_devtools.browser(chromium_pdf.find_chromium())
+family = [browser.process.pid] + [p.pid for p in psutil.Process(browser.process.pid).children(recursive=True)]
+print(" ".join(map(str, family)), browser.workdir, flush=True)
+how = sys.argv[2]
+if how == "exception":
+    raise RuntimeError("a section failed")
+if how == "ctrl-c":
+    os.kill(os.getpid(), signal.SIGINT)
+time.sleep(120)  # "kill": ended from outside
+"""
+
+
+def _gone(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@needs_chromium
+@pytest.mark.parametrize("how", ["exception", "ctrl-c", "kill"])
+def test_no_browser_outlives_its_process(tmp_path, how):
+    """However the printing process ends (an exception, Ctrl-C, SIGKILL), its browser and the
+    browser's own processes end with it, and its profile folder goes unless the process was killed."""
+    import os
+    import signal as signals
+    import sys
+    import time
+    from pathlib import Path
+
+    page = tmp_path / "page.html"
+    page.write_text(_document(chapter_pages=1), encoding="utf-8")
+    env = {**os.environ, chromium_pdf.ENGINE_VARIABLE: "auto"}
+    child = subprocess.Popen([sys.executable, "-c", _PRINTING_PROCESS, str(page), how], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
+    line = child.stdout.readline().split()
+    assert line, child.communicate(timeout=60)[1]
+    family, workdir = [int(pid) for pid in line[:-1]], Path(line[-1])
+    assert len(family) > 1  # the browser and its renderer, zygote... processes
+    if how == "kill":
+        child.send_signal(signals.SIGKILL)
+    child.communicate(timeout=120)
+    deadline = time.monotonic() + 30
+    while not all(_gone(pid) for pid in family) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert all(_gone(pid) for pid in family), [pid for pid in family if not _gone(pid)]
+    assert workdir.exists() == (how == "kill")
+    if how == "kill":
+        import shutil as files
+        files.rmtree(workdir, ignore_errors=True)

@@ -12,9 +12,15 @@ a copy that spells them out (the report file itself is not changed):
   heading from its first page on, through named pages) and the demo notice become literal page-margin
   content;
 - ``target-counter()`` (the contents' page numbers): the copy is printed once, the page each chapter
-  starts on is read back from the PDF's text (``pdftotext``), and the copy is printed again with the
-  numbers written in. Without ``pdftotext``, or when a chapter's page cannot be found, the page goes
-  to WeasyPrint instead.
+  starts on is read back from the PDF's text (``pdftotext``), the numbers are written into the
+  contents, and the page is printed again. Without ``pdftotext``, or when a chapter's page cannot be
+  found, the page goes to WeasyPrint instead.
+
+Pages are printed by one browser per process, started on the first print and driven over its
+DevTools pipe (chromium_devtools.py): starting a browser costs about 0.9 CPU-seconds, once rather
+than once a PDF, and the contents' numbers are written into the page already loaded. When the pipe
+fails, the page is printed as before, by a browser started for it (``--print-to-pdf``), with the
+same print options.
 
 The copy carries a Content-Security-Policy that allows only local (file: and data:) resources, so
 printing fetches nothing from the network, like WeasyPrint's URL fetcher.
@@ -23,48 +29,27 @@ printing fetches nothing from the network, like WeasyPrint's URL fetcher.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from . import chromium_devtools
 
 ENGINE_VARIABLE = "CSP_PDF_ENGINE"  # "chromium", "weasyprint" or "auto" (default: Chromium when installed)
 CHROMIUM_VARIABLE = "CSP_CHROMIUM"  # path of the browser, when not on PATH as chromium
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-TIMEOUT_SECONDS = 600
 
 PRINT_POLICY = ("default-src 'none'; script-src 'none'; object-src 'none'; img-src data: file:; "
                 "font-src data: file:; style-src 'unsafe-inline' file:; base-uri 'none'; form-action 'none'")
 
 
-def _libc_prctl():
-    """prctl on Linux (to tie the browser's life to its caller's), else None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _libc_prctl()  # looked up once here: the child after fork only calls it
-_PR_SET_PDEATHSIG = 1
-
-
-def _end_with_caller() -> None:
-    """In the browser process before it starts: end it when the export process printing it ends
-    (a killed or stopped run ends its export processes, and so its printing too)."""
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 class ChromiumFailed(RuntimeError):
     """Chromium could not print the page (the caller falls back to WeasyPrint)."""
+
 
 
 def find_chromium() -> str | None:
@@ -152,16 +137,13 @@ def print_copy(page: str, contents_pages: dict[str, int] | None = None) -> str:
 # ---- printing -------------------------------------------------------------------------------------
 
 def _chromium_print(chromium: str, source: Path, target: Path, workdir: Path) -> None:
-    command = [chromium, "--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-extensions", "--disable-breakpad", "--disable-dev-shm-usage",
-               "--no-pdf-header-footer", "--generate-pdf-document-outline",
+    command = [chromium, *chromium_devtools.BROWSER_FLAGS, "--no-pdf-header-footer",
+               "--generate-pdf-document-outline",
                f"--user-data-dir={workdir / 'profile'}", f"--print-to-pdf={target}", source.as_uri()]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
-                              stdin=subprocess.DEVNULL, preexec_fn=_end_with_caller if _PRCTL else None)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=chromium_devtools.TIMEOUT_SECONDS,
+                              stdin=subprocess.DEVNULL,
+                              preexec_fn=chromium_devtools.end_with_caller if chromium_devtools.PRCTL else None)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ChromiumFailed(f"{chromium}: {exc}") from exc
     if done.returncode != 0 or not target.exists() or not target.read_bytes()[:5] == b"%PDF-":
@@ -195,25 +177,67 @@ def chapter_pages(pdf: Path, anchors: list[str], headings: dict[str, str]) -> di
 
 
 def print_pdf(chromium: str, html_path: Path, pdf_path: Path) -> None:
-    """Print ``html_path`` into ``pdf_path`` (written as is: the caller writes atomically)."""
+    """Print ``html_path`` into ``pdf_path`` (written as is: the caller writes atomically).
+
+    With the process's own browser over its DevTools pipe (chromium_devtools.py); when the pipe
+    fails, with a browser of its own started for this page from the command line."""
     page = html_path.read_text(encoding="utf-8")
-    # The copy sits beside the page so relative file: links resolve as they do for the page; the
-    # browser's profile goes to a temporary folder of its own.
+    # The copy sits beside the page so relative file: links resolve as they do for the page.
     handle, name = tempfile.mkstemp(prefix=f".{html_path.stem}-print-", suffix=".html", dir=html_path.parent)
     os.close(handle)
     copy = Path(name)
     try:
-        with tempfile.TemporaryDirectory(prefix="csp-chromium-") as tmp:
-            workdir = Path(tmp)
-            copy.write_text(print_copy(page), encoding="utf-8")
-            anchors = _contents_targets(page)
-            if not anchors:
-                _chromium_print(chromium, copy, pdf_path, workdir)
-                return
-            first = workdir / "first.pdf"
-            _chromium_print(chromium, copy, first, workdir)
-            numbers = chapter_pages(first, anchors, _headings(page))
-            copy.write_text(print_copy(page, numbers), encoding="utf-8")
-            _chromium_print(chromium, copy, pdf_path, workdir)
+        copy.write_text(print_copy(page), encoding="utf-8")
+        try:
+            _print_over_pipe(chromium, page, copy, pdf_path)
+        except chromium_devtools.PipeFailed:
+            _print_from_command_line(chromium, page, copy, pdf_path)
     finally:
         copy.unlink(missing_ok=True)
+
+
+def _print_over_pipe(chromium: str, page: str, copy: Path, pdf_path: Path) -> None:
+    browser = chromium_devtools.browser(chromium)
+    try:
+        with browser.page(copy.as_uri()) as loaded:
+            anchors = _contents_targets(page)
+            if not anchors:
+                loaded.print_pdf(pdf_path)
+                return
+            # Printed once to read where each chapter starts; then the numbers are written into the
+            # loaded page (the same elements print_copy(page, numbers) writes them into, so the page
+            # lays out as that copy would) and it is printed again, without loading it again.
+            with tempfile.TemporaryDirectory(prefix="csp-contents-") as tmp:
+                first = Path(tmp) / "first.pdf"
+                loaded.print_pdf(first)
+                numbers = chapter_pages(first, anchors, _headings(page))
+            filled = loaded.evaluate(_FILL_NUMBERS % json.dumps({f"#{a}": str(n) for a, n in numbers.items()}))
+            if filled != len(numbers):
+                raise chromium_devtools.PipeFailed(f"{filled} of {len(numbers)} contents' page numbers written")
+            loaded.print_pdf(pdf_path)
+    except chromium_devtools.PipeFailed:
+        chromium_devtools.discard(browser)  # the next print starts a fresh browser
+        raise
+
+
+# The last <span> of each contents line holds its page number (print_copy).
+_FILL_NUMBERS = """(() => { const numbers = %s; let filled = 0;
+  for (const link of document.querySelectorAll("a.csp-toc")) {
+    const number = numbers[link.getAttribute("href")];
+    if (number !== undefined) { link.lastElementChild.textContent = number; filled += 1; } }
+  return filled; })()"""
+
+
+def _print_from_command_line(chromium: str, page: str, copy: Path, pdf_path: Path) -> None:
+    # The browser's profile goes to a temporary folder of its own.
+    with tempfile.TemporaryDirectory(prefix="csp-chromium-") as tmp:
+        workdir = Path(tmp)
+        anchors = _contents_targets(page)
+        if not anchors:
+            _chromium_print(chromium, copy, pdf_path, workdir)
+            return
+        first = workdir / "first.pdf"
+        _chromium_print(chromium, copy, first, workdir)
+        numbers = chapter_pages(first, anchors, _headings(page))
+        copy.write_text(print_copy(page, numbers), encoding="utf-8")
+        _chromium_print(chromium, copy, pdf_path, workdir)
