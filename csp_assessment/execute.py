@@ -41,23 +41,24 @@ class SectionFailed(Exception):
         return f"section '{self.section}' failed in {where}: {error} (partly executed notebook: {self.notebook})"
 
 
-class _WrittenAtStartAndEnd(NotebookExecutionManager):
-    """papermill's record of one execution, written to the output notebook when it starts and when it
-    ends, failed or not (``notebook_complete`` runs in papermill's ``finally``), and every
-    ``autosave_cell_every`` seconds during a long cell: not at each cell's start and end as well.
-    Each write serialises and validates the whole notebook, charts included (a section's notebook
-    is 0.5 to 2.5 MB: 0.04 s a write, 70 writes for the all-crime notebook), in the run's own
-    process, which prints the other sections meanwhile; nobody reads the notebook before the end."""
+class _WrittenAtStartAndOnFailure(NotebookExecutionManager):
+    """papermill's record of one execution, written to the output notebook when it starts (so the
+    staging folder shows which sections are running), every ``autosave_cell_every`` seconds during a
+    long cell, and as far as it ran when the kernel fails (``SectionEngine``); papermill itself writes
+    the finished notebook, and the one whose cell failed. Not at each cell's start and end as well, as
+    papermill's own record does: each write serialises and validates the whole notebook, charts
+    included (0.5 to 2.5 MB: 0.04 s a write, 70 writes for the all-crime notebook), in the run's own
+    process, which exports the other sections meanwhile; nobody reads the notebook before the end."""
 
-    _held = False  # True while a cell starts or completes: its write is left out
+    _held = False  # True while a step's write is left out
 
     def cell_start(self, cell, cell_index=None, **kwargs):
-        self._quietly(super().cell_start, cell, cell_index, **kwargs)
+        self.without_writing(super().cell_start, cell, cell_index, **kwargs)
 
     def cell_complete(self, cell, cell_index=None, **kwargs):
-        self._quietly(super().cell_complete, cell, cell_index, **kwargs)
+        self.without_writing(super().cell_complete, cell, cell_index, **kwargs)
 
-    def _quietly(self, step, *args, **kwargs):
+    def without_writing(self, step, *args, **kwargs):
         self._held = True
         try:
             step(*args, **kwargs)
@@ -71,19 +72,24 @@ class _WrittenAtStartAndEnd(NotebookExecutionManager):
 
 class SectionEngine(NBClientEngine):
     """papermill's nbclient engine, with the execution record above (papermill's engine hook:
-    ``Engine.execute_notebook`` makes the record, ``execute_managed_notebook`` runs the cells)."""
+    ``Engine.execute_notebook`` makes the record, ``execute_managed_notebook`` runs the cells).
+    ``execute_section`` turns papermill's own per-cell writes off (request_save_on_cell_execute) and
+    gives the output path here as ``record_path``."""
 
     @classmethod
     def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
-                         autosave_cell_every=30, **kwargs):
-        nb_man = _WrittenAtStartAndEnd(nb, output_path=output_path, progress_bar=progress_bar,
-                                       log_output=log_output, autosave_cell_every=autosave_cell_every)
+                         autosave_cell_every=30, record_path=None, **kwargs):
+        nb_man = _WrittenAtStartAndOnFailure(nb, output_path=record_path or output_path, progress_bar=progress_bar,
+                                             log_output=log_output, autosave_cell_every=autosave_cell_every)
         nb_man.notebook_start()
         try:
             cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-        finally:
+        except BaseException:  # a dead kernel, Ctrl-C: the notebook as far as it ran, to read
             nb_man.cleanup_pbar()
             nb_man.notebook_complete()
+            raise
+        nb_man.cleanup_pbar()
+        nb_man.without_writing(nb_man.notebook_complete)  # papermill writes it next
         return nb_man.nb
 
 
@@ -109,7 +115,7 @@ def execute_section(spec: SectionSpec, output: Path, parameters: dict, notebook_
         _in_own_event_loop(
             papermill.execute_notebook,
             str(Path(notebook_dir) / spec.notebook), str(output), parameters=parameters, kernel_name=KERNEL,
-            engine_name=ENGINE,
+            engine_name=ENGINE, request_save_on_cell_execute=False, record_path=str(output),
             cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False, report_mode=False,
             # The kernel's own log (start-up warnings about local TCP transport, shutdown notices) is noise in the
             # run's one-line-per-step progress; cell errors still reach us through papermill.

@@ -36,7 +36,7 @@ from ..display.partnership_text import PARTS, PartnershipText
 from ..display.text import as_text
 from ..sections import SectionSpec
 from . import workbook
-from .export import export_section, is_raw_output
+from .export import export_section, is_raw_output, read_executed
 from .summaries import (GLOSSARY, PUBLISHERS, add_set_aside, consecutive, has_figures, indicator_level,
                         indicator_summary, month_range, source_groups)
 
@@ -70,7 +70,7 @@ def _drawn(notebook: Path, tag: str, *, charts_only: bool = False, links: DataLi
     images with the alt text the notebook gave them; tables keep the notebook's HTML. Each is
     followed by the link to the workbook tables that hold its data (which the section named)."""
     found = []
-    for cell in nbformat.read(notebook, as_version=4).cells:
+    for cell in read_executed(notebook).cells:
         if cell.cell_type != "code" or tag not in cell.metadata.get("tags", []):
             continue
         for output in cell.get("outputs", []):
@@ -704,7 +704,7 @@ def write_document_notebook(report_dir: Path, config: RunConfig, specs: list[Sec
 def export_document(notebook: Path, report_dir: Path, title: str, demo: bool) -> dict[str, Path]:
     """``strategic-assessment-<year>.html`` and ``.pdf``: returns {"html", "pdf", "notebook"}."""
     # The cover replaces the page header; the document is for reviewers (analysts have the sections).
-    draft = nbformat.read(notebook, as_version=4).metadata.get("csp_draft")
+    draft = read_executed(notebook).metadata.get("csp_draft")
     paths = export_section(notebook, report_dir, title=title, demo_notice=demo, with_header=False, with_code=False,
                            draft_notice=DRAFT_NOTICE if draft else None)
     return {**paths, "notebook": notebook}

@@ -20,6 +20,7 @@ cell for the run log. docs/jupyterlab.md says how to show reviewers a table.
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -149,12 +150,26 @@ def _section_links(nb, out_dir: Path) -> DataLinks | None:
     return DataLinks.recorded(out_dir / "findings", int(year))
 
 
+def read_executed(notebook: Path) -> nbformat.NotebookNode:
+    """An executed section notebook, parsed (and validated) once while the file is unchanged: its
+    export, the run's list of analysts' raw cells and the document's chapters each read it, the
+    document several times (a section notebook is 0.5 to 2.5 MB of JSON, charts included). The copy
+    is shared: read it, never change it (nbconvert's exporters work on a deep copy of their own)."""
+    stat = Path(notebook).stat()
+    return _read_executed(str(notebook), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_executed(notebook: str, mtime_ns: int, size: int) -> nbformat.NotebookNode:
+    return nbformat.read(notebook, as_version=4)
+
+
 def analyst_only_cells(executed_notebook: Path) -> list[str]:
     """The cells of an executed notebook whose output reviewers do not see because it is raw (see
     is_raw_output), as the analyst finds them in the notebook: 'cell 18 ("df.head()")'. Cells are
     numbered from 1 as in notebooks/ (papermill's injected-parameters cell is not counted)."""
     found, number = [], 0
-    for cell in nbformat.read(executed_notebook, as_version=4).cells:
+    for cell in read_executed(executed_notebook).cells:
         tags = set(cell.metadata.get("tags", []))
         if "injected-parameters" in tags:
             continue
@@ -239,8 +254,9 @@ def export_section(
         "pdf": out_dir / f"{stem}.pdf",
     }
 
-    nb = nbformat.read(executed_notebook, as_version=4)
-    nb.metadata["title"] = title  # becomes the page's <title>; changes the in-memory copy only
+    shared = read_executed(executed_notebook)
+    # the title becomes the page's <title>: set on a copy of the notebook's metadata, not the shared notebook
+    nb = nbformat.NotebookNode({**shared, "metadata": nbformat.NotebookNode({**shared.metadata, "title": title})})
     if not with_code:
         del paths["html_code"]
     csp = {"title": title, "subtitle": subtitle, "demo_notice": DEMO_NOTICE if demo_notice else None,
