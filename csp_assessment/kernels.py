@@ -111,13 +111,12 @@ class Zygote:
         return int(json.loads(answer)["pid"])
 
     def close(self) -> None:
-        try:
-            self._socket.close()  # the zygote reads the end of its socket and ends
-            self._replies.close()
-            self.process.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait()
+        """End the zygote now, even half-way through its imports (a run with nothing to execute closes
+        it at once): it holds no state worth a clean exit, and kernels forked from it end with it."""
+        self._socket.close()
+        self._replies.close()
+        self.process.kill()
+        self.process.wait()
 
 
 _zygote: Zygote | None = None
@@ -148,7 +147,8 @@ def warm() -> Zygote | None:
 
 
 def close() -> None:
-    """End the zygote (the run does at its end; kernels already forked run on)."""
+    """End the zygote and any retired one (the run does at its end, when its kernels have ended: a kernel
+    still running ends with its zygote, as a kernel ends with the process that started it)."""
     global _zygote
     with _zygote_lock:
         for zygote in [*_retired, *([_zygote] if _zygote else [])]:
