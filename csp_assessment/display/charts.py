@@ -213,12 +213,12 @@ class _MeasuringCanvas(FigureCanvasSVG):
 
 def svg_text(fig: Figure) -> str:
     """The figure as an SVG document cropped to everything it draws, padded by savefig.pad_inches: what
-    ``fig.savefig(format="svg", bbox_inches="tight")`` writes, drawn once instead of three times.
+    ``fig.savefig(format="svg", bbox_inches="tight")`` writes, with one renderer instead of three.
 
-    savefig lays the figure out and draws it (without output) to find what sticks out of it (long
+    savefig lays the figure out and draws it (without output), finds what sticks out of it (long
     titles, bar labels), then draws it again into the cropped page, each pass with a new renderer
-    that measures every text again: two thirds of a chart's time. Here one renderer lays it out,
-    finds the crop and draws the full page once; the crop is the SVG's viewBox, and the figure's
+    that measures every text again. Here one renderer lays it out, finds the crop and draws the full
+    page once (about 30% less time per chart); the crop is the SVG's viewBox, and the figure's
     background is stretched over the cropped area first (savefig's crop moves the drawing instead).
     """
     buffer = io.StringIO()

@@ -214,8 +214,9 @@ class PoliceOutcomes:
         Period), recorded, assigned (an outcome), charged, charged_of_outcomes_pct (the partnership
         plan's measure), charged_of_recorded_pct (the Home Office's charge/summons rate)."""
         rows = []
-        for period, groups in ((self.config.period, self.period_groups), (self.config.comparison, None)):
-            groups = groups or self._groups(period.months)  # the period's are those of the outcome rates
+        for period in (self.config.period, self.config.comparison):
+            # the period's groups are the outcome rates' own: grouped once
+            groups = self.period_groups if period is self.config.period else self._groups(period.months)
             drugs = groups[0].set_index("crime_type")
             recorded = int(drugs.loc[DRUGS, "recorded"]) if DRUGS in drugs.index else 0
             charged = int(drugs.loc[DRUGS, po.CHARGED]) if recorded else 0
