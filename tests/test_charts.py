@@ -57,3 +57,39 @@ def test_a_trend_draws_only_the_periods_the_data_cover():
     assert [round(p.get_height()) for p in ax.patches] == [25000, 26500, 28046]
     assert [t.get_text() for t in ax.texts] == ["25,000", "26,500", "28,046"]
     assert len({p.get_facecolor() for p in ax.patches}) == 2  # the last, the assessment period, stands out
+
+
+def _svg_size(svg: str) -> tuple[float, float, list[float]]:
+    import re
+
+    root = re.search(r'<svg [^>]*width="([\d.]+)pt" height="([\d.]+)pt" viewBox="([^"]*)"', svg)
+    return float(root[1]), float(root[2]), [float(v) for v in root[3].split()]
+
+
+def test_svg_is_cropped_as_savefig_tight_crops_it_and_leaves_the_figure_as_it_was():
+    """svg_text draws once what savefig(bbox_inches="tight") draws three times: the same page size (the
+    chart's own title sticks out of the figure here, so the crop is wider than the figure)."""
+    import io
+
+    top = pd.DataFrame({"ward_name": ["River", "Hill"], "records": [30, 12], "share_pct": [30.0, 12.0]})
+    title = "A title long enough to run past the right-hand edge of the figure, as the longest chart titles do"
+    reference = charts.hotspot_chart(top, title, "Crimes (count)")
+    buffer = io.StringIO()
+    reference.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    tight_width, tight_height, _ = _svg_size(buffer.getvalue())
+
+    fig = charts.hotspot_chart(top, title, "Crimes (count)")
+    canvas, dpi, engine = fig.canvas, fig.dpi, fig.get_layout_engine()
+    svg = charts.svg_text(fig)
+    width, height, (x0, y0, box_width, box_height) = _svg_size(svg)
+    assert tight_width > 8 * 72  # the title sticks out: a crop to the figure alone would cut it
+    assert abs(width - tight_width) < 0.05 and abs(height - tight_height) < 0.05
+    assert (box_width, box_height) == (width, height)
+    # constrained layout keeps its w_pad from the figure's left edge; the crop adds savefig's pad around that
+    assert abs(x0 - (engine.get()["w_pad"] - 0.1) * 72) < 0.05
+    assert svg.count(">River<") == 0 and "River" in charts.alt_text(fig)  # text drawn as paths, alt text from the chart
+    assert charts.svg_text(charts.hotspot_chart(top, title, "Crimes (count)")) == svg  # the same bytes every run
+    # the figure is left as it was (savefig's own second layout of a figure moves it by float noise, so
+    # bytes of a second drawing are not compared)
+    assert (fig.canvas, fig.dpi, fig.get_layout_engine()) == (canvas, dpi, engine)
+    assert tuple(fig.patch.get_bbox().bounds) == (0, 0, 1, 1)

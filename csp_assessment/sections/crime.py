@@ -627,8 +627,12 @@ class CrimeSection(DeprivationViews, Section):
         """The ingest's warnings this area's reader needs: all but those about another police force's
         files (a data folder with City of London files beside Bedfordshire's says nothing of Luton's
         figures through them; the run log keeps every warning)."""
-        forces = set(self.counts["force"].dropna())
-        return [w for w in self.ingest.warnings if not (named := forces_named(w)) or named & forces]
+        return [w for w in self.ingest.warnings if not (named := forces_named(w)) or named & self.area_forces]
+
+    @cached_property
+    def area_forces(self) -> set[str]:
+        """The forces whose street files hold the area's records."""
+        return set(self.counts["force"].dropna())
 
     def placement_notes(self) -> list[DataNote]:
         """Which lookups placed the records, and what could not be placed (a warning)."""

@@ -67,11 +67,11 @@ class PoliceOutcomes:
         return self.section.all_label
 
     # ---- outcomes ------------------------------------------------------------------------------
-    @cached_property
+    @property
     def area_forces(self) -> set[str]:
         """The forces whose street files hold the area's records: another force's outcomes or searches
         (City of London's beside Bedfordshire's street files) say nothing of this area."""
-        return set(self.section.counts["force"].dropna())
+        return self.section.area_forces
 
     @cached_property
     def has_outcomes(self) -> bool:
@@ -215,7 +215,9 @@ class PoliceOutcomes:
         plan's measure), charged_of_recorded_pct (the Home Office's charge/summons rate)."""
         rows = []
         for period in (self.config.period, self.config.comparison):
-            drugs = self._groups(period.months)[0].set_index("crime_type")
+            # the period's groups are the outcome rates' own: grouped once
+            groups = self.period_groups if period is self.config.period else self._groups(period.months)
+            drugs = groups[0].set_index("crime_type")
             recorded = int(drugs.loc[DRUGS, "recorded"]) if DRUGS in drugs.index else 0
             charged = int(drugs.loc[DRUGS, po.CHARGED]) if recorded else 0
             assigned = recorded - int(drugs.loc[DRUGS, po.NOT_YET_ASSIGNED]) if recorded else 0
@@ -277,17 +279,17 @@ class PoliceOutcomes:
         placed = place_by_boundaries(searches, boundaries).rename(columns={"placed_by": "search_placed_by"})
         return self.geo.place(placed.assign(records=1))
 
-    @property
+    @cached_property
     def area_searches(self) -> pd.DataFrame:
         placed = self.placed_searches
         return placed[placed["lad_code"].isin(self.lad_codes)]
 
-    @property
+    @cached_property
     def search_forces(self) -> list[str]:
         """The forces whose searches were placed in the area (else the forces of its crimes)."""
         return sorted(set(self.area_searches["force"])) or self.forces
 
-    @property
+    @cached_property
     def force_searches(self) -> pd.DataFrame:
         """Every search in the files of the area's forces for the period, placed or not."""
         return self.placed_searches[self.placed_searches["force"].isin(self.search_forces)]

@@ -312,8 +312,12 @@ class RoadSafetySection(Section):
         return "severity-adjusted KSI" if self.adjusted else "KSI as reported"
 
     def _population(self, codes: tuple[str, ...], year: int) -> tuple[float | None, str]:
-        population = self.geo.la_population(codes, year)
-        return (float(population.value) if population.available else None), population.note
+        # asked again for the same authorities and year (each authority's, then the sums): looked up once
+        found = self.__dict__.setdefault("_populations_found", {})
+        if (codes, year) not in found:
+            population = self.geo.la_population(codes, year)
+            found[codes, year] = (float(population.value) if population.available else None), population.note
+        return found[codes, year]
 
     @cached_property
     def populations(self) -> dict[int, float | None]:
