@@ -259,11 +259,9 @@ def _outcome_table(f: PoliceFile) -> pa.Table:
         if row is not None:
             raise InputError(f.label, f"a row has no {column.lower()}: every outcome names its crime and its "
                                       "outcome", row=table["line"][row].as_py(), column=column)
-    return pa.table({
-        "crime_id": stripped["Crime ID"], "force": _repeat(f.force, table.num_rows),
-        "outcome_month": _repeat(f.month, table.num_rows), "outcome_type": stripped["Outcome type"],
-        "lsoa_code": _blank_as_null(stripped["LSOA code"]), "line": table["line"],
-        "source_file": _repeat(f.label, table.num_rows)})
+    # The file's force, month and name are added by the callers: one value for every row.
+    return pa.table({"crime_id": stripped["Crime ID"], "outcome_type": stripped["Outcome type"],
+                     "lsoa_code": _blank_as_null(stripped["LSOA code"]), "line": table["line"]})
 
 
 def _repeat(value: str, rows: int) -> pa.Array:
@@ -276,7 +274,10 @@ def _blank_as_null(values):
 
 def read_outcomes(f: PoliceFile) -> pd.DataFrame:
     """One outcomes file: crime_id, force, outcome_month, outcome_type, lsoa_code, line, source_file."""
-    return _outcome_table(f).to_pandas()
+    table = _outcome_table(f)
+    rows = table.num_rows
+    return (table.add_column(1, "force", _repeat(f.force, rows)).add_column(2, "outcome_month", _repeat(f.month, rows))
+            .append_column("source_file", _repeat(f.label, rows)).to_pandas())
 
 
 def _coordinate(f, frame: pd.DataFrame, column: str, bounds: tuple[float, float]) -> pd.Series:
@@ -358,15 +359,15 @@ def _fixed_width(values: pa.Array) -> np.ndarray | None:
     return np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]].view(f"S{width}")
 
 
-def _latest_rows(records: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+def _latest_rows(force_code: np.ndarray, crime_id: pa.ChunkedArray, month_code: np.ndarray) -> tuple[np.ndarray,
+                                                                                                    np.ndarray]:
     """The row of each (force, crime_id)'s latest outcome, in the order of (force, crime_id), and
-    each one's number of outcome rows (see latest_outcomes)."""
-    force_code, _ = _sorted_codes(records["force"])
-    crime_code, crimes = _sorted_codes(records["crime_id"])
+    each one's number of outcome rows (see latest_outcomes). Forces and months are given as
+    codes in their sorted order."""
+    crime_code, crimes = _sorted_codes(crime_id)
     # Each (force, crime) as one integer whose order is the order of (force, crime_id): sorting and
     # counting half a million integers is many times faster than grouping by two text columns.
     key = force_code.astype("int64") * crimes + crime_code
-    month_code, _ = _sorted_codes(records["outcome_month"])
     by_month = month_code.argsort(kind="stable")  # file order kept within a month
     last_first = key[by_month][::-1]
     _, first_seen = np.unique(last_first, return_index=True)  # each key's last row, keys in order
@@ -379,17 +380,26 @@ def latest_outcomes(records: pd.DataFrame) -> pd.DataFrame:
     if records.empty:
         return records.assign(outcome_records=pd.Series(dtype="int64"))
     ordered = records.reset_index(drop=True)
-    rows, counts = _latest_rows(pa.table({c: pa.chunked_array([pa.array(ordered[c], pa.large_string())])
-                                          for c in ("force", "crime_id", "outcome_month")}))
+    text = {c: pa.chunked_array([pa.array(ordered[c], pa.large_string())]) for c in ("force", "crime_id", "outcome_month")}
+    rows, counts = _latest_rows(_sorted_codes(text["force"])[0], text["crime_id"], _sorted_codes(text["outcome_month"])[0])
     return ordered.iloc[rows].reset_index(drop=True).assign(outcome_records=counts)
 
 
-def _outcomes_table(records: pa.Table, street: pa.Table) -> pd.DataFrame:
-    """The latest outcome of each crime (see latest_outcomes), with the crime's type and month from
-    the street record with its Crime ID (the last, when a force's files give an ID twice)."""
-    records = records.combine_chunks()
-    rows, counts = _latest_rows(records)
-    latest = records.take(rows)
+def _outcomes_table(files: list[PoliceFile], tables: list[pa.Table], street: pa.Table) -> pd.DataFrame:
+    """The latest outcome of each crime (see latest_outcomes) among the outcomes files read, with
+    the crime's type and month from the street record with its Crime ID (the last, when a
+    force's files give an ID twice)."""
+    records = pa.concat_tables(tables).combine_chunks()
+    file_of_row = np.repeat(np.arange(len(files)), [t.num_rows for t in tables])
+    # A file's force and month hold for all its rows: coded once a file.
+    force_code, month_code = (np.unique([getattr(f, name) for f in files], return_inverse=True)[1][file_of_row]
+                              for name in ("force", "month"))
+    rows, counts = _latest_rows(force_code, records["crime_id"], month_code)
+    latest = records.select(["crime_id", "outcome_type", "lsoa_code"]).take(rows)
+    latest_file = pa.array(file_of_row[rows])
+    for name, values in (("force", [f.force for f in files]), ("outcome_month", [f.month for f in files]),
+                         ("source_file", [f.label for f in files])):
+        latest = latest.append_column(name, pa.array(values, pa.large_string()).take(latest_file))
     crime_ids = pc.utf8_trim_whitespace(street["Crime ID"]).combine_chunks()
     street_force = street["force"].combine_chunks()
     latest_force = latest["force"].combine_chunks()
@@ -407,7 +417,7 @@ def _outcomes_table(records: pa.Table, street: pa.Table) -> pd.DataFrame:
     # A crime is placed where its street record is (the outcome's own LSOA only when the street
     # files lack the crime): outcome groups are shares of the crimes recorded, counted from the
     # street records, so both must put each crime in the same area.
-    outcomes = latest.drop_columns(["line"]).append_column("outcome_records", pa.array(counts, pa.int64())) \
+    outcomes = latest.append_column("outcome_records", pa.array(counts, pa.int64())) \
         .append_column("crime_month", street["file_month"].take(at)) \
         .append_column("crime_type", street["Crime type"].take(at))
     outcomes = outcomes.set_column(outcomes.column_names.index("lsoa_code"), "lsoa_code",
@@ -471,7 +481,7 @@ def build_tables(paths: list[Path], months: tuple[str, str] | None = None) -> tu
         {c: pa.array([], pa.large_string()) for c in (*STREET_COLUMNS, "force", "file_month")})
 
     # Outcomes: the latest of each crime, with the street files' type and month of the crime.
-    outcomes = (_outcomes_table(pa.concat_tables(outcome_frames), street) if outcome_files
+    outcomes = (_outcomes_table(outcome_files, outcome_frames, street) if outcome_files
                 else pd.DataFrame(columns=OUTCOME_TABLE_COLUMNS))
 
     if search_files:
