@@ -327,8 +327,8 @@ def test_searches_take_the_lsoa_of_the_last_street_record_at_their_point():
             at_point[(round(float(lat) * 1e6), round(float(lon) * 1e6))] = lsoa.strip()
     latitude = pd.Series([51.3, 51.4, 51.5, 52.0], index=[10, 11, 12, 13])
     longitude = pd.Series([0.5, 0.6, 0.7, 0.5], index=[10, 11, 12, 13])
-    expected = {i: at_point[(round(la * 1e6), round(lo * 1e6))] for i, la, lo in zip(latitude.index, latitude, longitude)
-                if (round(la * 1e6), round(lo * 1e6)) in at_point}
+    points = {i: (round(la * 1e6), round(lo * 1e6)) for i, la, lo in zip(latitude.index, latitude, longitude)}
+    expected = {i: at_point[point] for i, point in points.items() if point in at_point}
     assert loader._street_point_lsoas(street, latitude, longitude).to_dict() == expected == {
         10: "E01000002", 12: "E01000004"}
 

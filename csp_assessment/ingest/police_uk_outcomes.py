@@ -380,8 +380,10 @@ def latest_outcomes(records: pd.DataFrame) -> pd.DataFrame:
     if records.empty:
         return records.assign(outcome_records=pd.Series(dtype="int64"))
     ordered = records.reset_index(drop=True)
-    text = {c: pa.chunked_array([pa.array(ordered[c], pa.large_string())]) for c in ("force", "crime_id", "outcome_month")}
-    rows, counts = _latest_rows(_sorted_codes(text["force"])[0], text["crime_id"], _sorted_codes(text["outcome_month"])[0])
+    text = {c: pa.chunked_array([pa.array(ordered[c], pa.large_string())])
+            for c in ("force", "crime_id", "outcome_month")}
+    rows, counts = _latest_rows(_sorted_codes(text["force"])[0], text["crime_id"],
+                                _sorted_codes(text["outcome_month"])[0])
     return ordered.iloc[rows].reset_index(drop=True).assign(outcome_records=counts)
 
 
