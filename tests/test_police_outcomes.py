@@ -258,7 +258,7 @@ def test_latest_outcomes_of_long_ids_match_a_plain_python_count():
 
 
 def test_outcomes_joined_to_the_last_street_record_of_a_long_id(tmp_path):
-    """The join through fixed-width IDs: an ID a force's street files give twice takes the last record."""
+    """64-digit IDs (sorted as bytes) joined to the street records: an ID given twice takes the last record."""
     ids = _crime_ids(3, 3)
     write_street_file(tmp_path / "2017-01" / "2017-01-kent-street.csv", "2017-01", [
         (ids[0], "E01000001", "Drugs"), (ids[1], "E01000002", "Burglary"), ("", "E01000003", "Anti-social behaviour")])
