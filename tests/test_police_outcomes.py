@@ -208,6 +208,139 @@ def test_outcome_month_outside_the_file_and_bad_linked_value(tmp_path):
     assert (err.value.path, err.value.row, err.value.column) == (str(search), 2, "Outcome linked to object of search")
 
 
+# ---- the fast reading (pyarrow, fixed-width Crime IDs) against plain Python ------------------------
+
+def _crime_ids(count: int, seed: int) -> list[str]:
+    """64 hex digits each, as data.police.uk's Crime IDs; some share their first 40 digits."""
+    import hashlib
+    ids = [hashlib.sha256(f"{seed}-{i}".encode()).hexdigest() for i in range(count)]
+    return ids + [ids[0][:40] + ids[i][40:] for i in range(1, min(6, count))]
+
+
+@pytest.mark.parametrize("ids", [
+    _crime_ids(300, 1),  # one length: sorted as NumPy bytes
+    ["c10", "c2", "", "é1", "c1", "zz", "c2", "Z", "c1 ", "ab\u00ff", "ab\u0100"],  # lengths differ: Arrow's sort
+])
+def test_sorted_codes_follow_pythons_order_of_the_texts(ids):
+    import pyarrow as pa
+
+    codes, distinct = loader._sorted_codes(pa.chunked_array([pa.array(ids, pa.large_string())]))
+    order = sorted(set(ids))  # Python orders text by code point
+    assert distinct == len(order) and codes.tolist() == [order.index(i) for i in ids]
+
+
+def test_fixed_width_is_only_for_texts_of_one_length_without_nulls():
+    import pyarrow as pa
+
+    assert loader._fixed_width(pa.array(["ab", "cd"], pa.large_string())).tolist() == [b"ab", b"cd"]
+    assert loader._fixed_width(pa.array(["ab", "cd"], pa.large_string())[1:]).tolist() == [b"cd"]  # a slice
+    for values in (["ab", "c"], ["ab", None], [], ["", ""]):
+        assert loader._fixed_width(pa.array(values, pa.large_string())) is None
+
+
+def test_latest_outcomes_of_long_ids_match_a_plain_python_count():
+    import random
+
+    rng = random.Random(5)
+    ids = _crime_ids(200, 2)
+    rows = [(rng.choice(ids), rng.choice(["kent", "essex"]), f"2017-{rng.randint(1, 12):02d}", f"outcome {i}")
+            for i in range(2000)]
+    records = pd.DataFrame(rows, columns=["crime_id", "force", "outcome_month", "outcome_type"])
+    latest: dict[tuple, tuple] = {}  # (force, crime) -> (month, row, outcome): the latest month, then the last row
+    counts: Counter = Counter()
+    for i, (crime, force, month, outcome) in enumerate(rows):
+        latest[(force, crime)] = max(latest.get((force, crime), ("", -1, "")), (month, i, outcome))
+        counts[(force, crime)] += 1
+    result = loader.latest_outcomes(records)
+    assert list(zip(result["force"], result["crime_id"])) == sorted(latest)  # in the order of (force, crime)
+    assert result["outcome_type"].tolist() == [latest[k][2] for k in sorted(latest)]
+    assert result["outcome_records"].tolist() == [counts[k] for k in sorted(latest)]
+
+
+def test_outcomes_joined_to_the_last_street_record_of_a_long_id(tmp_path):
+    """64-digit IDs (sorted as bytes) joined to the street records: an ID given twice takes the last record."""
+    ids = _crime_ids(3, 3)
+    write_street_file(tmp_path / "2017-01" / "2017-01-kent-street.csv", "2017-01", [
+        (ids[0], "E01000001", "Drugs"), (ids[1], "E01000002", "Burglary"), ("", "E01000003", "Anti-social behaviour")])
+    write_street_file(tmp_path / "2017-02" / "2017-02-kent-street.csv", "2017-02", [
+        (ids[0], "E01000004", "Robbery")])
+    _write(tmp_path / "2017-02" / "2017-02-kent-outcomes.csv", OUTCOME_HEADER, [
+        _outcome(ids[0], "2017-02", "Suspect charged"), _outcome(ids[1], "2017-02", "Local resolution"),
+        _outcome(ids[2], "2017-02", "Unable to prosecute suspect", lsoa="E01000009")])
+    outcomes, _, _, _ = loader.build_tables(sorted(tmp_path.rglob("*.csv")))
+    by_id = outcomes.set_index("crime_id")
+    assert by_id.loc[ids[0], ["crime_type", "crime_month", "lsoa_code"]].tolist() == ["Robbery", "2017-02", "E01000004"]
+    assert by_id.loc[ids[1], ["crime_type", "lsoa_code"]].tolist() == ["Burglary", "E01000002"]
+    assert pd.isna(by_id.loc[ids[2], "crime_type"]) and by_id.loc[ids[2], "lsoa_code"] == "E01000009"
+
+
+def test_a_line_break_inside_quotes_is_read_with_the_line_each_row_starts_on(tmp_path):
+    """pyarrow refuses such a file; the careful reading takes it, numbering rows as the csv module does."""
+    path = _write(tmp_path / "2017-01" / "2017-01-kent-outcomes.csv", OUTCOME_HEADER, [
+        _outcome("c1", "2017-01", "Suspect\ncharged"), _outcome("c2", "2017-01", "Local resolution")])
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        starts, line = [], reader.line_num + 1
+        for row in reader:
+            starts.append(line)
+            line = reader.line_num + 1
+    frame = loader.read_outcomes(loader.discover_file(path)[0])
+    assert frame["line"].tolist() == starts == [2, 4]
+    assert frame["outcome_type"].tolist() == ["Suspect\ncharged", "Local resolution"]
+
+
+def test_a_file_with_a_byte_order_mark_and_accents_reads_as_plain_ascii(tmp_path):
+    rows = [_outcome("c1", "2017-01", "Suspect charged"), _outcome("c2", "2017-01", "Local resolution")]
+    plain = _write(tmp_path / "a" / "2017-01-kent-outcomes.csv", OUTCOME_HEADER, rows)
+    marked = tmp_path / "b" / "2017-01-kent-outcomes.csv"
+    marked.parent.mkdir()
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes().replace(b"On or near", "Prés de".encode()))
+    read = [loader.read_outcomes(loader.discover_file(p)[0]).drop(columns="source_file") for p in (plain, marked)]
+    pd.testing.assert_frame_equal(read[0], read[1])
+    latin = tmp_path / "c" / "2017-01-kent-outcomes.csv"
+    latin.parent.mkdir()
+    latin.write_bytes(plain.read_bytes().replace(b"c2,", "cé,".encode("latin-1")))
+    with pytest.raises(InputError, match="not UTF-8") as err:
+        loader.read_outcomes(loader.discover_file(latin)[0])
+    assert err.value.row == 3
+
+
+@pytest.mark.parametrize("content", [b"", b"\r\n  \n", b"\x1c\x1f \n"])  # str.strip() takes \x1c-\x1f off too
+def test_a_file_of_white_space_is_empty(tmp_path, content):
+    path = tmp_path / "2017-01-kent-outcomes.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="the file is empty"):
+        loader.read_outcomes(loader.discover_file(path)[0])
+
+
+def test_searches_take_the_lsoa_of_the_last_street_record_at_their_point():
+    import pyarrow as pa
+
+    street_rows = [("51.300000", "0.500000", "E01000001"), ("51.300000", "0.500000", " E01000002 "),
+                   ("51.400000", "0.600000", ""), ("", "", "E01000003"), ("51.5", "0.7", "E01000004")]
+    street = pa.table({"Latitude": [r[0] for r in street_rows], "Longitude": [r[1] for r in street_rows],
+                       "LSOA code": [r[2] for r in street_rows]})
+    at_point = {}
+    for lat, lon, lsoa in street_rows:  # the last record with an LSOA and a point wins
+        if lsoa.strip() and lat.strip():
+            at_point[(round(float(lat) * 1e6), round(float(lon) * 1e6))] = lsoa.strip()
+    latitude = pd.Series([51.3, 51.4, 51.5, 52.0], index=[10, 11, 12, 13])
+    longitude = pd.Series([0.5, 0.6, 0.7, 0.5], index=[10, 11, 12, 13])
+    points = {i: (round(la * 1e6), round(lo * 1e6)) for i, la, lo in zip(latitude.index, latitude, longitude)}
+    expected = {i: at_point[point] for i, point in points.items() if point in at_point}
+    assert loader._street_point_lsoas(street, latitude, longitude).to_dict() == expected == {
+        10: "E01000002", 12: "E01000004"}
+
+
+def test_numbers_pyarrow_refuses_are_read_as_python_reads_them():
+    import pyarrow as pa
+
+    text = ["51.300001", "-0.1234567", "1e-3", " 51.5", "51_5"]
+    assert loader._as_float(pa.array(text[:3])).tolist() == [float(t) for t in text[:3]]
+    assert loader._as_float(pa.array(text)).tolist() == [float(t) for t in text]
+
+
 # ---- the real City of London files -------------------------------------------------------------
 
 @pytest.fixture

@@ -20,6 +20,7 @@ and ``stop_search`` (one row per search).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -31,10 +32,13 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from . import police_checks, police_uk
-from .exact import check_all_rows_read, record_starts
+from .exact import BLOCK, check_all_rows_read, line_count, record_starts
 
 OUTCOMES_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-outcomes\.csv$", re.IGNORECASE)
 STOP_SEARCH_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-stop-and-search\.csv$",
@@ -119,12 +123,14 @@ def _one_per_month(files: list) -> list:
     return [by_key[k] for k in sorted(by_key)]
 
 
-def _text(f) -> str:
+def _bytes(f) -> bytes:
     if f.member is None:
-        raw = Path(f.source).read_bytes()
-    else:
-        with zipfile.ZipFile(f.source) as zf:
-            raw = zf.read(f.member)
+        return Path(f.source).read_bytes()
+    with zipfile.ZipFile(f.source) as zf:
+        return zf.read(f.member)
+
+
+def _decoded(f, raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -133,18 +139,68 @@ def _text(f) -> str:
                                   "in another encoding?)", row=line) from None
 
 
-def _read_csv(f, required: tuple[str, ...], what: str) -> pd.DataFrame:
-    """The file as text columns, its header checked; ``line`` is each row's line number in the file."""
-    text = _text(f)
-    if not text.strip():
+def _read_csv(f, required: tuple[str, ...], what: str, optional: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The file's ``required`` columns and those of ``optional`` it has, as text, its header
+    checked; ``line`` is each row's line number in the file."""
+    return _read_table(f, required, what, optional).to_pandas()
+
+
+# The ASCII characters str.isspace() counts as white space (str.strip() takes them off).
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _read_table(f, required: tuple[str, ...], what: str, optional: tuple[str, ...] = ()) -> pa.Table:
+    """As _read_csv, as an Arrow table (text columns, and ``line``)."""
+    raw = _bytes(f)
+    # A file all ASCII (the usual one) is UTF-8 as it stands: its text is made only if a slow path needs it.
+    text = None if raw.isascii() else _decoded(f, raw)
+    body = raw if text is None else raw.removeprefix(codecs.BOM_UTF8)
+    # As not text.strip(), without copying the file (the head decides for any file with records).
+    blank = (not body[:BLOCK].lstrip(_ASCII_SPACE) and not body.lstrip(_ASCII_SPACE) if text is None
+             else not text or text.isspace())
+    if blank:
         raise InputError(f.label, f"the file is empty: expected a data.police.uk {what} CSV with a header row")
-    first = text.split("\n", 1)[0]  # the first line, without splitting every line of the file
+    end = body.find(b"\n")
+    first = (body if end < 0 else body[:end]).decode("utf-8")  # the first line, without splitting the others
     header = next(csv.reader(io.StringIO((first.splitlines() or [""])[0])))
     missing = [c for c in required if c not in header]
     if missing:
         raise InputError(f.label, f"missing column(s) {', '.join(repr(c) for c in missing)}; found "
                                   f"{', '.join(repr(c) for c in header)}. Expected the data.police.uk {what} header "
                                   f"({', '.join(required)}, ...)", row=1, column=missing[0])
+    columns = [*required, *(c for c in optional if c in header)]
+    # A plain header (no quotes, names unique and none empty) reads as the csv module reads it.
+    plain = '"' not in first and len(set(header)) == len(header) and "" not in header
+    table = _read_plain(body, columns) if plain else None
+    lines = line_count(body)
+    if table is None or table.num_rows != lines - 1:
+        text = text if text is not None else raw.decode("ascii")
+    if table is None:
+        frame = _read_careful(f, text, header)[columns]
+        table = pa.Table.from_pandas(frame, preserve_index=False).cast(
+            pa.schema([(c, pa.large_string()) for c in columns]))
+    # pyarrow reads a quote left open to the end of the file as one field: every row, or refused.
+    starts = check_all_rows_read(f.label, text if text is not None else "", table.num_rows, lines=lines)
+    line = np.asarray(starts, dtype="int64") if starts is not None else np.arange(2, table.num_rows + 2)  # header: 1
+    return table.append_column("line", pa.array(line, type=pa.int64()))
+
+
+def _read_plain(body: bytes, columns: list[str]) -> pa.Table | None:
+    """The ``columns`` of a file whose every record parses (pyarrow; a record with a line break
+    inside quotes does not), as text; else None. Reading only the columns used, in C++ outside
+    the GIL, is what makes this fast; pyarrow still checks every record has the header's number
+    of fields."""
+    try:
+        return pacsv.read_csv(io.BytesIO(body), read_options=pacsv.ReadOptions(use_threads=False),
+                              convert_options=pacsv.ConvertOptions(
+                                  include_columns=columns, column_types={c: pa.large_string() for c in columns},
+                                  null_values=[], strings_can_be_null=False))
+    except pa.ArrowInvalid:
+        return None
+
+
+def _read_careful(f, text: str, header: list[str]) -> pd.DataFrame:
+    """Every column of a file the plain reading declined, or the error that says what is wrong."""
     frame = None
     # pyarrow's reader is about three times faster; it refuses a field with a line break inside its
     # quotes, which the C reader takes, so a file pyarrow refuses is read again by the C reader.
@@ -166,45 +222,62 @@ def _read_csv(f, required: tuple[str, ...], what: str) -> pd.DataFrame:
                 raise InputError(f.label, f"expected {len(header)} fields, found {len(row)}: the file is damaged or "
                                           "truncated; download it again", row=reader.line_num)
         raise InputError(f.label, "could not be read as CSV: the file is damaged; download it again")
-    # pyarrow reads a quote left open to the end of the file as one field: every row, or refused.
-    starts = check_all_rows_read(f.label, text, len(frame))
-    frame["line"] = starts if starts is not None else frame.index + 2  # the header is line 1
     return frame
 
 
-def _check_force(f, frame: pd.DataFrame) -> None:
+def _check_force(f, table: pa.Table) -> None:
     """An outcomes file must hold the force its name says: a renamed copy would count twice."""
-    column = police_uk.REPORTED_BY if police_uk.REPORTED_BY in frame.columns else "Falls within"
+    column = police_uk.REPORTED_BY if police_uk.REPORTED_BY in table.column_names else "Falls within"
     # A file holds one force's name on every row: each distinct value is checked once.
-    for value in frame[column].unique():
+    for value in pc.unique(table[column]).to_pylist():
         if value.strip() and not police_uk.same_force(f.force, value):
-            line = int(frame["line"][frame[column] == value].iloc[0])
+            line = table["line"][_first_row(pc.equal(table[column], value))].as_py()
             raise InputError(f.label, f"the file's name says force '{f.force}' but its records are {column} "
                                       f"{value!r}: an outcomes file of another force under this name would put its "
                                       "outcomes in the wrong area. Remove the file, or give it the name "
                                       "data.police.uk gave it", row=line, column=column)
 
 
-def read_outcomes(f: PoliceFile) -> pd.DataFrame:
-    """One outcomes file: crime_id, force, outcome_month, outcome_type, lsoa_code, line, source_file."""
-    frame = _read_csv(f, OUTCOME_COLUMNS, "outcomes")
-    _check_force(f, frame)
-    other_month = frame[frame["Month"] != f.month]
-    if len(other_month):
-        value, line = other_month["Month"].iloc[0], int(other_month["line"].iloc[0])
+def _first_row(mask) -> int | None:
+    """The first row where ``mask`` is true; None when it is true nowhere."""
+    return pc.index(mask, True).as_py() if pc.any(mask).as_py() else None
+
+
+def _outcome_table(f: PoliceFile) -> pa.Table:
+    """As read_outcomes, as an Arrow table."""
+    table = _read_table(f, OUTCOME_COLUMNS, "outcomes", optional=(police_uk.REPORTED_BY,))
+    _check_force(f, table)
+    row = _first_row(pc.not_equal(table["Month"], f.month))
+    if row is not None:
+        value, line = table["Month"][row].as_py(), table["line"][row].as_py()
         kind = "malformed month" if not police_uk.MONTH_VALUE.match(value) else "month outside the file's own month"
         raise InputError(f.label, f"{kind}: found {value!r}, expected {f.month!r} (every row of a monthly "
                                   "file must carry the file's month, YYYY-MM)", row=line, column="Month")
+    stripped = {column: pc.utf8_trim_whitespace(table[column]) for column in ("Crime ID", "Outcome type", "LSOA code")}
     for column in ("Crime ID", "Outcome type"):
-        blank = frame[frame[column].str.strip() == ""]
-        if len(blank):
+        row = _first_row(pc.equal(stripped[column], ""))
+        if row is not None:
             raise InputError(f.label, f"a row has no {column.lower()}: every outcome names its crime and its "
-                                      "outcome", row=int(blank["line"].iloc[0]), column=column)
-    return pd.DataFrame({
-        "crime_id": frame["Crime ID"].str.strip(), "force": f.force, "outcome_month": f.month,
-        "outcome_type": frame["Outcome type"].str.strip(),
-        "lsoa_code": frame["LSOA code"].str.strip().replace("", None), "line": frame["line"],
-        "source_file": f.label})
+                                      "outcome", row=table["line"][row].as_py(), column=column)
+    # The file's force, month and name are added by the callers: one value for every row.
+    return pa.table({"crime_id": stripped["Crime ID"], "outcome_type": stripped["Outcome type"],
+                     "lsoa_code": _blank_as_null(stripped["LSOA code"]), "line": table["line"]})
+
+
+def _repeat(value: str, rows: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.large_string()), rows)
+
+
+def _blank_as_null(values):
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
+
+
+def read_outcomes(f: PoliceFile) -> pd.DataFrame:
+    """One outcomes file: crime_id, force, outcome_month, outcome_type, lsoa_code, line, source_file."""
+    table = _outcome_table(f)
+    rows = table.num_rows
+    return (table.add_column(1, "force", _repeat(f.force, rows)).add_column(2, "outcome_month", _repeat(f.month, rows))
+            .append_column("source_file", _repeat(f.label, rows)).to_pandas())
 
 
 def _coordinate(f, frame: pd.DataFrame, column: str, bounds: tuple[float, float]) -> pd.Series:
@@ -219,7 +292,7 @@ def _coordinate(f, frame: pd.DataFrame, column: str, bounds: tuple[float, float]
 
 def read_stop_search(f: PoliceFile) -> pd.DataFrame:
     """One stop-and-search file, one row per search (see STOP_SEARCH_TABLE_COLUMNS)."""
-    frame = _read_csv(f, STOP_SEARCH_COLUMNS, "stop-and-search")
+    frame = _read_csv(f, STOP_SEARCH_COLUMNS, "stop-and-search", optional=("LSOA code",))
     linked = frame["Outcome linked to object of search"].str.strip().str.lower()
     unknown = ~linked.isin(list(LINKED_VALUES))
     if unknown.any():
@@ -253,9 +326,52 @@ def _point_key(lat: pd.Series, lon: pd.Series) -> pd.Series:
     return (lat * 1e6).round().astype("int64") * 1_000_000_000 + (lon * 1e6).round().astype("int64")
 
 
-def _read_street(f) -> pd.DataFrame:
-    frame = _read_csv(f, STREET_COLUMNS, "street-level")
-    return frame[list(STREET_COLUMNS)].assign(force=f.force, file_month=f.month)
+def _street_table(f) -> pa.Table:
+    table = _read_table(f, STREET_COLUMNS, "street-level")
+    return table.select(list(STREET_COLUMNS)).append_column("force", _repeat(f.force, table.num_rows)).append_column(
+        "file_month", _repeat(f.month, table.num_rows))
+
+
+def _sorted_codes(values: pa.ChunkedArray) -> tuple[np.ndarray, int]:
+    """Each value's place among the distinct values in sorted order, and how many there are."""
+    values = values.combine_chunks()
+    fixed = _fixed_width(values)
+    if fixed is not None:
+        distinct, codes = np.unique(fixed, return_inverse=True)
+        return codes, len(distinct)
+    encoded = pc.dictionary_encode(values)
+    places = pc.rank(encoded.dictionary, sort_keys="ascending").to_numpy() - 1  # distinct values: no ties
+    return places[encoded.indices.to_numpy()], len(encoded.dictionary)
+
+
+def _fixed_width(values: pa.Array) -> np.ndarray | None:
+    """Text values all of one length and without nulls (Crime IDs, months) as a NumPy array of
+    bytes, which sorts several times faster than Arrow's text; None for any other.
+    NumPy orders bytes as Arrow orders text (byte by byte, which is the order of code points);
+    of one length, no two texts compare equal in NumPy unless they are equal."""
+    if values.null_count or not len(values) or values.type != pa.large_string():
+        return None
+    _, offsets, data = values.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[values.offset:values.offset + len(values) + 1]
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or offsets[-1] - offsets[0] != width * len(values) or (np.diff(offsets) != width).any():
+        return None
+    return np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]].view(f"S{width}")
+
+
+def _latest_rows(force_code: np.ndarray, crime_id: pa.ChunkedArray, month_code: np.ndarray) -> tuple[np.ndarray,
+                                                                                                    np.ndarray]:
+    """The row of each (force, crime_id)'s latest outcome, in the order of (force, crime_id), and
+    each one's number of outcome rows (see latest_outcomes). Forces and months are given as
+    codes in their sorted order."""
+    crime_code, crimes = _sorted_codes(crime_id)
+    # Each (force, crime) as one integer whose order is the order of (force, crime_id): sorting and
+    # counting half a million integers is many times faster than grouping by two text columns.
+    key = force_code.astype("int64") * crimes + crime_code
+    by_month = month_code.argsort(kind="stable")  # file order kept within a month
+    last_first = key[by_month][::-1]
+    _, first_seen = np.unique(last_first, return_index=True)  # each key's last row, keys in order
+    return by_month[len(last_first) - 1 - first_seen], np.unique(key, return_counts=True)[1]
 
 
 def latest_outcomes(records: pd.DataFrame) -> pd.DataFrame:
@@ -264,17 +380,75 @@ def latest_outcomes(records: pd.DataFrame) -> pd.DataFrame:
     if records.empty:
         return records.assign(outcome_records=pd.Series(dtype="int64"))
     ordered = records.reset_index(drop=True)
-    # Each (force, crime) as one integer whose order is the order of (force, crime_id): sorting and
-    # counting half a million integers is many times faster than grouping by two text columns.
-    force_code, _ = pd.factorize(ordered["force"], sort=True)
-    crime_code, crime_ids = pd.factorize(ordered["crime_id"], sort=True)
-    key = force_code.astype("int64") * len(crime_ids) + crime_code
-    by_month = ordered["outcome_month"].to_numpy().argsort(kind="stable")  # file order kept within a month
-    last_first = key[by_month][::-1]
-    _, first_seen = np.unique(last_first, return_index=True)  # each key's last row, keys in order
-    latest = ordered.iloc[by_month[len(last_first) - 1 - first_seen]].reset_index(drop=True)
-    latest["outcome_records"] = np.unique(key, return_counts=True)[1]
-    return latest
+    text = {c: pa.chunked_array([pa.array(ordered[c], pa.large_string())])
+            for c in ("force", "crime_id", "outcome_month")}
+    rows, counts = _latest_rows(_sorted_codes(text["force"])[0], text["crime_id"],
+                                _sorted_codes(text["outcome_month"])[0])
+    return ordered.iloc[rows].reset_index(drop=True).assign(outcome_records=counts)
+
+
+def _outcomes_table(files: list[PoliceFile], tables: list[pa.Table], street: pa.Table) -> pd.DataFrame:
+    """The latest outcome of each crime (see latest_outcomes) among the outcomes files read, with
+    the crime's type and month from the street record with its Crime ID (the last, when a
+    force's files give an ID twice)."""
+    records = pa.concat_tables(tables).combine_chunks()
+    file_of_row = np.repeat(np.arange(len(files)), [t.num_rows for t in tables])
+    # A file's force and month hold for all its rows: coded once a file.
+    force_code, month_code = (np.unique([getattr(f, name) for f in files], return_inverse=True)[1][file_of_row]
+                              for name in ("force", "month"))
+    rows, counts = _latest_rows(force_code, records["crime_id"], month_code)
+    latest = records.select(["crime_id", "outcome_type", "lsoa_code"]).take(rows)
+    latest_file = pa.array(file_of_row[rows])
+    for name, values in (("force", [f.force for f in files]), ("outcome_month", [f.month for f in files]),
+                         ("source_file", [f.label for f in files])):
+        latest = latest.append_column(name, pa.array(values, pa.large_string()).take(latest_file))
+    crime_ids = pc.utf8_trim_whitespace(street["Crime ID"]).combine_chunks()
+    street_force = street["force"].combine_chunks()
+    latest_force = latest["force"].combine_chunks()
+    street_row = np.full(len(latest), -1, dtype="int64")
+    for force in pc.unique(latest_force).to_pylist():
+        wanted = np.flatnonzero(pc.equal(latest_force, force).to_numpy(zero_copy_only=False))
+        candidates = np.flatnonzero(pc.and_(pc.equal(street_force, force),
+                                            pc.not_equal(crime_ids, "")).to_numpy(zero_copy_only=False))[::-1]
+        # index_in finds a value's first place in the set: in reverse order, the ID's last record.
+        place = pc.fill_null(pc.index_in(latest["crime_id"].take(wanted),
+                                         value_set=crime_ids.take(candidates)), -1).to_numpy()
+        street_row[wanted[place >= 0]] = candidates[place[place >= 0]]
+    at = pa.array(street_row, mask=street_row < 0)  # no street record: nulls
+    street_lsoa = _blank_as_null(street["LSOA code"].take(at))
+    # A crime is placed where its street record is (the outcome's own LSOA only when the street
+    # files lack the crime): outcome groups are shares of the crimes recorded, counted from the
+    # street records, so both must put each crime in the same area.
+    outcomes = latest.append_column("outcome_records", pa.array(counts, pa.int64())) \
+        .append_column("crime_month", street["file_month"].take(at)) \
+        .append_column("crime_type", street["Crime type"].take(at))
+    outcomes = outcomes.set_column(outcomes.column_names.index("lsoa_code"), "lsoa_code",
+                                   pc.coalesce(street_lsoa, latest["lsoa_code"]))
+    return outcomes.select(OUTCOME_TABLE_COLUMNS).to_pandas()
+
+
+def _street_point_lsoas(street: pa.Table, latitude: pd.Series, longitude: pd.Series) -> pd.Series:
+    """The LSOA of the street records at each point given (the last record's, where several are
+    at a point), for the points that have a street record: the LSOA codes, indexed as the points."""
+    lsoa = pc.utf8_trim_whitespace(street["LSOA code"])
+    located = pc.and_(pc.not_equal(lsoa, ""), pc.not_equal(pc.utf8_trim_whitespace(street["Latitude"]), ""))
+    keys = _point_key(_as_float(street["Latitude"].filter(located)), _as_float(street["Longitude"].filter(located)))
+    # The last record at each point: the first in reverse order.
+    point_keys, first = np.unique(keys[::-1], return_index=True)
+    point_lsoa = lsoa.filter(located).take(len(keys) - 1 - first).to_numpy(zero_copy_only=False)
+    wanted = np.asarray(_point_key(latitude, longitude))
+    place = np.minimum(np.searchsorted(point_keys, wanted), max(len(point_keys) - 1, 0))
+    found = (point_keys[place] == wanted) if len(point_keys) else np.zeros(len(wanted), dtype=bool)
+    return pd.Series(point_lsoa[place[found]], index=latitude.index[found], dtype=object)
+
+
+def _as_float(text) -> np.ndarray:
+    """Numbers written as text, as Python's float() reads them (pyarrow's cast, which reads plain
+    decimals to the same nearest double, refuses the rest: those are read by pandas)."""
+    try:
+        return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        return pd.Series(text.to_pandas()).astype(float).to_numpy()
 
 
 def build_tables(paths: list[Path], months: tuple[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str]]:
@@ -299,49 +473,29 @@ def build_tables(paths: list[Path], months: tuple[str, str] | None = None) -> tu
     # order (street, outcomes, stop and search, each in file order), so a refused file is the one
     # a reading in order would have refused first.
     with ThreadPoolExecutor(max_workers=READERS) as pool:
-        street_frames = [pool.submit(_read_street, f) for f in street_files]
-        outcome_frames = [pool.submit(read_outcomes, f) for f in outcome_files]
+        street_frames = [pool.submit(_street_table, f) for f in street_files]
+        outcome_frames = [pool.submit(_outcome_table, f) for f in outcome_files]
         search_frames = [pool.submit(read_stop_search, f) for f in search_files]
         street_frames = [job.result() for job in street_frames]
         outcome_frames = [job.result() for job in outcome_frames]
         search_frames = [job.result() for job in search_frames]
-    street = (pd.concat(street_frames, ignore_index=True) if street_frames
-              else pd.DataFrame(columns=[*STREET_COLUMNS, "force", "file_month"]))
+    street = pa.concat_tables(street_frames).combine_chunks() if street_frames else pa.table(
+        {c: pa.array([], pa.large_string()) for c in (*STREET_COLUMNS, "force", "file_month")})
 
     # Outcomes: the latest of each crime, with the street files' type and month of the crime.
-    if outcome_files:
-        records = pd.concat(outcome_frames, ignore_index=True)
-        latest = latest_outcomes(records.drop(columns="line"))
-        crimes = (street[street["Crime ID"].str.strip() != ""]
-                  .assign(crime_id=lambda d: d["Crime ID"].str.strip())
-                  .drop_duplicates(["force", "crime_id"], keep="last")
-                  [["force", "crime_id", "file_month", "Crime type", "LSOA code"]]
-                  .rename(columns={"file_month": "crime_month", "Crime type": "crime_type",
-                                   "LSOA code": "street_lsoa"}))
-        outcomes = latest.merge(crimes, on=["force", "crime_id"], how="left")
-        street_lsoa = outcomes.pop("street_lsoa").replace("", None)
-        # A crime is placed where its street record is (the outcome's own LSOA only when the street
-        # files lack the crime): outcome groups are shares of the crimes recorded, counted from the
-        # street records, so both must put each crime in the same area.
-        outcomes["lsoa_code"] = street_lsoa.combine_first(outcomes["lsoa_code"])
-        outcomes = outcomes[OUTCOME_TABLE_COLUMNS]
-    else:
-        outcomes = pd.DataFrame(columns=OUTCOME_TABLE_COLUMNS)
+    outcomes = (_outcomes_table(outcome_files, outcome_frames, street) if outcome_files
+                else pd.DataFrame(columns=OUTCOME_TABLE_COLUMNS))
 
     if search_files:
         searches = pd.concat(search_frames, ignore_index=True)
-        police_checks.check_search_forces(searches, street, _point_key)
+        police_checks.check_search_forces(searches, street.select(["force", "Latitude", "Longitude"]).to_pandas(),
+                                          _point_key)
         has_code = searches["lsoa_code"].notna()
         searches.loc[has_code, "placed_by"] = "LSOA code"
-        located = street[(street["LSOA code"].str.strip() != "") & (street["Latitude"].str.strip() != "")]
-        points = pd.Series(located["LSOA code"].str.strip().to_numpy(),
-                           index=_point_key(located["Latitude"].astype(float), located["Longitude"].astype(float)))
-        points = points[~points.index.duplicated(keep="last")]
         with_point = ~has_code & searches["latitude"].notna() & searches["longitude"].notna()
-        keys = _point_key(searches.loc[with_point, "latitude"], searches.loc[with_point, "longitude"])
-        matched = keys.map(points)
-        searches.loc[matched.dropna().index, "lsoa_code"] = matched.dropna()
-        searches.loc[matched.dropna().index, "placed_by"] = "street point"
+        matched = _street_point_lsoas(street, searches.loc[with_point, "latitude"], searches.loc[with_point, "longitude"])
+        searches.loc[matched.index, "lsoa_code"] = matched
+        searches.loc[matched.index, "placed_by"] = "street point"
         searches.loc[searches["latitude"].isna() & searches["lsoa_code"].isna(), "placed_by"] = "no location"
         searches = searches[STOP_SEARCH_TABLE_COLUMNS]
     else:
