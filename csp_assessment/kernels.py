@@ -60,7 +60,11 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what IPKernelApp
 # Never matplotlib_inline's backend: importing it connects it to the kernel's IPython shell, which the zygote
 # has not got (a forked kernel would then show no pyplot chart); the kernel imports it when it needs it.
 KERNEL_MODULES = ("ipykernel.kernelapp",)
-NOTEBOOK_MODULES = ("IPython.display", "csp_assessment.sections", "geopandas", "shapely", "statsmodels.stats.proportion")
+# And pyogrio, which the ingest imports to read boundary files: importing it sets GDAL_CURL_CA_BUNDLE and
+# PROJ_CURL_CA_BUNDLE, so the run's environment has them by the time its kernels start. Imported here too,
+# the zygote reports them as set by its imports, and its environment is still the run's (Zygote.serves).
+NOTEBOOK_MODULES = ("IPython.display", "csp_assessment.sections", "geopandas", "shapely", "statsmodels.stats.proportion",
+                    "pyogrio")
 # Set by jupyter_client for each kernel it starts (and MPLBACKEND by the kernel itself), or changed by pytest
 # from test to test: never a reason to think the zygote out of date.
 PER_KERNEL_ENV = ("JPY_PARENT_PID", "JPY_INTERRUPT_EVENT", "IPY_INTERRUPT_EVENT", "MPLBACKEND", "PYTEST_CURRENT_TEST")
@@ -68,10 +72,6 @@ PER_KERNEL_ENV = ("JPY_PARENT_PID", "JPY_INTERRUPT_EVENT", "IPY_INTERRUPT_EVENT"
 
 def forking_supported() -> bool:
     return hasattr(os, "fork") and hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")
-
-
-def _comparable(env: dict) -> dict:
-    return {key: value for key, value in env.items() if key not in PER_KERNEL_ENV}
 
 
 class Zygote:
@@ -91,18 +91,34 @@ class Zygote:
         self._socket = ours
         self._replies = ours.makefile("rb")
         self._lock = threading.Lock()  # one request and its answer at a time (sections run in threads)
+        self._set_by_imports: set[str] | None = None
+
+    def _ready(self) -> set[str]:
+        """Wait for the zygote's imports; the environment variables they set (a module may set one when
+        imported, as pyogrio sets GDAL_CURL_CA_BUNDLE: the run's process, importing it too, has it)."""
+        with self._lock:
+            if self._set_by_imports is None:
+                answer = self._replies.readline()
+                if not answer:
+                    raise OSError("the kernel zygote ended before it was ready")
+                self._set_by_imports = set(json.loads(answer)["set_by_imports"])
+        return self._set_by_imports
 
     def serves(self, cmd: list[str], env: dict, cwd: str) -> bool:
-        """Whether a kernel forked from here is what ``cmd`` in ``env`` and ``cwd`` would start."""
-        same_env = _comparable(env) == _comparable(self.env)
-        if not same_env:
-            changed = {key for key, _ in set(_comparable(env).items()) ^ set(_comparable(self.env).items())}
+        """Whether a kernel forked from here is what ``cmd`` in ``env`` and ``cwd`` would start: the kernel
+        spec's own launcher, the same folder, and the environment the zygote imported its modules in."""
+        if (self.process.poll() is not None or cmd[:3] != [sys.executable, "-m", "ipykernel_launcher"]
+                or str(cwd) != self.cwd):
+            return False
+        ignored = {*PER_KERNEL_ENV, *self._ready()}
+        changed = {key for key in {*env, *self.env} - ignored if env.get(key) != self.env.get(key)}
+        if changed:
             LOG.info("a new kernel zygote: the environment changed (%s)", ", ".join(sorted(changed)))
-        return (self.process.poll() is None and cmd[:3] == [sys.executable, "-m", "ipykernel_launcher"]
-                and str(cwd) == self.cwd and same_env)
+        return not changed
 
     def fork(self, args: list[str], env: dict) -> int:
         """A new kernel process with ipykernel_launcher's ``args``; its process id."""
+        self._ready()
         with self._lock:
             self._socket.sendall(json.dumps({"args": args, "env": env}).encode() + b"\n")
             answer = self._replies.readline()
@@ -125,17 +141,13 @@ _zygote_lock = threading.Lock()
 
 
 def warm() -> Zygote | None:
-    """Start the zygote, if it is not running, for kernels this process starts later (it imports in
-    the background); returns it, or None where kernels cannot be forked."""
+    """Start the zygote, if none is running, for kernels this process starts later (it imports in the
+    background); returns it, or None where kernels cannot be forked."""
     global _zygote
     if not forking_supported():
         return None
     with _zygote_lock:
-        if _zygote is not None and not _zygote.serves([sys.executable, "-m", "ipykernel_launcher"], os.environ,
-                                                      _zygote.cwd):
-            # The environment changed: a new zygote for new kernels. The old one lives on until close():
-            # kernels forked from it end when it does.
-            _retired.append(_zygote)
+        if _zygote is not None and _zygote.process.poll() is not None:
             _zygote = None
         if _zygote is None:
             try:
@@ -144,6 +156,27 @@ def warm() -> Zygote | None:
                 LOG.warning("kernels start as new processes: the kernel zygote did not start (%s)", exc)
                 return None
         return _zygote
+
+
+def zygote_for(cmd: list[str], env: dict, cwd: str) -> Zygote | None:
+    """The zygote to fork a kernel ``cmd`` in ``env`` and ``cwd`` from: the running one if it serves
+    them, else a new one started in this environment (the old one lives on until close(): kernels
+    forked from it end when it does); None where kernels cannot be forked or the launch is another."""
+    global _zygote
+    zygote = warm()
+    if zygote is None or cmd[:3] != [sys.executable, "-m", "ipykernel_launcher"] or str(cwd) != zygote.cwd:
+        return None
+    try:
+        if zygote.serves(cmd, env, cwd):
+            return zygote
+    except OSError as exc:
+        LOG.warning("a new kernel zygote: %s", exc)
+    with _zygote_lock:
+        if _zygote is zygote:
+            _retired.append(zygote)
+            _zygote = None
+    zygote = warm()
+    return zygote if zygote is not None and zygote.serves(cmd, env, cwd) else None
 
 
 def close() -> None:
@@ -206,9 +239,9 @@ class ForkingProvisioner(LocalProvisioner):
     """LocalProvisioner whose kernels are forked from the zygote where that is the same (see above)."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
-        zygote = warm()
         env, cwd = kwargs.get("env") or dict(os.environ), kwargs.get("cwd") or os.getcwd()
-        if zygote is None or not zygote.serves(cmd, env, cwd):
+        zygote = zygote_for(cmd, env, cwd)
+        if zygote is None:
             return await super().launch_kernel(cmd, **kwargs)
         pid = zygote.fork(cmd[3:], dict(env))
         self.process = ForkedProcess(pid)
@@ -245,13 +278,16 @@ def serve(fd: int) -> None:
     from IPython.core.shellapp import InteractiveShellApp
 
     InteractiveShellApp.init_path(types.SimpleNamespace(ignore_cwd=False))
+    started_with = dict(os.environ)
     for name in NOTEBOOK_MODULES:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the notebook imports it itself, and says what is wrong there
             pass
+    set_by_imports = [key for key in os.environ if os.environ[key] != started_with.get(key)]
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # ended kernels are reaped by the system
     channel = socket.socket(fileno=fd)
+    channel.sendall(json.dumps({"set_by_imports": set_by_imports}).encode() + b"\n")  # ready
     requests = channel.makefile("rb")
     for line in requests:
         request = json.loads(line)

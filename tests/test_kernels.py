@@ -96,6 +96,24 @@ def test_a_changed_environment_gets_a_zygote_of_its_own(tmp_path, zygote, monkey
     assert zygote.process.poll() is not None
 
 
+def test_a_variable_set_by_an_import_in_both_processes_is_no_change(tmp_path, monkeypatch):
+    """pyogrio (under geopandas) sets GDAL_CURL_CA_BUNDLE when imported, in the zygote and, during the
+    ingest, in the run's own process: the zygote is still the one to fork from."""
+    pyogrio = pytest.importorskip("pyogrio")
+    monkeypatch.delenv("GDAL_CURL_CA_BUNDLE", raising=False)
+    kernels.close()
+    zygote = kernels.warm()
+    try:
+        assert "GDAL_CURL_CA_BUNDLE" in zygote._ready()  # the zygote's geopandas import set it
+        monkeypatch.setenv("GDAL_CURL_CA_BUNDLE", __import__("certifi").where())  # as the run's import does
+        spec = _notebook(tmp_path, "report.ipynb", REPORT)
+        report = _report(execute_section(spec, tmp_path / "out.ipynb", {"x": 1}, notebook_dir=tmp_path))
+        assert report["ppid"] == zygote.process.pid
+        assert pyogrio
+    finally:
+        kernels.close()
+
+
 def test_a_failing_cell_and_a_dying_kernel_are_named_with_the_partial_notebook(tmp_path, zygote):
     spec = _notebook(tmp_path, "broken.ipynb", "raise ValueError('ward lookup is empty')")
     with pytest.raises(SectionFailed) as failure:
