@@ -23,7 +23,7 @@ A forked kernel is used only where it is the same as a new one: the kernel spec'
 ``python -m ipykernel_launcher`` with this interpreter, started from the folder and with the
 environment the zygote was started with, apart from what jupyter_client sets for each kernel and
 what the zygote's own imports set (the run removes MPLBACKEND first, see execute.py; any other
-change starts a new zygote, named in the run log). Anywhere else (no ``fork`` or pidfd, another
+change starts a new zygote). Anywhere else (no ``fork`` or pidfd, another
 kernel, the zygote failing to start), the kernel starts as a new process, as before.
 
 The zygote ends when the run closes it, and by itself when the run's process is gone (its end of
