@@ -34,6 +34,7 @@ the socket closes); a kernel forked from it watches the zygote as its parent (ip
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import logging
 import os
@@ -71,8 +72,16 @@ NOTEBOOK_MODULES = ("IPython.display", "csp_assessment.sections", "geopandas", "
 PER_KERNEL_ENV = ("JPY_PARENT_PID", "JPY_INTERRUPT_EVENT", "IPY_INTERRUPT_EVENT", "MPLBACKEND", "PYTEST_CURRENT_TEST")
 
 
+@functools.lru_cache(maxsize=None)
 def forking_supported() -> bool:
-    return hasattr(os, "fork") and hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")
+    """Fork and pidfds, in Python and in the system (Linux 5.3 or later; a sandbox may refuse the call)."""
+    if not (hasattr(os, "fork") and hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")):
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:
+        return False
+    return True
 
 
 class Zygote:
