@@ -44,6 +44,9 @@ CONNECT_TIMEOUT = "10s"  # the Dask client's own connection, once the scheduler 
 MAX_WORKERS = 256
 # The loggers distributed's configuration prints to the terminal; a run sends them to its run log.
 DASK_LOGGERS = ("distributed", "tornado", "bokeh")
+# papermill's logger, which nbclient writes to: a kernel that dies while the run stops (Ctrl-C ends the kernel
+# zygote, kernels.py) would otherwise print nbclient's error above the run's one line.
+NOTEBOOK_LOGGERS = ("papermill",)
 
 
 def check_workers(workers: int | None) -> None:
@@ -115,7 +118,7 @@ def check_loopback(seconds: float = 2) -> None:
 
 
 class _ToRunLog(logging.Handler):
-    """Dask's log records, whole (tracebacks included), into the run log instead of the terminal."""
+    """Dask's and papermill's log records, whole (tracebacks included), into the run log instead of the terminal."""
 
     def __init__(self, log) -> None:
         super().__init__(logging.WARNING)
@@ -124,7 +127,8 @@ class _ToRunLog(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.log(f"dask     {self.format(record)}")
+            source = "notebook" if record.name.split(".")[0] in NOTEBOOK_LOGGERS else "dask"
+            self.log(f"{source:<9}{self.format(record)}")
         except Exception:  # a log line must never stop the run
             pass
 
@@ -236,12 +240,13 @@ class Engine:
         if self._terminal_handlers:  # already (an earlier attempt to start failed)
             return
         handler = _ToRunLog(self.log)
-        for name in _dask_logger_names():
+        for name in [*_dask_logger_names(), *NOTEBOOK_LOGGERS]:
             logger = logging.getLogger(name)
             self._terminal_handlers[name] = (list(logger.handlers), logger.propagate)
-            logger.handlers = [handler] if name in DASK_LOGGERS else \
+            top = name in DASK_LOGGERS or name in NOTEBOOK_LOGGERS
+            logger.handlers = [handler] if top else \
                 [h for h in logger.handlers if not isinstance(h, logging.StreamHandler)]
-            logger.propagate = name not in DASK_LOGGERS  # distributed.client's records reach the handler above
+            logger.propagate = not top  # distributed.client's records reach the handler above
 
     def _logs_to_terminal(self) -> None:
         for name, (handlers, propagate) in self._terminal_handlers.items():

@@ -11,7 +11,9 @@ does, with those modules already loaded. Nothing else is shared: every notebook 
 own, and what one notebook does never reaches another (the zygote itself runs no notebook code).
 
 jupyter_client is told through a kernel *provisioner* (its documented way to change how a kernel
-process is started: https://jupyter-client.readthedocs.io/en/latest/provisioning.html), given to
+process is started: https://jupyter-client.readthedocs.io/en/latest/provisioning.html, from
+jupyter_client's docs/provisioning.rst: "an abstraction layer between the KernelManager and today's
+kernel process (i.e., Popen)"; LocalProvisioner, subclassed here, is its Popen one), given to
 papermill as the kernel manager class nbclient uses (``NotebookClient.kernel_manager_class``; papermill
 passes its engine's keyword arguments to nbclient). The provisioner holds the forked kernel through a
 Linux pidfd (``os.pidfd_open``), which signals and waits for a process that is not its child, so
