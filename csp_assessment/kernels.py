@@ -116,11 +116,10 @@ class Zygote:
                 self._set_by_imports = set(json.loads(answer)["set_by_imports"])
         return self._set_by_imports
 
-    def serves(self, cmd: list[str], env: dict, cwd: str) -> bool:
-        """Whether a kernel forked from here is what ``cmd`` in ``env`` and ``cwd`` would start: the kernel
-        spec's own launcher, the same folder, and the environment the zygote imported its modules in."""
-        if (self.process.poll() is not None or cmd[:3] != [sys.executable, "-m", "ipykernel_launcher"]
-                or str(cwd) != self.cwd):
+    def serves(self, env: dict) -> bool:
+        """Whether the zygote is running in the environment ``env`` (the one it imported its modules in,
+        apart from what jupyter_client sets for each kernel and what its imports set)."""
+        if self.process.poll() is not None:
             return False
         ignored = {*PER_KERNEL_ENV, *self._ready()}
         changed = {key for key in {*env, *self.env} - ignored if env.get(key) != self.env.get(key)}
@@ -172,14 +171,15 @@ def warm() -> Zygote | None:
 
 def zygote_for(cmd: list[str], env: dict, cwd: str) -> Zygote | None:
     """The zygote to fork a kernel ``cmd`` in ``env`` and ``cwd`` from: the running one if it serves
-    them, else a new one started in this environment (the old one lives on until close(): kernels
-    forked from it end when it does); None where kernels cannot be forked or the launch is another."""
+    ``env``, else a new one started in this environment (the old one lives on until close(): kernels
+    forked from it end when it does); None where kernels cannot be forked or the launch is another
+    (not the kernel spec's own launcher with this interpreter, or another folder)."""
     global _zygote
     zygote = warm()
     if zygote is None or cmd[:3] != [sys.executable, "-m", "ipykernel_launcher"] or str(cwd) != zygote.cwd:
         return None
     try:
-        if zygote.serves(cmd, env, cwd):
+        if zygote.serves(env):
             return zygote
     except OSError as exc:
         LOG.warning("a new kernel zygote: %s", exc)
@@ -188,7 +188,7 @@ def zygote_for(cmd: list[str], env: dict, cwd: str) -> Zygote | None:
             _retired.append(zygote)
             _zygote = None
     zygote = warm()
-    return zygote if zygote is not None and zygote.serves(cmd, env, cwd) else None
+    return zygote if zygote is not None and zygote.serves(env) else None
 
 
 def close() -> None:

@@ -51,7 +51,6 @@ class ChromiumFailed(RuntimeError):
     """Chromium could not print the page (the caller falls back to WeasyPrint)."""
 
 
-
 def find_chromium() -> str | None:
     """The headless browser to print with, or None (then WeasyPrint prints)."""
     engine = os.environ.get(ENGINE_VARIABLE, "auto").strip().lower()
