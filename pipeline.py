@@ -161,17 +161,24 @@ def cli(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    areas = [a.strip() for a in (args.area or "").split(",") if a.strip()]
+    one_area = len(areas) <= 1 and (not areas or AREA_CODE.match(areas[0].upper()))
+    if one_area and args.scheduler is None:
+        # The notebooks' kernel zygote (kernels.py) starts before the run's own imports below: both take
+        # seconds of one core, now at once on two. run.main uses this zygote and ends it.
+        from csp_assessment import kernels
+
+        kernels.warm()
     # Imported here, not at the top: `fetch` (and a Dask worker, which imports this file as its
     # main module) does without the notebook and export machinery, seconds of imports.
     from csp_assessment.execute import SectionFailed
     from csp_assessment.report.export import ExportError
     from csp_assessment.run import AreasFailed, main, main_many
 
-    areas = [a.strip() for a in (args.area or "").split(",") if a.strip()]
     options = dict(data_dir=args.data, period_from=args.period_from, period_to=args.period_to, out_dir=args.out,
                    sections=args.sections, processed_dir=args.processed)
     try:
-        if len(areas) > 1 or (areas and not AREA_CODE.match(areas[0].upper())):
+        if not one_area:
             main_many(args.year, areas, force=args.force, workers=args.workers, wait_seconds=args.wait * 60,
                       scheduler=args.scheduler, **options)
         else:

@@ -255,10 +255,19 @@ class Engine:
         self._terminal_handlers = {}
 
     def _start_local(self):
-        from distributed import Client, LocalCluster
+        import dask  # here, as distributed below: seconds of imports a run on a scheduler, or fetch, does without
 
         check_loopback()
         started = time.perf_counter()
+        # No statistical profile of the workers' threads: the worker samples every thread's stack every
+        # 10 ms (distributed.worker.profile) for a dashboard the run does not start, holding the GIL the
+        # exports in this process need.
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            return self._start_local_cluster(started)
+
+    def _start_local_cluster(self, started: float):
+        from distributed import Client, LocalCluster
+
         if self.processes:
             self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                          dashboard_address=":0", silence_logs=logging.ERROR)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import gc
 import json
 import logging
 import os
@@ -60,7 +61,7 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what IPKernelApp
 # What the zygote imports before it forks: the kernel (as ipykernel_launcher does), then what every section
 # notebook imports in its first cell (IPython's display, the sections and with them pandas, scipy,
 # matplotlib, seaborn) and what the sections import only when they draw a map or test a difference (seconds
-# each). A notebook module that fails to import is left for the notebook to import (and fail on) itself.
+# each), style a table (pandas' Styler) or read a dataset. A notebook module that fails to import is left for the notebook to import (and fail on) itself.
 # Never matplotlib_inline's backend: importing it connects it to the kernel's IPython shell, which the zygote
 # has not got (a forked kernel would then show no pyplot chart); the kernel imports it when it needs it.
 KERNEL_MODULES = ("ipykernel.kernelapp",)
@@ -68,7 +69,7 @@ KERNEL_MODULES = ("ipykernel.kernelapp",)
 # PROJ_CURL_CA_BUNDLE, so the run's environment has them by the time its kernels start. Imported here too,
 # the zygote reports them as set by its imports, and its environment is still the run's (Zygote.serves).
 NOTEBOOK_MODULES = ("IPython.display", "csp_assessment.sections", "geopandas", "shapely", "statsmodels.stats.proportion",
-                    "pyogrio")
+                    "pyogrio", "pandas.io.formats.style", "pyarrow.dataset")
 # Set by jupyter_client for each kernel it starts (and MPLBACKEND by the kernel itself), or changed by pytest
 # from test to test: never a reason to think the zygote out of date.
 PER_KERNEL_ENV = ("JPY_PARENT_PID", "JPY_INTERRUPT_EVENT", "IPY_INTERRUPT_EVENT", "MPLBACKEND", "PYTEST_CURRENT_TEST")
@@ -296,7 +297,15 @@ def serve(fd: int) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the notebook imports it itself, and says what is wrong there
             pass
+    try:  # the section modules: csp_assessment.sections imports them when its registry is first read
+        len(importlib.import_module("csp_assessment.sections").SECTIONS)
+    except Exception:  # noqa: BLE001 - as above: the notebook reads the registry itself, and fails there
+        pass
     set_by_imports = [key for key in os.environ if os.environ[key] != started_with.get(key)]
+    # What was imported stays for the zygote's life: frozen, a kernel's garbage collections no longer walk
+    # it (hundreds of thousands of objects) and its memory pages stay shared with the zygote (gc.freeze's
+    # documented use before fork).
+    gc.freeze()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # ended kernels are reaped by the system
     channel = socket.socket(fileno=fd)
     channel.sendall(json.dumps({"set_by_imports": set_by_imports}).encode() + b"\n")  # ready
@@ -341,8 +350,19 @@ def _become_kernel(args: list[str], env: dict) -> None:
         traceback.print_exc()
     finally:
         try:
+            _skip_namespace_reset()
             atexit._run_exitfuncs()  # as the interpreter does when a kernel process ends
             sys.stdout.flush()
             sys.stderr.flush()
         finally:
             os._exit(code)  # never back into the zygote's loop
+
+
+def _skip_namespace_reset() -> None:
+    """IPython's exit empties the user's namespace (a full garbage collection of the notebook's tables
+    and charts, about a quarter of a second a kernel) before it closes its history session; the
+    process ends next, so the emptying only costs time. The history session is still closed."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    if InteractiveShell.initialized():
+        InteractiveShell.instance().reset = lambda *args, **kwargs: None
