@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator
 
 from ..stats.spc import MIN_BASELINE, NEUTRAL_TYPES, SPCResult, is_monthly
 from .style import GSS_DARK_GREY, GSS_DARK_PINK, SPC_COMMON_CAUSE, SPC_CONCERN, SPC_IMPROVEMENT, SPC_NEUTRAL, apply_style
@@ -74,7 +75,11 @@ def plot_spc(
             monthly = is_monthly(pd.Index(table["period"]))
             ax.set_xlabel("Month" if monthly else "Period")
             if monthly:
-                ax.xaxis.set_major_locator(_month_locator(len(table)))
+                # The ticks worked out once, for the axis's final range: a MonthLocator works them out with
+                # dateutil's rrule each of the dozens of times matplotlib asks while laying out and drawing.
+                months = _month_locator(len(table))
+                months.set_axis(ax.xaxis)
+                ax.xaxis.set_major_locator(FixedLocator(months()))
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
         else:
             ax.set_xlabel("Period")
