@@ -14,6 +14,8 @@ links every table and chart to its data (:func:`data_link`). Nothing is read bac
 
 from __future__ import annotations
 
+import copy
+import functools
 import html
 import json
 import math
@@ -182,11 +184,23 @@ def write_tables(findings_dir: str | Path, section: str, tables: list[DataTable]
 
 
 def read_tables(findings_dir: str | Path, section: str) -> list[DataTable]:
-    """The tables a section recorded; none when it recorded none (a section run before tables existed)."""
+    """The tables a section recorded; none when it recorded none (a section run before tables existed).
+
+    Read and checked once while the file is unchanged: the run's document and its workbook each read
+    every section's tables, and checking a table's cells costs far more than copying it. Each caller
+    gets copies of its own."""
     path = tables_file(findings_dir, section)
-    if not path.exists():
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return []
-    return [DataTable.from_json(t) for t in json.loads(path.read_text(encoding="utf-8"))["tables"]]
+    return [copy.deepcopy(table) for table in _read_tables(str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)]
+
+
+@functools.lru_cache(maxsize=64)  # a run's sections, several areas at once
+def _read_tables(path: str, inode: int, mtime_ns: int, size: int) -> tuple[DataTable, ...]:
+    # keyed by the file's identity and state: a section run again writes a new file (store.write_json)
+    return tuple(DataTable.from_json(t) for t in json.loads(Path(path).read_text(encoding="utf-8"))["tables"])
 
 
 # ---- from the document to the data ----------------------------------------------------------------
