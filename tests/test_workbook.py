@@ -184,6 +184,19 @@ def test_a_sections_tables_are_read_once_and_each_reader_gets_its_own_copy(tmp_p
     write_tables(tmp_path, "all_crime", [DataTable("crime_wards", "Top wards", frame.assign(**{"Crimes (count)": [5, 3]}))])
     assert read_tables(tmp_path, "all_crime")[0].frame["Crimes (count)"].tolist() == [5, 3]
 
+
+def test_number_formats_name_every_column_of_a_format_once():
+    """Thousands separators and the decimals a column holds; columns of one format are one entry."""
+    from csp_assessment.report.workbook import _number_formats
+
+    frame = pd.DataFrame({"Ward": ["River", "Strood"], "Crimes (count)": [1234, 7], "Rate": [1.25, 2.5],
+                          "Previous (count)": [99, NOT_AVAILABLE], "Year": [2016, 2017]})
+    table = DataTable("crime_wards", "Top wards", frame, formats={"Year": "0"})
+    assert _number_formats(table) == [
+        {"column": {"columns": ["Crimes (count)", "Previous (count)"], "format": {"num_format": "#,##0"}}},
+        {"column": {"columns": ["Rate"], "format": {"num_format": "#,##0.00"}}},
+        {"column": {"columns": ["Year"], "format": {"num_format": "0"}}}]
+
 @pytest.mark.parametrize("table_id", ["Crime", "crime spc", "1crime", "x" * 32])
 def test_a_table_id_names_a_worksheet(table_id):
     with pytest.raises(ValueError, match="table id"):
