@@ -31,6 +31,7 @@ import jinja2
 import jinja2.bccache
 import nbformat
 from nbconvert import HTMLExporter
+from nbconvert.filters.strings import strip_files_prefix
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from . import chromium_pdf
@@ -217,6 +218,14 @@ def _exporter(*, reviewer: bool) -> HTMLExporter:
     return made
 
 
+def _strip_files_prefix(text: str) -> str:
+    """nbconvert's filter of every Markdown cell's HTML (Jupyter's old "files/..." addresses lose the
+    prefix), run only where such an address can be: its two patterns both need "files/". The
+    document's cells hold its charts as data URIs (megabytes), which its regular expressions would
+    otherwise scan for nothing."""
+    return strip_files_prefix(text) if "files/" in text else text
+
+
 def _new_exporter(*, reviewer: bool) -> HTMLExporter:
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
@@ -229,6 +238,7 @@ def _new_exporter(*, reviewer: bool) -> HTMLExporter:
         # The notebook is validated once, after the last preprocessor, not after each of them (a
         # dozen validations of a whole notebook per page); an invalid result still stops the export.
         optimistic_validation=True,
+        filters={"strip_files_prefix": _strip_files_prefix},
     )
     exporter.environment.bytecode_cache = _COMPILED_TEMPLATES
     if reviewer:
