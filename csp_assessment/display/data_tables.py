@@ -186,21 +186,19 @@ def write_tables(findings_dir: str | Path, section: str, tables: list[DataTable]
 def read_tables(findings_dir: str | Path, section: str) -> list[DataTable]:
     """The tables a section recorded; none when it recorded none (a section run before tables existed).
 
-    Read and checked once while the file is unchanged: the run's document and its workbook each read
-    every section's tables, and checking a table's cells costs far more than copying it. Each caller
-    gets copies of its own."""
-    path = tables_file(findings_dir, section)
+    Parsed and checked once per content of the file: the run's document and its workbook each read
+    every section's tables, and checking a table's cells costs far more than reading the file and
+    copying the tables. Each caller gets copies of its own."""
     try:
-        stat = path.stat()
+        text = tables_file(findings_dir, section).read_text(encoding="utf-8")
     except FileNotFoundError:
         return []
-    return [copy.deepcopy(table) for table in _read_tables(str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)]
+    return [copy.deepcopy(table) for table in _tables_in(text)]
 
 
 @functools.lru_cache(maxsize=64)  # a run's sections, several areas at once
-def _read_tables(path: str, inode: int, mtime_ns: int, size: int) -> tuple[DataTable, ...]:
-    # keyed by the file's identity and state: a section run again writes a new file (store.write_json)
-    return tuple(DataTable.from_json(t) for t in json.loads(Path(path).read_text(encoding="utf-8"))["tables"])
+def _tables_in(text: str) -> tuple[DataTable, ...]:
+    return tuple(DataTable.from_json(t) for t in json.loads(text)["tables"])
 
 
 # ---- from the document to the data ----------------------------------------------------------------
