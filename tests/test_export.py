@@ -241,6 +241,39 @@ def test_no_demo_notice_unless_asked_and_title_escaped(executed_notebook, tmp_pa
         assert title in text
 
 
+
+def test_exporters_of_other_threads_reuse_the_compiled_templates(executed_notebook, tmp_path, monkeypatch):
+    """Each thread makes its own exporters; the templates are compiled once for all of them, and a
+    page made by a thread's fresh exporters is the same, byte for byte."""
+    import jinja2
+    from csp_assessment.report import export
+
+    first = export_section(executed_notebook, tmp_path / "first", title=TITLE)
+    compiled = []
+    original = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda self, *args, **kwargs: compiled.append(args) or original(self, *args, **kwargs))
+    monkeypatch.setattr(export, "html_to_pdf", lambda html_path, pdf_path: pdf_path)
+    other = {}
+    thread = threading.Thread(target=lambda: other.update(export_section(executed_notebook, tmp_path / "other",
+                                                                         title=TITLE)))
+    thread.start()
+    thread.join()
+    assert compiled == []
+    for key in ("html", "html_code"):
+        assert other[key].read_bytes() == first[key].read_bytes()
+
+
+@pytest.mark.parametrize("html", ['<img src="files/chart.png"> <a href=\'/files/notes.pdf\'>notes</a>',
+                                  "![Chart](files/chart.png) [notes](/files/notes.pdf)",
+                                  '<img alt="Chart" src="data:image/svg+xml;base64,PHN2Zz4="> no such address'])
+def test_markdown_addresses_lose_the_files_prefix_as_nbconvert_strips_it(html):
+    from nbconvert.filters.strings import strip_files_prefix
+    from csp_assessment.report.export import _strip_files_prefix
+
+    assert _strip_files_prefix(html) == strip_files_prefix(html)
+    assert "files/" not in _strip_files_prefix(html)
+
 # ---- print-faithful pages: every word of the reviewers' HTML printed, inside the page ------------
 
 WIDE_TABLE_COLUMNS = ["Priority", "Measure", "Apr 15 – Mar 16", "Apr 16 – Mar 17", "Change", "Change %",

@@ -164,6 +164,39 @@ def test_a_table_keeps_numbers_as_numbers_and_says_why_a_figure_is_missing():
     assert back.frame.to_numpy().tolist() == table.frame.to_numpy().tolist()
 
 
+
+def test_a_sections_tables_are_read_once_and_each_reader_gets_its_own_copy(tmp_path, monkeypatch):
+    """The document and the workbook both read every section's tables: the file is read and its
+    cells checked once while it is unchanged, and what one reader changes the other never sees."""
+    frame = pd.DataFrame({"Ward": ["River", "Strood"], "Crimes (count)": [12, 7]})
+    write_tables(tmp_path, "all_crime", [DataTable("crime_wards", "Top wards", frame, notes=["A note."])])
+    made = []
+    original = DataTable.__post_init__
+    monkeypatch.setattr(DataTable, "__post_init__", lambda self: made.append(self.id) or original(self))
+    first, second = read_tables(tmp_path, "all_crime"), read_tables(tmp_path, "all_crime")
+    assert made == ["crime_wards"]
+    assert second[0].frame.equals(first[0].frame) and second[0].notes == first[0].notes == ["A note."]
+    first[0].frame.iloc[0, 1] = 99
+    first[0].notes.append("Changed by one reader.")
+    third = read_tables(tmp_path, "all_crime")[0]
+    assert third.frame.iloc[0, 1] == 12 and third.notes == ["A note."]
+    # the section runs again and records other figures: they are read
+    write_tables(tmp_path, "all_crime", [DataTable("crime_wards", "Top wards", frame.assign(**{"Crimes (count)": [5, 3]}))])
+    assert read_tables(tmp_path, "all_crime")[0].frame["Crimes (count)"].tolist() == [5, 3]
+
+
+def test_number_formats_name_every_column_of_a_format_once():
+    """Thousands separators and the decimals a column holds; columns of one format are one entry."""
+    from csp_assessment.report.workbook import _number_formats
+
+    frame = pd.DataFrame({"Ward": ["River", "Strood"], "Crimes (count)": [1234, 7], "Rate": [1.25, 2.5],
+                          "Previous (count)": [99, NOT_AVAILABLE], "Year": [2016, 2017]})
+    table = DataTable("crime_wards", "Top wards", frame, formats={"Year": "0"})
+    assert _number_formats(table) == [
+        {"column": {"columns": ["Crimes (count)", "Previous (count)"], "format": {"num_format": "#,##0"}}},
+        {"column": {"columns": ["Rate"], "format": {"num_format": "#,##0.00"}}},
+        {"column": {"columns": ["Year"], "format": {"num_format": "0"}}}]
+
 @pytest.mark.parametrize("table_id", ["Crime", "crime spc", "1crime", "x" * 32])
 def test_a_table_id_names_a_worksheet(table_id):
     with pytest.raises(ValueError, match="table id"):

@@ -14,6 +14,8 @@ links every table and chart to its data (:func:`data_link`). Nothing is read bac
 
 from __future__ import annotations
 
+import copy
+import functools
 import html
 import json
 import math
@@ -182,11 +184,21 @@ def write_tables(findings_dir: str | Path, section: str, tables: list[DataTable]
 
 
 def read_tables(findings_dir: str | Path, section: str) -> list[DataTable]:
-    """The tables a section recorded; none when it recorded none (a section run before tables existed)."""
-    path = tables_file(findings_dir, section)
-    if not path.exists():
+    """The tables a section recorded; none when it recorded none (a section run before tables existed).
+
+    Parsed and checked once per content of the file: the run's document and its workbook each read
+    every section's tables, and checking a table's cells costs far more than reading the file and
+    copying the tables. Each caller gets copies of its own."""
+    try:
+        text = tables_file(findings_dir, section).read_text(encoding="utf-8")
+    except FileNotFoundError:
         return []
-    return [DataTable.from_json(t) for t in json.loads(path.read_text(encoding="utf-8"))["tables"]]
+    return [copy.deepcopy(table) for table in _tables_in(text)]
+
+
+@functools.lru_cache(maxsize=64)  # a run's sections, several areas at once
+def _tables_in(text: str) -> tuple[DataTable, ...]:
+    return tuple(DataTable.from_json(t) for t in json.loads(text)["tables"])
 
 
 # ---- from the document to the data ----------------------------------------------------------------

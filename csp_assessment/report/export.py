@@ -27,8 +27,11 @@ import re
 import threading
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
 import nbformat
 from nbconvert import HTMLExporter
+from nbconvert.filters.strings import strip_files_prefix
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from . import chromium_pdf
@@ -182,10 +185,29 @@ def analyst_only_cells(executed_notebook: Path) -> list[str]:
     return found
 
 
-# Each thread's exporters, made once: an exporter compiles its Jinja templates on first use (about
-# 0.2 CPU-seconds a version), and a run exports every section in the same few threads. Per thread,
-# as an exporter keeps per-call state (its registered filters) while it renders.
+# Each thread's exporters, made once, and a run exports every section in the same few threads. Per
+# thread, as an exporter keeps per-call state (its registered filters) while it renders.
 _EXPORTERS = threading.local()
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """The Jinja templates' compiled code, kept in memory for every exporter of the process: an
+    exporter's environment compiles each template it renders on first use (about 0.2 CPU-seconds for
+    the page's dozen templates), which every thread's reviewer and analyst exporter would otherwise
+    do again. Jinja checks each entry against its template's source (a checksum) before using it."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if (code := self._code.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 def _exporter(*, reviewer: bool) -> HTMLExporter:
@@ -194,6 +216,14 @@ def _exporter(*, reviewer: bool) -> HTMLExporter:
         made = _new_exporter(reviewer=reviewer)
         setattr(_EXPORTERS, key, made)
     return made
+
+
+def _strip_files_prefix(text: str) -> str:
+    """nbconvert's filter of every Markdown cell's HTML (Jupyter's old "files/..." addresses lose the
+    prefix), run only where such an address can be: its two patterns both need "files/". The
+    document's cells hold its charts as data URIs (megabytes), which its regular expressions would
+    otherwise scan for nothing."""
+    return strip_files_prefix(text) if "files/" in text else text
 
 
 def _new_exporter(*, reviewer: bool) -> HTMLExporter:
@@ -205,7 +235,12 @@ def _new_exporter(*, reviewer: bool) -> HTMLExporter:
         exclude_input=reviewer,
         exclude_input_prompt=reviewer,
         exclude_output_prompt=reviewer,
+        # The notebook is validated once, after the last preprocessor, not after each of them (a
+        # dozen validations of a whole notebook per page); an invalid result still stops the export.
+        optimistic_validation=True,
+        filters={"strip_files_prefix": _strip_files_prefix},
     )
+    exporter.environment.bytecode_cache = _COMPILED_TEMPLATES
     if reviewer:
         exporter.register_preprocessor(
             TagRemovePreprocessor(remove_cell_tags=set(REVIEWER_REMOVED_CELL_TAGS)), enabled=True

@@ -341,8 +341,9 @@ def _gptable(table: DataTable, small: int):
 
 def _number_formats(table: DataTable) -> list[dict]:
     """Thousands separators and as many decimals as the column holds (at most 3); a column's own
-    format (years: "0") where given."""
-    found = []
+    format (years: "0") where given. One entry per format, naming all its columns: gptables applies
+    each entry to its cells in one pass of pandas operations, whatever the number of columns."""
+    by_format: dict[str, list[str]] = {}
     for column in table.frame.columns:
         values = [v for v in table.frame[column] if isinstance(v, (int, float)) and not isinstance(v, bool)]
         if column in table.formats:
@@ -353,8 +354,8 @@ def _number_formats(table: DataTable) -> list[dict]:
             decimals = max((len(f"{v:.3f}".rstrip("0").split(".")[1]) for v in values if isinstance(v, float)),
                            default=0)
             fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
-        found.append({"column": {"columns": [column], "format": {"num_format": fmt}}})
-    return found
+        by_format.setdefault(fmt, []).append(column)
+    return [{"column": {"columns": columns, "format": {"num_format": fmt}}} for fmt, columns in by_format.items()]
 
 
 def _widths(frame: pd.DataFrame) -> list[int]:
