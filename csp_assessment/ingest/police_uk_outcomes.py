@@ -311,18 +311,25 @@ def _stop_search_frame(f: PoliceFile, frame: pd.DataFrame) -> pd.DataFrame:
         raise InputError(f.label, f"date {row['Date']!r} is not a date (YYYY-MM-DDThh:mm:ss+hh:mm)",
                          row=int(row["line"]), column="Date")
     police_checks.check_search_dates(f, dates, frame["line"])
+    latitude = _coordinate(f, frame, "Latitude", police_uk.LATITUDE_RANGE)
+    longitude = _coordinate(f, frame, "Longitude", police_uk.LONGITUDE_RANGE)
+    return _tidied_searches(frame, f.force, f.month, f.label, dates, linked, latitude, longitude)
+
+
+def _tidied_searches(frame: pd.DataFrame, force, month, source_file, dates: pd.Series, linked: pd.Series,
+                     latitude: pd.Series, longitude: pd.Series) -> pd.DataFrame:
+    """Checked searches as the stop_search table holds them (``force``, ``month``, ``source_file``: one
+    value for every row, or a value per row)."""
     lsoa = (frame["LSOA code"].str.strip().replace("", None) if "LSOA code" in frame.columns
             else pd.Series(None, index=frame.index, dtype=object))
     return pd.DataFrame({
-        "force": f.force, "month": f.month, "date": dates, "search_type": frame["Type"].str.strip(),
-        "latitude": _coordinate(f, frame, "Latitude", police_uk.LATITUDE_RANGE),
-        "longitude": _coordinate(f, frame, "Longitude", police_uk.LONGITUDE_RANGE),
-        "legislation": frame["Legislation"].str.strip(),
+        "force": force, "month": month, "date": dates, "search_type": frame["Type"].str.strip(),
+        "latitude": latitude, "longitude": longitude, "legislation": frame["Legislation"].str.strip(),
         "object_of_search": frame["Object of search"].str.strip().replace("", "Not stated"),
         "outcome": frame["Outcome"].str.strip().replace("", "Not stated"),
         "outcome_linked": linked.map(LINKED_VALUES).astype("boolean"),
         "lsoa_code": lsoa, "placed_by": pd.Series(None, index=frame.index, dtype=object),
-        "source_file": f.label})
+        "source_file": source_file})
 
 
 def _stop_searches(files: list[PoliceFile], tables: list[pa.Table]) -> pd.DataFrame:
@@ -362,17 +369,8 @@ def _all_checked_searches(files: list[PoliceFile], frame: pd.DataFrame, file_of_
         points[column] = pd.to_numeric(text.replace("", None), errors="coerce")
         if ((text != "") & ~points[column].between(*bounds)).any():
             return None
-    lsoa = (frame["LSOA code"].str.strip().replace("", None) if "LSOA code" in frame.columns
-            else pd.Series(None, index=frame.index, dtype=object))
-    return pd.DataFrame({
-        "force": per_row([f.force for f in files]), "month": month, "date": dates,
-        "search_type": frame["Type"].str.strip(), "latitude": points["Latitude"], "longitude": points["Longitude"],
-        "legislation": frame["Legislation"].str.strip(),
-        "object_of_search": frame["Object of search"].str.strip().replace("", "Not stated"),
-        "outcome": frame["Outcome"].str.strip().replace("", "Not stated"),
-        "outcome_linked": linked.map(LINKED_VALUES).astype("boolean"),
-        "lsoa_code": lsoa, "placed_by": pd.Series(None, index=frame.index, dtype=object),
-        "source_file": per_row([f.label for f in files])})
+    return _tidied_searches(frame, per_row([f.force for f in files]), month, per_row([f.label for f in files]), dates,
+                            linked, points["Latitude"], points["Longitude"])
 
 
 def _point_key(lat: pd.Series, lon: pd.Series) -> pd.Series:
