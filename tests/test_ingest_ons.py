@@ -4,11 +4,13 @@ independently with the csv module and xlrd), and small files built here in the l
 from __future__ import annotations
 
 import csv
+import os
 import re
 from collections import defaultdict
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 import xlrd
 
@@ -395,6 +397,51 @@ def test_mid_year_estimates_xlsx_release(tmp_path):
     assert set(medway["geography"]) == {"Unitary Authority"}
     assert len(df) == 6
     assert set(df["source_file"]) == {"ukpopestimatesmid2020.xlsx"}
+
+
+def test_a_workbook_recognised_in_an_ingest_is_read_from_the_same_opening(tmp_path, monkeypatch):
+    """In an ingest (workbooks_opened_once) the workbook sniff opened is the one its reader reads,
+    with the same table as a reading of its own; the reader's use closes it, and the block's end
+    closes any other kept; outside the block every use opens and closes its own."""
+    path = write_workbook(tmp_path / "ukpopestimatesmid2020.xlsx", mye_workbook_sheets())
+    expected = ons.read_mid_year_estimates(path)
+    opened, closed = [], []
+    excel_file = ons._excel_file
+
+    def counted(p):
+        book = excel_file(p)
+        book.close = lambda close=book.close: closed.append(book) or close()
+        opened.append(book)
+        return book
+    monkeypatch.setattr(ons, "_excel_file", counted)
+    with ons.workbooks_opened_once():
+        assert ons.sniff(path) == "mid_year_estimates"
+        assert ons.sniff(path) == "mid_year_estimates"
+        assert len(opened) == 1 and ons._kept
+        table = ons.read_mid_year_estimates(path)
+        assert len(opened) == 1 and closed == opened and not ons._kept and not ons._kept_heads
+        assert ons.sniff(path) == "mid_year_estimates"  # sniffed again after its reading: kept again
+        assert len(opened) == 2 and ons._kept
+    assert not ons._kept and not ons._kept_heads and closed == opened
+    pd.testing.assert_frame_equal(table, expected, check_exact=True)
+    ons.sniff(path)
+    ons.read_mid_year_estimates(path)
+    assert len(opened) == 4 and closed == opened and not ons._kept
+
+
+def test_a_workbook_changed_after_it_was_recognised_is_opened_again(tmp_path):
+    """A workbook replaced between its recognition and its reading is read as it now is."""
+    path = write_workbook(tmp_path / "ukpopestimatesmid2020.xlsx", mye_workbook_sheets())
+    changed = mye_workbook_sheets()
+    changed["MYE2 - Persons"][5][3] = 279999  # Medway's all-ages figure
+    with ons.workbooks_opened_once():
+        assert ons.sniff(path) == "mid_year_estimates"
+        recognised = path.stat().st_mtime_ns
+        write_workbook(path, changed)
+        os.utime(path, ns=(recognised + 10**9, recognised + 10**9))  # changed, as a later download is
+        df = ons.read_mid_year_estimates(path)
+    assert df[(df["area_code"] == MEDWAY) & (df["mid_year"] == 2020)]["population"].tolist() == [279999]
+    assert not ons._kept
 
 
 def test_mid_year_estimates_xlsx_error_names_sheet_row_and_column(tmp_path):

@@ -208,6 +208,57 @@ def test_outcome_month_outside_the_file_and_bad_linked_value(tmp_path):
     assert (err.value.path, err.value.row, err.value.column) == (str(search), 2, "Outcome linked to object of search")
 
 
+def _search_files(tmp_path: Path, months: dict[str, list[list[str]]], header=SEARCH_HEADER) -> list:
+    paths = [_write(tmp_path / m / f"{m}-kent-stop-and-search.csv", header, rows) for m, rows in months.items()]
+    return [loader.discover_file(p)[0] for p in paths]
+
+
+def test_searches_read_together_are_the_searches_read_file_by_file(tmp_path):
+    """The usual folder is tidied in one pass over all its files' rows: the same table, dtypes and
+    all, as each file read on its own (read_stop_search) and put one after another."""
+    with_lsoa = [*SEARCH_HEADER, "LSOA code"]
+    files = _search_files(tmp_path, {
+        "2017-01": [[*_search(" Controlled drugs ", "", " TRUE "), " E01000001 "],
+                    [*_search("", "Arrest", "", lat="", lon=""), ""]],
+        "2017-02": [[*_search("Firearms", "Arrest", "false", month="2017-02", lat=" 51.25 ", lon="-0.100000"), ""]],
+        "2017-03": []}, header=with_lsoa)
+    together = loader._stop_searches(files, [loader._search_table(f) for f in files])
+    one_by_one = pd.concat([loader.read_stop_search(f) for f in files], ignore_index=True)
+    pd.testing.assert_frame_equal(together, one_by_one, check_exact=True)
+    assert [type(together[c].array) for c in together] == [type(one_by_one[c].array) for c in one_by_one]
+    assert together["object_of_search"].tolist() == ["Controlled drugs", "Not stated", "Firearms"]
+    assert together["outcome_linked"].tolist()[::2] == [True, False] and pd.isna(together["outcome_linked"][1])
+    assert together["lsoa_code"].tolist()[0] == "E01000001" and together["lsoa_code"].isna().tolist()[1:] == [True] * 2
+    assert together["latitude"].tolist()[2] == 51.25 and together["source_file"].tolist()[2] == files[1].label
+
+
+@pytest.mark.parametrize("bad", [{"linked": "Yes"}, {"lat": "91.000000"}, {"lon": "east"}])
+def test_a_bad_search_is_named_in_the_first_file_that_has_one(tmp_path, bad):
+    """Read together, the searches still stop at the first file in error, naming its row and column
+    (as when each file was checked in turn), not at a later file's."""
+    linked = bad.get("linked", "True")
+    point = {"lat": bad.get("lat", "51.300000"), "lon": bad.get("lon", "0.500000")}
+    files = _search_files(tmp_path, {
+        "2017-01": [_search("Controlled drugs", "Arrest", "True")],
+        "2017-02": [_search("Controlled drugs", "Arrest", "True", month="2017-02"),
+                    _search("Controlled drugs", "Arrest", linked, month="2017-02", **point)],
+        "2017-03": [_search("Controlled drugs", "Arrest", "Maybe", month="2017-03")]})
+    with pytest.raises(InputError) as err:
+        loader.build_tables(sorted(tmp_path.rglob("*.csv")))
+    column = {"linked": "Outcome linked to object of search", "lat": "Latitude", "lon": "Longitude"}[next(iter(bad))]
+    assert (err.value.path, err.value.row, err.value.column) == (files[1].label, 3, column)
+
+
+def test_a_search_just_before_its_month_in_local_time_is_kept_when_it_is_in_the_month_in_utc(tmp_path):
+    """A search at 00:30 BST on 1 June is 23:30 UTC on 31 May: data.police.uk files it under May. Read
+    together, such a row goes through the file-by-file check, which takes it."""
+    row = _search("Controlled drugs", "Arrest", "True", month="2017-05")
+    row[1] = "2017-06-01T00:30:00+01:00"
+    files = _search_files(tmp_path, {"2017-05": [row, _search("Firearms", "Arrest", "False", month="2017-05")]})
+    together = loader._stop_searches(files, [loader._search_table(f) for f in files])
+    assert together["date"].tolist()[0] == "2017-06-01T00:30:00+01:00" and len(together) == 2
+
+
 # ---- the fast reading (pyarrow, fixed-width Crime IDs) against plain Python ------------------------
 
 def _crime_ids(count: int, seed: int) -> list[str]:

@@ -220,10 +220,12 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
                 return IngestSummary(data_dir, processed_dir, True, previous["demo"], previous["sources"],
                                      previous["warnings"])
         # The tables are made again: the files whose size or time changed are hashed in the
-        # background while they are recognised below.
+        # background while they are recognised below. A workbook opened to recognise it is read
+        # from the same opening.
         hashes.prefetch(files)
-        return _ingest_changed(data_dir, processed_dir, files, demo_roots, notices, window, choice, previous, hashes,
-                               force=force, months=months, prefer=prefer)
+        with ons.workbooks_opened_once():
+            return _ingest_changed(data_dir, processed_dir, files, demo_roots, notices, window, choice, previous,
+                                   hashes, force=force, months=months, prefer=prefer)
 
 
 def _ingest_changed(data_dir: Path, processed_dir: Path, files: list[Path], demo_roots: list[Path], notices: list[str],

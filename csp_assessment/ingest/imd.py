@@ -67,9 +67,13 @@ def _first_rows(path: Path) -> dict[str, list[str]]:
     """Each sheet's first row, as text."""
     book = _open(path)
     try:
-        return {ws.title: _header(next(ws.iter_rows(max_row=1, values_only=True), ())) for ws in book.worksheets}
+        return _first_rows_of(book)
     finally:
         book.close()
+
+
+def _first_rows_of(book) -> dict[str, list[str]]:
+    return {ws.title: _header(next(ws.iter_rows(max_row=1, values_only=True), ())) for ws in book.worksheets}
 
 
 def sniff(path: Path) -> bool:
@@ -115,16 +119,16 @@ def read(path: Path) -> pd.DataFrame:
     nationally), source_file (str), row (int: the row in the sheet).
     """
     path = Path(path)
-    heads = _first_rows(path)
-    sheet = _table_sheet(path, heads)
-    header = heads[sheet]
-    found, _, ambiguous = resolve_columns(header, COLUMNS)
-    if ambiguous:
-        col, hits = ambiguous[0]
-        raise InputError(path, f"several columns could be the {col.label} ({', '.join(header[i] for i in hits)}) "
-                               f"(sheet '{sheet}')", row=1, column=header[hits[1]])
-    book = _open(path)
+    book = _open(path)  # once: loading the workbook's 66,000 shared strings takes seconds
     try:
+        heads = _first_rows_of(book)
+        sheet = _table_sheet(path, heads)
+        header = heads[sheet]
+        found, _, ambiguous = resolve_columns(header, COLUMNS)
+        if ambiguous:
+            col, hits = ambiguous[0]
+            raise InputError(path, f"several columns could be the {col.label} ({', '.join(header[i] for i in hits)}) "
+                                   f"(sheet '{sheet}')", row=1, column=header[hits[1]])
         rows = list(book[sheet].iter_rows(min_row=2, values_only=True))
     finally:
         book.close()

@@ -34,8 +34,10 @@ import csv
 import functools
 import math
 import re
+import threading
 import warnings
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,7 +223,7 @@ def sniff(path: Path) -> str | None:
         return None
     if suffix in _EXCEL_ENGINES:
         try:
-            with _excel_file(path) as book:
+            with _workbook(path) as book:
                 heads = _workbook_heads(book)
         except InputError:
             return None
@@ -338,7 +340,7 @@ def read_mid_year_estimates(path: Path) -> pd.DataFrame:
         if resolve_columns(header, _MYE_CSV)[1] and not resolve_columns(header, _MYE2_CSV)[1]:
             return _mye2_csv_rows(src, header, body)
         return _read_mye_csv(path)
-    with _excel_file(path) as book:
+    with _workbook(path, last=True) as book:
         heads = _workbook_heads(book)
         candidates = [
             sheet
@@ -492,7 +494,7 @@ def read_small_area_population(path: Path) -> pd.DataFrame:
         if not resolve_columns(header, _TS001_CSV)[1]:
             return _read_ts001(src, header, body)
         return _read_census_csv(path)
-    with _excel_file(path) as book:
+    with _workbook(path, last=True) as book:
         heads = _workbook_heads(book)
         candidates = [
             sheet
@@ -742,8 +744,70 @@ def _excel_file(path: Path) -> pd.ExcelFile:
 
 
 def _workbook_heads(book: pd.ExcelFile) -> dict[str, pd.DataFrame]:
-    """The first rows of every sheet, enough to find the header rows."""
-    return pd.read_excel(book, sheet_name=None, header=None, nrows=_HEADER_SCAN_ROWS, keep_default_na=False)
+    """The first rows of every sheet, enough to find the header rows (read once for a kept workbook)."""
+    with _kept_lock:
+        heads = _kept_heads.get(id(book))
+    if heads is None:
+        heads = pd.read_excel(book, sheet_name=None, header=None, nrows=_HEADER_SCAN_ROWS, keep_default_na=False)
+        with _kept_lock:
+            if any(kept is book for kept in _kept.values()):
+                _kept_heads[id(book)] = heads
+    # Copies: a reader that changed a frame of its heads would change the next reader's.
+    return {name: frame.copy() for name, frame in heads.items()}
+
+
+# Workbooks opened once in an ingest (workbooks_opened_once): by path, size and time of change.
+_kept_lock = threading.Lock()
+_keeping = 0
+_kept: dict[tuple[str, int, int], pd.ExcelFile] = {}
+_kept_heads: dict[int, dict[str, pd.DataFrame]] = {}
+
+
+@contextmanager
+def workbooks_opened_once():
+    """Within this block (an ingest), a workbook opened to recognise it (sniff) stays open, with its
+    first rows, for its reader: opening an ONS .xls parses the whole workbook, so opening it
+    twice costs twice. Every workbook kept is closed at the end of the block."""
+    global _keeping
+    with _kept_lock:
+        _keeping += 1
+    try:
+        yield
+    finally:
+        with _kept_lock:
+            _keeping -= 1
+            books = list(_kept.values()) if not _keeping else []
+            if not _keeping:
+                _kept.clear()
+                _kept_heads.clear()
+        for book in books:
+            book.close()
+
+
+@contextmanager
+def _workbook(path: Path, *, last: bool = False):
+    """The workbook at ``path`` (as _excel_file), closed after use, unless workbooks_opened_once
+    keeps it: then the same one, opened once, until its reader (``last``) has read it or the block
+    ends. A file changed since it was opened (its size or time) is opened again."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _kept_lock:
+        book = _kept.get(key)
+    if book is None:
+        book = _excel_file(path)
+        with _kept_lock:
+            if not last and _keeping and key not in _kept:
+                _kept[key] = book
+    try:
+        yield book
+    finally:
+        with _kept_lock:
+            if last and _kept.get(key) is book:
+                del _kept[key]
+                _kept_heads.pop(id(book), None)
+            kept = _kept.get(key) is book
+        if not kept:
+            book.close()
 
 
 def _find_tables(heads: dict[str, pd.DataFrame], columns: tuple[Column, ...]) -> list[_Sheet]:

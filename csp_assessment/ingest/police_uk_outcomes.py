@@ -139,18 +139,13 @@ def _decoded(f, raw: bytes) -> str:
                                   "in another encoding?)", row=line) from None
 
 
-def _read_csv(f, required: tuple[str, ...], what: str, optional: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The file's ``required`` columns and those of ``optional`` it has, as text, its header
-    checked; ``line`` is each row's line number in the file."""
-    return _read_table(f, required, what, optional).to_pandas()
-
-
 # The ASCII characters str.isspace() counts as white space (str.strip() takes them off).
 _ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 def _read_table(f, required: tuple[str, ...], what: str, optional: tuple[str, ...] = ()) -> pa.Table:
-    """As _read_csv, as an Arrow table (text columns, and ``line``)."""
+    """The file's ``required`` columns and those of ``optional`` it has, as text, its header
+    checked; ``line`` is each row's line number in the file."""
     raw = _bytes(f)
     # A file all ASCII (the usual one) is UTF-8 as it stands: its text is made only if a slow path needs it.
     text = None if raw.isascii() else _decoded(f, raw)
@@ -292,7 +287,16 @@ def _coordinate(f, frame: pd.DataFrame, column: str, bounds: tuple[float, float]
 
 def read_stop_search(f: PoliceFile) -> pd.DataFrame:
     """One stop-and-search file, one row per search (see STOP_SEARCH_TABLE_COLUMNS)."""
-    frame = _read_csv(f, STOP_SEARCH_COLUMNS, "stop-and-search", optional=("LSOA code",))
+    return _stop_search_frame(f, _search_table(f).to_pandas())
+
+
+def _search_table(f: PoliceFile) -> pa.Table:
+    """A stop-and-search file's columns as read (text, and ``line``), not yet checked."""
+    return _read_table(f, STOP_SEARCH_COLUMNS, "stop-and-search", optional=("LSOA code",))
+
+
+def _stop_search_frame(f: PoliceFile, frame: pd.DataFrame) -> pd.DataFrame:
+    """One file's searches (``frame``: its _search_table as pandas) checked and tidied, as read_stop_search."""
     linked = frame["Outcome linked to object of search"].str.strip().str.lower()
     unknown = ~linked.isin(list(LINKED_VALUES))
     if unknown.any():
@@ -307,18 +311,66 @@ def read_stop_search(f: PoliceFile) -> pd.DataFrame:
         raise InputError(f.label, f"date {row['Date']!r} is not a date (YYYY-MM-DDThh:mm:ss+hh:mm)",
                          row=int(row["line"]), column="Date")
     police_checks.check_search_dates(f, dates, frame["line"])
+    latitude = _coordinate(f, frame, "Latitude", police_uk.LATITUDE_RANGE)
+    longitude = _coordinate(f, frame, "Longitude", police_uk.LONGITUDE_RANGE)
+    return _tidied_searches(frame, f.force, f.month, f.label, dates, linked, latitude, longitude)
+
+
+def _tidied_searches(frame: pd.DataFrame, force, month, source_file, dates: pd.Series, linked: pd.Series,
+                     latitude: pd.Series, longitude: pd.Series) -> pd.DataFrame:
+    """Checked searches as the stop_search table holds them (``force``, ``month``, ``source_file``: one
+    value for every row, or a value per row)."""
     lsoa = (frame["LSOA code"].str.strip().replace("", None) if "LSOA code" in frame.columns
             else pd.Series(None, index=frame.index, dtype=object))
     return pd.DataFrame({
-        "force": f.force, "month": f.month, "date": dates, "search_type": frame["Type"].str.strip(),
-        "latitude": _coordinate(f, frame, "Latitude", police_uk.LATITUDE_RANGE),
-        "longitude": _coordinate(f, frame, "Longitude", police_uk.LONGITUDE_RANGE),
-        "legislation": frame["Legislation"].str.strip(),
+        "force": force, "month": month, "date": dates, "search_type": frame["Type"].str.strip(),
+        "latitude": latitude, "longitude": longitude, "legislation": frame["Legislation"].str.strip(),
         "object_of_search": frame["Object of search"].str.strip().replace("", "Not stated"),
         "outcome": frame["Outcome"].str.strip().replace("", "Not stated"),
         "outcome_linked": linked.map(LINKED_VALUES).astype("boolean"),
         "lsoa_code": lsoa, "placed_by": pd.Series(None, index=frame.index, dtype=object),
-        "source_file": f.label})
+        "source_file": source_file})
+
+
+def _stop_searches(files: list[PoliceFile], tables: list[pa.Table]) -> pd.DataFrame:
+    """Every file's searches, as read_stop_search gives them, one file after another.
+
+    The usual folder (every row passes every check, the files of one layout) is tidied in one pass
+    over all the rows: the same operations as file by file, without their cost for each of
+    hundreds of small files. Any row that fails a check sends the files through
+    _stop_search_frame one by one, so the first file in error is the one named, with its row.
+    """
+    layouts = {tuple(t.column_names) for t in tables}
+    if len(layouts) == 1:
+        searches = _all_checked_searches(files, pa.concat_tables(tables).to_pandas(),
+                                         np.repeat(np.arange(len(files)), [t.num_rows for t in tables]))
+        if searches is not None:
+            return searches
+    return pd.concat([_stop_search_frame(f, t.to_pandas()) for f, t in zip(files, tables)], ignore_index=True)
+
+
+def _all_checked_searches(files: list[PoliceFile], frame: pd.DataFrame, file_of_row: np.ndarray) -> pd.DataFrame | None:
+    """The searches of several files read together (``frame``; ``file_of_row``: each row's place
+    in ``files``), as _stop_search_frame makes them file by file; None when a row fails a check
+    (which _stop_search_frame then names)."""
+    def per_row(values: list[str]) -> pd.Series:
+        return pd.Series(np.asarray(values, dtype=object)[file_of_row], index=frame.index, dtype="str")
+
+    month = per_row([f.month for f in files])
+    linked = frame["Outcome linked to object of search"].str.strip().str.lower()
+    dates = frame["Date"].str.strip()
+    # Searches outside their file's month by the local date are left to the file-by-file check (in UTC).
+    if not (linked.isin(list(LINKED_VALUES)).all() and dates.str.match(r"^\d{4}-\d{2}-\d{2}").all()
+            and (dates.str[:7] == month).all()):
+        return None
+    points = {}
+    for column, bounds in (("Latitude", police_uk.LATITUDE_RANGE), ("Longitude", police_uk.LONGITUDE_RANGE)):
+        text = frame[column].str.strip()
+        points[column] = pd.to_numeric(text.replace("", None), errors="coerce")
+        if ((text != "") & ~points[column].between(*bounds)).any():
+            return None
+    return _tidied_searches(frame, per_row([f.force for f in files]), month, per_row([f.label for f in files]), dates,
+                            linked, points["Latitude"], points["Longitude"])
 
 
 def _point_key(lat: pd.Series, lon: pd.Series) -> pd.Series:
@@ -475,10 +527,12 @@ def build_tables(paths: list[Path], months: tuple[str, str] | None = None) -> tu
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         street_frames = [pool.submit(_street_table, f) for f in street_files]
         outcome_frames = [pool.submit(_outcome_table, f) for f in outcome_files]
-        search_frames = [pool.submit(read_stop_search, f) for f in search_files]
+        search_frames = [pool.submit(_search_table, f) for f in search_files]
         street_frames = [job.result() for job in street_frames]
         outcome_frames = [job.result() for job in outcome_frames]
         search_frames = [job.result() for job in search_frames]
+    # Checked before the outcomes are matched, as when each file was checked as it was read.
+    searches = _stop_searches(search_files, search_frames) if search_files else None
     street = pa.concat_tables(street_frames).combine_chunks() if street_frames else pa.table(
         {c: pa.array([], pa.large_string()) for c in (*STREET_COLUMNS, "force", "file_month")})
 
@@ -487,7 +541,6 @@ def build_tables(paths: list[Path], months: tuple[str, str] | None = None) -> tu
                 else pd.DataFrame(columns=OUTCOME_TABLE_COLUMNS))
 
     if search_files:
-        searches = pd.concat(search_frames, ignore_index=True)
         police_checks.check_search_forces(searches, street.select(["force", "Latitude", "Longitude"]).to_pandas(),
                                           _point_key)
         has_code = searches["lsoa_code"].notna()
