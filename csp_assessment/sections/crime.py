@@ -687,9 +687,12 @@ class CrimeSection(DeprivationViews, Section):
         populations = {c: self.geo.la_population((c,), self.config.population_year).value for c in peer_codes}
         complete = self.count is not None  # a period with months missing would understate every type
         rows = []
+        # The peers' records of the period, each type's apart: peer_comparison counts only the period.
+        counts = self.all_counts
+        in_scope = counts[counts["month"].isin(list(self.config.period.months)) & counts["lad_code"].isin(peer_codes)]
+        by_type = dict(tuple(in_scope.groupby("crime_type", sort=False))) if complete else {}
         for r in self.breakdown.itertuples() if complete else ():
-            of_type = self.all_counts[(self.all_counts["crime_type"] == r.category)
-                                      & self.all_counts["lad_code"].isin(peer_codes)]
+            of_type = by_type.get(r.category, in_scope.iloc[:0])
             peers = measures.peer_comparison(of_type, populations, self.geo.la_names, self.area.lad_codes,
                                              self.area_name, self.config.period)
             area_row = peers[peers["is_area"]].iloc[0]

@@ -41,6 +41,10 @@ SEARCHES_STEPS = (f"No data.police.uk stop-and-search files (YYYY-MM-<force>-sto
                   "the street files.")
 
 
+# What the figures read of the outcomes table (not the crime ids, record counts and file names).
+OUTCOME_COLUMNS = ["force", "outcome_month", "outcome_type", "lsoa_code", "crime_month", "crime_type"]
+
+
 def _pct(value) -> str:
     return narrative.NOT_AVAILABLE if value is None or pd.isna(value) else f"{value:.1f}%"
 
@@ -52,8 +56,8 @@ class PoliceOutcomes:
         self.section = section
         self.config, self.geo = section.config, section.geo
         processed = self.config.processed_dir
-        self.outcomes = (store.read_table(processed, "police_outcomes") if store.has_table(processed, "police_outcomes")
-                         else None)
+        self.outcomes = (store.read_table(processed, "police_outcomes", columns=OUTCOME_COLUMNS)
+                         if store.has_table(processed, "police_outcomes") else None)
         self.searches_all = (store.read_table(processed, "stop_search") if store.has_table(processed, "stop_search")
                              else None)
 
