@@ -378,6 +378,11 @@ class Geography:
             self._populations[key] = self._la_population(key[0], year)
         return self._populations[key]
 
+    @cached_property
+    def _estimated_areas(self) -> dict[int, set[str]]:
+        """Mid-year -> the area codes its estimates hold."""
+        return {int(y): set(rows["area_code"]) for y, rows in self.population_la.groupby("mid_year")}
+
     def _la_population(self, lad_codes: tuple[str, ...], year: int) -> Population:
         """Mid-year population of the local authorities together, for ``year`` or the latest earlier one.
 
@@ -387,10 +392,9 @@ class Geography:
             return Population(None, None, year, "", "No ONS mid-year population estimates were found in the "
                               "data folder, so rates per 1,000 residents cannot be given.")
         by_year = {}  # mid-year -> the codes standing for lad_codes that year (None: not covered)
-        for y, rows in self.population_la.groupby("mid_year"):
-            held = set(rows["area_code"])
+        for y, held in self._estimated_areas.items():
             parts = [successions.composed(code, held) for code in lad_codes]
-            by_year[int(y)] = None if any(p is None for p in parts) else sorted(c for p in parts for c in p)
+            by_year[y] = None if any(p is None for p in parts) else sorted(c for p in parts for c in p)
         # Only years with a figure for every authority of the area can be summed.
         complete_years = sorted(y for y, codes in by_year.items() if codes is not None)
         usable = [y for y in complete_years if y <= year]

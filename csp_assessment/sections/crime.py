@@ -34,6 +34,9 @@ def spc_kind(point_type: str) -> str | None:
     return {"special_cause_concern": "concern", "special_cause_improvement": "improvement"}.get(point_type, "neutral")
 
 
+# What the sections read of the street records' counts (not falls_within).
+COUNT_COLUMNS = ["month", "force", "lsoa_code", "crime_type", "is_asb", "records"]
+
 # (one, several, chart label): every counted noun agrees with its number (narrative.plural)
 NOUNS = {"crime": ("crime", "crimes", "Recorded crimes"), "asb": ("ASB incident", "ASB incidents", "ASB incidents")}
 
@@ -45,7 +48,7 @@ class CrimeSection(DeprivationViews, Section):
         super().__init__(spec, config, ingest)
         self.noun_one, self.noun, self.y_label = NOUNS[spec.record_kind]
         self.geo = Geography(config.processed_dir)
-        counts = store.read_table(config.processed_dir, "police_counts")
+        counts = store.read_table(config.processed_dir, "police_counts", columns=COUNT_COLUMNS)
         files = store.read_table(config.processed_dir, "police_files")
         self.available_months = set(files.loc[files["records"] > 0, "month"])
         kind = counts[counts["is_asb"] == (spec.record_kind == "asb")]
