@@ -95,7 +95,8 @@ class Geography:
         if "lsoa_vintage" not in lookups.columns:  # one lookup of unnamed vintage
             lookups = lookups.assign(lsoa_vintage="", ward_vintage="", lad_vintage="", source_file="")
         self.lookups = lookups
-        vintages = sorted(set(zip(lookups["ward_vintage"], lookups["lsoa_vintage"], lookups["lad_vintage"])))
+        vintage_columns = lookups[["ward_vintage", "lsoa_vintage", "lad_vintage"]].drop_duplicates()
+        vintages = sorted(set(vintage_columns.itertuples(index=False, name=None)))
         self.ward_vintage, self.lsoa_vintage, lad_vintage = vintages[-1]
         report = ((lookups["ward_vintage"] == self.ward_vintage) & (lookups["lsoa_vintage"] == self.lsoa_vintage)
                   & (lookups["lad_vintage"] == lad_vintage))
@@ -498,7 +499,7 @@ def placement_report(geo: Geography, placed: pd.DataFrame, lad_codes: tuple[str,
     for every record of the files (crime and ASB, or one of them)."""
     window = placed[placed["month"].isin(months)]
     in_area = window["lad_code"].isin(lad_codes)
-    forces = set(window.loc[in_area, "force"])
+    forces = set(window.loc[in_area, "force"].unique())
     unplaced_rows = window["force"].isin(forces) & (window["placed_by"] == "unplaced")
     area_by_month = window[in_area].groupby("month")["records"].sum()
     unplaced_by_month = window[unplaced_rows].groupby("month")["records"].sum()

@@ -635,7 +635,7 @@ class CrimeSection(DeprivationViews, Section):
     @cached_property
     def area_forces(self) -> set[str]:
         """The forces whose street files hold the area's records."""
-        return set(self.counts["force"].dropna())
+        return set(self.counts["force"].dropna().unique())
 
     def placement_notes(self) -> list[DataNote]:
         """Which lookups placed the records, and what could not be placed (a warning)."""
@@ -734,7 +734,7 @@ class CrimeSection(DeprivationViews, Section):
 
     @cached_property
     def police_source(self) -> str:
-        forces = ", ".join(force_name(f, self.config.police_force) for f in sorted(set(self.counts["force"].dropna())))
+        forces = ", ".join(force_name(f, self.config.police_force) for f in sorted(set(self.counts["force"].dropna().unique())))
         return f"data.police.uk street-level crime and ASB files ({forces or 'the area’s police force'})"
 
     @property

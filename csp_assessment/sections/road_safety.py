@@ -185,7 +185,7 @@ def file_gaps(table: pd.DataFrame, years: list[int]) -> dict[int, str]:
     collisions = table[table["record"] == "collision"]
     casualties = table[table["record"] == "casualty"]
     # Whether each casualty's collision is known, asked once for all years (in_set: see geography.py).
-    unplaced_rows = ~in_set(casualties["collision_index"], set(collisions["collision_index"]))
+    unplaced_rows = ~in_set(casualties["collision_index"], set(collisions["collision_index"].unique()))
     casualty_years, collision_years = casualties["year"].to_numpy(), set(collisions["year"])
     gaps = {}
     for year in years:
@@ -336,7 +336,7 @@ class RoadSafetySection(Section):
         rates, name, note = {}, "", ""
         for year in self.years:
             of_year = self.all_casualties[self.all_casualties["year"] == year]
-            lads = sorted(set(of_year["lad_code"]))
+            lads = sorted(set(of_year["lad_code"].unique()))
             england, _ = self._population((ENGLAND,), year)
             english = [c for c in lads if c.startswith("E")]
             covered = sum(p for c in english if (p := self._population((c,), year)[0]))
