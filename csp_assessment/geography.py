@@ -154,8 +154,9 @@ class Geography:
         # Worked out once per distinct LSOA code (a few thousand) and spread to the rows (hundreds of
         # thousands) by position: no merge copying every column, no per-row string conversion.
         code_of, distinct = pd.factorize(out["lsoa_code"])  # -1: no LSOA
+        distinct_codes = pd.Series(np.asarray(distinct, dtype=object))
         located = code_of >= 0
-        own_vintage, vintage_of = self._file_vintages(out, code_of, distinct)
+        own_vintage, vintage_of = self._file_vintages(out, code_of, distinct_codes)
         report_codes = self.lsoa_lookup["lsoa_code"]
         if not report_codes.is_unique:  # ingest refuses such a lookup; a merge would count its records twice
             raise InputError(f"the LSOA lookup {self.lookup_file} lists an LSOA more than once")
@@ -163,12 +164,11 @@ class Geography:
         report_lsoa = np.full(len(out), pd.NA, dtype=object)
         report_at = np.full(len(out), -1, dtype="int64")  # the row of the report's lookup
         bridged_rows = np.zeros(len(out), dtype=bool)
-        distinct_codes = pd.Series(np.asarray(distinct, dtype=object))
         in_report = in_set(distinct_codes, self._report_codes)
         for v, vintage in enumerate(vintage_of):
             rows = own_vintage == v
             if vintage == self.lsoa_vintage:
-                bridged = np.zeros(len(distinct), dtype=bool)
+                bridged = np.zeros(len(distinct_codes), dtype=bool)
                 target = distinct_codes.where(in_report).to_numpy(dtype=object)
             else:
                 translated = distinct_codes.map(self._translation(vintage, self.lsoa_vintage))
@@ -204,8 +204,10 @@ class Geography:
                 out.loc[own, "lad_code"] = out.loc[own, "lad_code"].replace(forward)
         return out
 
-    def _file_vintages(self, out: pd.DataFrame, code_of: np.ndarray, distinct) -> tuple[np.ndarray, list[str]]:
+    def _file_vintages(self, out: pd.DataFrame, code_of: np.ndarray, distinct_codes: pd.Series
+                       ) -> tuple[np.ndarray, list[str]]:
         """(each row's own vintage as a position in the list of vintages, -1 for none; that list).
+        ``code_of``: each row's position in ``distinct_codes`` (-1 for no LSOA).
 
         A file's (month, force's) vintage is the one whose codes it matches most, counting each
         distinct code of the file once; a tie goes to the newest vintage. No vintage for a row
@@ -216,13 +218,12 @@ class Geography:
         if not located.any() or not code_sets:
             return own, []
         order = sorted(code_sets, reverse=True)  # newest first: a tie goes to the newest vintage
-        file_of = out.groupby(["month", "force"], sort=False).ngroup().fillna(-1).to_numpy(dtype="int64")  # -1: no key
+        file_of = out.groupby(["month", "force"], sort=False).ngroup().fillna(-1).to_numpy(dtype="int64")  # -1: none
         counted = located & (file_of >= 0)
         files, codes = file_of[counted], code_of[counted].astype("int64")
-        n_codes, n_files = len(distinct), int(file_of.max()) + 1
+        n_codes, n_files = len(distinct_codes), int(file_of.max()) + 1
         pairs = np.unique(files * n_codes + codes)  # each file's distinct codes, once
         pair_file, pair_code = pairs // n_codes, pairs % n_codes
-        distinct_codes = pd.Series(np.asarray(distinct, dtype=object))
         hits = np.column_stack([np.bincount(pair_file, weights=in_set(distinct_codes, code_sets[v])[pair_code],
                                             minlength=n_files) for v in order])
         vintage_of_file = np.where(np.bincount(pair_file, minlength=n_files) > 0, hits.argmax(axis=1), -1)

@@ -734,7 +734,8 @@ class CrimeSection(DeprivationViews, Section):
 
     @cached_property
     def police_source(self) -> str:
-        forces = ", ".join(force_name(f, self.config.police_force) for f in sorted(set(self.counts["force"].dropna().unique())))
+        named = self.config.police_force
+        forces = ", ".join(force_name(f, named) for f in sorted(self.counts["force"].dropna().unique()))
         return f"data.police.uk street-level crime and ASB files ({forces or 'the area’s police force'})"
 
     @property
