@@ -9,8 +9,10 @@ what stands behind every rate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import store, successions
@@ -66,6 +68,19 @@ def _current_names(names: dict[str, str], lad_vintage: str, population: pd.DataF
     return {**names, **dict(zip(newest["area_code"], newest["area_name"].str.strip()))}
 
 
+# placed_by values, by position (Geography.place)
+PLACED_BY = ("unplaced", "bridge", "lookup", "own lookup", "no location")
+
+
+def in_set(values: pd.Series, members: set) -> np.ndarray:
+    """``values.isin(members)`` as a boolean array (missing values are in no set), asking the set once
+    per distinct value: pandas' isin on Arrow strings converts the whole of ``members`` to Arrow
+    scalars one by one on every call, and a lookup of every LSOA in England has some 35,000."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    found = np.fromiter((value in members for value in distinct), dtype=bool, count=len(distinct))
+    return np.append(found, False)[codes]  # code -1 (missing): the appended False
+
+
 class Geography:
     """Lookups and populations from data/processed.
 
@@ -80,7 +95,8 @@ class Geography:
         if "lsoa_vintage" not in lookups.columns:  # one lookup of unnamed vintage
             lookups = lookups.assign(lsoa_vintage="", ward_vintage="", lad_vintage="", source_file="")
         self.lookups = lookups
-        vintages = sorted(set(zip(lookups["ward_vintage"], lookups["lsoa_vintage"], lookups["lad_vintage"])))
+        vintage_columns = lookups[["ward_vintage", "lsoa_vintage", "lad_vintage"]].drop_duplicates()
+        vintages = sorted(set(vintage_columns.itertuples(index=False, name=None)))
         self.ward_vintage, self.lsoa_vintage, lad_vintage = vintages[-1]
         report = ((lookups["ward_vintage"] == self.ward_vintage) & (lookups["lsoa_vintage"] == self.lsoa_vintage)
                   & (lookups["lad_vintage"] == lad_vintage))
@@ -104,6 +120,8 @@ class Geography:
         for frame in [*self.own_lookups.values(), self.lsoa_lookup]:
             names.update(frame.drop_duplicates("lad_code").set_index("lad_code")["lad_name"].to_dict())
         self.la_names = _current_names(names, lad_vintage, self.population_la)
+        self._translations: dict[tuple[str, str], dict[str, str]] = {}
+        self._populations: dict[tuple[tuple[str, ...], int], Population] = {}
 
     @property
     def ward_vintage_label(self) -> str:
@@ -132,36 +150,42 @@ class Geography:
         A file's vintage is the LSOA vintage whose codes it matches most (codes of unchanged LSOAs
         are the same in both), so counts never depend on the order files or lookups are listed.
         """
-        out = counts.copy()
-        out["own_vintage"] = pd.Series(pd.NA, index=out.index, dtype="object")
-        located = out["lsoa_code"].notna()
-        code_sets = self._code_sets()
-        if located.any() and code_sets:
-            files = out.loc[located, ["month", "force", "lsoa_code"]].drop_duplicates()
-            order = sorted(code_sets, reverse=True)  # newest first: a tie goes to the newest vintage
-            hits = pd.DataFrame({v: files["lsoa_code"].isin(code_sets[v]).astype(int) for v in order}, index=files.index)
-            per_file = hits.groupby([files["month"], files["force"]]).sum()
-            own = per_file.idxmax(axis=1).rename("own_vintage").reset_index()
-            out = out.drop(columns="own_vintage").merge(own, on=["month", "force"], how="left")
-            out.loc[out["lsoa_code"].isna(), "own_vintage"] = pd.NA
-        report_codes = set(self.lsoa_lookup["lsoa_code"])
-        out["report_lsoa"] = pd.Series(pd.NA, index=out.index, dtype="object")
-        out["placed_by"] = "unplaced"
-        for vintage in out["own_vintage"].dropna().unique():
-            rows = out["own_vintage"] == vintage
-            codes = out.loc[rows, "lsoa_code"]
+        out = counts.reset_index(drop=True)
+        # Worked out once per distinct LSOA code (a few thousand) and spread to the rows (hundreds of
+        # thousands) by position: no merge copying every column, no per-row string conversion.
+        code_of, distinct = pd.factorize(out["lsoa_code"])  # -1: no LSOA
+        distinct_codes = pd.Series(np.asarray(distinct, dtype=object))
+        located = code_of >= 0
+        own_vintage, vintage_of = self._file_vintages(out, code_of, distinct_codes)
+        report_codes = self.lsoa_lookup["lsoa_code"]
+        if not report_codes.is_unique:  # ingest refuses such a lookup; a merge would count its records twice
+            raise InputError(f"the LSOA lookup {self.lookup_file} lists an LSOA more than once")
+        report_index = pd.Index(report_codes)
+        report_lsoa = np.full(len(out), pd.NA, dtype=object)
+        report_at = np.full(len(out), -1, dtype="int64")  # the row of the report's lookup
+        bridged_rows = np.zeros(len(out), dtype=bool)
+        in_report = in_set(distinct_codes, self._report_codes)
+        for v, vintage in enumerate(vintage_of):
+            rows = own_vintage == v
             if vintage == self.lsoa_vintage:
-                direct = codes.where(codes.isin(report_codes))
-                bridged = pd.Series(pd.NA, index=codes.index, dtype="object")
+                bridged = np.zeros(len(distinct_codes), dtype=bool)
+                target = distinct_codes.where(in_report).to_numpy(dtype=object)
             else:
-                bridged = codes.map(self._translation(vintage, self.lsoa_vintage))
-                direct = codes.where(codes.isin(report_codes) & bridged.isna())
-            out.loc[rows, "report_lsoa"] = bridged.combine_first(direct)
-            out.loc[rows & out["report_lsoa"].notna(), "placed_by"] = "lookup"
-            out.loc[rows & bridged.reindex(out.index).notna(), "placed_by"] = "bridge"
-        report = self.lsoa_lookup[["lsoa_code", "ward_code", "ward_name", "lad_code"]].rename(
-            columns={"lsoa_code": "report_lsoa"})
-        out = out.merge(report, on="report_lsoa", how="left")
+                translated = distinct_codes.map(self._translation(vintage, self.lsoa_vintage))
+                bridged = translated.notna().to_numpy()
+                target = translated.where(bridged, distinct_codes.where(in_report)).to_numpy(dtype=object)
+            codes_here = code_of[rows]
+            report_lsoa[rows] = target[codes_here]
+            report_at[rows] = report_index.get_indexer(target)[codes_here]
+            bridged_rows[rows] = bridged[codes_here]
+        placed_by = np.where(bridged_rows, 1, np.where(report_at >= 0, 2, 0))
+        placed_by[~located] = 4
+        out["own_vintage"] = (pd.Series(list(vintage_of)).array.take(own_vintage, allow_fill=True)
+                              if len(vintage_of) else pd.Series(pd.NA, index=out.index, dtype="object"))
+        out["report_lsoa"] = pd.Series(report_lsoa, index=out.index, dtype="object")
+        out["placed_by"] = pd.Series(PLACED_BY).array.take(placed_by)
+        for column in ("ward_code", "ward_name", "lad_code"):
+            out[column] = self.lsoa_lookup[column].array.take(report_at, allow_fill=True)
         # Not in a report ward: the lookup of the record's own vintage still gives its authority.
         for vintage, lookup in self.own_lookups.items():
             rows = out["lad_code"].isna() & (out["own_vintage"] == vintage)
@@ -178,9 +202,39 @@ class Geography:
             forward = {old: new for old, new in forward.items() if new != old and new in report_lads}
             if forward:
                 out.loc[own, "lad_code"] = out.loc[own, "lad_code"].replace(forward)
-        out.loc[out["lsoa_code"].isna(), "placed_by"] = "no location"
         return out
 
+    def _file_vintages(self, out: pd.DataFrame, code_of: np.ndarray, distinct_codes: pd.Series
+                       ) -> tuple[np.ndarray, list[str]]:
+        """(each row's own vintage as a position in the list of vintages, -1 for none; that list).
+        ``code_of``: each row's position in ``distinct_codes`` (-1 for no LSOA).
+
+        A file's (month, force's) vintage is the one whose codes it matches most, counting each
+        distinct code of the file once; a tie goes to the newest vintage. No vintage for a row
+        without an LSOA, or with no month or force."""
+        code_sets = self._code_sets
+        own = np.full(len(out), -1, dtype="int64")
+        located = code_of >= 0
+        if not located.any() or not code_sets:
+            return own, []
+        order = sorted(code_sets, reverse=True)  # newest first: a tie goes to the newest vintage
+        file_of = out.groupby(["month", "force"], sort=False).ngroup().fillna(-1).to_numpy(dtype="int64")  # -1: none
+        counted = located & (file_of >= 0)
+        files, codes = file_of[counted], code_of[counted].astype("int64")
+        n_codes, n_files = len(distinct_codes), int(file_of.max()) + 1
+        pairs = np.unique(files * n_codes + codes)  # each file's distinct codes, once
+        pair_file, pair_code = pairs // n_codes, pairs % n_codes
+        hits = np.column_stack([np.bincount(pair_file, weights=in_set(distinct_codes, code_sets[v])[pair_code],
+                                            minlength=n_files) for v in order])
+        vintage_of_file = np.where(np.bincount(pair_file, minlength=n_files) > 0, hits.argmax(axis=1), -1)
+        own[counted] = vintage_of_file[files]
+        return own, order
+
+    @cached_property
+    def _report_codes(self) -> set[str]:
+        return set(self.lsoa_lookup["lsoa_code"])
+
+    @cached_property
     def _code_sets(self) -> dict[str, set[str]]:
         sets = {v: set(lookup["lsoa_code"]) for v, lookup in self.own_lookups.items()}
         if self.bridge is not None:
@@ -189,7 +243,14 @@ class Geography:
         return sets
 
     def _translation(self, from_vintage: str, to_vintage: str) -> dict[str, str]:
-        """LSOA code of ``from_vintage`` -> its best-fit LSOA of ``to_vintage``, through the bridge."""
+        """LSOA code of ``from_vintage`` -> its best-fit LSOA of ``to_vintage``, through the bridge
+        (worked out once per Geography: a section places several tables)."""
+        key = (from_vintage, to_vintage)
+        if key not in self._translations:
+            self._translations[key] = self._best_fit(from_vintage, to_vintage)
+        return self._translations[key]
+
+    def _best_fit(self, from_vintage: str, to_vintage: str) -> dict[str, str]:
         if self.bridge is None or {from_vintage, to_vintage} != {"2011", "2021"}:
             return {}
         source, target = f"lsoa{from_vintage[2:]}_code", f"lsoa{to_vintage[2:]}_code"
@@ -312,6 +373,19 @@ class Geography:
                 f"Areas with data: {listing}{more}{partnerships}")
 
     def la_population(self, lad_codes: tuple[str, ...], year: int) -> Population:
+        """:meth:`_la_population`, worked out once per authorities and year: a section asks for each
+        peer's population for every crime type."""
+        key = (tuple(lad_codes), year)
+        if key not in self._populations:
+            self._populations[key] = self._la_population(key[0], year)
+        return self._populations[key]
+
+    @cached_property
+    def _estimated_areas(self) -> dict[int, set[str]]:
+        """Mid-year -> the area codes its estimates hold."""
+        return {int(y): set(rows["area_code"]) for y, rows in self.population_la.groupby("mid_year")}
+
+    def _la_population(self, lad_codes: tuple[str, ...], year: int) -> Population:
         """Mid-year population of the local authorities together, for ``year`` or the latest earlier one.
 
         An authority made after the estimates were published (Buckinghamshire in a mid-2018 release)
@@ -320,10 +394,9 @@ class Geography:
             return Population(None, None, year, "", "No ONS mid-year population estimates were found in the "
                               "data folder, so rates per 1,000 residents cannot be given.")
         by_year = {}  # mid-year -> the codes standing for lad_codes that year (None: not covered)
-        for y, rows in self.population_la.groupby("mid_year"):
-            held = set(rows["area_code"])
+        for y, held in self._estimated_areas.items():
             parts = [successions.composed(code, held) for code in lad_codes]
-            by_year[int(y)] = None if any(p is None for p in parts) else sorted(c for p in parts for c in p)
+            by_year[y] = None if any(p is None for p in parts) else sorted(c for p in parts for c in p)
         # Only years with a figure for every authority of the area can be summed.
         complete_years = sorted(y for y, codes in by_year.items() if codes is not None)
         usable = [y for y in complete_years if y <= year]
@@ -427,7 +500,7 @@ def placement_report(geo: Geography, placed: pd.DataFrame, lad_codes: tuple[str,
     for every record of the files (crime and ASB, or one of them)."""
     window = placed[placed["month"].isin(months)]
     in_area = window["lad_code"].isin(lad_codes)
-    forces = set(window.loc[in_area, "force"])
+    forces = set(window.loc[in_area, "force"].unique())
     unplaced_rows = window["force"].isin(forces) & (window["placed_by"] == "unplaced")
     area_by_month = window[in_area].groupby("month")["records"].sum()
     unplaced_by_month = window[unplaced_rows].groupby("month")["records"].sum()

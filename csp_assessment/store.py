@@ -72,11 +72,13 @@ def write_table(processed_dir: Path, name: str, frame: pd.DataFrame) -> Path:
     return path
 
 
-def read_table(processed_dir: Path, name: str) -> pd.DataFrame:
+def read_table(processed_dir: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """A processed table; only ``columns`` of it when given (Parquet stores columns apart, so the
+    others are never read)."""
     path = Path(processed_dir) / f"{name}.parquet"
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run the ingest first (python pipeline.py ...)")
-    return pd.read_parquet(path)
+    return pd.read_parquet(path, columns=columns)
 
 
 def has_table(processed_dir: Path, name: str) -> bool:

@@ -112,6 +112,33 @@ def test_each_file_is_placed_through_its_own_vintage_and_the_bridge(tmp_path):
     assert "most populous" in geo.best_fit_rule()
 
 
+def test_a_files_vintage_counts_each_distinct_code_once_and_a_tie_goes_to_the_newest(tmp_path):
+    geo = mixed_geo(tmp_path)
+    counts = pd.DataFrame({
+        # 2023-01: old code A on four rows (four crime types), new codes AB and S1 once each: by distinct
+        # codes 1 old against 2 new, so the file is LSOA 2021 (by rows it would be 4 against 2).
+        # 2023-02: S (old) and S2 (new), one each: a tie, so the newest vintage. A row without a month
+        # belongs to no file, so no vintage places it.
+        "month": ["2023-01"] * 6 + ["2023-02"] * 2 + [None],
+        "force": ["kent"] * 9,
+        "lsoa_code": ["A", "A", "A", "A", "AB", "S1", "S", "S2", "AB"],
+        "records": [1, 1, 1, 1, 1, 1, 1, 1, 1]})
+    placed = geo.place(counts)
+    assert placed["own_vintage"].tolist()[:8] == ["2021"] * 8 and pd.isna(placed["own_vintage"].iloc[8])
+    # A and S are not LSOA 2021 codes, and no 2021 lookup knows them
+    assert placed["placed_by"].tolist() == ["unplaced"] * 4 + ["lookup", "lookup", "unplaced", "lookup", "unplaced"]
+    assert placed["ward_name"].tolist()[4:6] == ["New north", "New north"] and placed["ward_name"].iloc[7] == "New south"
+
+
+def test_in_set_is_isin_with_missing_values_in_no_set():
+    from csp_assessment.geography import in_set
+
+    values = pd.Series(["E01", None, "E02", "E01", "E09"], dtype="str")
+    assert in_set(values, {"E01", "E02"}).tolist() == [True, False, True, True, False]
+    assert in_set(values.astype(object), set()).tolist() == [False] * 5
+    assert in_set(values.iloc[:0], {"E01"}).tolist() == []
+
+
 def test_counts_do_not_depend_on_the_order_of_rows_or_files(tmp_path):
     geo = mixed_geo(tmp_path)
     forward = geo.place(COUNTS).sort_values(["month", "lsoa_code"], na_position="first").reset_index(drop=True)

@@ -46,6 +46,16 @@ def _search(obj, outcome, linked, lat="51.300000", lon="0.500000", month="2017-0
 
 # ---- measures, by hand ----------------------------------------------------------------------
 
+def test_outcome_groups_of_every_row_as_outcome_group_gives_them():
+    types = pd.Series(["Local resolution", None, "Suspect charged", "A category not seen before", "Local resolution",
+                       "Under investigation"], index=[5, 6, 7, 8, 9, 10], dtype="str")
+    groups = po.outcome_groups_of(types)
+    # by hand, from the Home Office groups in GROUP_OF: no outcome row and "Under investigation" are not yet assigned
+    assert groups.tolist() == [po.OUT_OF_COURT_INFORMAL, po.NOT_YET_ASSIGNED, po.CHARGED, po.UNKNOWN_TYPE,
+                               po.OUT_OF_COURT_INFORMAL, po.NOT_YET_ASSIGNED]
+    assert groups.index.tolist() == [5, 6, 7, 8, 9, 10]
+
+
 def test_outcome_groups_over_all_crimes_recorded_by_hand():
     """Home Office, "Crime outcomes in England and Wales" (and its user guide): every crime recorded
     in the period is counted once, in the outcome group of its outcome or as not yet assigned one,

@@ -34,6 +34,9 @@ def spc_kind(point_type: str) -> str | None:
     return {"special_cause_concern": "concern", "special_cause_improvement": "improvement"}.get(point_type, "neutral")
 
 
+# What the sections read of the street records' counts (not falls_within).
+COUNT_COLUMNS = ["month", "force", "lsoa_code", "crime_type", "is_asb", "records"]
+
 # (one, several, chart label): every counted noun agrees with its number (narrative.plural)
 NOUNS = {"crime": ("crime", "crimes", "Recorded crimes"), "asb": ("ASB incident", "ASB incidents", "ASB incidents")}
 
@@ -45,7 +48,7 @@ class CrimeSection(DeprivationViews, Section):
         super().__init__(spec, config, ingest)
         self.noun_one, self.noun, self.y_label = NOUNS[spec.record_kind]
         self.geo = Geography(config.processed_dir)
-        counts = store.read_table(config.processed_dir, "police_counts")
+        counts = store.read_table(config.processed_dir, "police_counts", columns=COUNT_COLUMNS)
         files = store.read_table(config.processed_dir, "police_files")
         self.available_months = set(files.loc[files["records"] > 0, "month"])
         kind = counts[counts["is_asb"] == (spec.record_kind == "asb")]
@@ -632,7 +635,7 @@ class CrimeSection(DeprivationViews, Section):
     @cached_property
     def area_forces(self) -> set[str]:
         """The forces whose street files hold the area's records."""
-        return set(self.counts["force"].dropna())
+        return set(self.counts["force"].dropna().unique())
 
     def placement_notes(self) -> list[DataNote]:
         """Which lookups placed the records, and what could not be placed (a warning)."""
@@ -687,9 +690,12 @@ class CrimeSection(DeprivationViews, Section):
         populations = {c: self.geo.la_population((c,), self.config.population_year).value for c in peer_codes}
         complete = self.count is not None  # a period with months missing would understate every type
         rows = []
+        # The peers' records of the period, each type's apart: peer_comparison counts only the period.
+        counts = self.all_counts
+        in_scope = counts[counts["month"].isin(list(self.config.period.months)) & counts["lad_code"].isin(peer_codes)]
+        by_type = dict(tuple(in_scope.groupby("crime_type", sort=False))) if complete else {}
         for r in self.breakdown.itertuples() if complete else ():
-            of_type = self.all_counts[(self.all_counts["crime_type"] == r.category)
-                                      & self.all_counts["lad_code"].isin(peer_codes)]
+            of_type = by_type.get(r.category, in_scope.iloc[:0])
             peers = measures.peer_comparison(of_type, populations, self.geo.la_names, self.area.lad_codes,
                                              self.area_name, self.config.period)
             area_row = peers[peers["is_area"]].iloc[0]
@@ -728,7 +734,8 @@ class CrimeSection(DeprivationViews, Section):
 
     @cached_property
     def police_source(self) -> str:
-        forces = ", ".join(force_name(f, self.config.police_force) for f in sorted(set(self.counts["force"].dropna())))
+        named = self.config.police_force
+        forces = ", ".join(force_name(f, named) for f in sorted(self.counts["force"].dropna().unique()))
         return f"data.police.uk street-level crime and ASB files ({forces or 'the area’s police force'})"
 
     @property

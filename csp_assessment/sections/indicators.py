@@ -187,7 +187,12 @@ class Measure:
 
     @property
     def latest(self) -> pd.Series:
-        return self.series.iloc[-1]
+        """The last period's row: read many times by the tables, sentences and findings, so built once
+        per ``series`` (a measure given a new series, as the repeat-victim share is, gets its own)."""
+        built = self.__dict__.get("_latest")
+        if built is None or built[0] is not self.series:
+            built = self.__dict__["_latest"] = (self.series, self.series.iloc[-1])
+        return built[1]
 
     @property
     def comparison(self) -> str:

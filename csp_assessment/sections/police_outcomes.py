@@ -41,6 +41,10 @@ SEARCHES_STEPS = (f"No data.police.uk stop-and-search files (YYYY-MM-<force>-sto
                   "the street files.")
 
 
+# What the figures read of the outcomes table (not the crime ids, record counts and file names).
+OUTCOME_COLUMNS = ["force", "outcome_month", "outcome_type", "lsoa_code", "crime_month", "crime_type"]
+
+
 def _pct(value) -> str:
     return narrative.NOT_AVAILABLE if value is None or pd.isna(value) else f"{value:.1f}%"
 
@@ -52,8 +56,8 @@ class PoliceOutcomes:
         self.section = section
         self.config, self.geo = section.config, section.geo
         processed = self.config.processed_dir
-        self.outcomes = (store.read_table(processed, "police_outcomes") if store.has_table(processed, "police_outcomes")
-                         else None)
+        self.outcomes = (store.read_table(processed, "police_outcomes", columns=OUTCOME_COLUMNS)
+                         if store.has_table(processed, "police_outcomes") else None)
         self.searches_all = (store.read_table(processed, "stop_search") if store.has_table(processed, "stop_search")
                              else None)
 
@@ -84,11 +88,11 @@ class PoliceOutcomes:
         # Placed like the street counts: by the crime's month and LSOA, through the lookup of its vintage.
         return self.geo.place(crimes.assign(month=crimes["crime_month"], records=1))
 
-    @property
+    @cached_property
     def forces(self) -> list[str]:
         """The forces that recorded crimes in the area in the period."""
         counts = self.section.counts
-        return sorted(set(counts.loc[counts["month"].isin(list(self.config.period.months)), "force"]))
+        return sorted(counts.loc[counts["month"].isin(list(self.config.period.months)), "force"].unique())
 
     def _names(self, forces: list[str]) -> str:
         """The forces' names as params give them where they match the files' slugs (else the slugs)."""
@@ -106,7 +110,7 @@ class PoliceOutcomes:
         counts = self.section.all_counts
         counts = counts[counts["month"].isin(list(months))]
         outcomes = self._placed_outcomes(months)
-        outcomes = outcomes[outcomes["crime_type"].isin(set(counts["crime_type"]))]
+        outcomes = outcomes[outcomes["crime_type"].isin(counts["crime_type"].unique())]
         in_area, outcome_in_area = counts["lad_code"].isin(self.lad_codes), outcomes["lad_code"].isin(self.lad_codes)
         rest, outcome_rest = counts["force"].isin(self.forces) & ~in_area, outcomes["force"].isin(self.forces) & ~outcome_in_area
         return tuple(po.outcome_groups(counts[where].groupby("crime_type")["records"].sum(), outcomes[outcome_where],

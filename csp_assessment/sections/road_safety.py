@@ -40,7 +40,7 @@ from IPython.display import Markdown
 
 from .. import store
 from ..config import RunConfig
-from ..geography import Area, Geography, to_geoframe
+from ..geography import Area, Geography, in_set, to_geoframe
 from ..ingest import stats19 as stats19_input
 from ..ingest.folder import IngestSummary
 from ..display import indicator_charts, maps, narrative
@@ -184,24 +184,26 @@ def file_gaps(table: pd.DataFrame, years: list[int]) -> dict[int, str]:
     their collision), the casualty file of a year whose collision file is there, or both."""
     collisions = table[table["record"] == "collision"]
     casualties = table[table["record"] == "casualty"]
-    known = set(collisions["collision_index"])
+    # Whether each casualty's collision is known, asked once for all years (in_set: see geography.py).
+    unplaced_rows = ~in_set(casualties["collision_index"], set(collisions["collision_index"].unique()))
+    casualty_years, collision_years = casualties["year"].to_numpy(), set(collisions["year"])
     gaps = {}
     for year in years:
-        of_year = casualties[casualties["year"] == year]
-        has_collisions = bool((collisions["year"] == year).any())
-        unplaced = int((~of_year["collision_index"].isin(known)).sum())
+        of_year = casualty_years == year
+        n_casualties, has_collisions = int(of_year.sum()), year in collision_years
+        unplaced = int((unplaced_rows & of_year).sum())
         collision_file = f"dft-road-casualty-statistics-collision-{year}.csv"
         casualty_file = f"dft-road-casualty-statistics-casualty-{year}.csv"
-        if len(of_year) and not has_collisions:
-            gaps[year] = (f"{year}: the casualty file holds {len(of_year):,} casualties, but the collision file for "
+        if n_casualties and not has_collisions:
+            gaps[year] = (f"{year}: the casualty file holds {n_casualties:,} casualties, but the collision file for "
                           f"{year} ({collision_file}) is not in the data folder, so they cannot be placed in an area")
-        elif has_collisions and not len(of_year):
+        elif has_collisions and not n_casualties:
             gaps[year] = (f"{year}: the collision file is there, but the casualty file for {year} ({casualty_file}) "
                           "is not")
         elif not has_collisions:
             gaps[year] = f"{year}: neither {collision_file} nor {casualty_file} is in the data folder"
         elif unplaced:
-            gaps[year] = (f"{year}: {unplaced:,} of {len(of_year):,} casualties belong to collisions the collision "
+            gaps[year] = (f"{year}: {unplaced:,} of {n_casualties:,} casualties belong to collisions the collision "
                           f"file for {year} does not hold, so they cannot be placed in an area")
     return gaps
 
@@ -334,7 +336,7 @@ class RoadSafetySection(Section):
         rates, name, note = {}, "", ""
         for year in self.years:
             of_year = self.all_casualties[self.all_casualties["year"] == year]
-            lads = sorted(set(of_year["lad_code"]))
+            lads = sorted(set(of_year["lad_code"].unique()))
             england, _ = self._population((ENGLAND,), year)
             english = [c for c in lads if c.startswith("E")]
             covered = sum(p for c in english if (p := self._population((c,), year)[0]))
