@@ -3,12 +3,13 @@
 A section's notebook starts, like any Jupyter kernel, as a new Python process that then imports
 pandas, scipy, matplotlib, seaborn, IPython and this package: about 3 seconds of one core before its
 first figure, paid again by every notebook of the run (issue 24: most of a run's "floor"). Here a
-*kernel zygote* does that once: a Python process started with the run (while the ingest reads the
-files) that imports what the notebooks import and then waits. Each kernel the run needs is a fork of
-it: the child takes the kernel's connection file, environment and folder from jupyter_client, as a
-new process would, and starts ipykernel's ``IPKernelApp`` exactly as ``python -m ipykernel_launcher``
-does, with those modules already loaded. Nothing else is shared: every notebook has a process of its
-own, and what one notebook does never reaches another (the zygote itself runs no notebook code).
+*kernel zygote* does that once: a Python process started with the run (by pipeline.py before the
+run's own imports, else by run.main while the ingest reads the files) that imports what the
+notebooks import and then waits. Each kernel the run needs is a fork of it: the child takes the
+kernel's connection file, environment and folder from jupyter_client, as a new process would, and
+starts ipykernel's ``IPKernelApp`` exactly as ``python -m ipykernel_launcher`` does, with those
+modules already loaded. Nothing else is shared: every notebook has a process of its own, and what
+one notebook does never reaches another (the zygote itself runs no notebook code).
 
 jupyter_client is told through a kernel *provisioner* (its documented way to change how a kernel
 process is started: https://jupyter-client.readthedocs.io/en/latest/provisioning.html, from
