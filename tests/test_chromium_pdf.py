@@ -169,6 +169,27 @@ def test_one_browser_prints_every_page_two_at_once(tmp_path, monkeypatch, own_br
 
 
 @needs_chromium
+def test_a_printed_pages_target_prints_the_next_page_as_a_new_one_would(tmp_path, monkeypatch, own_browsers):
+    """One print after another reuses the first print's target (its renderer warm), and what the last
+    page was (its contents' numbers written in) never reaches the next: a short document printed
+    after a long one prints as it did first."""
+    _no_command_line(monkeypatch)
+    for name, size in {"short": 1, "long": 3}.items():
+        (tmp_path / f"{name}.html").write_text(_document(chapter_pages=size), encoding="utf-8")
+    html_to_pdf(tmp_path / "short.html", tmp_path / "first.pdf")
+    browser = next(iter(chromium_devtools._BROWSERS.values()))
+    kept = list(browser._idle)
+    assert len(kept) == 1 and kept[0].session
+    html_to_pdf(tmp_path / "long.html", tmp_path / "long.pdf")
+    html_to_pdf(tmp_path / "short.html", tmp_path / "after_long.pdf")
+    assert browser._idle == kept  # the same target, kept again
+    assert _pages(tmp_path / "after_long.pdf") == _pages(tmp_path / "first.pdf")
+    assert len(_pages(tmp_path / "long.pdf")) == 2 + 4 * 3
+    # by hand, as above: the second chapter of the short document starts on page 3 + 1
+    assert _contents_line(_pages(tmp_path / "after_long.pdf"), "2. Second chapter").endswith(" 4")
+
+
+@needs_chromium
 def test_the_browser_outlives_the_thread_that_started_it(tmp_path, monkeypatch, own_browsers):
     """A Dask worker thread that printed first and then ended does not take the browser with it (the
     kernel's parent-death signal follows the thread that started a process)."""
