@@ -164,7 +164,7 @@ class Geography:
         report_lsoa = np.full(len(out), pd.NA, dtype=object)
         report_at = np.full(len(out), -1, dtype="int64")  # the row of the report's lookup
         bridged_rows = np.zeros(len(out), dtype=bool)
-        in_report = in_set(distinct_codes, self._report_codes)
+        in_report = report_index.get_indexer(distinct_codes) >= 0
         for v, vintage in enumerate(vintage_of):
             rows = own_vintage == v
             if vintage == self.lsoa_vintage:
@@ -229,10 +229,6 @@ class Geography:
         vintage_of_file = np.where(np.bincount(pair_file, minlength=n_files) > 0, hits.argmax(axis=1), -1)
         own[counted] = vintage_of_file[files]
         return own, order
-
-    @cached_property
-    def _report_codes(self) -> set[str]:
-        return set(self.lsoa_lookup["lsoa_code"])
 
     @cached_property
     def _code_sets(self) -> dict[str, set[str]]:
