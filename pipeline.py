@@ -80,8 +80,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "(default: every section params list)")
     parser.add_argument("--force", action="store_true",
                         help="rerun every section, even those whose inputs, notebook and params are unchanged")
-    parser.add_argument("--workers", type=_workers, help="size of the run's own Dask cluster: sections, exports and "
-                                                     "documents computed at once (default: one per CPU core)")
+    parser.add_argument("--workers", type=_workers, help="size of the run's own Dask cluster (default: one per CPU "
+                                                     "core): for one area, the notebooks executed at once (their "
+                                                     "exports print beside them); for several, the sections, exports "
+                                                     "and documents computed at once")
     parser.add_argument("--scheduler", metavar="tcp://HOST:8786", type=_scheduler,
                         help="send the sections, exports and documents to an existing Dask cluster instead; its "
                              "workers must import this package and see the data, processed and reports folders "

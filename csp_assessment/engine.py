@@ -6,11 +6,15 @@ locks) stays in the process that was started, so it behaves the same whatever ex
 
 - By default a run starts an embedded ``LocalCluster`` sized to the machine (``--workers`` to
   change it). A run of one area (the analyst's yearly run) uses one worker inside the run's own
-  process, with a thread per CPU core: the heavy work is in the notebook kernels and the PDF
-  printer, each a process of its own, so worker processes would only add seconds of start-up
-  (each imports the package) and of shutting down. A run of several areas uses one single-threaded
-  worker process per core, so that areas' exports and documents do not share one interpreter.
-  Either way, the workers end with the run, even a killed one.
+  process, executing a notebook per CPU core at a time: the heavy work is in the notebook kernels
+  and the PDF printer, each a process of its own, so worker processes would only add seconds of
+  start-up (each imports the package) and of shutting down. That worker has one thread more than
+  notebooks at a time, and a notebook takes one of its ``NOTEBOOK_SLOT`` resources: an export waits
+  most of its time for the printer (Chromium), and without the extra thread two exports waiting so
+  held both notebook slots, leaving a core idle while notebooks were still to run. A run of several
+  areas uses one single-threaded worker process per core, so that areas' exports and documents do
+  not share one interpreter (other areas' notebooks keep those cores busy). Either way, the workers
+  end with the run, even a killed one.
 - ``--scheduler tcp://HOST:8786`` sends the tasks to an existing cluster (``dask scheduler`` and
   ``dask worker tcp://HOST:8786`` on each machine). Every worker must import the same package code
   and see the data, processed and reports folders under the same paths (a shared file system):
@@ -42,6 +46,7 @@ from .errors import ConfigError
 SCHEDULER_ANSWER_SECONDS = 4  # to connect, and again to hear the scheduler say what it is
 CONNECT_TIMEOUT = "10s"  # the Dask client's own connection, once the scheduler has answered
 MAX_WORKERS = 256
+NOTEBOOK_SLOT = "notebook"  # the in-process worker's resource a notebook's execution holds (one per --workers)
 # The loggers distributed's configuration prints to the terminal; a run sends them to its run log.
 DASK_LOGGERS = ("distributed", "tornado", "bokeh")
 # papermill's logger, which nbclient writes to: a kernel that dies while the run stops (Ctrl-C ends the kernel
@@ -278,11 +283,12 @@ class Engine:
         else:
             # TCP on the loopback address: the in-process transport asks the system for this
             # machine's address by opening a UDP socket towards 8.8.8.8, and a run reaches no network.
-            self._cluster = LocalCluster(n_workers=1, threads_per_worker=self.workers, processes=False,
-                                         host="127.0.0.1", protocol="tcp://", dashboard_address=":0",
-                                         silence_logs=logging.ERROR)
+            self._cluster = LocalCluster(n_workers=1, threads_per_worker=self.workers + 1, processes=False,
+                                         resources={NOTEBOOK_SLOT: self.workers}, host="127.0.0.1",
+                                         protocol="tcp://", dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(self._cluster)
-            how = f"{self.workers} thread{'s' if self.workers > 1 else ''} in the run's own process"
+            how = (f"{self.workers} notebook{'s' if self.workers > 1 else ''} at a time in the run's own process, "
+                   "exports beside them")
         self.say(f"dask     embedded cluster: {how} (started in {time.perf_counter() - started:.1f}s)")
         return client
 
@@ -325,6 +331,12 @@ class Engine:
         return client
 
     @property
+    def in_process(self) -> bool:
+        """The tasks run in this process (the embedded cluster of one area's run): its notebook slots,
+        and the PDF printer this process starts."""
+        return not self.scheduler and not self.processes
+
+    @property
     def slots(self) -> int:
         """Tasks the cluster runs at once."""
         if self._client is None:
@@ -344,10 +356,14 @@ class Engine:
             self._logs_to_terminal()
 
     # ------------------------------------------------------------------ work
-    def submit(self, label: str, function, *args, priority: int = 0, **kwargs):
-        """Submit ``function(*args, **kwargs)`` as one task named after ``label`` (e.g. 'E06000035 asb execute')."""
+    def submit(self, label: str, function, *args, priority: int = 0, notebook: bool = False, **kwargs):
+        """Submit ``function(*args, **kwargs)`` as one task named after ``label`` (e.g. 'E06000035 asb execute');
+        ``notebook``: it executes a notebook, so on the run's own in-process worker it takes a notebook slot."""
         key = f"{label.replace(' ', '-')}-{uuid.uuid4().hex[:8]}"
-        return self.client.submit(function, *args, key=key, pure=False, priority=priority, **kwargs)
+        client = self.client
+        # Only the in-process worker has the slots: a task asking for a resource no worker has would wait forever.
+        slot = {"resources": {NOTEBOOK_SLOT: 1}} if notebook and self.in_process else {}
+        return client.submit(function, *args, key=key, pure=False, priority=priority, **slot, **kwargs)
 
     def settle(self, futures) -> None:
         """Wait until ``futures`` have finished or failed (no task of theirs still writing)."""

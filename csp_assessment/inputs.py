@@ -22,7 +22,7 @@ from .runlock import DEFAULT_WAIT_SECONDS
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "raw"
 
 
-def prepare_inputs(config, *, force: bool = False, say=print) -> IngestSummary:
+def prepare_inputs(config, *, force: bool = False, say=print, spare_core=None) -> IngestSummary:
     """Make sure the processed tables reflect ``config.data_dir``; on a fresh clone, make the demo data.
 
     The caller holds the processed folder's run lock (runlock.py). The demo data are generated only
@@ -30,12 +30,13 @@ def prepare_inputs(config, *, force: bool = False, say=print) -> IngestSummary:
     when the demo there was made by an older generator (it is the project's own output, so it is
     replaced). A user's own downloads are never touched. The demo is made whole in a temporary folder
     and moved into place (demo/__init__.py), under a lock of its own: two first runs at once (with
-    different processed folders) make it once, the second waiting for the first.
+    different processed folders) make it once, the second waiting for the first. ``spare_core``: see
+    ingest.folder.ingest_folder.
     """
     default_dir = DEFAULT_DATA_DIR.resolve()
     if Path(config.data_dir).resolve() == default_dir:
         demo_in_place(default_dir, say)
-    return prepare_data(config, force=force)
+    return prepare_data(config, force=force, spare_core=spare_core)
 
 
 def demo_in_place(default_dir: Path, say) -> None:

@@ -40,7 +40,7 @@ from .geography import Geography, partnerships_of, placement_report
 from .ingest.folder import IngestSummary
 from .inputs import prepare_inputs
 from .report.document import draft_reasons, export_document, write_document_notebook
-from .report.export import analyst_only_cells, export_section, write_index
+from .report.export import analyst_only_cells, export_section, warm_printer, write_index
 from .report.priority_report import build_priority_report
 from .report.workbook import write_workbook
 from .runlock import DEFAULT_WAIT_SECONDS, exclusive_run
@@ -242,9 +242,12 @@ def _say_plan(plan: SectionPlan, progress: Progress) -> None:
                  "or without --sections")
 
 
-def _ingest(config: RunConfig, progress: Progress, force: bool = False) -> IngestSummary:
+def _ingest(config: RunConfig, progress: Progress, force: bool = False, *, engine: Engine | None = None) -> IngestSummary:
     progress(f"ingest   {config.data_dir}")
-    ingest = prepare_inputs(config, force=force, say=progress)
+    # While the ingest's last kind is read in one thread, the PDF printer (in this process when the
+    # run's cluster is) starts and prints a page: the sections' first exports then find it warm.
+    spare_core = warm_printer if engine is not None and engine.in_process else None
+    ingest = prepare_inputs(config, force=force, say=progress, spare_core=spare_core)
     n_files = len(ingest.sources.get("police_uk", []))
     changed = "unchanged, tables reused" if ingest.reused else f"read: {', '.join(ingest.rebuilt) or 'nothing new'}"
     progress(f"ingest   done: {n_files} police.uk files ({changed}){' — synthetic demo data' if ingest.demo else ''}")
@@ -268,6 +271,14 @@ def _say_priorities(assessment, progress: Progress) -> None:
     if not assessment.no_data.empty:
         progress(f"priority no data supplied for {', '.join(assessment.no_data['theme'])}: shown as such, "
                  "neither ranked nor read as low risk")
+
+
+def _task_priority(area_priority: int, kind: str, order: int = 0) -> int:
+    """Dask's priority (higher first) of an area's task: the area's priority first, then the document,
+    then the notebooks and then the exports, each in params order (``order``, from 0)."""
+    n = len(SECTIONS)  # an area runs each section at most once: order < n
+    rank = {"document": 2 * n, "execute": n + n - 1 - order, "export": n - 1 - order}[kind]
+    return area_priority * 3 * n + rank
 
 
 def _timed(function, *args, **kwargs):
@@ -383,7 +394,7 @@ def _run_area(config: RunConfig, progress: Progress, *, force: bool, engine: Eng
     """One area's report; ``ingest`` when the run of several areas has already made the tables."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    ingest = ingest or _ingest(config, progress, force)
+    ingest = ingest or _ingest(config, progress, force, engine=engine)
     timings["ingest"] = time.perf_counter() - started
     config = resolve_area(config)
     progress(f"area     {config.area_name} ({', '.join(config.area_codes)}), {config.period.long_label}")
@@ -468,17 +479,19 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
     if to_run:
         check_loopback()
     # Every notebook, its exports and the document are Dask tasks (see engine.py); the exports of a
-    # section start as soon as it has executed, the document once every section has.
+    # section start as soon as it has executed, the document once every section has. Within an area's
+    # priority (the first areas first), notebooks go in params order (all crime, the longest, first,
+    # so no long notebook is left to run alone at the end), before any export; the document first of all.
     label = config.report_subdir or ",".join(config.area_codes)
     subtitle = f"{config.title} · {config.period.long_label}"
     executions = {spec.key: engine.submit(f"{label} {spec.key} execute", _timed, execute_section, spec,
                                           _section_outputs(spec, staging)["notebook"], run_parameters,
-                                          priority=priority)
-                  for spec in to_run}
+                                          priority=_task_priority(priority, "execute", order), notebook=True)
+                  for order, spec in enumerate(to_run)}
     exported = {spec.key: engine.submit(f"{label} {spec.key} export", _export_executed, executions[spec.key],
                                         staging, title=f"{spec.title} — {config.area_name}", subtitle=subtitle,
-                                        demo_notice=ingest.demo, priority=priority)
-                for spec in to_run}
+                                        demo_notice=ingest.demo, priority=_task_priority(priority, "export", order))
+                for order, spec in enumerate(to_run)}
     tasks = [*executions.values(), *exported.values()]
     generated_at = datetime.now(timezone.utc)
     try:
@@ -513,7 +526,8 @@ def _build_report(config: RunConfig, progress: Progress, ingest: IngestSummary, 
                                                generated_at=generated_at.strftime("%d %B %Y"),
                                                text=text, priorities=priorities)
         document_job = engine.submit(f"{label} document", _timed, export_document, notebook, staging,
-                                     f"{config.title} — {config.area_name}", ingest.demo, priority=priority)
+                                     f"{config.title} — {config.area_name}", ingest.demo,
+                                     priority=_task_priority(priority, "document"))
         tasks.append(document_job)
         # The tables behind the document, written while it prints: the workbook and a CSV per table.
         started_tables = time.perf_counter()

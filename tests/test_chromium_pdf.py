@@ -310,3 +310,23 @@ def test_no_browser_outlives_its_process(tmp_path, how):
     if how == "kill":
         import shutil as files
         files.rmtree(workdir, ignore_errors=True)
+
+
+@needs_chromium
+def test_warming_the_printer_starts_the_browser_the_reports_then_print_with(tmp_path, monkeypatch, own_browsers):
+    """A run warms its printer while the ingest leaves a core idle: the page is printed over the
+    pipe by the process's browser, which then prints the reports; nothing is warmed for WeasyPrint."""
+    from csp_assessment.report.export import warm_printer
+
+    _no_command_line(monkeypatch)
+    warming = warm_printer()
+    warming.join(timeout=300)
+    assert not warming.is_alive()
+    warmed = chromium_devtools._BROWSERS.get(chromium_pdf.find_chromium())
+    assert warmed is not None and warmed.process.poll() is None
+    page = tmp_path / "page.html"
+    page.write_text(_document(chapter_pages=1), encoding="utf-8")
+    html_to_pdf(page, tmp_path / "page.pdf")
+    assert chromium_devtools.browser(chromium_pdf.find_chromium()) is warmed
+    monkeypatch.setenv(chromium_pdf.ENGINE_VARIABLE, "weasyprint")
+    assert warm_printer() is None

@@ -14,6 +14,7 @@ from conftest import child_outliving_killed_parent
 from csp_assessment import areas
 from csp_assessment.errors import ConfigError
 from csp_assessment.run import AreaResult, AreasFailed, AreasProgress, Progress, _duration, main_many
+from csp_assessment.sections import SECTIONS
 
 # A lookup written by hand: two Kent partnerships, one Sussex, one Gwent, one of West Midlands Police.
 LOOKUP = pd.DataFrame({
@@ -155,3 +156,39 @@ def test_embedded_workers_end_when_their_run_is_killed(tmp_path):
     """)
     survivor = child_outliving_killed_parent(tmp_path, code, 15)
     assert survivor is None, f"Dask worker {survivor} outlived its run"
+
+
+def _overlap_probe(seconds):
+    """A task that says when it ran (the run's own cluster is in this process: one clock)."""
+    import time as clock
+
+    started = clock.perf_counter()
+    clock.sleep(seconds)
+    return started, clock.perf_counter()
+
+
+def test_a_runs_own_cluster_executes_as_many_notebooks_as_workers_with_exports_beside_them():
+    # An export waits mostly for the PDF printer: it must not hold a notebook's place (a core left
+    # idle while notebooks wait), and notebooks must not run more at once than --workers.
+    from csp_assessment.engine import Engine
+
+    with Engine(workers=1, processes=False) as engine:
+        notebooks = [engine.submit(f"nb{i}", _overlap_probe, 0.6, notebook=True) for i in range(2)]
+        export = engine.submit("export", _overlap_probe, 0.3)
+        (first_start, first_end), (second_start, second_end) = sorted(f.result() for f in notebooks)
+        export_start, _ = export.result()
+    assert second_start >= first_end - 0.01, "two notebooks ran at once with --workers 1"
+    assert export_start < first_end, "the export waited for a notebook's place"
+
+
+def test_an_areas_document_comes_first_then_its_notebooks_in_params_order_then_exports():
+    from csp_assessment.run import _task_priority
+
+    n = len(SECTIONS)
+    document = _task_priority(0, "document")
+    notebooks = [_task_priority(0, "execute", order) for order in range(n)]
+    exports = [_task_priority(0, "export", order) for order in range(n)]
+    assert document > notebooks[0] and notebooks == sorted(notebooks, reverse=True)
+    assert min(notebooks) > max(exports) and exports == sorted(exports, reverse=True)
+    # the first areas first: any task of an area before every task of the next one
+    assert min(_task_priority(2, kind, n - 1) for kind in ("execute", "export")) > _task_priority(1, "document")

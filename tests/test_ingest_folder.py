@@ -71,3 +71,52 @@ def test_only_the_months_a_run_needs_are_read(demo_variant):
     assert year.rebuilt == ["police_uk"] and len(year.sources["police_uk"]) == 12
     files = store.read_table(processed, "police_files")
     assert sorted(files["month"]) == [f"2016-{m:02d}" for m in range(4, 13)] + ["2017-01", "2017-02", "2017-03"]
+
+
+def test_police_files_are_read_while_workbooks_are_recognised_and_the_spare_core_is_offered_once(
+        demo_dir, tmp_path, monkeypatch):
+    # Opening a workbook to recognise it takes up to a second: the police files, known by their
+    # names and the longest to read, start first. When every other kind is read (the police files
+    # may still be), the caller is told once (a run warms its PDF printer then), never on an ingest
+    # that reads nothing.
+    import threading
+    import time
+
+    from csp_assessment.ingest import folder, ons
+
+    data = linked_copy(demo_dir, tmp_path / "raw")
+    events, lock = [], threading.Lock()
+
+    def note(what):
+        with lock:
+            events.append((what, time.perf_counter()))
+
+    build_kind, sniff = folder._build_kind, ons.sniff
+
+    def timed_build(kind, *args, **kwargs):
+        note(f"start {kind}")
+        try:
+            return build_kind(kind, *args, **kwargs)
+        finally:
+            note(f"end {kind}")
+
+    def noted_sniff(path):
+        if path.suffix.lower() in folder.WORKBOOK_SUFFIXES:
+            note(f"recognise {path.name}")
+        return sniff(path)
+
+    monkeypatch.setattr(folder, "_build_kind", timed_build)
+    monkeypatch.setattr(ons, "sniff", noted_sniff)
+    first = ingest_folder(data, tmp_path / "processed", months=YEAR, spare_core=lambda: note("spare core"))
+    order = [what for what, _ in sorted(events, key=lambda event: event[1])]
+    workbooks = [i for i, what in enumerate(order) if what.startswith("recognise ")]
+    assert workbooks, "the demo data should hold ONS workbooks"
+    assert order.index("start police_uk") < workbooks[0]
+    assert order.count("spare core") == 1
+    others_ended = [i for i, what in enumerate(order) if what.startswith("end ") and what != "end police_uk"]
+    assert max(others_ended) < order.index("spare core")
+    assert set(first.rebuilt) >= {"police_uk", "mid_year_estimates"}
+
+    events.clear()
+    assert ingest_folder(data, tmp_path / "processed", months=YEAR, spare_core=lambda: note("spare core")).reused
+    assert events == []

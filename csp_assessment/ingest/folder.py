@@ -17,10 +17,11 @@ import pkgutil
 import re
 import shutil
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -168,7 +169,7 @@ TABLES_BY_KIND = {
 
 def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
                   months: tuple[str, str] | None = None, skip: tuple[str, ...] = (),
-                  prefer: tuple[str, ...] = ()) -> IngestSummary:
+                  prefer: tuple[str, ...] = (), spare_core: Callable[[], object] | None = None) -> IngestSummary:
     """Read every recognised file under ``data_dir`` and write the processed tables.
 
     ``months`` (first, last as YYYY-MM) limits the police.uk files read to the months a run
@@ -177,7 +178,9 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
     paths within ``data_dir``, shell patterns allowed). Skipped (``reused=True``) when nothing under
     ``data_dir`` changed since the last ingest into ``processed_dir``, for the same months, and
     ``force`` is False. Otherwise only the kinds of input whose files changed (police files, a
-    lookup, population estimates, ...) are read again.
+    lookup, population estimates, ...) are read again. ``spare_core`` is called once, when every other
+    kind is read: the police files, read longest, may still be (their last step, matching outcomes to
+    crimes, uses one core).
     """
     data_dir, processed_dir = Path(data_dir).resolve(), Path(processed_dir)
     if not data_dir.is_dir():
@@ -225,12 +228,13 @@ def ingest_folder(data_dir: Path, processed_dir: Path, *, force: bool = False,
         hashes.prefetch(files)
         with ons.workbooks_opened_once():
             return _ingest_changed(data_dir, processed_dir, files, demo_roots, notices, window, choice, previous,
-                                   hashes, force=force, months=months, prefer=prefer)
+                                   hashes, force=force, months=months, prefer=prefer, spare_core=spare_core)
 
 
 def _ingest_changed(data_dir: Path, processed_dir: Path, files: list[Path], demo_roots: list[Path], notices: list[str],
                     window: str, choice: str, previous: dict, hashes: "ContentHashes", *, force: bool,
-                    months: tuple[str, str] | None, prefer: tuple[str, ...]) -> IngestSummary:
+                    months: tuple[str, str] | None, prefer: tuple[str, ...],
+                    spare_core: Callable[[], object] | None = None) -> IngestSummary:
     """Recognise the files by kind, read the kinds whose files changed and replace the tables."""
     street_files = [f for f in police_uk.discover(data_dir) if f.source in set(files)]
     if not street_files:
@@ -245,71 +249,63 @@ def _ingest_changed(data_dir: Path, processed_dir: Path, files: list[Path], demo
     # points come from the street files), so they are one kind of input.
     outcome_files = [p for p in files if police_uk_outcomes.is_police_file(p.name)]
     by_kind: dict[str, list[Path]] = {"police_uk": sorted({f.source for f in street_files} | set(outcome_files))}
-    unrecognised_csvs = []
-    for path in files:
-        if path.suffix.lower() == ".zip":
-            if boundaries.sniff(path):  # a zipped shapefile; other zips are police.uk archives
-                by_kind.setdefault("boundaries", []).append(path)
-            continue
-        if police_uk.STREET_FILE.match(path.name) or police_uk_outcomes.is_police_file(path.name):
-            continue
-        if path.suffix.lower() in boundaries.SUFFIXES:
-            kind = "boundaries" if boundaries.sniff(path) else None
-        else:
-            kind = _kind_of(path)
-        if kind in PARTNERSHIP_INPUTS:
-            _check_inside(path, data_dir)
-        if kind:
-            by_kind.setdefault(kind, []).append(path)
-            continue
-        if path.suffix.lower() == ".csv":
-            unrecognised_csvs.append(path)
-        place = next((KNOWN_PLACES[part] for part in path.relative_to(data_dir).parts[:-1] if part in KNOWN_PLACES),
-                     None)
-        if place:  # readable, but not in a layout the ingest knows: said, not passed over in silence
-            notices.append(f"{path.relative_to(data_dir)} sits with the {place} but is not in a layout the pipeline "
-                           "reads, so it was not used (remove it, or name it in params skip_files).")
-    if not by_kind.get("lsoa_ward_lad_lookup"):
-        near = [(path, missing) for path in unrecognised_csvs
-                for missing in [_missing_lookup_columns(path)] if missing]
-        if near:
-            path, missing = near[0]
-            raise InputError(path, f"looks like the ONS LSOA -> ward -> local authority lookup but has no "
-                                   f"{', '.join(missing)} column: restore the column as ONS publishes it "
-                                   "(LSOA11CD, LSOA11NM, WD17CD, WD17NM, LAD17CD, LAD17NM, or another vintage)",
-                             row=1, column=missing[0])
-        raise InputError(data_dir, "no ONS LSOA -> ward -> local authority lookup found (a CSV with columns "
-                                   "like LSOA11CD, WD17CD, WD17NM, LAD17CD, LAD17NM)")
-
     # Which partnership lookup a run uses depends on its period's end (see _partnership_lookup).
     extras = {"police_uk": window, "lad_csp_pfa_lookup": months[1] if months else "",
               **{kind: choice for kind in INDICATOR_INPUTS}}
     # Taken before any file is read, as the manifest says: the files as the ingest found them.
     fingerprint = _fingerprint(files, data_dir, hashes, f"{window}|{choice}")
-    kind_prints = {kind: _fingerprint(paths, data_dir, hashes, extras.get(kind, "")) for kind, paths in by_kind.items()}
+    kind_prints: dict[str, str] = {}
     old = previous.get("kinds", {})
     sources: dict[str, list[str]] = {}
     warnings_by_kind: dict[str, list[str]] = {}
-    rebuilt = []
+    rebuilt: list[str] = []
+    jobs: dict[str, Future] = {}
+
+    def read_if_changed(kind: str) -> None:
+        kind_prints[kind] = _fingerprint(by_kind[kind], data_dir, hashes, extras.get(kind, ""))
+        kept = old.get(kind)
+        if (not force and kept and kept["fingerprint"] == kind_prints[kind]
+                and all(store.has_table(processed_dir, t) for t in TABLES_BY_KIND[kind])):
+            sources[kind], warnings_by_kind[kind] = kept["sources"], kept["warnings"]
+        else:
+            rebuilt.append(kind)
+            jobs[kind] = pool.submit(_build_kind, kind, by_kind[kind], staging, months, Preference(data_dir, prefer))
+
     _clear_leftovers(processed_dir)
     # Every changed kind is read and validated into a staging folder first; the processed tables are
     # replaced only when all of them succeeded, so a refused folder leaves the previous tables as they were.
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=ensure_dir(processed_dir)))
     try:
-        for kind in by_kind:
-            kept = old.get(kind)
-            if (not force and kept and kept["fingerprint"] == kind_prints[kind]
-                    and all(store.has_table(processed_dir, t) for t in TABLES_BY_KIND[kind])):
-                sources[kind], warnings_by_kind[kind] = kept["sources"], kept["warnings"]
-            else:
-                rebuilt.append(kind)
-        # The kinds are read side by side (the police files, the largest, first): each writes its own
-        # tables. Results are taken in order, so a refused file is the one an ingest in order would
-        # have refused first; the others are left unstarted, or finish, before the staging goes.
+        # The kinds are read side by side, each writing its own tables. The police files, the
+        # largest, start at once, known by their names; the other files are recognised meanwhile
+        # (opening a workbook to recognise it takes up to a second). Results are taken in order,
+        # so a refused file is the one an ingest in order would have refused first; the others are
+        # left unstarted, or finish, before the staging goes.
         with ThreadPoolExecutor(max_workers=KIND_READERS, thread_name_prefix="ingest") as pool:
-            jobs = {kind: pool.submit(_build_kind, kind, by_kind[kind], staging, months, Preference(data_dir, prefer))
-                    for kind in rebuilt}
             try:
+                # Workbooks last: opening one to recognise it is what takes the time, so a damaged
+                # workbook is named once the police files are read; every other refusal comes first.
+                position = {path: number for number, path in enumerate(files)}
+                notes: dict[Path, str] = {}
+                others: dict[str, list[Path]] = {}
+                quick = [path for path in files if path.suffix.lower() not in WORKBOOK_SUFFIXES]
+                _require_lookup(_recognise(quick, data_dir, others, notes), others, data_dir)
+                read_if_changed("police_uk")
+                _recognise([path for path in files if path.suffix.lower() in WORKBOOK_SUFFIXES], data_dir, others,
+                           notes)
+                # In the folder's order, as when recognised in one pass: a later release of population
+                # estimates wins over an earlier one by that order (_build_kind).
+                for kind, paths in sorted(others.items(), key=lambda item: min(map(position.get, item[1]))):
+                    by_kind[kind] = sorted(paths, key=position.get)
+                notices += [notes[path] for path in files if path in notes]
+                for kind in by_kind:
+                    if kind != "police_uk":
+                        read_if_changed(kind)
+                if spare_core is not None and jobs:
+                    # The police files are read longest (their outcomes matched in one thread at the
+                    # end): the caller may use the other core meanwhile.
+                    wait([job for kind, job in jobs.items() if kind != "police_uk"])
+                    spare_core()
                 for kind in rebuilt:
                     sources[kind], warnings_by_kind[kind] = jobs[kind].result()
             except BaseException:
@@ -339,6 +335,52 @@ def _ingest_changed(data_dir: Path, processed_dir: Path, files: list[Path], demo
     })
     _write_readme(processed_dir, tables)
     return IngestSummary(data_dir, processed_dir, False, demo, sources, warnings, rebuilt)
+
+
+def _recognise(paths: list[Path], data_dir: Path, by_kind: dict[str, list[Path]],
+               notes: dict[Path, str]) -> list[Path]:
+    """Add each of ``paths`` but the police files to ``by_kind`` under its kind; a file that is not in
+    a layout the ingest reads gets a note. Returns the CSVs not recognised."""
+    unrecognised_csvs = []
+    for path in paths:
+        if path.suffix.lower() == ".zip":
+            if boundaries.sniff(path):  # a zipped shapefile; other zips are police.uk archives
+                by_kind.setdefault("boundaries", []).append(path)
+            continue
+        if police_uk.STREET_FILE.match(path.name) or police_uk_outcomes.is_police_file(path.name):
+            continue
+        if path.suffix.lower() in boundaries.SUFFIXES:
+            kind = "boundaries" if boundaries.sniff(path) else None
+        else:
+            kind = _kind_of(path)
+        if kind in PARTNERSHIP_INPUTS:
+            _check_inside(path, data_dir)
+        if kind:
+            by_kind.setdefault(kind, []).append(path)
+            continue
+        if path.suffix.lower() == ".csv":
+            unrecognised_csvs.append(path)
+        place = next((KNOWN_PLACES[part] for part in path.relative_to(data_dir).parts[:-1] if part in KNOWN_PLACES),
+                     None)
+        if place:  # readable, but not in a layout the ingest knows: said, not passed over in silence
+            notes[path] = (f"{path.relative_to(data_dir)} sits with the {place} but is not in a layout the pipeline "
+                           "reads, so it was not used (remove it, or name it in params skip_files).")
+    return unrecognised_csvs
+
+
+def _require_lookup(unrecognised_csvs: list[Path], by_kind: dict[str, list[Path]], data_dir: Path) -> None:
+    """No LSOA -> ward -> local authority lookup (always a CSV) is an error, naming a CSV that nearly is one."""
+    if by_kind.get("lsoa_ward_lad_lookup"):
+        return
+    near = [(path, missing) for path in unrecognised_csvs for missing in [_missing_lookup_columns(path)] if missing]
+    if near:
+        path, missing = near[0]
+        raise InputError(path, f"looks like the ONS LSOA -> ward -> local authority lookup but has no "
+                               f"{', '.join(missing)} column: restore the column as ONS publishes it "
+                               "(LSOA11CD, LSOA11NM, WD17CD, WD17NM, LAD17CD, LAD17NM, or another vintage)",
+                         row=1, column=missing[0])
+    raise InputError(data_dir, "no ONS LSOA -> ward -> local authority lookup found (a CSV with columns "
+                               "like LSOA11CD, WD17CD, WD17NM, LAD17CD, LAD17NM)")
 
 
 def _within_folder(warning: str, data_dir: Path) -> str:
@@ -727,14 +769,14 @@ def _write_readme(processed_dir: Path, tables: list[str]) -> None:
     store.write_text(processed_dir / "README.md", "\n".join(lines) + "\n")
 
 
-def prepare_data(config, *, force: bool = False) -> IngestSummary:
+def prepare_data(config, *, force: bool = False, spare_core: Callable[[], object] | None = None) -> IngestSummary:
     """Make sure the processed tables reflect ``config.data_dir``, reading only the months the run
     uses (its trend window, which holds the comparison period too). The caller holds the processed
     folder's run lock (runlock.py); the demo data, on a fresh clone, are made before (inputs.py)."""
     _clear_leftovers(Path(config.processed_dir))
     return ingest_folder(config.data_dir, config.processed_dir, force=force,
                          months=(str(config.trend[0].start), str(config.period.end)),
-                         skip=config.skip_files, prefer=config.prefer_files)
+                         skip=config.skip_files, prefer=config.prefer_files, spare_core=spare_core)
 
 
 def tables_of_run(config, fingerprint: str) -> IngestSummary:

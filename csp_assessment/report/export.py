@@ -24,6 +24,7 @@ import functools
 import html
 import os
 import re
+import tempfile
 import threading
 from pathlib import Path
 
@@ -306,6 +307,50 @@ def export_section(
             raise ExportError(f"Could not write {paths[key]} from {executed_notebook}: {exc}") from exc
     html_to_pdf(paths["html"], paths["pdf"])
     return paths
+
+
+# A small page like the reports (their stylesheet, a heading, text, a table and a chart with text)
+_WARMUP_CHART = ('<svg xmlns="http://www.w3.org/2000/svg" width="240pt" height="120pt" viewBox="0 0 240 120">'
+                 '<rect width="240" height="120" fill="#ffffff"/><path d="M20 100 L80 60 L140 70 L220 20" '
+                 'stroke="#12436D" fill="none"/><text x="20" y="115" style="font: 10px \'DejaVu Sans\'">Month'
+                 '</text></svg>')
+
+
+def warm_printer() -> threading.Thread | None:
+    """Start the PDF printer and print a small page like the reports, in a thread of its own; None
+    when WeasyPrint prints (nothing to start).
+
+    The first page Chromium prints costs about 4 CPU-seconds more than the next ones (the browser
+    starts; fonts, the stylesheet's machinery and the PDF printer load), and a run's first exports
+    come while both cores execute notebooks. A run starts this while its ingest still reads, which
+    leaves a core idle for seconds while the police files' outcomes are matched (docs/performance.md).
+    Best effort: a failure here is silent, as the reports' own prints say what fails."""
+    chromium = chromium_pdf.find_chromium()
+    if not chromium:
+        return None
+    thread = threading.Thread(target=_print_warmup_page, args=(chromium,), name="warm-printer", daemon=True)
+    thread.start()
+    return thread
+
+
+def _print_warmup_page(chromium: str) -> None:
+    try:
+        with tempfile.TemporaryDirectory(prefix="csp-warm-printer-") as tmp:
+            folder = Path(tmp)
+            nb = nbformat.v4.new_notebook(cells=[
+                nbformat.v4.new_markdown_cell("# Warming up\n\nA page printed and thrown away.\n\n"
+                                              "| Month | Crimes |\n|---|--:|\n| April | 1,234 |"),
+                nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+                    "display_data", data={"image/svg+xml": _WARMUP_CHART, "text/plain": "<Figure>"},
+                    metadata={"image/svg+xml": {"alt": "A line."}})]),
+            ])
+            page = folder / "warm.html"
+            csp = {"title": "Warming up", "subtitle": "", "demo_notice": None, "header": True,
+                   "policy": CONTENT_SECURITY_POLICY, "draft_notice": None, "data_links": None}
+            _render_html(nb, _exporter(reviewer=True), page, notebook_path=folder / "warm.ipynb", csp=csp)
+            chromium_pdf.print_pdf(chromium, page, folder / "warm.pdf")
+    except Exception:  # the run's own prints fall back to WeasyPrint and say what failed
+        pass
 
 
 def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
