@@ -242,7 +242,8 @@ def _say_plan(plan: SectionPlan, progress: Progress) -> None:
                  "or without --sections")
 
 
-def _ingest(config: RunConfig, progress: Progress, force: bool = False, *, engine: Engine | None = None) -> IngestSummary:
+def _ingest(config: RunConfig, progress: Progress, force: bool = False, *,
+            engine: Engine | None = None) -> IngestSummary:
     progress(f"ingest   {config.data_dir}")
     # While the ingest's last kind is read in one thread, the PDF printer (in this process when the
     # run's cluster is) starts and prints a page: the sections' first exports then find it warm.
