@@ -372,8 +372,9 @@ def main(config: RunConfig, progress: Progress | None = None, *, force: bool = F
     """Run the assessment described by ``config``; return the report folder.
 
     Holds the reports and processed folders' locks for the whole run: one run at a time per folder.
-    The sections run as Dask tasks: on ``workers`` threads of a worker in this process (default one
-    per core; see engine.py), or on the cluster whose scheduler is at ``scheduler``."""
+    The sections run as Dask tasks: ``workers`` notebooks at a time on a worker in this process, their
+    exports beside them (default one notebook per core; see engine.py), or on the cluster whose
+    scheduler is at ``scheduler``."""
     progress = progress or Progress()
     check_config(config)
     check_workers(workers)
