@@ -175,7 +175,7 @@ def test_a_runs_own_cluster_executes_as_many_notebooks_as_workers_with_exports_b
     with Engine(workers=1, processes=False) as engine:
         notebooks = [engine.submit(f"nb{i}", _overlap_probe, 0.6, notebook=True) for i in range(2)]
         export = engine.submit("export", _overlap_probe, 0.3)
-        (first_start, first_end), (second_start, second_end) = sorted(f.result() for f in notebooks)
+        (first_start, first_end), (second_start, _) = sorted(f.result() for f in notebooks)
         export_start, _ = export.result()
     assert second_start >= first_end - 0.01, "two notebooks ran at once with --workers 1"
     assert export_start < first_end, "the export waited for a notebook's place"

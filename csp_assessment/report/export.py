@@ -262,6 +262,15 @@ def _render_html(nb, exporter: HTMLExporter, target: Path, *, notebook_path: Pat
     atomic_write(target, lambda tmp: tmp.write_text(body, encoding="utf-8"))
 
 
+def _page_settings(title: str, subtitle: str = "", *, demo_notice: bool = False, header: bool = True,
+                   draft_notice: str | None = None, data_links: DataLinks | None = None) -> dict:
+    """What the page template reads from ``resources.csp``: the reports' pages and the printer's
+    warm-up page (which must render as they do) are made from the same settings."""
+    return {"title": title, "subtitle": subtitle, "demo_notice": DEMO_NOTICE if demo_notice else None,
+            "header": header, "policy": CONTENT_SECURITY_POLICY, "draft_notice": draft_notice,
+            "data_links": data_links}
+
+
 def export_section(
     executed_notebook: Path,
     out_dir: Path,
@@ -295,9 +304,8 @@ def export_section(
     nb = nbformat.NotebookNode({**shared, "metadata": nbformat.NotebookNode({**shared.metadata, "title": title})})
     if not with_code:
         del paths["html_code"]
-    csp = {"title": title, "subtitle": subtitle, "demo_notice": DEMO_NOTICE if demo_notice else None,
-           "header": with_header, "policy": CONTENT_SECURITY_POLICY, "draft_notice": draft_notice,
-           "data_links": _section_links(nb, out_dir)}
+    csp = _page_settings(title, subtitle, demo_notice=demo_notice, header=with_header, draft_notice=draft_notice,
+                         data_links=_section_links(nb, out_dir))
     for key, reviewer in (("html_code", False), ("html", True)):
         if key not in paths:
             continue
@@ -345,9 +353,8 @@ def _print_warmup_page(chromium: str) -> None:
                     metadata={"image/svg+xml": {"alt": "A line."}})]),
             ])
             page = folder / "warm.html"
-            csp = {"title": "Warming up", "subtitle": "", "demo_notice": None, "header": True,
-                   "policy": CONTENT_SECURITY_POLICY, "draft_notice": None, "data_links": None}
-            _render_html(nb, _exporter(reviewer=True), page, notebook_path=folder / "warm.ipynb", csp=csp)
+            _render_html(nb, _exporter(reviewer=True), page, notebook_path=folder / "warm.ipynb",
+                         csp=_page_settings("Warming up"))
             chromium_pdf.print_pdf(chromium, page, folder / "warm.pdf")
     except Exception:  # the run's own prints fall back to WeasyPrint and say what failed
         pass
